@@ -1,0 +1,140 @@
+// Validation of a ClusterSpec document: every problem at once (structure, address planning,
+// references), warnings kept apart from errors, and the normalised spec when it is valid.
+import { defaultNetworkPolicySpec } from "../netpol/policy-schema.js";
+import { collectKeys, problemsFromZod, type ArmErrorBody, type Problem } from "../validation/problems.js";
+import { LIMITS } from "./defaults.js";
+import { normaliseRegion } from "./regions.js";
+import { checkNamespaces, workloadLabels } from "./rules/namespaces.js";
+import { planNetwork } from "./rules/network.js";
+import {
+  ClusterSpecSchema,
+  NamespaceSchema,
+  NetworkSchema,
+  NodePoolSchema,
+  type ClusterSpec,
+  type NamespaceSpec,
+} from "./schema.js";
+
+export type ValidationResult =
+  | { ok: true; spec: ClusterSpec; warnings: Problem[] }
+  | { ok: false; errors: Problem[]; warnings: Problem[] };
+
+export interface ValidateOptions {
+  /** Location used when the document has none (e.g. the deployment's default region). */
+  defaultLocation?: string;
+}
+
+const KNOWN_KEYS = collectKeys(ClusterSpecSchema);
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+function dedupe(problems: Problem[]): Problem[] {
+  const seen = new Set<string>();
+  return problems.filter((p) => {
+    const k = `${p.path}\u0000${p.code}`;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}
+
+export function validateClusterSpec(input: unknown, options: ValidateOptions = {}): ValidationResult {
+  if (!isRecord(input))
+    return {
+      ok: false,
+      errors: [{ path: "", code: "InvalidType", message: "the request body must be a JSON object" }],
+      warnings: [],
+    };
+  const doc =
+    options.defaultLocation && input["location"] === undefined
+      ? { ...input, location: options.defaultLocation }
+      : input;
+
+  const parsed = ClusterSpecSchema.safeParse(doc);
+  const errors: Problem[] = parsed.success ? [] : problemsFromZod(parsed.error.issues, KNOWN_KEYS);
+  const warnings: Problem[] = [];
+
+  // Cross-field rules run on every section that parsed on its own, so one broken field does not
+  // hide the problems of the others.
+  const network = NetworkSchema.safeParse(doc["network"]);
+  const nodePool = NodePoolSchema.safeParse(doc["nodePool"]);
+  const clusterName = typeof doc["name"] === "string" ? doc["name"] : "cluster";
+  const planning = network.success
+    ? planNetwork(network.data, clusterName, nodePool.success ? nodePool.data.count : undefined)
+    : undefined;
+  if (planning) (errors.push(...planning.errors), warnings.push(...planning.warnings));
+
+  const namespaces: { index: number; ns: NamespaceSpec }[] = [];
+  if (Array.isArray(doc["namespaces"]))
+    doc["namespaces"].forEach((raw, index) => {
+      const ns = NamespaceSchema.safeParse(raw);
+      if (ns.success) namespaces.push({ index, ns: ns.data });
+    });
+  const nsCheck = checkNamespaces(namespaces);
+  errors.push(...nsCheck.errors);
+  warnings.push(...nsCheck.warnings);
+
+  if (!parsed.success || errors.length > 0 || !planning)
+    return { ok: false, errors: dedupe(errors), warnings: dedupe(warnings) };
+
+  const data = parsed.data;
+  const spec: ClusterSpec = {
+    ...data,
+    location: normaliseRegion(data.location),
+    resourceGroup: data.resourceGroup ?? `rg-${data.name}`,
+    network: planning.plan,
+    namespaces: data.namespaces.map((ns) => ({
+      ...ns,
+      workloads: ns.workloads.map((w) => ({ ...w, labels: workloadLabels(w) })),
+      networkPolicies: ns.networkPolicies.map((p) => ({ ...p, spec: defaultNetworkPolicySpec(p.spec) })),
+    })),
+  };
+  return { ok: true, spec, warnings: dedupe(warnings) };
+}
+
+/** Parses JSON text (with the document size limit) and validates it. */
+export function validateClusterSpecText(text: string, options: ValidateOptions = {}): ValidationResult {
+  const bytes = Buffer.byteLength(text, "utf8");
+  if (bytes > LIMITS.documentBytes)
+    return {
+      ok: false,
+      errors: [
+        {
+          path: "",
+          code: "DocumentTooLarge",
+          message: `the document is ${bytes} bytes; the limit is ${LIMITS.documentBytes} bytes`,
+        },
+      ],
+      warnings: [],
+    };
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    return {
+      ok: false,
+      errors: [
+        { path: "", code: "InvalidJson", message: `the document is not valid JSON: ${(e as Error).message}` },
+      ],
+      warnings: [],
+    };
+  }
+  return validateClusterSpec(value, options);
+}
+
+/** The ARM-style error body for a rejected document. */
+export function invalidSpecError(errors: Problem[]): ArmErrorBody {
+  const n = errors.length;
+  return {
+    error: {
+      code: "InvalidClusterSpec",
+      message: `The cluster request has ${n} problem${n === 1 ? "" : "s"}: ${errors
+        .slice(0, 3)
+        .map((e) => `${e.path || "(document)"}: ${e.message}`)
+        .join("; ")}${n > 3 ? "; …" : ""}`,
+      details: errors,
+    },
+  };
+}
