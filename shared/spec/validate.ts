@@ -64,7 +64,10 @@ export function validateClusterSpec(input: unknown, options: ValidateOptions = {
   const planning = network.success
     ? planNetwork(network.data, clusterName, nodePool.success ? nodePool.data.count : undefined)
     : undefined;
-  if (planning) (errors.push(...planning.errors), warnings.push(...planning.warnings));
+  if (planning) {
+    errors.push(...planning.errors);
+    warnings.push(...planning.warnings);
+  }
 
   const namespaces: { index: number; ns: NamespaceSpec }[] = [];
   if (Array.isArray(doc["namespaces"]))
