@@ -1,0 +1,170 @@
+// compileCluster: validate once, compile once, then evaluate, explain and tabulate many times.
+import { parseIPv4 } from "../network/cidr.js";
+import type { Problem } from "../validation/problems.js";
+import { compileModel, type ClusterModel, type PodModel, type PolicyMatcher } from "./compile.js";
+import { explainConnection } from "./explain.js";
+import { validateClusterInput } from "./input.js";
+import { allowingRule, type Connection, type ResolvedEndpoint } from "./match.js";
+import {
+  NetpolInputError,
+  type CompileOptions,
+  type CompiledCluster,
+  type ConnectionQuery,
+  type Direction,
+  type DirectionVerdict,
+  type Endpoint,
+  type NamespaceInput,
+  type NetworkPolicyObject,
+  type PodInput,
+  type Protocol,
+  type ReachabilityMatrix,
+  type Verdict,
+} from "./types.js";
+
+export interface ClusterDefinition {
+  namespaces: NamespaceInput[];
+  pods: PodInput[];
+  policies: NetworkPolicyObject[];
+}
+
+const PROTOCOLS: readonly Protocol[] = ["TCP", "UDP", "SCTP"];
+
+/** The engine's settings once defaulted. */
+export interface EngineSettings {
+  ipBlockMatchesPods: boolean;
+  loopback: "allow" | "evaluate";
+}
+
+function directionVerdict(
+  model: { settings: EngineSettings },
+  direction: Direction,
+  c: Connection,
+  loopback: boolean,
+): DirectionVerdict {
+  const governed = direction === "Egress" ? c.src : c.dst;
+  if (governed.kind !== "pod")
+    return { direction, allowed: true, isolated: false, selectingPolicies: [], reason: "External" };
+  const pod = governed.pod;
+  const policies = direction === "Egress" ? pod.egressPolicies : pod.ingressPolicies;
+  const base = {
+    direction,
+    pod: pod.key,
+    isolated: policies.length > 0,
+    selectingPolicies: policies.map((p) => p.key),
+  };
+  if (loopback) return { ...base, allowed: true, reason: "Loopback" };
+  if (policies.length === 0) return { ...base, allowed: true, reason: "NotIsolated" };
+  const allowedBy = allowingRule(policies, direction, c, model.settings.ipBlockMatchesPods);
+  return allowedBy
+    ? { ...base, allowed: true, reason: "AllowedByRule", allowedBy }
+    : { ...base, allowed: false, reason: "NoRuleMatched" };
+}
+
+class Cluster implements CompiledCluster {
+  readonly pods: readonly string[];
+  private readonly podEndpoints: ResolvedEndpoint[];
+
+  constructor(
+    readonly model: ClusterModel,
+    readonly settings: EngineSettings,
+  ) {
+    this.pods = model.pods.map((p) => p.key);
+    this.podEndpoints = model.pods.map((pod) => ({ kind: "pod", pod }));
+  }
+
+  private resolve(ep: Endpoint, path: string): ResolvedEndpoint {
+    if ("pod" in ep) {
+      const pod = this.model.podByKey.get(ep.pod);
+      if (pod) return this.podEndpoints[pod.index]!;
+      throw new NetpolInputError([
+        { path, code: "UnknownPod", message: `pod "${ep.pod}" is not in the cluster` },
+      ]);
+    }
+    const ip = parseIPv4(ep.ip);
+    if (ip === undefined)
+      throw new NetpolInputError([
+        { path, code: "InvalidIpAddress", message: `"${ep.ip}" is not an IPv4 address` },
+      ]);
+    const pod = this.model.podByIp.get(ip);
+    return pod ? this.podEndpoints[pod.index]! : { kind: "ip", ip, text: ep.ip };
+  }
+
+  /** Resolves and checks a query; throws NetpolInputError naming the offending field. */
+  connection(q: ConnectionQuery): Connection {
+    const protocol = q.protocol ?? "TCP";
+    const problems: Problem[] = [];
+    if (!Number.isInteger(q.port) || q.port < 1 || q.port > 65535)
+      problems.push({
+        path: "port",
+        code: "PortOutOfRange",
+        message: `port ${q.port} must be between 1 and 65535`,
+      });
+    if (!PROTOCOLS.includes(protocol))
+      problems.push({
+        path: "protocol",
+        code: "InvalidProtocol",
+        message: `protocol must be one of TCP, UDP, SCTP`,
+      });
+    if (problems.length > 0) throw new NetpolInputError(problems);
+    return { src: this.resolve(q.from, "from"), dst: this.resolve(q.to, "to"), port: q.port, protocol };
+  }
+
+  isLoopback(c: Connection): boolean {
+    return this.settings.loopback === "allow" && c.src.kind === "pod" && c.src === c.dst;
+  }
+
+  decide(c: Connection): Verdict {
+    const loopback = this.isLoopback(c);
+    const egress = directionVerdict(this, "Egress", c, loopback);
+    const ingress = directionVerdict(this, "Ingress", c, loopback);
+    return { allowed: egress.allowed && ingress.allowed, egress, ingress };
+  }
+
+  evaluate(q: ConnectionQuery): Verdict {
+    return this.decide(this.connection(q));
+  }
+
+  explain(q: ConnectionQuery): string {
+    const c = this.connection(q);
+    return explainConnection(this, c, this.decide(c));
+  }
+
+  private allowedIn(policies: readonly PolicyMatcher[], direction: Direction, c: Connection): boolean {
+    return (
+      policies.length === 0 ||
+      allowingRule(policies, direction, c, this.settings.ipBlockMatchesPods) !== undefined
+    );
+  }
+
+  matrix(port: number, protocol: Protocol = "TCP"): ReachabilityMatrix {
+    const n = this.model.pods.length;
+    const cells = new Uint8Array(n * n);
+    const c: Connection = { src: this.podEndpoints[0]!, dst: this.podEndpoints[0]!, port, protocol };
+    this.connection({ from: { ip: "0.0.0.0" }, to: { ip: "0.0.0.0" }, port, protocol }); // checks port/protocol
+    for (let i = 0; i < n; i++) {
+      const src: PodModel = this.model.pods[i]!;
+      c.src = this.podEndpoints[i]!;
+      for (let j = 0; j < n; j++) {
+        c.dst = this.podEndpoints[j]!;
+        const ok =
+          (i === j && this.settings.loopback === "allow") ||
+          (this.allowedIn(src.egressPolicies, "Egress", c) &&
+            this.allowedIn(this.model.pods[j]!.ingressPolicies, "Ingress", c));
+        cells[i * n + j] = ok ? 1 : 0;
+      }
+    }
+    return { port, protocol, pods: [...this.pods], cells, allowed: (from, to) => cells[from * n + to] === 1 };
+  }
+}
+
+/** Validates, defaults and compiles a cluster; throws NetpolInputError with every problem. */
+export function compileCluster(input: ClusterDefinition, options: CompileOptions = {}): CompiledCluster {
+  const validated = validateClusterInput(input);
+  if (!validated.ok) throw new NetpolInputError(validated.problems);
+  return new Cluster(compileModel(validated.value), {
+    ipBlockMatchesPods: options.ipBlockMatchesPods ?? true,
+    loopback: options.loopback ?? "allow",
+  });
+}
+
+export type { Cluster };
