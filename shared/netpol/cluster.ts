@@ -36,7 +36,7 @@ export interface EngineSettings {
 }
 
 function directionVerdict(
-  model: { settings: EngineSettings },
+  settings: EngineSettings,
   direction: Direction,
   c: Connection,
   loopback: boolean,
@@ -46,18 +46,24 @@ function directionVerdict(
     return { direction, allowed: true, isolated: false, selectingPolicies: [], reason: "External" };
   const pod = governed.pod;
   const policies = direction === "Egress" ? pod.egressPolicies : pod.ingressPolicies;
-  const base = {
+  const verdict: DirectionVerdict = {
     direction,
     pod: pod.key,
+    allowed: true,
     isolated: policies.length > 0,
     selectingPolicies: policies.map((p) => p.key),
+    reason: loopback ? "Loopback" : "NotIsolated",
   };
-  if (loopback) return { ...base, allowed: true, reason: "Loopback" };
-  if (policies.length === 0) return { ...base, allowed: true, reason: "NotIsolated" };
-  const allowedBy = allowingRule(policies, direction, c, model.settings.ipBlockMatchesPods);
-  return allowedBy
-    ? { ...base, allowed: true, reason: "AllowedByRule", allowedBy }
-    : { ...base, allowed: false, reason: "NoRuleMatched" };
+  if (loopback || policies.length === 0) return verdict;
+  const allowedBy = allowingRule(policies, direction, c, settings.ipBlockMatchesPods);
+  if (allowedBy) {
+    verdict.reason = "AllowedByRule";
+    verdict.allowedBy = allowedBy;
+  } else {
+    verdict.allowed = false;
+    verdict.reason = "NoRuleMatched";
+  }
+  return verdict;
 }
 
 class Cluster implements CompiledCluster {
@@ -115,8 +121,8 @@ class Cluster implements CompiledCluster {
 
   decide(c: Connection): Verdict {
     const loopback = this.isLoopback(c);
-    const egress = directionVerdict(this, "Egress", c, loopback);
-    const ingress = directionVerdict(this, "Ingress", c, loopback);
+    const egress = directionVerdict(this.settings, "Egress", c, loopback);
+    const ingress = directionVerdict(this.settings, "Ingress", c, loopback);
     return { allowed: egress.allowed && ingress.allowed, egress, ingress };
   }
 
