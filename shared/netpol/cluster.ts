@@ -3,7 +3,7 @@ import { parseIPv4 } from "../network/cidr.js";
 import type { Problem } from "../validation/problems.js";
 import { compileModel, type ClusterModel, type PodModel, type PolicyMatcher } from "./compile.js";
 import { explainConnection } from "./explain.js";
-import { validateClusterInput } from "./input.js";
+import { validateClusterInput, type ValidClusterInput } from "./input.js";
 import { allowingRule, type Connection, type ResolvedEndpoint } from "./match.js";
 import {
   NetpolInputError,
@@ -163,14 +163,19 @@ class Cluster implements CompiledCluster {
   }
 }
 
+/** Compiles input that validateClusterInput has accepted. */
+export function compileValidated(input: ValidClusterInput, options: CompileOptions = {}): CompiledCluster {
+  return new Cluster(compileModel(input), {
+    ipBlockMatchesPods: options.ipBlockMatchesPods ?? true,
+    loopback: options.loopback ?? "allow",
+  });
+}
+
 /** Validates, defaults and compiles a cluster; throws NetpolInputError with every problem. */
 export function compileCluster(input: ClusterDefinition, options: CompileOptions = {}): CompiledCluster {
   const validated = validateClusterInput(input);
   if (!validated.ok) throw new NetpolInputError(validated.problems);
-  return new Cluster(compileModel(validated.value), {
-    ipBlockMatchesPods: options.ipBlockMatchesPods ?? true,
-    loopback: options.loopback ?? "allow",
-  });
+  return compileValidated(validated.value, options);
 }
 
 export type { Cluster };
