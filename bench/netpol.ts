@@ -150,6 +150,9 @@ export function run(size: Size) {
   t = performance.now();
   const matrix = cluster.matrix(80, "TCP");
   const matrixMs = performance.now() - t;
+  t = performance.now();
+  cluster.matrix(8080, "TCP");
+  const matrixWarmMs = performance.now() - t;
   let allowed = 0;
   for (const cell of matrix.cells) allowed += cell;
 
@@ -160,6 +163,17 @@ export function run(size: Size) {
     port: rnd() < 0.5 ? 80 : 8080,
   }));
   for (const p of probes.slice(0, 2000)) cluster.evaluate(p); // warm-up
+  // The matrix must agree with evaluate(): check every probe's cell.
+  const index = new Map(cluster.pods.map((p, i) => [p, i]));
+  let disagreements = 0;
+  for (const p of probes) {
+    if (p.port !== 80) continue;
+    const cell = matrix.allowed(
+      index.get((p.from as { pod: string }).pod)!,
+      index.get((p.to as { pod: string }).pod)!,
+    );
+    if (cell !== cluster.evaluate(p).allowed) disagreements++;
+  }
   const rounds = 5;
   t = performance.now();
   for (let r = 0; r < rounds; r++) for (const p of probes) cluster.evaluate(p);
@@ -172,7 +186,9 @@ export function run(size: Size) {
     policies: size.policies,
     compileMs: Math.round(compileMs * 10) / 10,
     matrixMs: Math.round(matrixMs),
+    matrixWarmMs: Math.round(matrixWarmMs),
     matrixCells: matrix.cells.length,
+    matrixDisagreesWithEvaluate: disagreements,
     allowedFraction: Math.round((allowed / matrix.cells.length) * 1000) / 1000,
     probeMicroseconds: Math.round(probeUs * 100) / 100,
     peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),

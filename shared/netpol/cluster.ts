@@ -1,8 +1,9 @@
 // compileCluster: validate once, compile once, then evaluate, explain and tabulate many times.
 import { parseIPv4 } from "../network/cidr.js";
 import type { Problem } from "../validation/problems.js";
-import { compileModel, type ClusterModel, type PodModel, type PolicyMatcher } from "./compile.js";
+import { compileModel, type ClusterModel } from "./compile.js";
 import { explainConnection } from "./explain.js";
+import { computeMatrix } from "./matrix.js";
 import { validateClusterInput, type ValidClusterInput } from "./input.js";
 import { allowingRule, type Connection, type ResolvedEndpoint } from "./match.js";
 import {
@@ -135,30 +136,10 @@ class Cluster implements CompiledCluster {
     return explainConnection(this, c, this.decide(c));
   }
 
-  private allowedIn(policies: readonly PolicyMatcher[], direction: Direction, c: Connection): boolean {
-    return (
-      policies.length === 0 ||
-      allowingRule(policies, direction, c, this.settings.ipBlockMatchesPods) !== undefined
-    );
-  }
-
   matrix(port: number, protocol: Protocol = "TCP"): ReachabilityMatrix {
-    const n = this.model.pods.length;
-    const cells = new Uint8Array(n * n);
-    const c: Connection = { src: this.podEndpoints[0]!, dst: this.podEndpoints[0]!, port, protocol };
     this.connection({ from: { ip: "0.0.0.0" }, to: { ip: "0.0.0.0" }, port, protocol }); // checks port/protocol
-    for (let i = 0; i < n; i++) {
-      const src: PodModel = this.model.pods[i]!;
-      c.src = this.podEndpoints[i]!;
-      for (let j = 0; j < n; j++) {
-        c.dst = this.podEndpoints[j]!;
-        const ok =
-          (i === j && this.settings.loopback === "allow") ||
-          (this.allowedIn(src.egressPolicies, "Egress", c) &&
-            this.allowedIn(this.model.pods[j]!.ingressPolicies, "Ingress", c));
-        cells[i * n + j] = ok ? 1 : 0;
-      }
-    }
+    const n = this.model.pods.length;
+    const cells = computeMatrix(this.model, this.podEndpoints, this.settings, port, protocol);
     return { port, protocol, pods: [...this.pods], cells, allowed: (from, to) => cells[from * n + to] === 1 };
   }
 }
