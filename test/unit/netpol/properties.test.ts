@@ -241,13 +241,14 @@ function matrixOf(
 const RUNS = { numRuns: 150 };
 
 describe("properties", () => {
-  it("agrees with a naive reference implementation on every pair, port and protocol", () => {
+  it("agrees with a naive reference implementation on every pair, port and protocol (evaluate and matrix)", () => {
     fc.assert(
       fc.property(namespacesArb, podsArb, policiesArb, (namespaces, pods, policies) => {
         const cluster = compileCluster({ namespaces, pods, policies }, { loopback: "evaluate" });
-        for (const src of pods)
-          for (const dst of pods)
-            for (const [port, protocol] of PROBES) {
+        const matrices = PROBES.map(([port, protocol]) => cluster.matrix(port, protocol));
+        pods.forEach((src, i) =>
+          pods.forEach((dst, j) =>
+            PROBES.forEach(([port, protocol], k) => {
               const expected = reference(namespaces, pods, policies, src, dst, port, protocol);
               const got = cluster.evaluate({
                 from: { pod: `${src.namespace}/${src.name}` },
@@ -260,7 +261,14 @@ describe("properties", () => {
                 expected,
                 `${src.namespace}/${src.name} → ${dst.namespace}/${dst.name} ${port}/${protocol}`,
               );
-            }
+              assert.equal(
+                matrices[k]!.allowed(i, j),
+                expected,
+                `matrix cell ${i} → ${j} ${port}/${protocol}`,
+              );
+            }),
+          ),
+        );
       }),
       RUNS,
     );
