@@ -2,10 +2,11 @@
 // NetworkPolicy objects (metadata.name a DNS subdomain, spec validated and defaulted by
 // policy-schema.ts), plus the references between them.
 import { z } from "zod";
-import { checkDns1123Label, checkDns1123Subdomain, checkPortName } from "../kube/names.js";
+import { checkDns1123Label, checkDns1123Subdomain } from "../kube/names.js";
 import { parseIPv4 } from "../network/cidr.js";
 import { addProblem, collectKeys, nameRule, problemsFromZod, type Problem } from "../validation/problems.js";
 import {
+  ContainerPortSchema,
   defaultNetworkPolicySpec,
   LabelMapSchema,
   NetworkPolicySpecSchema,
@@ -22,17 +23,6 @@ export const NamespaceInputSchema = z.strictObject({
   labels: LabelMapSchema.default({}),
 });
 
-export const PodPortSchema = z.strictObject({
-  name: z.string().superRefine(nameRule(checkPortName)).optional(),
-  port: z
-    .number()
-    .int()
-    .superRefine((n, ctx) => {
-      if (n < 1 || n > 65535) addProblem(ctx, "PortOutOfRange", `port ${n} must be between 1 and 65535`);
-    }),
-  protocol: z.enum(["TCP", "UDP", "SCTP"]).default("TCP"),
-});
-
 export const PodInputSchema = z
   .strictObject({
     namespace: z.string().superRefine(nameRule(checkDns1123Label)),
@@ -45,7 +35,7 @@ export const PodInputSchema = z
           addProblem(ctx, "InvalidIpAddress", `"${ip}" is not an IPv4 address`);
       })
       .optional(),
-    ports: z.array(PodPortSchema).default([]),
+    ports: z.array(ContainerPortSchema).default([]),
   })
   .superRefine((pod, ctx) => {
     const seen = new Set<string>();
@@ -166,8 +156,30 @@ export function validateClusterInput(input: ClusterInput): Validated<ValidCluste
     namespaces.push({ name, labels: { ...labels, [NAMESPACE_NAME_LABEL]: name } });
   });
 
+  /** Each object's namespace must be declared and its namespace/name unique within its kind. */
+  const referenceChecker = (kind: string, namespacePath: string, namePath: string) => {
+    const seen = new Set<string>();
+    return (at: string, namespace: string, name: string): string => {
+      const key = `${namespace}/${name}`;
+      if (!nsNames.has(namespace))
+        problems.push({
+          path: `${at}.${namespacePath}`,
+          code: "UnknownNamespace",
+          message: `namespace "${namespace}" is not declared`,
+        });
+      if (seen.has(key))
+        problems.push({
+          path: `${at}.${namePath}`,
+          code: "DuplicateName",
+          message: `${kind} "${key}" is declared more than once`,
+        });
+      seen.add(key);
+      return key;
+    };
+  };
+
   const pods: ValidPod[] = [];
-  const podKeys = new Set<string>();
+  const checkPod = referenceChecker("pod", "namespace", "name");
   const podIps = new Map<string, string>();
   input.pods.forEach((raw, i) => {
     const at = `pods[${i}]`;
@@ -177,20 +189,7 @@ export function validateClusterInput(input: ClusterInput): Validated<ValidCluste
       return;
     }
     const pod = result.value;
-    const key = `${pod.namespace}/${pod.name}`;
-    if (!nsNames.has(pod.namespace))
-      problems.push({
-        path: `${at}.namespace`,
-        code: "UnknownNamespace",
-        message: `namespace "${pod.namespace}" is not declared`,
-      });
-    if (podKeys.has(key))
-      problems.push({
-        path: `${at}.name`,
-        code: "DuplicateName",
-        message: `pod "${key}" is declared more than once`,
-      });
-    podKeys.add(key);
+    const key = checkPod(at, pod.namespace, pod.name);
     if (pod.ip !== undefined) {
       const other = podIps.get(pod.ip);
       if (other !== undefined)
@@ -205,7 +204,7 @@ export function validateClusterInput(input: ClusterInput): Validated<ValidCluste
   });
 
   const policies: ValidNetworkPolicy[] = [];
-  const policyKeys = new Set<string>();
+  const checkPolicy = referenceChecker("policy", "metadata.namespace", "metadata.name");
   input.policies.forEach((raw, i) => {
     const at = `policies[${i}]`;
     const result = validateNetworkPolicyObject(raw, at);
@@ -213,22 +212,8 @@ export function validateClusterInput(input: ClusterInput): Validated<ValidCluste
       problems.push(...result.problems);
       return;
     }
-    const policy = result.value;
-    const key = `${policy.namespace}/${policy.name}`;
-    if (!nsNames.has(policy.namespace))
-      problems.push({
-        path: `${at}.metadata.namespace`,
-        code: "UnknownNamespace",
-        message: `namespace "${policy.namespace}" is not declared`,
-      });
-    if (policyKeys.has(key))
-      problems.push({
-        path: `${at}.metadata.name`,
-        code: "DuplicateName",
-        message: `policy "${key}" is declared more than once`,
-      });
-    policyKeys.add(key);
-    policies.push(policy);
+    checkPolicy(at, result.value.namespace, result.value.name);
+    policies.push(result.value);
   });
 
   return problems.length > 0 ? { ok: false, problems } : { ok: true, value: { namespaces, pods, policies } };

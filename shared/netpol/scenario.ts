@@ -7,7 +7,7 @@ import { parseIPv4 } from "../network/cidr.js";
 import { addProblem, collectKeys, problemsFromZod, type Problem } from "../validation/problems.js";
 import { compileValidated } from "./cluster.js";
 import { validateClusterInput } from "./input.js";
-import { LabelMapSchema } from "./policy-schema.js";
+import { LabelMapSchema, PortNumberSchema } from "./policy-schema.js";
 import {
   NetpolInputError,
   type CompileOptions,
@@ -26,12 +26,7 @@ const EndpointTextSchema = z.string().superRefine((text, ctx) => {
 const ProbeSchema = z.strictObject({
   from: EndpointTextSchema,
   to: EndpointTextSchema,
-  port: z
-    .number()
-    .int()
-    .superRefine((n, ctx) => {
-      if (n < 1 || n > 65535) addProblem(ctx, "PortOutOfRange", `port ${n} must be between 1 and 65535`);
-    }),
+  port: PortNumberSchema,
   protocol: z.enum(["TCP", "UDP", "SCTP"]).default("TCP"),
 });
 
