@@ -23,6 +23,15 @@ function labelsText(labels: Record<string, string>): string {
   return entries.length === 0 ? "no labels" : `{${entries.map(([k, v]) => `${k}=${v}`).join(", ")}}`;
 }
 
+/** The explanation without its head line, on one line: "policy: rule: entry; entry; …". */
+function oneLine(explanation: string): string {
+  return explanation
+    .split("\n")
+    .slice(1)
+    .map((l) => l.trim())
+    .reduce((out, line) => (out === "" ? line : `${out}${out.endsWith(":") ? " " : "; "}${line}`), "");
+}
+
 /**
  * Checks every expectation of a valid, normalised ClusterSpec. The probe reaches the Service port;
  * the Service forwards to the workload's container port with the same number, so the connection
@@ -104,12 +113,7 @@ export function checkExpectations(spec: ClusterSpec): Problem[] {
         code: "ExpectationUnsatisfiable",
         message: `expected ${what} to be ${ex.allowed ? "allowed" : "denied"}, but the policies ${
           verdict.allowed ? "allow" : "deny"
-        } it (the probe is modelled as pod ${fromNs}/${probePodName(i, j)}). ${cluster
-          .explain(query)
-          .split("\n")
-          .slice(1)
-          .map((l) => l.trim())
-          .join("; ")}`,
+        } it (the probe is modelled as pod ${fromNs}/${probePodName(i, j)}). ${oneLine(cluster.explain(query))}`,
       });
     }),
   );
