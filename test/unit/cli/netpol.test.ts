@@ -257,6 +257,16 @@ describe("aks-vending netpol matrix", () => {
     ]);
   });
 
+  it("runs on the example scenario shipped in examples/", () => {
+    const example = fileURLToPath(new URL("../../../../examples/netpol-tutorial.json", import.meta.url));
+    const r = cli(["netpol", "evaluate", "--file", example]);
+    assert.equal(r.code, 0, r.stderr);
+    const verdicts = (JSON.parse(r.stdout) as { probes: { allowed: boolean }[] }).probes.map(
+      (p) => p.allowed,
+    );
+    assert.deepEqual(verdicts, [true, false]);
+  });
+
   it("is listed in the command's help", () => {
     const r = cli(["--help"]);
     assert.match(r.stdout, /netpol/);
