@@ -30,6 +30,25 @@ export interface ClusterDefinition {
 
 const PROTOCOLS: readonly Protocol[] = ["TCP", "UDP", "SCTP"];
 
+/** Throws NetpolInputError unless the port is 1-65535 and the protocol TCP, UDP or SCTP. */
+function checkPortAndProtocol(port: number, protocol: string): Protocol {
+  const problems: Problem[] = [];
+  if (!Number.isInteger(port) || port < 1 || port > 65535)
+    problems.push({
+      path: "port",
+      code: "PortOutOfRange",
+      message: `port ${port} must be between 1 and 65535`,
+    });
+  if (!PROTOCOLS.includes(protocol as Protocol))
+    problems.push({
+      path: "protocol",
+      code: "InvalidProtocol",
+      message: "protocol must be one of TCP, UDP, SCTP",
+    });
+  if (problems.length > 0) throw new NetpolInputError(problems);
+  return protocol as Protocol;
+}
+
 /** The engine's settings once defaulted. */
 export interface EngineSettings {
   ipBlockMatchesPods: boolean;
@@ -98,21 +117,7 @@ class Cluster implements CompiledCluster {
 
   /** Resolves and checks a query; throws NetpolInputError naming the offending field. */
   connection(q: ConnectionQuery): Connection {
-    const protocol = q.protocol ?? "TCP";
-    const problems: Problem[] = [];
-    if (!Number.isInteger(q.port) || q.port < 1 || q.port > 65535)
-      problems.push({
-        path: "port",
-        code: "PortOutOfRange",
-        message: `port ${q.port} must be between 1 and 65535`,
-      });
-    if (!PROTOCOLS.includes(protocol))
-      problems.push({
-        path: "protocol",
-        code: "InvalidProtocol",
-        message: `protocol must be one of TCP, UDP, SCTP`,
-      });
-    if (problems.length > 0) throw new NetpolInputError(problems);
+    const protocol = checkPortAndProtocol(q.port, q.protocol ?? "TCP");
     return { src: this.resolve(q.from, "from"), dst: this.resolve(q.to, "to"), port: q.port, protocol };
   }
 
@@ -137,7 +142,7 @@ class Cluster implements CompiledCluster {
   }
 
   matrix(port: number, protocol: Protocol = "TCP"): ReachabilityMatrix {
-    this.connection({ from: { ip: "0.0.0.0" }, to: { ip: "0.0.0.0" }, port, protocol }); // checks port/protocol
+    checkPortAndProtocol(port, protocol);
     const n = this.model.pods.length;
     const cells = computeMatrix(this.model, this.podEndpoints, this.settings, port, protocol);
     return { port, protocol, pods: [...this.pods], cells, allowed: (from, to) => cells[from * n + to] === 1 };

@@ -381,6 +381,10 @@ describe("invalid input", () => {
   it("rejects a query naming an unknown pod or a bad port", () => {
     const cluster = compileCluster({ namespaces: ns, pods: [], policies: [] });
     assert.throws(
+      () => cluster.matrix(80, "ICMP" as "TCP"),
+      (e: unknown) => e instanceof NetpolInputError && e.details[0]!.code === "InvalidProtocol",
+    );
+    assert.throws(
       () => cluster.evaluate(q("x/a", "1.2.3.4", 80)),
       (e: unknown) =>
         e instanceof NetpolInputError && e.details[0]!.path === "from" && e.details[0]!.code === "UnknownPod",
