@@ -74,6 +74,38 @@ describe("the documentation's example policy (test-network-policy)", () => {
       assert.equal(cluster.evaluate(query).allowed, allowed));
 });
 
+describe("the documentation's port-range example (multi-port-egress)", () => {
+  const cluster = compileCluster({
+    namespaces: [{ name: "default", labels: {} }],
+    pods: [{ namespace: "default", name: "db", labels: { role: "db" }, ip: "10.244.0.10" }],
+    policies: [
+      policy("default", "multi-port-egress", {
+        podSelector: { matchLabels: { role: "db" } },
+        policyTypes: ["Egress"],
+        egress: [
+          {
+            to: [{ ipBlock: { cidr: "10.0.0.0/24" } }],
+            ports: [{ protocol: "TCP", port: 32000, endPort: 32768 }],
+          },
+        ],
+      }),
+    ],
+  });
+  for (const [port, allowed] of [
+    [31999, false],
+    [32000, true],
+    [32500, true],
+    [32768, true],
+    [32769, false],
+  ] as const)
+    it(`${allowed ? "allows" : "denies"} TCP ${port} to 10.0.0.0/24`, () =>
+      assert.equal(cluster.evaluate(q("default/db", "10.0.0.20", port)).allowed, allowed));
+  it("denies the range over UDP and outside the block", () => {
+    assert.equal(cluster.evaluate(q("default/db", "10.0.0.20", 32000, "UDP")).allowed, false);
+    assert.equal(cluster.evaluate(q("default/db", "10.0.1.20", 32000)).allowed, false);
+  });
+});
+
 describe("named ports resolve on the destination pod (derived-named-port-per-destination-*)", () => {
   const pods: PodInput[] = [
     { namespace: "x", name: "client", labels: { app: "client" } },

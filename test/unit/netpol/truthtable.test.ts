@@ -69,6 +69,17 @@ describe("isolation and policyTypes", () => {
     );
   });
 
+  it("allow-all egress next to a default deny of both directions opens egress only (docs: allow all egress traffic)", () => {
+    const cluster = model([
+      policy("x", "default-deny-all", { podSelector: {}, policyTypes: ["Ingress", "Egress"] }),
+      policy("x", "allow-all-egress", { podSelector: {}, egress: [{}], policyTypes: ["Egress"] }),
+    ]);
+    const expected = ["x/a", "x/b", "x/c", "y/a", "y/b", "y/c", "z/a", "z/b", "z/c"]
+      .map((p) => `${p} XXX ... ...`)
+      .join("\n");
+    expectMatrix(cluster, 80, "TCP", expected);
+  });
+
   it("egress rules without policyTypes make the policy Ingress+Egress: no ingress at all (derived-policytypes-omitted-with-egress)", () => {
     const cluster = model([
       policy("x", "egress-to-b", {
