@@ -85,6 +85,7 @@ function directionLines(
   c: Connection,
   policies: readonly PolicyMatcher[],
   ipBlockMatchesPods: boolean,
+  otherDirectionOnly: readonly PolicyMatcher[],
 ): string[] {
   const what = v.direction === "Egress" ? "Egress from" : "Ingress to";
   const selected = v.selectingPolicies.join(", ");
@@ -97,8 +98,14 @@ function directionLines(
       return [
         `${what} ${v.pod}: allowed (a pod connecting to itself: a pod cannot block access to itself${v.isolated ? `; selected by ${selected}` : ""})`,
       ];
-    case "NotIsolated":
-      return [`${what} ${v.pod}: allowed (not isolated: no policy selects it for ${v.direction})`];
+    case "NotIsolated": {
+      // A policy without this direction in its policyTypes has no effect on it, whatever its rules.
+      const other = v.direction === "Egress" ? "Ingress" : "Egress";
+      const note = otherDirectionOnly.length
+        ? `; ${otherDirectionOnly.map((p) => p.key).join(", ")} select${otherDirectionOnly.length === 1 ? "s" : ""} it for ${other} only`
+        : "";
+      return [`${what} ${v.pod}: allowed (not isolated: no policy selects it for ${v.direction}${note})`];
+    }
     case "AllowedByRule": {
       const a = v.allowedBy!;
       const field = v.direction === "Ingress" ? "ingress" : "egress";
@@ -128,9 +135,11 @@ export function explainConnection(
   }`;
   const egressPolicies = c.src.kind === "pod" ? c.src.pod.egressPolicies : [];
   const ingressPolicies = c.dst.kind === "pod" ? c.dst.pod.ingressPolicies : [];
+  const ingressOnly = c.src.kind === "pod" ? c.src.pod.ingressPolicies.filter((p) => !p.egress) : [];
+  const egressOnly = c.dst.kind === "pod" ? c.dst.pod.egressPolicies.filter((p) => !p.ingress) : [];
   return [
     head,
-    ...directionLines(verdict.egress, c, egressPolicies, ipbm),
-    ...directionLines(verdict.ingress, c, ingressPolicies, ipbm),
+    ...directionLines(verdict.egress, c, egressPolicies, ipbm, ingressOnly),
+    ...directionLines(verdict.ingress, c, ingressPolicies, ipbm, egressOnly),
   ].join("\n");
 }

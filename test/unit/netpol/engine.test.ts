@@ -256,6 +256,21 @@ describe("verdicts explain themselves", () => {
     );
   });
 
+  it("names policies that select the pod for the other direction only (their rules have no effect here)", () => {
+    const cluster = model([
+      policy("x", "egress-only", {
+        podSelector: { matchLabels: { pod: "a" } },
+        policyTypes: ["Egress"],
+        ingress: [{ from: [{ podSelector: { matchLabels: { pod: "b" } } }] }],
+        egress: [{}],
+      }),
+    ]);
+    assert.match(
+      cluster.explain(q("z/c", "x/a", 80)),
+      /Ingress to x\/a: allowed \(not isolated: no policy selects it for Ingress; x\/egress-only selects it for Egress only\)/,
+    );
+  });
+
   it("explains traffic from outside the cluster", () => {
     const text = cluster.explain(q("198.51.100.7", "x/b", 80));
     assert.match(text, /Egress from 198\.51\.100\.7 \(outside the cluster\): allowed/);
