@@ -66,6 +66,7 @@ function directionVerdict(
     return { direction, allowed: true, isolated: false, selectingPolicies: [], reason: "External" };
   const pod = governed.pod;
   const policies = direction === "Egress" ? pod.egressPolicies : pod.ingressPolicies;
+  // Built once and filled in, not with object spread: spreading made a probe about ten times slower.
   const verdict: DirectionVerdict = {
     direction,
     pod: pod.key,
@@ -163,5 +164,3 @@ export function compileCluster(input: ClusterDefinition, options: CompileOptions
   if (!validated.ok) throw new NetpolInputError(validated.problems);
   return compileValidated(validated.value, options);
 }
-
-export type { Cluster };
