@@ -141,16 +141,17 @@ module provisioningRights 'modules/provisioning-rights.bicep' = {
 }
 
 // What the app reads (README "Configuration"). Issuer: Entra ID v2 endpoint of this tenant.
-var appConfiguration = union(
-  {
-    AKSV_AUTH_ISSUER: '${environment().authentication.loginEndpoint}${tenant().tenantId}/v2.0'
-    AKSV_AUTH_AUDIENCE: empty(apiAudience) ? apiAppId : apiAudience
-    AKSV_TARGET_SUBSCRIPTION_ID: clustersSubscriptionId
-    AKSV_DEFAULT_LOCATION: empty(clusterDefaultLocation) ? location : clusterDefaultLocation
-    AKSV_TEAM_MAP: string(teamMap)
-  },
-  empty(clustersGroupName) ? {} : { AKSV_TARGET_RESOURCE_GROUP: clustersGroupName }
-)
+var appConfiguration = {
+  AKSV_AUTH_ISSUER: '${environment().authentication.loginEndpoint}${tenant().tenantId}/v2.0'
+  AKSV_AUTH_AUDIENCE: empty(apiAudience) ? apiAppId : apiAudience
+  AKSV_TARGET_SUBSCRIPTION_ID: clustersSubscriptionId
+  AKSV_DEFAULT_LOCATION: empty(clusterDefaultLocation) ? location : clusterDefaultLocation
+  AKSV_TEAM_MAP: string(teamMap)
+}
+
+var resourceGroupScopeConfiguration = {
+  AKSV_TARGET_RESOURCE_GROUP: clustersGroupName
+}
 
 module functionApp 'modules/function-app.bicep' = {
   name: 'aksv-function-app'
@@ -173,7 +174,7 @@ module functionApp 'modules/function-app.bicep' = {
       endpoint: useScheduler ? scheduler!.outputs.endpoint : ''
       taskHubName: useScheduler ? scheduler!.outputs.taskHubName : ''
     }
-    appConfiguration: appConfiguration
+    appConfiguration: union(appConfiguration, empty(clustersGroupName) ? {} : resourceGroupScopeConfiguration)
     virtualNetworkSubnetId: privateNetworking ? network!.outputs.appSubnetId : ''
   }
   // The host starts with its identity: give it its storage and monitoring roles first.

@@ -77,16 +77,16 @@ var monitoringSettings = {
 
 // The same package runs on either backend: the Durable Task Scheduler is selected by overriding
 // host.json's durableTask storage provider through AzureFunctionsJobHost__* settings.
-var schedulerSettings = useScheduler
-  ? {
-      DURABLE_TASK_SCHEDULER_CONNECTION_STRING: 'Endpoint=${durableTaskScheduler.endpoint};Authentication=ManagedIdentity;ClientID=${identityClientId}'
-      AzureFunctionsJobHost__extensions__durableTask__storageProvider__type: 'azureManaged'
-      AzureFunctionsJobHost__extensions__durableTask__storageProvider__connectionStringName: 'DURABLE_TASK_SCHEDULER_CONNECTION_STRING'
-      AzureFunctionsJobHost__extensions__durableTask__hubName: durableTaskScheduler.taskHubName
-    }
-  : {
-      AzureFunctionsJobHost__extensions__durableTask__hubName: hubName
-    }
+var schedulerSettings = {
+  DURABLE_TASK_SCHEDULER_CONNECTION_STRING: 'Endpoint=${durableTaskScheduler.endpoint};Authentication=ManagedIdentity;ClientID=${identityClientId}'
+  AzureFunctionsJobHost__extensions__durableTask__storageProvider__type: 'azureManaged'
+  AzureFunctionsJobHost__extensions__durableTask__storageProvider__connectionStringName: 'DURABLE_TASK_SCHEDULER_CONNECTION_STRING'
+  AzureFunctionsJobHost__extensions__durableTask__hubName: durableTaskScheduler.taskHubName
+}
+
+var azureStorageBackendSettings = {
+  AzureFunctionsJobHost__extensions__durableTask__hubName: hubName
+}
 
 // @azure/identity's DefaultAzureCredential picks the user-assigned identity by this client id.
 var identitySettings = {
@@ -153,7 +153,13 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
 resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
   parent: site
   name: 'appsettings'
-  properties: union(appConfiguration, storageSettings, monitoringSettings, schedulerSettings, identitySettings)
+  properties: union(
+    appConfiguration,
+    storageSettings,
+    monitoringSettings,
+    useScheduler ? schedulerSettings : azureStorageBackendSettings,
+    identitySettings
+  )
 }
 
 // No publishing passwords: deployments authenticate with Entra ID.
