@@ -228,6 +228,18 @@ describe("compiled infra template", () => {
     }
   });
 
+  test("infra/main.parameters.json names only parameters of the template and gives every required one", () => {
+    const file = JSON.parse(readFileSync(path.join(REPO_ROOT, "infra", "main.parameters.json"), "utf8")) as {
+      parameters: Record<string, { value: unknown }>;
+    };
+    const declared = (main.parameters ?? {}) as Record<string, { defaultValue?: unknown }>;
+    for (const name of Object.keys(file.parameters))
+      assert.ok(name in declared, `${name} declared in main.bicep`);
+    for (const [name, declaration] of Object.entries(declared)) {
+      if (!("defaultValue" in declaration)) assert.ok(name in file.parameters, `required ${name} given`);
+    }
+  });
+
   test("outputs give the API base URL and the identity's ids", () => {
     const outputs = main.outputs ?? {};
     assert.match(String(outputs["API_BASE_URL"]?.value), /^\[format\('https:\/\/\{0\}\/api'/);
