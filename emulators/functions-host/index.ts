@@ -90,6 +90,7 @@ export async function startFunctionsHost(options: FunctionsHostOptions): Promise
   const live: { router?: HttpRouter; dispatcher?: Dispatcher; durableApi?: DurableHttpApi } = {};
   let origin = "";
   let stopping = false;
+  let workerStarts = 0;
   const started = Date.now();
   const invoker = new Invoker(() => worker, logger);
   const clientData = (): object =>
@@ -110,6 +111,7 @@ export async function startFunctionsHost(options: FunctionsHostOptions): Promise
         state: stopping ? "Stopping" : worker?.alive ? "Running" : "Error",
         version: HOST_VERSION,
         processUptime: Date.now() - started,
+        workerStarts,
         functions: [...(functions?.all.values() ?? [])].map((f) => ({ name: f.name, kind: f.kind })),
         durableTask: {
           hubName: settings.hubName,
@@ -135,6 +137,7 @@ export async function startFunctionsHost(options: FunctionsHostOptions): Promise
 
   const startWorker = async (): Promise<void> => {
     const started = await LanguageWorker.start({ appDir, env, logger });
+    workerStarts++;
     worker = started.worker;
     functions = new FunctionIndex(started.functions);
     worker.onUnexpectedExit = (reason) => {

@@ -4,7 +4,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startFunctionsHost } from "../../../emulators/functions-host/index.js";
-import { fixture, repoRoot, startTestHost } from "./helpers.js";
+import { fixture, repoRoot, startTestHost, waitFor, waitForFinal } from "./helpers.js";
 
 test("the host loads this repository's app (package.json main) and serves GET /api/openapi.json", async (t) => {
   const host = await startTestHost(t, repoRoot);
@@ -59,4 +59,21 @@ test("hooks run, registrations after start-up are refused, and the host status n
   assert.equal(body.state, "Running");
   assert.ok(body.functions.some((f) => f.name === "Sequence" && f.kind === "orchestration"));
   assert.ok(body.functions.some((f) => f.name === "Hello" && f.kind === "activity"));
+});
+
+test("an uncaught exception in the app restarts the language worker and queued work continues", async (t) => {
+  const host = await startTestHost(t, "durable");
+  assert.equal((await fetch(`${host.url}/api/crash-worker`, { method: "POST" })).status, 200);
+  await waitFor("a second language worker", async () => {
+    const res = await fetch(`${host.url}/admin/host/status`, {
+      headers: { "x-functions-key": host.keys.masterKey },
+    });
+    const body = (await res.json()) as { workerStarts: number; state: string };
+    return body.workerStarts === 2 && body.state === "Running" ? true : undefined;
+  });
+  const id = await host.client.startNew("Sequence", { input: ["after the crash"] });
+  const status = await waitForFinal(host.client, id);
+  assert.deepEqual(status.output, ["Hello after the crash!"]);
+  const hooks = (await (await fetch(`${host.url}/api/hooks`)).json()) as Record<string, number>;
+  assert.equal(hooks["appStart"], 1, "the new worker loaded the app afresh");
 });
