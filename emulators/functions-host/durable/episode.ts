@@ -308,34 +308,15 @@ export function planEpisode(
         case ActionType.CallActivityWithRetry: {
           const input = toJsonText(decodeActionInput(a.input));
           const id = scheduleActivity(a.functionName ?? "", input);
-          if (a.actionType === ActionType.CallActivityWithRetry && a.retryOptions) {
-            driver.retries[String(id)] = {
-              kind: "activity",
-              name: a.functionName ?? "",
-              input,
-              options: a.retryOptions,
-              attempt: 1,
-              firstAttemptAt: now,
-            };
-          }
+          if (a.actionType === ActionType.CallActivityWithRetry) trackRetry(id, "activity", a, input);
           break;
         }
         case ActionType.CallSubOrchestrator:
         case ActionType.CallSubOrchestratorWithRetry: {
           const input = toJsonText(a.input);
           const id = startChild(a.functionName ?? "", input, a.instanceId, a.version);
-          if (a.actionType === ActionType.CallSubOrchestratorWithRetry && a.retryOptions) {
-            driver.retries[String(id)] = {
-              kind: "subOrchestration",
-              name: a.functionName ?? "",
-              input,
-              options: a.retryOptions,
-              attempt: 1,
-              firstAttemptAt: now,
-              ...(a.instanceId ? { childInstanceId: a.instanceId } : {}),
-              ...(a.version ? { version: a.version } : {}),
-            };
-          }
+          if (a.actionType === ActionType.CallSubOrchestratorWithRetry)
+            trackRetry(id, "subOrchestration", a, input);
           break;
         }
         case ActionType.CreateTimer: {
@@ -369,6 +350,20 @@ export function planEpisode(
       )
         cancel(timerId);
     });
+  }
+  /** Remembers a *WithRetry call so that its failures are retried by the host. */
+  function trackRetry(id: number, kind: PendingRetry["kind"], a: Action, input: string): void {
+    if (!a.retryOptions) return;
+    driver.retries[String(id)] = {
+      kind,
+      name: a.functionName ?? "",
+      input,
+      options: a.retryOptions,
+      attempt: 1,
+      firstAttemptAt: now,
+      ...(a.instanceId ? { childInstanceId: a.instanceId } : {}),
+      ...(a.version ? { version: a.version } : {}),
+    };
   }
   function cancel(timerId: number): void {
     open.delete(timerId);
