@@ -92,9 +92,9 @@ export async function startFunctionsHost(options: FunctionsHostOptions): Promise
   let stopping = false;
   let workerStarts = 0;
   const started = Date.now();
-  const invoker = new Invoker(() => worker, logger);
   const clientData = (): object =>
     durableClientBindingData(origin, settings.hubName, keys.systemKeys[DURABLE_SYSTEM_KEY]!);
+  const invoker = new Invoker(() => worker, logger, clientData);
 
   const front = await listen(
     {
@@ -104,8 +104,7 @@ export async function startFunctionsHost(options: FunctionsHostOptions): Promise
       maxRequestBodyBytes: options.maxRequestBodyBytes ?? DEFAULT_BODY_LIMIT,
       router: () => live.router,
       durableApi: () => live.durableApi,
-      invokeHttp: (route, req, params) =>
-        invokeHttpFunction(route.fn, req, params, invoker, logger, clientData),
+      invokeHttp: (route, req, params) => invokeHttpFunction(route.fn, req, params, invoker, logger),
       hostStatus: () => ({
         id: settings.hubName,
         state: stopping ? "Stopping" : worker?.alive ? "Running" : "Error",

@@ -12,6 +12,8 @@ export class Invoker {
   constructor(
     private readonly worker: () => LanguageWorker | undefined,
     private readonly logger: Logger,
+    /** The durableClient binding payload, given to every function that declares such an input. */
+    private readonly durableClientData: () => object,
   ) {}
 
   async invoke(
@@ -20,6 +22,13 @@ export class Invoker {
     triggerMetadata?: Record<string, RpcTypedData>,
   ): Promise<Invocation> {
     const invocationId = randomUUID();
+    if (fn.durableClientBindings.length > 0) {
+      const client = JSON.stringify(this.durableClientData());
+      inputData = [
+        ...inputData,
+        ...fn.durableClientBindings.map((name) => ({ name, data: { string: client } })),
+      ];
+    }
     const started = performance.now();
     const worker = this.worker();
     const result: InvocationResult = worker

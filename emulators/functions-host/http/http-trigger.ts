@@ -64,12 +64,8 @@ export async function invokeHttpFunction(
   params: Record<string, string>,
   invoker: Invoker,
   logger: Logger,
-  durableClientData: () => object,
 ): Promise<HostResponse> {
   const inputData: ParameterBinding[] = [{ name: fn.triggerName, data: { http: toRpcRequest(req, params) } }];
-  for (const binding of fn.durableClientBindings) {
-    inputData.push({ name: binding, data: { string: JSON.stringify(durableClientData()) } });
-  }
   const result = await invoker.invoke(fn, inputData);
   if (!result.ok) {
     logger.log(
