@@ -186,10 +186,13 @@ export class Dispatcher {
     }
     const batch: MessageRow[] = [];
     for (const m of ordered) {
-      const bookkeeping = needsRetryBookkeeping(instance.driver, m.event);
-      if (bookkeeping && batch.length > 0) break;
+      // Alone in an episode: events that need retry bookkeeping, and raised events (an event may make the
+      // orchestrator continueAsNew; the events after it must then go to the new execution, not be lost).
+      const alone =
+        needsRetryBookkeeping(instance.driver, m.event) || m.event.EventType === EventType.EventRaised;
+      if (alone && batch.length > 0) break;
       batch.push(m);
-      if (bookkeeping || batch.length >= MAX_EVENTS_PER_EPISODE) break;
+      if (alone || batch.length >= MAX_EVENTS_PER_EPISODE) break;
     }
     const now = clock.now();
     const fresh: HistoryEvent[] = [

@@ -164,6 +164,18 @@ export class TaskHubStore {
     this.db.exec(SCHEMA);
   }
 
+  readonly #statements = new Map<string, Database.Statement>();
+
+  /** Prepared once per SQL text: compiling a statement costs more than running these small queries. */
+  #sql(text: string): Database.Statement {
+    let statement = this.#statements.get(text);
+    if (!statement) {
+      statement = this.db.prepare(text);
+      this.#statements.set(text, statement);
+    }
+    return statement;
+  }
+
   get closed(): boolean {
     return this.#closed;
   }
@@ -175,29 +187,26 @@ export class TaskHubStore {
   }
 
   getMeta(key: string): string | undefined {
-    const row = this.db.prepare("SELECT value FROM meta WHERE key = ?").get(key) as
-      { value: string } | undefined;
+    const row = this.#sql("SELECT value FROM meta WHERE key = ?").get(key) as { value: string } | undefined;
     return row?.value;
   }
 
   setMeta(key: string, value: string): void {
-    this.db
-      .prepare(
-        "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-      )
-      .run(key, value);
+    this.#sql(
+      "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+    ).run(key, value);
   }
 
   getInstance(instanceId: string): InstanceRow | undefined {
-    const raw = this.db.prepare("SELECT * FROM instances WHERE instance_id = ?").get(instanceId) as
+    const raw = this.#sql("SELECT * FROM instances WHERE instance_id = ?").get(instanceId) as
       RawInstance | undefined;
     return raw && toInstance(raw);
   }
 
   getHistory(instanceId: string): HistoryEvent[] {
-    const rows = this.db
-      .prepare("SELECT event FROM history WHERE instance_id = ? ORDER BY seq")
-      .all(instanceId) as { event: string }[];
+    const rows = this.#sql("SELECT event FROM history WHERE instance_id = ? ORDER BY seq").all(
+      instanceId,
+    ) as { event: string }[];
     return rows.map((r) => JSON.parse(r.event) as HistoryEvent);
   }
 
@@ -227,7 +236,7 @@ export class TaskHubStore {
     const sql =
       `SELECT * FROM instances ${where.length ? "WHERE " + where.join(" AND ") : ""} ` +
       `ORDER BY created_time, instance_id ${q.top ? "LIMIT " + Math.floor(q.top) : ""}`;
-    return (this.db.prepare(sql).all(...args) as RawInstance[]).map(toInstance);
+    return (this.#sql(sql).all(...args) as RawInstance[]).map(toInstance);
   }
 
   /**
@@ -243,25 +252,23 @@ export class TaskHubStore {
     if (existing && !isTerminal(existing.runtimeStatus)) return false;
     if (existing) this.#deleteInstanceData(n.instanceId);
     const executionId = randomUUID().replace(/-/g, "");
-    this.db
-      .prepare(
-        `INSERT INTO instances (instance_id, name, execution_id, runtime_status, input, output, custom_status,
+    this.#sql(
+      `INSERT INTO instances (instance_id, name, execution_id, runtime_status, input, output, custom_status,
            created_time, last_updated_time, parent_instance_id, parent_execution_id, parent_task_id, version, driver)
          VALUES (?, ?, ?, 'Pending', ?, NULL, NULL, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(
-        n.instanceId,
-        n.name,
-        executionId,
-        n.input,
-        now,
-        now,
-        n.parent?.instanceId ?? null,
-        n.parent?.executionId ?? null,
-        n.parent?.taskId ?? null,
-        n.version ?? "",
-        JSON.stringify(newDriverState()),
-      );
+    ).run(
+      n.instanceId,
+      n.name,
+      executionId,
+      n.input,
+      now,
+      now,
+      n.parent?.instanceId ?? null,
+      n.parent?.executionId ?? null,
+      n.parent?.taskId ?? null,
+      n.version ?? "",
+      JSON.stringify(newDriverState()),
+    );
     this.#enqueue(n.instanceId, executionId, "event", this.#executionStarted(n, executionId, now), now);
     return true;
   }
@@ -301,37 +308,33 @@ export class TaskHubStore {
     visibleAt: number,
     timerId?: number,
   ): void {
-    this.db
-      .prepare(
-        "INSERT INTO messages (instance_id, execution_id, kind, event, visible_at, timer_id) VALUES (?, ?, ?, ?, ?, ?)",
-      )
-      .run(instanceId, executionId, kind, JSON.stringify(event), Math.floor(visibleAt), timerId ?? null);
+    this.#sql(
+      "INSERT INTO messages (instance_id, execution_id, kind, event, visible_at, timer_id) VALUES (?, ?, ?, ?, ?, ?)",
+    ).run(instanceId, executionId, kind, JSON.stringify(event), Math.floor(visibleAt), timerId ?? null);
   }
 
   /** Instances with a due message they can act on now (suspended ones only take control messages). */
   readyInstances(now: number, limit: number): string[] {
-    const rows = this.db
-      .prepare(
-        `SELECT m.instance_id AS id, MIN(m.id) AS first FROM messages m JOIN instances i ON i.instance_id = m.instance_id
+    const rows = this.#sql(
+      `SELECT m.instance_id AS id, MIN(m.id) AS first FROM messages m JOIN instances i ON i.instance_id = m.instance_id
          WHERE m.visible_at <= ? AND (i.runtime_status != 'Suspended' OR m.kind != 'event')
          GROUP BY m.instance_id ORDER BY first LIMIT ?`,
-      )
-      .all(Math.floor(now), limit) as { id: string }[];
+    ).all(Math.floor(now), limit) as { id: string }[];
     return rows.map((r) => r.id);
   }
 
   /** When the next not-yet-due message becomes due, if any. */
   nextDueAt(now: number): number | undefined {
-    const row = this.db
-      .prepare("SELECT MIN(visible_at) AS at FROM messages WHERE visible_at > ?")
-      .get(Math.floor(now)) as { at: number | null };
+    const row = this.#sql("SELECT MIN(visible_at) AS at FROM messages WHERE visible_at > ?").get(
+      Math.floor(now),
+    ) as { at: number | null };
     return row.at ?? undefined;
   }
 
   dueMessages(instanceId: string, now: number): MessageRow[] {
-    const rows = this.db
-      .prepare("SELECT * FROM messages WHERE instance_id = ? AND visible_at <= ? ORDER BY id")
-      .all(instanceId, Math.floor(now)) as {
+    const rows = this.#sql(
+      "SELECT * FROM messages WHERE instance_id = ? AND visible_at <= ? ORDER BY id",
+    ).all(instanceId, Math.floor(now)) as {
       id: number;
       instance_id: string;
       execution_id: string | null;
@@ -350,12 +353,12 @@ export class TaskHubStore {
   }
 
   deleteMessages(ids: number[]): void {
-    const del = this.db.prepare("DELETE FROM messages WHERE id = ?");
+    const del = this.#sql("DELETE FROM messages WHERE id = ?");
     this.db.transaction(() => ids.forEach((id) => del.run(id)))();
   }
 
   workItems(limit: number): WorkItemRow[] {
-    const rows = this.db.prepare("SELECT * FROM work_items ORDER BY id LIMIT ?").all(limit) as {
+    const rows = this.#sql("SELECT * FROM work_items ORDER BY id LIMIT ?").all(limit) as {
       id: number;
       instance_id: string;
       execution_id: string;
@@ -379,7 +382,7 @@ export class TaskHubStore {
    */
   completeWorkItem(item: WorkItemRow, completion: HistoryEvent, now: number): boolean {
     return this.db.transaction(() => {
-      const removed = this.db.prepare("DELETE FROM work_items WHERE id = ?").run(item.id).changes;
+      const removed = this.#sql("DELETE FROM work_items WHERE id = ?").run(item.id).changes;
       if (removed === 0) return false;
       this.#enqueue(item.instanceId, item.executionId, "event", completion, now);
       return true;
@@ -392,24 +395,22 @@ export class TaskHubStore {
       const id = instance.instanceId;
       // Purged or restarted meanwhile: this episode belongs to an execution that no longer exists.
       if (this.getInstance(id)?.executionId !== instance.executionId) return;
-      const del = this.db.prepare("DELETE FROM messages WHERE id = ?");
+      const del = this.#sql("DELETE FROM messages WHERE id = ?");
       consumed.forEach((m) => del.run(m));
       this.#appendHistory(id, plan.appended);
-      this.db
-        .prepare(
-          `UPDATE instances SET runtime_status = ?, output = COALESCE(?, output), custom_status = COALESCE(?, custom_status),
+      this.#sql(
+        `UPDATE instances SET runtime_status = ?, output = COALESCE(?, output), custom_status = COALESCE(?, custom_status),
              last_updated_time = ?, driver = ? WHERE instance_id = ?`,
-        )
-        .run(
-          plan.status,
-          plan.output ?? null,
-          plan.customStatus ?? null,
-          now,
-          JSON.stringify(plan.driver),
-          id,
-        );
+      ).run(
+        plan.status,
+        plan.output ?? null,
+        plan.customStatus ?? null,
+        now,
+        JSON.stringify(plan.driver),
+        id,
+      );
       const exec = instance.executionId;
-      const addWork = this.db.prepare(
+      const addWork = this.#sql(
         "INSERT INTO work_items (instance_id, execution_id, task_id, name, input) VALUES (?, ?, ?, ?, ?)",
       );
       for (const a of plan.activities) addWork.run(id, exec, a.taskId, a.name, a.input);
@@ -420,7 +421,7 @@ export class TaskHubStore {
         });
         this.#enqueue(id, exec, "event", fired, t.fireAt, t.timerId);
       }
-      const cancel = this.db.prepare(
+      const cancel = this.#sql(
         "DELETE FROM messages WHERE instance_id = ? AND execution_id = ? AND timer_id = ?",
       );
       for (const t of plan.cancelledTimers) cancel.run(id, exec, t);
@@ -454,25 +455,23 @@ export class TaskHubStore {
   }
 
   #appendHistory(instanceId: string, events: HistoryEvent[]): void {
-    const row = this.db
-      .prepare("SELECT COALESCE(MAX(seq), -1) AS last FROM history WHERE instance_id = ?")
-      .get(instanceId) as { last: number };
-    const insert = this.db.prepare("INSERT INTO history (instance_id, seq, event) VALUES (?, ?, ?)");
+    const row = this.#sql("SELECT COALESCE(MAX(seq), -1) AS last FROM history WHERE instance_id = ?").get(
+      instanceId,
+    ) as { last: number };
+    const insert = this.#sql("INSERT INTO history (instance_id, seq, event) VALUES (?, ?, ?)");
     events.forEach((e, i) => insert.run(instanceId, row.last + 1 + i, JSON.stringify(e)));
   }
 
   #continueAsNew(instance: InstanceRow, input: string, now: number): void {
     const id = instance.instanceId;
     const executionId = randomUUID().replace(/-/g, "");
-    this.db.prepare("DELETE FROM history WHERE instance_id = ?").run(id);
+    this.#sql("DELETE FROM history WHERE instance_id = ?").run(id);
     // Completions and timers of the old execution are void; raised events carry over (as in DTFx).
-    this.db.prepare("DELETE FROM messages WHERE instance_id = ? AND execution_id IS NOT NULL").run(id);
-    this.db.prepare("DELETE FROM work_items WHERE instance_id = ?").run(id);
-    this.db
-      .prepare(
-        "UPDATE instances SET execution_id = ?, input = ?, output = NULL, driver = ?, last_updated_time = ? WHERE instance_id = ?",
-      )
-      .run(executionId, input, JSON.stringify(newDriverState()), now, id);
+    this.#sql("DELETE FROM messages WHERE instance_id = ? AND execution_id IS NOT NULL").run(id);
+    this.#sql("DELETE FROM work_items WHERE instance_id = ?").run(id);
+    this.#sql(
+      "UPDATE instances SET execution_id = ?, input = ?, output = NULL, driver = ?, last_updated_time = ? WHERE instance_id = ?",
+    ).run(executionId, input, JSON.stringify(newDriverState()), now, id);
     const started = this.#executionStarted(
       { instanceId: id, name: instance.name, input, version: instance.version },
       executionId,
@@ -485,8 +484,8 @@ export class TaskHubStore {
   /** An execution ended: drop its pending work and tell the parent orchestration, if any. */
   #finish(instance: InstanceRow, now: number): void {
     const id = instance.instanceId;
-    this.db.prepare("DELETE FROM messages WHERE instance_id = ?").run(id);
-    this.db.prepare("DELETE FROM work_items WHERE instance_id = ?").run(id);
+    this.#sql("DELETE FROM messages WHERE instance_id = ?").run(id);
+    this.#sql("DELETE FROM work_items WHERE instance_id = ?").run(id);
     if (!instance.parentInstanceId || instance.parentTaskId === null) return;
     const status = instance.runtimeStatus;
     const event =
@@ -509,7 +508,7 @@ export class TaskHubStore {
   /** Applies a terminate / suspend / resume message (the orchestrator is not invoked). */
   applyControl(instance: InstanceRow, message: MessageRow, now: number): void {
     this.db.transaction(() => {
-      this.db.prepare("DELETE FROM messages WHERE id = ?").run(message.id);
+      this.#sql("DELETE FROM messages WHERE id = ?").run(message.id);
       if (isTerminal(instance.runtimeStatus)) return;
       const id = instance.instanceId;
       const reason = message.event.Reason ?? "";
@@ -518,33 +517,27 @@ export class TaskHubStore {
           historyEvent(EventType.ExecutionTerminated, now, { Input: JSON.stringify(reason) }),
         ]);
         const output = JSON.stringify(reason);
-        this.db
-          .prepare(
-            "UPDATE instances SET runtime_status = 'Terminated', output = ?, last_updated_time = ? WHERE instance_id = ?",
-          )
-          .run(output, now, id);
+        this.#sql(
+          "UPDATE instances SET runtime_status = 'Terminated', output = ?, last_updated_time = ? WHERE instance_id = ?",
+        ).run(output, now, id);
         this.#finish({ ...instance, runtimeStatus: "Terminated", output }, now);
       } else if (message.kind === "suspend" && instance.runtimeStatus !== "Suspended") {
         this.#appendHistory(id, [historyEvent(EventType.ExecutionSuspended, now, { Reason: reason })]);
-        this.db
-          .prepare(
-            "UPDATE instances SET runtime_status = 'Suspended', last_updated_time = ? WHERE instance_id = ?",
-          )
-          .run(now, id);
+        this.#sql(
+          "UPDATE instances SET runtime_status = 'Suspended', last_updated_time = ? WHERE instance_id = ?",
+        ).run(now, id);
       } else if (message.kind === "resume" && instance.runtimeStatus === "Suspended") {
         this.#appendHistory(id, [historyEvent(EventType.ExecutionResumed, now, { Reason: reason })]);
-        this.db
-          .prepare(
-            "UPDATE instances SET runtime_status = 'Running', last_updated_time = ? WHERE instance_id = ?",
-          )
-          .run(now, id);
+        this.#sql(
+          "UPDATE instances SET runtime_status = 'Running', last_updated_time = ? WHERE instance_id = ?",
+        ).run(now, id);
       }
     })();
   }
 
   #deleteInstanceData(instanceId: string): void {
     for (const table of ["history", "messages", "work_items", "instances"]) {
-      this.db.prepare(`DELETE FROM ${table} WHERE instance_id = ?`).run(instanceId);
+      this.#sql(`DELETE FROM ${table} WHERE instance_id = ?`).run(instanceId);
     }
   }
 
@@ -562,11 +555,11 @@ export class TaskHubStore {
   }
 
   counts(): { instances: Record<string, number>; pendingActivities: number; pendingMessages: number } {
-    const rows = this.db
-      .prepare("SELECT runtime_status AS s, COUNT(*) AS n FROM instances GROUP BY runtime_status")
-      .all() as { s: string; n: number }[];
-    const act = this.db.prepare("SELECT COUNT(*) AS n FROM work_items").get() as { n: number };
-    const msg = this.db.prepare("SELECT COUNT(*) AS n FROM messages").get() as { n: number };
+    const rows = this.#sql(
+      "SELECT runtime_status AS s, COUNT(*) AS n FROM instances GROUP BY runtime_status",
+    ).all() as { s: string; n: number }[];
+    const act = this.#sql("SELECT COUNT(*) AS n FROM work_items").get() as { n: number };
+    const msg = this.#sql("SELECT COUNT(*) AS n FROM messages").get() as { n: number };
     return {
       instances: Object.fromEntries(rows.map((r) => [r.s, r.n])),
       pendingActivities: act.n,

@@ -160,6 +160,13 @@ test("orchestrations run through the real replay engine", async (t) => {
     assert.match(String(status.output), /CallActivity:Goodbye.*CallActivity:Hello/);
   });
 
+  await t.test("an activity with a durableClient input binding starts another orchestration", async () => {
+    const id = await client.startNew("StartsAnother");
+    const startedId = (await waitForFinal(client, id)).output as string;
+    assert.match(startedId, /^[0-9a-f]{32}$/);
+    assert.deepEqual((await waitForFinal(client, startedId)).output, ["Hello Lima!"]);
+  });
+
   await t.test(
     "the HTTP starter uses the DurableClient binding and returns the check-status response",
     async () => {
