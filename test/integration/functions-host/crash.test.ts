@@ -16,7 +16,7 @@ interface HostProcess {
   exited: Promise<NodeJS.Signals | number | null>;
 }
 
-const TIME_SCALE = "0.0005"; // 30 emulated minutes = 0.9 s
+const TIME_SCALE = "0.002"; // 30 emulated minutes = 3.6 s real
 
 async function startHostProcess(stateDir: string, crashAt?: string): Promise<HostProcess> {
   const child = spawn(
@@ -52,6 +52,19 @@ async function startHostProcess(stateDir: string, crashAt?: string): Promise<Hos
   return { child, url, exited };
 }
 
+/** How the process ended, or a clear failure if the crash point was never reached. */
+async function crashed(host: HostProcess, what: string): Promise<NodeJS.Signals | number | null> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`the host did not crash at ${what} within 60 s`)), 60_000);
+  });
+  try {
+    return await Promise.race([host.exited, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 async function status(
   url: string,
   id: string,
@@ -76,12 +89,12 @@ test("kill -9 at several points: the orchestration resumes from its history and 
     body: JSON.stringify("k1"),
   });
   assert.equal(started.status, 202);
-  assert.equal(await current.exited, "SIGKILL");
+  assert.equal(await crashed(current, "activity-finished:1"), "SIGKILL");
 
   // 2. Dies after an orchestrator episode ran but before it was committed; 3. right after a commit.
   for (const point of ["episode-finished:3", "episode-committed:3"]) {
     current = await startHostProcess(stateDir, point);
-    assert.equal(await current.exited, "SIGKILL", `crashed at ${point}`);
+    assert.equal(await crashed(current, point), "SIGKILL", `crashed at ${point}`);
   }
 
   // 4. Killed from outside while the 30-minute durable timer is pending; the timer falls due while down.
@@ -95,11 +108,11 @@ test("kill -9 at several points: the orchestration resumes from its history and 
   });
   current.child.kill("SIGKILL");
   assert.equal(await current.exited, "SIGKILL");
-  await new Promise((r) => setTimeout(r, 1000)); // > 0.9 s: the timer is due when the host comes back
+  await new Promise((r) => setTimeout(r, 3700)); // > 3.6 s: the timer is due when the host comes back
 
   // 5. Dies after the second of the fan-out activities returned; 6. runs to the end.
   current = await startHostProcess(stateDir, "activity-finished:2");
-  assert.equal(await current.exited, "SIGKILL");
+  assert.equal(await crashed(current, "activity-finished:2"), "SIGKILL");
   current = await startHostProcess(stateDir);
   const host6 = current;
   const final = await waitFor("completion", async () => {
