@@ -1,5 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { ManualClock } from "../../../emulators/functions-host/index.js";
 import { history, startTestHost, waitFor, waitForFinal } from "./helpers.js";
 
 test("orchestrations run through the real replay engine", async (t) => {
@@ -199,4 +200,23 @@ test("maxConcurrentActivityFunctions caps concurrent activities", async (t) => {
   const status = await waitForFinal(host.client, id);
   assert.equal(status.runtimeStatus, "Completed");
   assert.equal(status.output, 2, "8 parallel activities ran at most 2 at a time");
+});
+
+test("with an injected manual clock a durable timer fires only when time is advanced", async (t) => {
+  const clock = new ManualClock();
+  const host = await startTestHost(t, "durable", { clock });
+  const id = await host.client.startNew("Timer");
+  await waitFor("the timer to be scheduled", async () =>
+    (await history(host, id)).some((e) => e.EventType === "TimerCreated") ? true : undefined,
+  );
+  clock.advance(59 * 60 * 1000);
+  await new Promise((r) => setTimeout(r, 100));
+  assert.equal(
+    (await host.client.getStatus(id)).runtimeStatus,
+    "Running",
+    "59 minutes in, the 1-hour timer has not fired",
+  );
+  clock.advance(60 * 1000);
+  const status = await waitForFinal(host.client, id);
+  assert.deepEqual(status.output, { waitedMs: 3600_000 });
 });
