@@ -1,5 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { ManualClock } from "../../../emulators/functions-host/index.js";
 import { history, startTestHost, waitFor, waitForFinal } from "./helpers.js";
 
@@ -219,4 +222,21 @@ test("with an injected manual clock a durable timer fires only when time is adva
   clock.advance(60 * 1000);
   const status = await waitForFinal(host.client, id);
   assert.deepEqual(status.output, { waitedMs: 3600_000 });
+});
+
+test("a stopped host started again on the same state continues its running orchestrations", async (t) => {
+  const stateDir = await mkdtemp(join(tmpdir(), "aksv-fh-restart-"));
+  t.after(() => rm(stateDir, { recursive: true, force: true }));
+  const first = await startTestHost(t, "durable", { stateDir, clock: new ManualClock() });
+  const id = await first.client.startNew("Timer");
+  await waitFor("the timer to be scheduled", async () =>
+    (await history(first, id)).some((e) => e.EventType === "TimerCreated") ? true : undefined,
+  );
+  await first.stop();
+
+  const clock = new ManualClock();
+  const second = await startTestHost(t, "durable", { stateDir, clock });
+  assert.equal((await second.client.getStatus(id)).runtimeStatus, "Running");
+  clock.advance(60 * 60 * 1000);
+  assert.equal((await waitForFinal(second.client, id)).runtimeStatus, "Completed");
 });
