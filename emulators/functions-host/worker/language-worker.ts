@@ -20,9 +20,40 @@ const init = workerData as WorkerInit;
 const post = (message: WorkerToHost): void => port.postMessage(message);
 
 const registry = new CoreRegistry(init.hostVersion, (level, category, message) =>
-  post({ kind: "log", level, category, message }),
+  emitLog(level, category, message),
 );
 const appHookData: Record<string, unknown> = {};
+
+/** Runs the app's `log` hooks (which may change level and message), then sends the line to the host. */
+function emitLog(
+  level: string,
+  category: string,
+  message: string,
+  invocation?: { invocationId: string; functionName: string; context: unknown },
+): void {
+  const hookContext = {
+    hookData: {},
+    appHookData,
+    level,
+    category,
+    message,
+    invocationContext: invocation?.context,
+  };
+  for (const hook of registry.hooks.get("log") ?? []) {
+    try {
+      void hook(hookContext);
+    } catch (err) {
+      post({ kind: "log", level: "error", category: "system", message: `log hook failed: ${String(err)}` });
+    }
+  }
+  post({
+    kind: "log",
+    level: hookContext.level,
+    category,
+    message: hookContext.message,
+    ...(invocation ? { invocationId: invocation.invocationId, functionName: invocation.functionName } : {}),
+  });
+}
 
 interface ModuleLoader {
   _load(request: string, parent: unknown, isMain: boolean): unknown;
@@ -88,19 +119,18 @@ async function invoke(message: Extract<HostToWorker, { kind: "invoke" }>): Promi
     },
     metadata: { name: metadata.name, functionId: message.functionId, bindings: metadata.bindings },
     log: (level, category, text) =>
-      post({
-        kind: "log",
+      emitLog(level, category, text, {
         invocationId: message.invocationId,
         functionName: metadata.name,
-        level,
-        category,
-        message: text,
+        context: current.context,
       }),
   };
+  const current: { context?: unknown } = {};
   const model = await registry.programmingModel!.getInvocationModel(coreContext);
   const hookData: Record<string, unknown> = {};
   const args = await model.getArguments();
   const context = args.context;
+  current.context = context;
   let inputs = args.inputs;
   const pre = readOnly(
     { functionCallback: callback, inputs } as { functionCallback: typeof callback; inputs: unknown[] },

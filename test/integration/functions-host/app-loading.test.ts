@@ -77,3 +77,23 @@ test("an uncaught exception in the app restarts the language worker and queued w
   const hooks = (await (await fetch(`${host.url}/api/hooks`)).json()) as Record<string, number>;
   assert.equal(hooks["appStart"], 1, "the new worker loaded the app afresh");
 });
+
+test("context.log lines pass the app's log hooks and reach the host log with the function name", async (t) => {
+  const lines: string[] = [];
+  const host = await startTestHost(t, "durable", {
+    logLevel: "information",
+    logSink: (line) => lines.push(line),
+  });
+  const res = await fetch(`${host.url}/api/orchestrators/Sequence/logged`, { method: "POST", body: "[]" });
+  assert.equal(res.status, 202);
+  assert.ok(
+    lines.some((l) =>
+      l.includes("[Functions.startOrchestration] [tagged by log hook] Started orchestration logged"),
+    ),
+  );
+  assert.ok(
+    lines.some((l) =>
+      /Executed 'Functions\.startOrchestration' \(Succeeded, Id=[0-9a-f-]{36}, Duration=[\d.]+ms\)/.test(l),
+    ),
+  );
+});
