@@ -67,6 +67,23 @@ test("the Durable HTTP API answers the DurableClient with the extension's status
     },
   );
 
+  await t.test(
+    "start and wait (timeout query): 200 with the output when it finishes in time, else 202",
+    async () => {
+      const quick = await fetch(`${webhook}/orchestrators/Sequence?timeout=10&pollingInterval=1&${code}`, {
+        method: "POST",
+        body: JSON.stringify(["Rome"]),
+      });
+      assert.equal(quick.status, 200);
+      assert.deepEqual(await quick.json(), ["Hello Rome!"]);
+      const slow = await fetch(`${webhook}/orchestrators/Approval?timeout=0.2&pollingInterval=1&${code}`, {
+        method: "POST",
+      });
+      assert.equal(slow.status, 202);
+      await client.terminate(((await slow.json()) as { id: string }).id, "cleanup");
+    },
+  );
+
   await t.test("a failed instance is 200, or 500 with returnInternalServerErrorOnFailure", async () => {
     const id = await client.startNew("Throwing");
     await waitForFinal(client, id);
