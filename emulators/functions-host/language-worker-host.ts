@@ -1,7 +1,8 @@
-// Host side of the language worker: starts the worker thread that loads the app, sends invocations and
-// collects results, like the Functions host talking to the Node worker over gRPC.
+// Host side of the language worker: starts the worker process that loads the app, sends invocations and
+// collects results over IPC, like the Functions host talking to the Node worker over gRPC.
+import { fork, type ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { Worker } from "node:worker_threads";
+import { fileURLToPath } from "node:url";
 import type { Logger, LogLevel } from "./log.js";
 import type {
   FunctionMetadata,
@@ -32,15 +33,16 @@ const WORKER_LEVELS: Record<string, LogLevel> = {
 };
 
 export class LanguageWorker {
-  #worker: Worker;
+  #worker: ChildProcess;
   #pending = new Map<string, (result: InvocationResult) => void>();
   #exited = false;
   #terminated: (() => void) | undefined;
+  #onExit: (() => void) | undefined;
   /** Called when the worker dies on its own (uncaught exception in app code, process.exit in the app). */
   onUnexpectedExit: ((reason: string) => void) | undefined;
 
   private constructor(
-    worker: Worker,
+    worker: ChildProcess,
     private readonly logger: Logger,
   ) {
     this.#worker = worker;
@@ -52,11 +54,19 @@ export class LanguageWorker {
     logger: Logger;
   }): Promise<{ worker: LanguageWorker; functions: FunctionMetadata[] }> {
     const init: WorkerInit = { appDir: options.appDir, hostVersion: HOST_VERSION };
-    const thread = new Worker(new URL("./worker/language-worker.js", import.meta.url), {
-      workerData: init,
-      env: options.env,
-    });
-    const worker = new LanguageWorker(thread, options.logger);
+    const child = fork(
+      fileURLToPath(new URL("./worker/language-worker.js", import.meta.url)),
+      [JSON.stringify(init)],
+      {
+        env: options.env,
+        // Structured clone over IPC keeps binary bodies (Uint8Array) intact.
+        serialization: "advanced",
+        // Not the host's flags (e.g. --test, --cpu-prof): the worker is a plain Node process.
+        execArgv: [],
+        stdio: ["ignore", "inherit", "inherit", "ipc"],
+      },
+    );
+    const worker = new LanguageWorker(child, options.logger);
     const functions = await new Promise<FunctionMetadata[]>((resolve, reject) => {
       worker.#listen(resolve, reject);
     });
@@ -73,7 +83,7 @@ export class LanguageWorker {
           break;
         case "startupFailed":
           failed(new Error(`The app failed to start: ${message.message}`));
-          void this.#worker.terminate();
+          this.#worker.kill("SIGKILL");
           break;
         case "result": {
           const settle = this.#pending.get(message.invocationId);
@@ -97,9 +107,10 @@ export class LanguageWorker {
       if (!started) failed(err);
       else this.logger.log("error", `Language worker error: ${err.stack ?? err.message}`);
     });
-    this.#worker.on("exit", (code) => {
+    this.#worker.on("exit", (code, signal) => {
       this.#exited = true;
-      const reason = `The language worker exited (code ${code}).`;
+      const reason = `The language worker exited (${signal ?? `code ${code}`}).`;
+      this.#onExit?.();
       for (const settle of this.#pending.values())
         settle({ ok: false, error: { message: reason }, workerLost: true });
       this.#pending.clear();
@@ -129,22 +140,27 @@ export class LanguageWorker {
         inputData: request.inputData,
         ...(request.triggerMetadata ? { triggerMetadata: request.triggerMetadata } : {}),
       };
-      this.#worker.postMessage(message);
+      this.#worker.send(message);
     });
   }
 
-  /** Runs the app's appTerminate hooks (bounded by `graceMs`), then stops the thread. */
+  /** Runs the app's appTerminate hooks (bounded by `graceMs`), then ends the process. */
   async terminate(graceMs = 2000): Promise<void> {
     if (this.#exited) return;
+    const exited = new Promise<void>((resolve) => (this.#onExit = resolve));
     await new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, graceMs);
       this.#terminated = () => {
         clearTimeout(timer);
         resolve();
       };
-      this.#worker.postMessage({ kind: "terminate" } satisfies HostToWorker);
+      if (this.#worker.connected) this.#worker.send({ kind: "terminate" } satisfies HostToWorker);
+      else resolve();
     });
-    this.#terminated ??= () => undefined;
-    await this.#worker.terminate();
+    if (!this.#exited) {
+      setTimeout(() => this.#worker.kill("SIGKILL"), graceMs).unref();
+      if (this.#worker.connected) this.#worker.disconnect();
+    }
+    await exited;
   }
 }

@@ -1,9 +1,9 @@
-// The language worker: a worker thread that plays the role of the Node.js Functions worker process. It
+// The language worker: a child process that plays the role of the Node.js Functions worker process. It
 // provides `@azure/functions-core`, loads the unmodified app, reports the registrations and invokes functions
 // through the captured programming model (WK: eventHandlers/InvocationHandler.ts), so every data conversion is
-// the one `@azure/functions` itself does. Its own module cache and process.env keep each app isolated.
+// the one `@azure/functions` itself does. Being its own process, the app gets its own environment (including
+// variables read at start-up such as NODE_EXTRA_CA_CERTS), module cache and crash domain, as in Azure.
 import { createRequire } from "node:module";
-import { parentPort, workerData } from "node:worker_threads";
 import { loadEntryFiles } from "./app-entry.js";
 import { CoreRegistry, type CoreInvocationContext } from "./core-api.js";
 import type {
@@ -15,9 +15,12 @@ import type {
   WorkerToHost,
 } from "./protocol.js";
 
-const port = parentPort!;
-const init = workerData as WorkerInit;
-const post = (message: WorkerToHost): void => port.postMessage(message);
+const init = JSON.parse(process.argv[2] ?? "{}") as WorkerInit;
+const post = (message: WorkerToHost, then?: () => void): void => {
+  if (process.connected) process.send!(message, undefined, {}, () => then?.());
+};
+// The host went away (stopped, or killed with -9): nothing can report results any more.
+process.on("disconnect", () => process.exit(0));
 
 const registry = new CoreRegistry(init.hostVersion, (level, category, message) =>
   emitLog(level, category, message),
@@ -184,7 +187,7 @@ function toError(err: unknown): { message: string; stack?: string } {
   return { message: String(err) };
 }
 
-port.on("message", (message: HostToWorker) => {
+process.on("message", (message: HostToWorker) => {
   if (message.kind === "invoke") {
     invoke(message).then(
       (result) => post({ kind: "result", invocationId: message.invocationId, ...result }),
@@ -202,7 +205,7 @@ port.on("message", (message: HostToWorker) => {
           message: `appTerminate hook failed: ${toError(err).message}`,
         }),
       )
-      .finally(() => post({ kind: "terminated" }));
+      .finally(() => post({ kind: "terminated" }, () => process.exit(0)));
   }
 });
 
