@@ -1,4 +1,4 @@
-// Messages between the host (main thread) and the language worker (a worker thread that loads the app).
+// Messages between the host and the language worker (a child process that loads the app), over IPC.
 // They mirror the Functions host ⇄ Node worker gRPC contract: the host only ever sees binding metadata and
 // typed data, never the app's objects, exactly as with the real host.
 
