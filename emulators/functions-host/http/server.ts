@@ -1,0 +1,135 @@
+// The host's HTTP front door on 127.0.0.1: /{routePrefix}/* (HTTP triggers), /runtime/webhooks/durabletask/*
+// (Durable HTTP API, system key), /durabletask/* (the extension's local RPC base), /admin/host/status.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { RPC_PATH, WEBHOOK_PATH } from "../durable/client-binding.js";
+import type { DurableHttpApi } from "../durable/http-api.js";
+import { authorized, type HostKeys } from "../keys.js";
+import type { Logger } from "../log.js";
+import type { HttpRoute, HttpRouter } from "./router.js";
+import { header, jsonResponse, type HostRequest, type HostResponse } from "./types.js";
+
+export interface FrontDoorHandlers {
+  routePrefix: string;
+  keys: HostKeys;
+  logger: Logger;
+  maxRequestBodyBytes: number;
+  /** Undefined until the app is loaded (requests get 503 meanwhile). */
+  router: () => HttpRouter | undefined;
+  durableApi: () => DurableHttpApi | undefined;
+  invokeHttp: (route: HttpRoute, req: HostRequest, params: Record<string, string>) => Promise<HostResponse>;
+  hostStatus: () => object;
+}
+
+class BodyTooLarge extends Error {}
+
+async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  const declared = Number(req.headers["content-length"] ?? "0");
+  if (declared > limit) throw new BodyTooLarge();
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > limit) throw new BodyTooLarge();
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+function presentedKey(req: HostRequest): string | undefined {
+  return header(req, "x-functions-key") ?? req.url.searchParams.get("code") ?? undefined;
+}
+
+export async function handleRequest(
+  h: FrontDoorHandlers,
+  req: HostRequest,
+  origin: string,
+): Promise<HostResponse> {
+  const path = req.url.pathname;
+  if (path === "/admin/host/status") {
+    if (!authorized(h.keys, "admin", presentedKey(req))) return { status: 401 };
+    if (req.method !== "GET") return { status: 405, headers: { Allow: "GET" } };
+    return jsonResponse(200, h.hostStatus());
+  }
+  const durable = path.startsWith(WEBHOOK_PATH + "/")
+    ? path.slice(WEBHOOK_PATH.length + 1)
+    : path.startsWith(RPC_PATH)
+      ? path.slice(RPC_PATH.length)
+      : undefined;
+  if (durable !== undefined) {
+    const api = h.durableApi();
+    if (!api) return jsonResponse(503, { Message: "The host is starting." });
+    if (path.startsWith(WEBHOOK_PATH)) {
+      const code = presentedKey(req);
+      const systemKey = Object.values(h.keys.systemKeys);
+      if (!code || !(systemKey.includes(code) || authorized(h.keys, "admin", code))) return { status: 401 };
+    }
+    return api.handle(req, durable, origin);
+  }
+  const prefix = h.routePrefix ? `/${h.routePrefix}` : "";
+  if (prefix && path !== prefix && !path.startsWith(prefix + "/")) return { status: 404 };
+  const router = h.router();
+  if (!router)
+    return jsonResponse(503, { error: { code: "HostStarting", message: "The host is starting." } });
+  const result = router.match(req.method, path.slice(prefix.length));
+  if (result.kind === "notFound") return { status: 404 };
+  if (result.kind === "methodNotAllowed")
+    return { status: 405, headers: { Allow: result.allowed.join(", ") } };
+  if (!authorized(h.keys, result.route.authLevel, presentedKey(req))) return { status: 401 };
+  return h.invokeHttp(result.route, req, result.params);
+}
+
+export async function listen(
+  h: FrontDoorHandlers,
+  port: number,
+  host = "127.0.0.1",
+): Promise<{ server: Server; port: number }> {
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    void serve(h, req, res);
+  });
+  server.keepAliveTimeout = 5000;
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  return { server, port: (server.address() as AddressInfo).port };
+}
+
+async function serve(h: FrontDoorHandlers, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const hostHeader = req.headers.host ?? "127.0.0.1";
+  const origin = `http://${hostHeader}`;
+  let response: HostResponse;
+  try {
+    const url = new URL(req.url ?? "/", origin);
+    const body = await readBody(req, h.maxRequestBodyBytes);
+    response = await handleRequest(
+      h,
+      { method: req.method ?? "GET", url, headers: req.headers, body },
+      origin,
+    );
+  } catch (err) {
+    if (err instanceof BodyTooLarge) {
+      response = jsonResponse(413, {
+        error: {
+          code: "RequestEntityTooLarge",
+          message: `The request body exceeds ${h.maxRequestBodyBytes} bytes.`,
+        },
+      });
+      res.setHeader("Connection", "close");
+    } else {
+      h.logger.log(
+        "error",
+        `Request ${req.method} ${req.url} failed in the host: ${(err as Error).stack ?? String(err)}`,
+      );
+      response = jsonResponse(500, {
+        error: { code: "InternalServerError", message: "The host failed to process the request." },
+      });
+    }
+  }
+  if (res.headersSent) return;
+  res.writeHead(response.status, response.headers ?? {});
+  res.end(req.method === "HEAD" ? undefined : response.body);
+}

@@ -1,0 +1,243 @@
+// The local Functions host: runs the unmodified compiled app (package.json main) with the real
+// `@azure/functions` and `durable-functions` packages, serves its HTTP triggers and the Durable HTTP API, and
+// runs its orchestrations through the real replay engine on a SQLite task hub under <stateDir>/functions-host.
+import { mkdir, rm } from "node:fs/promises";
+import type { Server } from "node:http";
+import { join, resolve } from "node:path";
+import { ScaledClock, type Clock } from "./clock.js";
+import { appEnvironment, readHostJson, readLocalSettings, type HostJsonSettings } from "./config.js";
+import { durableClientBindingData } from "./durable/client-binding.js";
+import { Dispatcher } from "./durable/dispatcher.js";
+import { DurableHttpApi } from "./durable/http-api.js";
+import { TaskHubStore } from "./durable/store.js";
+import { crashPoints } from "./fault.js";
+import { FunctionIndex } from "./functions.js";
+import { invokeHttpFunction } from "./http/http-trigger.js";
+import { HttpRouter } from "./http/router.js";
+import { listen } from "./http/server.js";
+import { Invoker } from "./invoker.js";
+import { DURABLE_SYSTEM_KEY, loadOrCreateKeys, type HostKeys } from "./keys.js";
+import { HOST_VERSION, LanguageWorker } from "./language-worker-host.js";
+import { createLogger, parseLogLevel, type LogLevel } from "./log.js";
+
+export { ManualClock, ScaledClock, type Clock } from "./clock.js";
+export { durableClientBindingData } from "./durable/client-binding.js";
+
+export interface FunctionsHostOptions {
+  /** The app's directory (its package.json `main` is loaded). */
+  appDir: string;
+  /** 0 picks a free port. Default 7071. */
+  port?: number;
+  /** Root state directory (default `.local`); the host keeps its files in `<stateDir>/functions-host`. */
+  stateDir?: string;
+  /** Extra environment variables for the app (over local.settings.json and the host's environment). */
+  env?: Record<string, string>;
+  /** Injected clock (tests); otherwise real time scaled by `timeScale`. */
+  clock?: Clock;
+  /** Emulated time runs 1/timeScale times faster than real time (default 1, env AKSV_TIME_SCALE). */
+  timeScale?: number;
+  logLevel?: LogLevel | string;
+  /** Write log lines somewhere else than stdout. */
+  logSink?: (line: string) => void;
+  /** Delete the task hub and keys before starting. */
+  reset?: boolean;
+  /** Overrides host.json settings. */
+  hostJson?: Partial<HostJsonSettings>;
+  maxRequestBodyBytes?: number;
+  /** How long stop() waits for in-flight invocations before abandoning them (default 5000 ms). */
+  shutdownGraceMs?: number;
+}
+
+export interface FunctionsHost {
+  /** e.g. http://127.0.0.1:7071 */
+  url: string;
+  port: number;
+  keys: HostKeys;
+  settings: HostJsonSettings;
+  clock: Clock;
+  /** Registered functions by name with their kind. */
+  functions: { name: string; kind: string }[];
+  /** The durableClient binding payload for this host (what df.getClient expects in extraInputs). */
+  durableClientData(): object;
+  /** Stops taking work, lets in-flight invocations finish (bounded), runs appTerminate hooks, closes. */
+  stop(): Promise<void>;
+}
+
+const DEFAULT_BODY_LIMIT = 100 * 1024 * 1024;
+
+export async function startFunctionsHost(options: FunctionsHostOptions): Promise<FunctionsHost> {
+  const appDir = resolve(options.appDir);
+  const stateRoot = resolve(options.stateDir ?? process.env["AKSV_STATE_DIR"] ?? ".local");
+  const dir = join(stateRoot, "functions-host");
+  if (options.reset) await rm(dir, { recursive: true, force: true });
+  await mkdir(dir, { recursive: true });
+
+  const logger = createLogger(
+    parseLogLevel(options.logLevel ?? process.env["AKSV_LOG_LEVEL"]),
+    options.logSink,
+  );
+  const settings: HostJsonSettings = { ...(await readHostJson(appDir)), ...options.hostJson };
+  const localSettings = await readLocalSettings(appDir);
+  const keys = await loadOrCreateKeys(join(dir, "host.keys.json"));
+  const store = new TaskHubStore(join(dir, `${settings.hubName}.sqlite`));
+  const clock =
+    options.clock ??
+    persistentClock(store, options.timeScale ?? Number(process.env["AKSV_TIME_SCALE"] ?? "1"));
+
+  let functions: FunctionIndex | undefined;
+  let worker: LanguageWorker | undefined;
+  // Filled in once the app is loaded; the front door answers 503 until then.
+  const live: { router?: HttpRouter; dispatcher?: Dispatcher; durableApi?: DurableHttpApi } = {};
+  let origin = "";
+  let stopping = false;
+  let workerStarts = 0;
+  const started = Date.now();
+  const clientData = (): object =>
+    durableClientBindingData(origin, settings.hubName, keys.systemKeys[DURABLE_SYSTEM_KEY]!);
+  const invoker = new Invoker(() => worker, logger, clientData);
+
+  const front = await listen(
+    {
+      routePrefix: settings.routePrefix,
+      keys,
+      logger,
+      maxRequestBodyBytes: options.maxRequestBodyBytes ?? DEFAULT_BODY_LIMIT,
+      router: () => live.router,
+      durableApi: () => live.durableApi,
+      invokeHttp: (route, req, params) => invokeHttpFunction(route.fn, req, params, invoker, logger),
+      hostStatus: () => ({
+        id: settings.hubName,
+        state: stopping ? "Stopping" : worker?.alive ? "Running" : "Error",
+        version: HOST_VERSION,
+        processUptime: Date.now() - started,
+        workerStarts,
+        functions: [...(functions?.all.values() ?? [])].map((f) => ({ name: f.name, kind: f.kind })),
+        durableTask: {
+          hubName: settings.hubName,
+          ...store.counts(),
+          activeEpisodes: live.dispatcher?.activeEpisodes ?? 0,
+          activeActivities: live.dispatcher?.activeActivities ?? 0,
+          completedEpisodes: live.dispatcher?.stats.episodes ?? 0,
+          completedActivities: live.dispatcher?.stats.activities ?? 0,
+        },
+      }),
+    },
+    options.port ?? 7071,
+  );
+  const server: Server = front.server;
+  origin = `http://127.0.0.1:${front.port}`;
+
+  const env = appEnvironment(process.env, localSettings, {
+    ...(options.env ?? {}),
+    WEBSITE_HOSTNAME: `127.0.0.1:${front.port}`,
+    FUNCTIONS_WORKER_RUNTIME: "node",
+    AzureWebJobsScriptRoot: appDir,
+  });
+
+  const startWorker = async (): Promise<void> => {
+    const started = await LanguageWorker.start({ appDir, env, logger });
+    workerStarts++;
+    worker = started.worker;
+    functions = new FunctionIndex(started.functions);
+    worker.onUnexpectedExit = (reason) => {
+      if (stopping) return;
+      logger.log("error", `${reason} Restarting it; interrupted invocations run again.`);
+      live.dispatcher?.pause();
+      setTimeout(() => {
+        if (stopping) return;
+        startWorker().then(
+          () => live.dispatcher?.resume(),
+          (err: unknown) =>
+            logger.log("error", `The language worker could not be restarted: ${(err as Error).message}`),
+        );
+      }, 200).unref();
+    };
+  };
+
+  try {
+    await startWorker();
+  } catch (err) {
+    stopping = true;
+    await worker?.terminate(0);
+    await new Promise((r) => server.close(r));
+    store.close();
+    throw err;
+  }
+  const router = new HttpRouter(functions!.ofKind("http"));
+  const dispatcher = new Dispatcher({
+    store,
+    clock,
+    functions: functions!,
+    invoker,
+    logger,
+    maxConcurrentActivities: settings.maxConcurrentActivityFunctions,
+    maxConcurrentOrchestrations: settings.maxConcurrentOrchestratorFunctions,
+    crash: crashPoints(process.env["AKSV_FUNCTIONS_HOST_CRASH_AT"]),
+  });
+  const durableApi = new DurableHttpApi({
+    store,
+    clock,
+    functions: () => functions!,
+    hubName: settings.hubName,
+    systemKey: keys.systemKeys[DURABLE_SYSTEM_KEY]!,
+    kick: () => dispatcher.kick(),
+  });
+  Object.assign(live, { router, dispatcher, durableApi });
+  dispatcher.start();
+  logger.log(
+    "information",
+    `Functions host listening on ${origin} (${functions!.all.size} functions, task hub ${settings.hubName}, state ${dir})`,
+  );
+  for (const r of router.routes) {
+    logger.log(
+      "information",
+      `  ${r.fn.name}: [${r.methods ? [...r.methods].join(",") : "ALL"}] ${origin}/${settings.routePrefix ? settings.routePrefix + "/" : ""}${r.route.template}`,
+    );
+  }
+
+  let stopped: Promise<void> | undefined;
+  return {
+    url: origin,
+    port: front.port,
+    keys,
+    settings,
+    clock,
+    functions: [...functions!.all.values()].map((f) => ({ name: f.name, kind: f.kind })),
+    durableClientData: clientData,
+    stop() {
+      stopped ??= (async () => {
+        stopping = true;
+        const closed = new Promise((r) => server.close(r));
+        server.closeIdleConnections();
+        await dispatcher.stop(options.shutdownGraceMs ?? 5000);
+        await worker?.terminate();
+        server.closeAllConnections();
+        await closed;
+        store.close();
+        logger.log("information", "Functions host stopped.");
+      })();
+      return stopped;
+    },
+  };
+}
+
+/**
+ * Real time scaled by `timeScale`, anchored in the task hub so that emulated time keeps running across
+ * restarts (a timer due while the host was down fires when it comes back).
+ */
+function persistentClock(store: TaskHubStore, timeScale: number): Clock {
+  const saved = store.getMeta("clock");
+  const realNow = Date.now();
+  let emulatedNow = realNow;
+  if (saved) {
+    const a = JSON.parse(saved) as { anchorReal: number; anchorEmulated: number; timeScale: number };
+    emulatedNow = new ScaledClock(a).now();
+    if (a.timeScale === timeScale) return new ScaledClock(a);
+  }
+  const clock = new ScaledClock({ timeScale, anchorReal: realNow, anchorEmulated: emulatedNow });
+  store.setMeta(
+    "clock",
+    JSON.stringify({ anchorReal: clock.anchorReal, anchorEmulated: clock.anchorEmulated, timeScale }),
+  );
+  return clock;
+}

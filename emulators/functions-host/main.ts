@@ -1,0 +1,57 @@
+#!/usr/bin/env node
+// Standalone entry: node dist/emulators/functions-host/main.js --app-dir . --port 7071 --state-dir .local [--reset]
+import { Command } from "commander";
+import { startFunctionsHost } from "./index.js";
+
+const program = new Command()
+  .name("functions-host")
+  .description("Local Azure Functions host with the Durable extension for the unmodified Node.js v4 app")
+  .option("--app-dir <dir>", "the app directory (package.json main is loaded)", ".")
+  .option("--port <port>", "port on 127.0.0.1 (0 = any free port)", "7071")
+  .option("--state-dir <dir>", "state directory", process.env["AKSV_STATE_DIR"] ?? ".local")
+  .option(
+    "--time-scale <factor>",
+    "emulated time runs 1/factor times faster",
+    process.env["AKSV_TIME_SCALE"] ?? "1",
+  )
+  .option(
+    "--log-level <level>",
+    "trace|debug|information|warning|error|none",
+    process.env["AKSV_LOG_LEVEL"] ?? "information",
+  )
+  .option("--reset", "delete the task hub and keys before starting", false);
+
+const opts = program.parse().opts<{
+  appDir: string;
+  port: string;
+  stateDir: string;
+  timeScale: string;
+  logLevel: string;
+  reset: boolean;
+}>();
+
+const host = await startFunctionsHost({
+  appDir: opts.appDir,
+  port: Number(opts.port),
+  stateDir: opts.stateDir,
+  timeScale: Number(opts.timeScale),
+  logLevel: opts.logLevel,
+  reset: opts.reset,
+}).catch((err: unknown) => {
+  process.stderr.write(`${(err as Error).message}\n`);
+  process.exit(1);
+});
+
+// Machine-readable first line for launchers and tests: where the host listens.
+process.stdout.write(JSON.stringify({ listening: host.url }) + "\n");
+
+let signals = 0;
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.on(signal, () => {
+    if (++signals > 1) process.exit(130);
+    host.stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  });
+}
