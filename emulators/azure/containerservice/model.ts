@@ -10,6 +10,7 @@ import { ArmError, type ArmErrorDetail } from "../core/errors.js";
 export const CLUSTER_TYPE = "Microsoft.ContainerService/managedClusters";
 export const SUBNET_JOIN_ACTION = "Microsoft.Network/virtualNetworks/subnets/join/action";
 const TERMINAL = ["Succeeded", "Failed", "Canceled"];
+const AKS_DEFAULTS = { serviceCidr: "10.0.0.0/16", podCidr: "10.244.0.0/16" };
 
 export interface AgentPoolProfile {
   name: string;
@@ -174,9 +175,12 @@ export function validateCluster(req: ClusterRequest, subnet: SubnetFacts | undef
     policy: policy as ParsedNetwork["policy"],
     ...(dataplane ? { dataplane: dataplane as ParsedNetwork["dataplane"] } : {}),
     ...(subnet ? { vnetAddressSpace: subnet.vnetPrefix, subnetPrefix: subnet.prefix } : {}),
-    ...(np.serviceCidr !== undefined ? { serviceCidr: np.serviceCidr } : {}),
+    // AKS's fixed defaults (it does not pick around the VNet as the ClusterSpec planner does).
+    serviceCidr: np.serviceCidr ?? AKS_DEFAULTS.serviceCidr,
     ...(np.dnsServiceIP !== undefined ? { dnsServiceIp: np.dnsServiceIP } : {}),
-    ...(np.podCidr !== undefined ? { podCidr: np.podCidr } : {}),
+    ...(np.podCidr !== undefined || mode === "overlay"
+      ? { podCidr: np.podCidr ?? AKS_DEFAULTS.podCidr }
+      : {}),
   };
   const nodes = pools.reduce((n, p) => n + p.count, 0);
   const planning = planNetwork(network, req.name, nodes);
