@@ -157,13 +157,18 @@ export class LroEngine {
     };
   }
 
-  private result(req: ArmRequest, op: Operation): ArmResponse {
-    if (op.status === "InProgress") return { status: 202, headers: { Location: this.locationUrl(req, op) } };
+  /** ARM's resource-group operation results end 200; resource providers end deletes 204. */
+  private result(req: ArmRequest, op: Operation, deletedStatus = 204): ArmResponse {
+    if (op.status === "InProgress")
+      return {
+        status: 202,
+        headers: { Location: `${req.baseUrl}${req.path}?api-version=${encodeURIComponent(req.apiVersion)}` },
+      };
     if (op.status !== "Succeeded") {
       const e = op.error ?? { code: "Failed", message: "The operation failed." };
       throw new ArmError(400, e.code, e.message);
     }
-    if (op.kind === "delete") return { status: 204 };
+    if (op.kind === "delete") return { status: deletedStatus };
     return { status: 200, body: this.readResult(op) };
   }
 
@@ -174,6 +179,8 @@ export class LroEngine {
     });
     const result = (req: ArmRequest, p: Record<string, string>) =>
       this.result(req, this.find(p["id"]!, p["sub"]!));
+    const groupResult = (req: ArmRequest, p: Record<string, string>) =>
+      this.result(req, this.find(p["id"]!, p["sub"]!), 200);
     return [
       {
         method: "GET",
@@ -188,7 +195,12 @@ export class LroEngine {
         handler: result,
       },
       // Resource-group deletes use ARM's subscription-level operation results.
-      { method: "GET", kind: "read", pattern: "/subscriptions/{sub}/operationresults/{id}", handler: result },
+      {
+        method: "GET",
+        kind: "read",
+        pattern: "/subscriptions/{sub}/operationresults/{id}",
+        handler: groupResult,
+      },
     ];
   }
 }
