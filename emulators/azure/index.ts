@@ -174,6 +174,7 @@ export async function startAzureEmulator(options: AzureEmulatorOptions): Promise
   lro.resume();
   store.save();
 
+  let stopped = false;
   return {
     url: baseUrl,
     port,
@@ -189,6 +190,8 @@ export async function startAzureEmulator(options: AzureEmulatorOptions): Promise
     issueToken: async (o) => (await issuer.issue(o)).token,
     settled: () => lro.settled(),
     stop: async () => {
+      if (stopped) return;
+      stopped = true;
       await lro.stop();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

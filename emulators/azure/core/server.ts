@@ -128,9 +128,10 @@ async function handle(door: FrontDoor, req: IncomingMessage, res: ServerResponse
     armReq.body = parseBody(await readBody(req), req.headers["content-type"]);
     if (route && !route.anonymous) {
       armReq.principal = await door.authenticate(req.headers.authorization);
+      const injected = door.faults.requestFault(facts);
+      // What is left after this request, as ARM reports it.
       const remaining = door.faults.remaining(facts);
       common[remaining.header] = String(remaining.value);
-      const injected = door.faults.requestFault(facts);
       if (injected?.kind === "drop") {
         fault = "drop";
         status = 0;
