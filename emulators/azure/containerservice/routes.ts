@@ -1,17 +1,17 @@
 // Microsoft.ContainerService/managedClusters: validated PUT (201 + Azure-AsyncOperation, Creating →
 // Succeeded/Failed over the emulated create time), 409 OperationNotAllowed while not terminal,
 // DELETE 202 + Location, and listCluster{User,Admin}Credential kubeconfigs for the Kubernetes emulator.
+import { findTracked, trackedId, trackedRoutes } from "../core/tracked.js";
 import { createHash, randomBytes } from "node:crypto";
 import {
   bodyObject,
   requireLocation,
   requireResourceGroup,
   removeTree,
-  resourceGroupId,
   tagsOf,
   type ProviderContext,
 } from "../core/context.js";
-import { ArmError, resourceNotFound } from "../core/errors.js";
+import { ArmError } from "../core/errors.js";
 import type { ArmRequest, ArmResponse, Params, Route } from "../core/router.js";
 import type { Json, JsonObject, Operation, StoredResource } from "../core/store.js";
 import { hasPermission } from "../authorization/model.js";
@@ -122,14 +122,8 @@ export function containerServiceRoutes(ctx: ProviderContext, deps: ContainerServ
     if (r.type === CLUSTER_TYPE) await deps.kube.unregister(r.id);
   });
 
-  const idOf = (p: Params) =>
-    `${resourceGroupId(p["sub"]!, p["rg"]!)}/providers/Microsoft.ContainerService/managedClusters/${p["name"]!}`;
-  const find = (p: Params) => {
-    requireResourceGroup(ctx, p["sub"]!, p["rg"]!);
-    const r = store.get(idOf(p));
-    if (!r) throw resourceNotFound(CLUSTER_TYPE, p["name"]!, p["rg"]!);
-    return r;
-  };
+  const idOf = (p: Params) => trackedId(p, CLUSTER_TYPE);
+  const find = (p: Params) => findTracked(ctx, p, CLUSTER_TYPE);
 
   const notAllowed = (r: StoredResource) =>
     new ArmError(
@@ -418,37 +412,7 @@ export function containerServiceRoutes(ctx: ProviderContext, deps: ContainerServ
   const base =
     "/subscriptions/{sub}/resourcegroups/{rg}/providers/Microsoft.ContainerService/managedClusters";
   return [
-    {
-      method: "GET",
-      pattern: "/subscriptions/{sub}/providers/Microsoft.ContainerService/managedClusters",
-      resourceType: CLUSTER_TYPE,
-      handler: (_r, p) => ({
-        status: 200,
-        body: {
-          value: store
-            .under(`/subscriptions/${p["sub"]!}`)
-            .filter((r) => r.type === CLUSTER_TYPE)
-            .map((r) => r.body),
-        },
-      }),
-    },
-    {
-      method: "GET",
-      pattern: base,
-      resourceType: CLUSTER_TYPE,
-      handler: (_r, p) => {
-        const rg = requireResourceGroup(ctx, p["sub"]!, p["rg"]!);
-        return { status: 200, body: { value: store.list(rg.id, CLUSTER_TYPE).map((r) => r.body) } };
-      },
-    },
-    {
-      method: "GET",
-      pattern: `${base}/{name}`,
-      resourceType: CLUSTER_TYPE,
-      handler: (_r, p) => ({ status: 200, body: find(p).body }),
-    },
-    { method: "PUT", pattern: `${base}/{name}`, resourceType: CLUSTER_TYPE, handler: put },
-    { method: "DELETE", pattern: `${base}/{name}`, resourceType: CLUSTER_TYPE, handler: remove },
+    ...trackedRoutes(ctx, { resourceType: CLUSTER_TYPE, put, remove }),
     {
       method: "POST",
       pattern: `${base}/{name}/listClusterAdminCredential`,

@@ -1,6 +1,7 @@
 // Microsoft.ManagedIdentity/userAssignedIdentities: synchronous create (201, then 200) and delete
 // (200, 204 when absent). Each identity is a service principal in the directory; a new one is not
 // visible to role assignments until the replication delay has passed (see authorization/).
+import { trackedId, trackedRoutes } from "../core/tracked.js";
 import { randomUUID } from "node:crypto";
 import {
   bodyObject,
@@ -8,11 +9,10 @@ import {
   requireLocation,
   requireResourceGroup,
   removeTree,
-  resourceGroupId,
   tagsOf,
   type ProviderContext,
 } from "../core/context.js";
-import { ArmError, resourceNotFound } from "../core/errors.js";
+import { ArmError } from "../core/errors.js";
 import type { ArmRequest, Params, Route } from "../core/router.js";
 import type { JsonObject, StoredResource } from "../core/store.js";
 
@@ -37,14 +37,7 @@ export function managedIdentityRoutes(ctx: ProviderContext): Route[] {
     if (r.type === IDENTITY_TYPE) delete store.state.principals[identityProperties(r).principalId];
   });
 
-  const idOf = (p: Params) =>
-    `${resourceGroupId(p["sub"]!, p["rg"]!)}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/${p["name"]!}`;
-  const find = (p: Params) => {
-    requireResourceGroup(ctx, p["sub"]!, p["rg"]!);
-    const r = store.get(idOf(p));
-    if (!r) throw resourceNotFound(IDENTITY_TYPE, p["name"]!, p["rg"]!);
-    return r;
-  };
+  const idOf = (p: Params) => trackedId(p, IDENTITY_TYPE);
 
   const put = async (req: ArmRequest, p: Params) => {
     requireResourceGroup(ctx, p["sub"]!, p["rg"]!, true);
@@ -104,39 +97,5 @@ export function managedIdentityRoutes(ctx: ProviderContext): Route[] {
     return { status: 200 };
   };
 
-  const base =
-    "/subscriptions/{sub}/resourcegroups/{rg}/providers/Microsoft.ManagedIdentity/userAssignedIdentities";
-  return [
-    {
-      method: "GET",
-      pattern: "/subscriptions/{sub}/providers/Microsoft.ManagedIdentity/userAssignedIdentities",
-      resourceType: IDENTITY_TYPE,
-      handler: (_r, p) => ({
-        status: 200,
-        body: {
-          value: store
-            .under(`/subscriptions/${p["sub"]!}`)
-            .filter((r) => r.type === IDENTITY_TYPE)
-            .map((r) => r.body),
-        },
-      }),
-    },
-    {
-      method: "GET",
-      pattern: base,
-      resourceType: IDENTITY_TYPE,
-      handler: (_r, p) => {
-        const rg = requireResourceGroup(ctx, p["sub"]!, p["rg"]!);
-        return { status: 200, body: { value: store.list(rg.id, IDENTITY_TYPE).map((r) => r.body) } };
-      },
-    },
-    {
-      method: "GET",
-      pattern: `${base}/{name}`,
-      resourceType: IDENTITY_TYPE,
-      handler: (_r, p) => ({ status: 200, body: find(p).body }),
-    },
-    { method: "PUT", pattern: `${base}/{name}`, resourceType: IDENTITY_TYPE, handler: put },
-    { method: "DELETE", pattern: `${base}/{name}`, resourceType: IDENTITY_TYPE, handler: remove },
-  ];
+  return trackedRoutes(ctx, { resourceType: IDENTITY_TYPE, put, remove });
 }

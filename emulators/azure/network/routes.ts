@@ -1,17 +1,17 @@
 // Microsoft.Network virtualNetworks and subnets: PUT answers 201 + Azure-AsyncOperation while
 // provisioningState is "Updating"; DELETE answers 202 + Location. A VNet PUT replaces its subnets
 // (as the real API does: subnets left out of the body are deleted).
+import { findTracked, trackedId, trackedRoutes } from "../core/tracked.js";
 import { randomUUID } from "node:crypto";
 import {
   bodyObject,
   requireLocation,
   requireResourceGroup,
   removeTree,
-  resourceGroupId,
   tagsOf,
   type ProviderContext,
 } from "../core/context.js";
-import { ArmError, resourceNotFound } from "../core/errors.js";
+import { ArmError } from "../core/errors.js";
 import type { Operation } from "../core/store.js";
 import type { ArmRequest, ArmResponse, Params, Route } from "../core/router.js";
 import type { JsonObject, StoredResource } from "../core/store.js";
@@ -50,15 +50,8 @@ export function networkRoutes(ctx: ProviderContext): Route[] {
     return { status: "Succeeded" };
   });
 
-  const vnetId = (p: Params) =>
-    `${resourceGroupId(p["sub"]!, p["rg"]!)}/providers/Microsoft.Network/virtualNetworks/${p["vnet"]!}`;
-
-  const findVnet = (p: Params) => {
-    requireResourceGroup(ctx, p["sub"]!, p["rg"]!);
-    const v = store.get(vnetId(p));
-    if (!v) throw resourceNotFound(VNET_TYPE, p["vnet"]!, p["rg"]!);
-    return v;
-  };
+  const vnetId = (p: Params) => trackedId(p, VNET_TYPE);
+  const findVnet = (p: Params) => findTracked(ctx, p, VNET_TYPE);
   const findSubnet = (p: Params) => {
     const v = findVnet(p);
     const s = store.get(`${v.id}/subnets/${p["subnet"]!}`);
@@ -175,7 +168,7 @@ export function networkRoutes(ctx: ProviderContext): Route[] {
       type: VNET_TYPE,
       body: {
         id: vid,
-        name: (existing?.body["name"] as string | undefined) ?? p["vnet"]!,
+        name: (existing?.body["name"] as string | undefined) ?? p["name"]!,
         type: VNET_TYPE,
         location,
         tags: tagsOf(body) as JsonObject,
@@ -279,45 +272,15 @@ export function networkRoutes(ctx: ProviderContext): Route[] {
 
   const base = "/subscriptions/{sub}/resourcegroups/{rg}/providers/Microsoft.Network/virtualNetworks";
   return [
+    ...trackedRoutes(ctx, {
+      resourceType: VNET_TYPE,
+      render: renderVnet,
+      put: putVnet,
+      remove: deleteOf(findVnet, (v) => store.list(v.id, SUBNET_TYPE)),
+    }),
     {
       method: "GET",
-      pattern: "/subscriptions/{sub}/providers/Microsoft.Network/virtualNetworks",
-      resourceType: VNET_TYPE,
-      handler: (_r, p) => ({
-        status: 200,
-        body: {
-          value: store
-            .under(`/subscriptions/${p["sub"]!}`)
-            .filter((r) => r.type === VNET_TYPE)
-            .map(renderVnet),
-        },
-      }),
-    },
-    {
-      method: "GET",
-      pattern: base,
-      resourceType: VNET_TYPE,
-      handler: (_r, p) => {
-        const rg = requireResourceGroup(ctx, p["sub"]!, p["rg"]!);
-        return { status: 200, body: { value: store.list(rg.id, VNET_TYPE).map(renderVnet) } };
-      },
-    },
-    {
-      method: "GET",
-      pattern: `${base}/{vnet}`,
-      resourceType: VNET_TYPE,
-      handler: (_r, p) => ({ status: 200, body: renderVnet(findVnet(p)) }),
-    },
-    { method: "PUT", pattern: `${base}/{vnet}`, resourceType: VNET_TYPE, handler: putVnet },
-    {
-      method: "DELETE",
-      pattern: `${base}/{vnet}`,
-      resourceType: VNET_TYPE,
-      handler: deleteOf(findVnet, (v) => store.list(v.id, SUBNET_TYPE)),
-    },
-    {
-      method: "GET",
-      pattern: `${base}/{vnet}/subnets`,
+      pattern: `${base}/{name}/subnets`,
       resourceType: SUBNET_TYPE,
       handler: (_r, p) => ({
         status: 200,
@@ -326,19 +289,19 @@ export function networkRoutes(ctx: ProviderContext): Route[] {
     },
     {
       method: "GET",
-      pattern: `${base}/{vnet}/subnets/{subnet}`,
+      pattern: `${base}/{name}/subnets/{subnet}`,
       resourceType: SUBNET_TYPE,
       handler: (_r, p) => ({ status: 200, body: findSubnet(p).body }),
     },
     {
       method: "PUT",
-      pattern: `${base}/{vnet}/subnets/{subnet}`,
+      pattern: `${base}/{name}/subnets/{subnet}`,
       resourceType: SUBNET_TYPE,
       handler: putSubnet,
     },
     {
       method: "DELETE",
-      pattern: `${base}/{vnet}/subnets/{subnet}`,
+      pattern: `${base}/{name}/subnets/{subnet}`,
       resourceType: SUBNET_TYPE,
       handler: deleteOf(findSubnet, (s) => [s]),
     },
