@@ -25,7 +25,6 @@ export function scaledClock(scale: number, now: () => number = Date.now): Clock 
 
 /** Per-operation latency in emulated seconds (issue 4: realistic ARM and AKS timings). */
 export interface LatencyProfile {
-  read: number;
   resourceGroupWrite: number;
   resourceGroupDelete: number;
   virtualNetworkCreate: number;
@@ -42,7 +41,6 @@ export interface LatencyProfile {
 }
 
 export const DEFAULT_LATENCY: LatencyProfile = {
-  read: 0,
   resourceGroupWrite: 1,
   resourceGroupDelete: 20,
   virtualNetworkCreate: 8,
