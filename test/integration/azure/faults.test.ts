@@ -73,7 +73,7 @@ test("the SDK retries a 429 with Retry-After, a 503 and a dropped connection, an
   });
 });
 
-test("ARM's token bucket throttles reads once the burst is spent, configured at run time; remaining counts are in headers", async (t) => {
+test("ARM's token bucket throttles reads once the burst is spent, configured at run time; ARM's headers report what is left", async (t) => {
   const c = await startForTest(t);
   await c.resources.resourceGroups.createOrUpdate("rg", { location: LOCATION });
   const put = await admin(`${c.emulator.url}/_emulator/faults`, c.emulator.caPem, "PUT", {
@@ -89,8 +89,15 @@ test("ARM's token bucket throttles reads once the burst is spent, configured at 
         policy: {
           name: "readRemaining",
           sendRequest: async (req, next) => {
+            req.headers.set("x-ms-correlation-request-id", "corr-1");
             const res = await next(req);
             remaining.push(res.headers.get("x-ms-ratelimit-remaining-subscription-reads") ?? "");
+            assert.match(res.headers.get("x-ms-request-id") ?? "", /^[0-9a-f-]{36}$/);
+            assert.equal(res.headers.get("x-ms-correlation-request-id"), "corr-1");
+            assert.equal(
+              res.headers.get("x-ms-client-request-id"),
+              req.headers.get("x-ms-client-request-id"),
+            );
             return res;
           },
         },
