@@ -337,6 +337,24 @@ export function containerServiceRoutes(ctx: ProviderContext, deps: ContainerServ
     };
   };
 
+  /** PATCH: only tags, as managedClusters.updateTags sends; a short Updating operation. */
+  const patchTags = async (req: ArmRequest, p: Params): Promise<ArmResponse> => {
+    const r = find(p);
+    if (!isTerminal(props(r).provisioningState)) throw notAllowed(r);
+    r.body["tags"] = tagsOf(bodyObject(req)) as JsonObject;
+    setState(r, "Updating");
+    const op = lro.start({
+      subscriptionId: p["sub"]!,
+      providerNamespace: "Microsoft.ContainerService",
+      location: r.body["location"] as string,
+      resourceId: r.id,
+      handler: CREATE,
+      kind: "update",
+      durationSeconds: ctx.latency.clusterTagUpdate,
+    });
+    return { status: 200, body: r.body, headers: { "Azure-AsyncOperation": lro.asyncOperationUrl(req, op) } };
+  };
+
   const remove = async (req: ArmRequest, p: Params): Promise<ArmResponse> => {
     requireResourceGroup(ctx, p["sub"]!, p["rg"]!);
     const r = store.get(idOf(p));
@@ -413,6 +431,7 @@ export function containerServiceRoutes(ctx: ProviderContext, deps: ContainerServ
     "/subscriptions/{sub}/resourcegroups/{rg}/providers/Microsoft.ContainerService/managedClusters";
   return [
     ...trackedRoutes(ctx, { resourceType: CLUSTER_TYPE, put, remove }),
+    { method: "PATCH", pattern: `${base}/{name}`, resourceType: CLUSTER_TYPE, handler: patchTags },
     {
       method: "POST",
       pattern: `${base}/{name}/listClusterAdminCredential`,

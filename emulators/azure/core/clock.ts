@@ -37,6 +37,8 @@ export interface LatencyProfile {
   principalReplication: number;
   clusterCreate: number;
   clusterUpdate: number;
+  /** PATCH of a cluster's tags. */
+  clusterTagUpdate: number;
   clusterDelete: number;
 }
 
@@ -52,5 +54,6 @@ export const DEFAULT_LATENCY: LatencyProfile = {
   principalReplication: 20,
   clusterCreate: 360,
   clusterUpdate: 120,
+  clusterTagUpdate: 10,
   clusterDelete: 240,
 };

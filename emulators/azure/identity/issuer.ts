@@ -167,7 +167,9 @@ export class TokenIssuer {
       );
     }
     const aud = Array.isArray(payload.aud) ? payload.aud : [payload.aud ?? ""];
-    const own = [this.baseUrl(), `${this.baseUrl()}/`];
+    // Classic SDK clients ask for "<endpoint>/.default": the emulator's own URL, by IP or by name.
+    const self = [this.baseUrl(), this.baseUrl().replace("://127.0.0.1:", "://localhost:")];
+    const own = self.flatMap((u) => [u, `${u}/`]);
     if (!aud.some((a) => ARM_AUDIENCES.includes(a) || own.includes(a)))
       throw new ArmError(
         401,

@@ -86,7 +86,7 @@ test("the cluster identity needs subnets/join/action on the subnet (Network Cont
   assert.equal(ok.provisioningState, "Succeeded");
 });
 
-test("a PUT or DELETE while the cluster is Creating is 409 OperationNotAllowed; after it, an update goes through Updating", async (t) => {
+test("a PUT or DELETE while the cluster is Creating is 409 OperationNotAllowed; after it, an update or tag PATCH goes through Updating", async (t) => {
   const c = await startForTest(t, { latency: { clusterCreate: 1000 } });
   const setup = await prepareNetwork(c, "rg");
   const poller = c.aks.managedClusters.createOrUpdate("rg", "aks", clusterBody(setup), FAST);
@@ -110,6 +110,9 @@ test("a PUT or DELETE while the cluster is Creating is 409 OperationNotAllowed; 
   await update.submitted();
   assert.equal((await c.aks.managedClusters.get("rg", "aks")).provisioningState, "Updating");
   assert.deepEqual((await update).tags, { env: "dev" });
+  const tagged = await c.aks.managedClusters.updateTags("rg", "aks", { tags: { env: "prod" } }, FAST);
+  assert.deepEqual(tagged.tags, { env: "prod" });
+  assert.equal(tagged.provisioningState, "Succeeded");
 });
 
 test("an injected provisioning failure ends the create Failed with QuotaExceeded; a retried PUT then succeeds", async (t) => {
