@@ -34,6 +34,8 @@ export interface FaultRule {
 
 export interface ThrottlingConfig {
   enabled: boolean;
+  /** Also apply the AKS resource provider's own buckets (per cluster PUT/GET, operation status). */
+  aks?: boolean;
   /** Bucket size and refill per second for each operation class (ARM's documented defaults). */
   reads?: { burst: number; perSecond: number };
   writes?: { burst: number; perSecond: number };
@@ -63,6 +65,31 @@ const ARM_LIMITS = {
   writes: { burst: 200, perSecond: 10 },
   deletes: { burst: 200, perSecond: 10 },
 };
+
+// AKS RP buckets (quotas-skus-regions.md): key = the path prefix they count per.
+const AKS_LIMITS: { method: string; path: RegExp; burst: number; perSecond: number; what: string }[] = [
+  {
+    method: "PUT",
+    path: /^(.*\/managedclusters\/[^/]+)$/i,
+    burst: 20,
+    perSecond: 1 / 60,
+    what: "PUT ManagedCluster",
+  },
+  {
+    method: "GET",
+    path: /^(.*\/managedclusters\/[^/]+)$/i,
+    burst: 60,
+    perSecond: 1,
+    what: "GET ManagedCluster",
+  },
+  {
+    method: "GET",
+    path: /^(\/subscriptions\/[^/]+)\/providers\/microsoft\.containerservice\/locations\/[^/]+\/operations\/[^/]+$/i,
+    burst: 200,
+    perSecond: 2,
+    what: "GET operation status",
+  },
+];
 
 /** mulberry32: small, fast, seedable. */
 function prng(seed: number): () => number {
@@ -215,6 +242,30 @@ export class FaultInjector {
   }
 
   private takeToken(facts: RequestFacts): RequestFault | undefined {
+    return this.takeArmToken(facts) ?? (this.throttling.aks ? this.takeAksToken(facts) : undefined);
+  }
+
+  private takeAksToken(facts: RequestFacts): RequestFault | undefined {
+    for (const limit of AKS_LIMITS) {
+      const m = limit.method === facts.method ? limit.path.exec(facts.path) : null;
+      if (!m) continue;
+      const b = this.refill(`aks:${limit.what}:${m[1]!.toLowerCase()}`, limit);
+      if (b.tokens >= 1) {
+        b.tokens -= 1;
+        return undefined;
+      }
+      return {
+        kind: "respond",
+        status: 429,
+        code: "Throttled",
+        message: `The request was throttled by the AKS resource provider (${limit.what}: ${limit.burst} burst, ${limit.perSecond < 1 ? `1 per ${Math.round(1 / limit.perSecond)} s` : `${limit.perSecond} per s`}).`,
+        retryAfterSeconds: Math.max(1, Math.ceil((1 - b.tokens) / limit.perSecond)),
+      };
+    }
+    return undefined;
+  }
+
+  private takeArmToken(facts: RequestFacts): RequestFault | undefined {
     const { cls, limits } = this.bucketLimits(facts.operation);
     const b = this.refill(`${facts.subscriptionId ?? "-"}/${cls}`, limits);
     if (!this.throttling.enabled) return undefined;

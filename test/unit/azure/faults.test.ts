@@ -52,3 +52,25 @@ test("the token bucket refills at its rate", () => {
   now += 1000;
   assert.equal(f.requestFault(put), undefined);
 });
+
+test("with aks throttling, a cluster takes 20 PUTs at once and then one a minute (429 Throttled)", () => {
+  let now = 0;
+  const f = new FaultInjector({ throttling: { enabled: true, aks: true } }, () => now);
+  const put = (name: string) => ({
+    method: "PUT",
+    path: `/subscriptions/s/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/${name}`,
+    operation: "write" as const,
+    subscriptionId: "s",
+  });
+  for (let i = 0; i < 20; i++) assert.equal(f.requestFault(put("a")), undefined);
+  const throttled = f.requestFault(put("a"));
+  assert.ok(
+    throttled &&
+      throttled.kind === "respond" &&
+      throttled.code === "Throttled" &&
+      throttled.retryAfterSeconds === 60,
+  );
+  assert.equal(f.requestFault(put("b")), undefined, "buckets are per cluster");
+  now += 60_000;
+  assert.equal(f.requestFault(put("a")), undefined);
+});
