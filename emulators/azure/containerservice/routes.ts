@@ -229,7 +229,7 @@ export function containerServiceRoutes(ctx: ProviderContext, deps: ContainerServ
   };
 
   const put = async (req: ArmRequest, p: Params): Promise<ArmResponse> => {
-    const rg = requireResourceGroup(ctx, p["sub"]!, p["rg"]!, true);
+    requireResourceGroup(ctx, p["sub"]!, p["rg"]!, true);
     const id = idOf(p);
     const existing = store.get(id);
     if (existing && !isTerminal(props(existing).provisioningState)) throw notAllowed(existing);
@@ -323,7 +323,7 @@ export function containerServiceRoutes(ctx: ProviderContext, deps: ContainerServ
     const op = lro.start({
       subscriptionId: p["sub"]!,
       providerNamespace: "Microsoft.ContainerService",
-      location: rg.body["location"] === location ? location : location,
+      location,
       resourceId: r.id,
       handler: CREATE,
       kind: existing ? "update" : "create",

@@ -114,7 +114,7 @@ export class Store {
       .map(([, v]) => v);
   }
 
-  /** Resources of one type (case-insensitive) directly under `parent`. */
+  /** Resources of one type (case-insensitive) anywhere under `parent`. */
   list(parent: string, type: string): StoredResource[] {
     const t = type.toLowerCase();
     return this.under(parent).filter((r) => r.type.toLowerCase() === t);
