@@ -191,14 +191,20 @@ export function roleAssignments(store: Store): StoredResource[] {
   return Object.values(store.state.resources).filter((r) => r.type === ROLE_ASSIGNMENT_TYPE);
 }
 
-/** Does `principalId` hold a role granting `action` on `resourceId` (at it or a parent scope)? */
+/**
+ * Does `principalId` hold a role granting `action` on `resourceId` (at it or a parent scope)?
+ * Only assignments already in effect at `now` count (role propagation, see the latency profile).
+ */
 export function hasPermission(
   store: Store,
   principalId: string,
   action: string,
   resourceId: string,
+  now: number = Number.POSITIVE_INFINITY,
 ): boolean {
   return roleAssignments(store).some((a) => {
+    const effectiveAt = a.internal["effectiveAt"];
+    if (typeof effectiveAt === "number" && effectiveAt > now) return false;
     const p = assignmentProperties(a);
     if (p.principalId.toLowerCase() !== principalId.toLowerCase() || !scopeCovers(p.scope, resourceId))
       return false;

@@ -149,7 +149,7 @@ export function authorizationRoutes(ctx: ProviderContext): Route[] {
           delegatedManagedIdentityResourceId: null,
         },
       },
-      internal: {},
+      internal: { effectiveAt: ctx.clock.now() + ctx.clock.toWallMs(ctx.latency.rolePropagation) },
     };
     store.put(r);
     return { status: 201, body: r.body };

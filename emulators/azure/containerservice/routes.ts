@@ -255,7 +255,11 @@ export function containerServiceRoutes(ctx: ProviderContext, deps: ContainerServ
           );
     }
     const { principalId, identity } = clusterPrincipal(creq);
-    if (subnet && principalId && !hasPermission(store, principalId, SUBNET_JOIN_ACTION, subnet.id))
+    if (
+      subnet &&
+      principalId &&
+      !hasPermission(store, principalId, SUBNET_JOIN_ACTION, subnet.id, ctx.clock.now())
+    )
       throw new ArmError(
         403,
         "LinkedAuthorizationFailed",

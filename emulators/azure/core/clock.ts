@@ -35,6 +35,8 @@ export interface LatencyProfile {
   roleAssignmentCreate: number;
   /** How long a new principal stays invisible to role assignments without principalType. */
   principalReplication: number;
+  /** How long a new role assignment takes to be enforced (AKS checks it): 0 by default. */
+  rolePropagation: number;
   clusterCreate: number;
   clusterUpdate: number;
   /** PATCH of a cluster's tags. */
@@ -52,6 +54,7 @@ export const DEFAULT_LATENCY: LatencyProfile = {
   identityDelete: 1,
   roleAssignmentCreate: 2,
   principalReplication: 20,
+  rolePropagation: 0,
   clusterCreate: 360,
   clusterUpdate: 120,
   clusterTagUpdate: 10,

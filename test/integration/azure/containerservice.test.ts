@@ -86,6 +86,27 @@ test("the cluster identity needs subnets/join/action on the subnet (Network Cont
   assert.equal(ok.provisioningState, "Succeeded");
 });
 
+test("with role propagation configured, a cluster created right after its role assignment is refused until it propagates", async (t) => {
+  // 300 emulated s × 0.002 = 600 ms.
+  const c = await startForTest(t, { latency: { rolePropagation: 300 } });
+  const setup = await prepareNetwork(c, "rg");
+  await assert.rejects(c.aks.managedClusters.createOrUpdate("rg", "aks", clusterBody(setup), FAST), {
+    statusCode: 403,
+    code: "LinkedAuthorizationFailed",
+  });
+  let created = false;
+  await eventually(async () => {
+    created = await c.aks.managedClusters.createOrUpdate("rg", "aks", clusterBody(setup), FAST).then(
+      () => true,
+      (e: { code?: string }) => {
+        assert.equal(e.code, "LinkedAuthorizationFailed");
+        return false;
+      },
+    );
+    return created;
+  }, "the role assignment to propagate");
+});
+
 test("a PUT or DELETE while the cluster is Creating is 409 OperationNotAllowed; after it, an update or tag PATCH goes through Updating", async (t) => {
   const c = await startForTest(t, { latency: { clusterCreate: 1000 } });
   const setup = await prepareNetwork(c, "rg");
