@@ -165,6 +165,12 @@ async function handle(door: FrontDoor, req: IncomingMessage, res: ServerResponse
         `The resource type could not be found for path '${path}' (not emulated).`,
       );
     }
+    if (!matched.route.anonymous && !armReq.apiVersion)
+      throw new ArmError(
+        400,
+        "MissingApiVersionParameter",
+        "The api-version query parameter (?api-version=) is required for all requests.",
+      );
     const response = await matched.route.handler(armReq, matched.params);
     status = response.status;
     send(res, method === "HEAD" ? { ...response, body: undefined } : response, common);

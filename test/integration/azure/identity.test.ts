@@ -89,12 +89,25 @@ test("ARM rejects missing, expired, wrong-audience and forged bearer tokens with
   );
   assert.equal(bare.status, 401);
   assert.equal((JSON.parse(bare.body) as { error: { code: string } }).error.code, "AuthenticationFailed");
-  // A good token on the same client works.
+  // ARM checks the token before anything else, then requires an api-version (any value).
   const good = await c.emulator.issueToken({
     audience: "https://management.azure.com/",
     subject: "x",
     objectId: "x",
   });
+  const noVersion = await get(
+    `${c.emulator.url}/subscriptions/${c.sub}/resourcegroups/rg`,
+    c.emulator.caPem,
+    {
+      authorization: `Bearer ${good}`,
+    },
+  );
+  assert.equal(noVersion.status, 400);
+  assert.equal(
+    (JSON.parse(noVersion.body) as { error: { code: string } }).error.code,
+    "MissingApiVersionParameter",
+  );
+  // A good token on the same client works.
   await client(staticToken(good)).resourceGroups.createOrUpdate("rg", { location: LOCATION });
 });
 
