@@ -324,16 +324,12 @@ export function containerServiceRoutes(ctx: ProviderContext, deps: ContainerServ
       internal: existing?.internal ?? { adminToken: randomBytes(24).toString("hex") },
     };
     store.put(r);
-    const op = lro.start({
-      subscriptionId: p["sub"]!,
-      providerNamespace: "Microsoft.ContainerService",
-      location,
-      resourceId: r.id,
-      handler: CREATE,
-      kind: existing ? "update" : "create",
-      durationSeconds: (existing ? ctx.latency.clusterUpdate : ctx.latency.clusterCreate) * factor,
-      ...(failWith ? { failWith } : {}),
-    });
+    const op = startOperation(
+      r,
+      existing ? "update" : "create",
+      (existing ? ctx.latency.clusterUpdate : ctx.latency.clusterCreate) * factor,
+      failWith,
+    );
     return {
       status: existing ? 200 : 201,
       body: r.body,
@@ -341,21 +337,31 @@ export function containerServiceRoutes(ctx: ProviderContext, deps: ContainerServ
     };
   };
 
+  /** Starts the cluster's long-running operation (its location is the cluster's). */
+  const startOperation = (
+    r: StoredResource,
+    kind: Operation["kind"],
+    durationSeconds: number,
+    failWith?: { code: string; message: string },
+  ) =>
+    lro.start({
+      subscriptionId: r.id.split("/")[2]!,
+      providerNamespace: "Microsoft.ContainerService",
+      location: r.body["location"] as string,
+      resourceId: r.id,
+      handler: kind === "delete" ? DELETE : CREATE,
+      kind,
+      durationSeconds,
+      ...(failWith ? { failWith } : {}),
+    });
+
   /** PATCH: only tags, as managedClusters.updateTags sends; a short Updating operation. */
   const patchTags = async (req: ArmRequest, p: Params): Promise<ArmResponse> => {
     const r = find(p);
     if (!isTerminal(props(r).provisioningState)) throw notAllowed(r);
     r.body["tags"] = tagsOf(bodyObject(req)) as JsonObject;
     setState(r, "Updating");
-    const op = lro.start({
-      subscriptionId: p["sub"]!,
-      providerNamespace: "Microsoft.ContainerService",
-      location: r.body["location"] as string,
-      resourceId: r.id,
-      handler: CREATE,
-      kind: "update",
-      durationSeconds: ctx.latency.clusterTagUpdate,
-    });
+    const op = startOperation(r, "update", ctx.latency.clusterTagUpdate);
     return { status: 200, body: r.body, headers: { "Azure-AsyncOperation": lro.asyncOperationUrl(req, op) } };
   };
 
@@ -369,15 +375,7 @@ export function containerServiceRoutes(ctx: ProviderContext, deps: ContainerServ
       if (op) return { status: 202, headers: lro.headers(req, op) };
     } else if (!isTerminal(state)) throw notAllowed(r);
     setState(r, "Deleting");
-    const op = lro.start({
-      subscriptionId: p["sub"]!,
-      providerNamespace: "Microsoft.ContainerService",
-      location: r.body["location"] as string,
-      resourceId: r.id,
-      handler: DELETE,
-      kind: "delete",
-      durationSeconds: ctx.latency.clusterDelete,
-    });
+    const op = startOperation(r, "delete", ctx.latency.clusterDelete);
     return { status: 202, headers: lro.headers(req, op) };
   };
 

@@ -249,26 +249,37 @@ export class FaultInjector {
     for (const limit of AKS_LIMITS) {
       const m = limit.method === facts.method ? limit.path.exec(facts.path) : null;
       if (!m) continue;
-      const b = this.refill(`aks:${limit.what}:${m[1]!.toLowerCase()}`, limit);
-      if (b.tokens >= 1) {
-        b.tokens -= 1;
-        return undefined;
-      }
-      return {
-        kind: "respond",
-        status: 429,
-        code: "Throttled",
-        message: `The request was throttled by the AKS resource provider (${limit.what}: ${limit.burst} burst, ${limit.perSecond < 1 ? `1 per ${Math.round(1 / limit.perSecond)} s` : `${limit.perSecond} per s`}).`,
-        retryAfterSeconds: Math.max(1, Math.ceil((1 - b.tokens) / limit.perSecond)),
-      };
+      const rate =
+        limit.perSecond < 1 ? `1 per ${Math.round(1 / limit.perSecond)} s` : `${limit.perSecond} per s`;
+      return this.spend(
+        `aks:${limit.what}:${m[1]!.toLowerCase()}`,
+        limit,
+        "Throttled",
+        `The request was throttled by the AKS resource provider (${limit.what}: ${limit.burst} burst, ${rate}).`,
+      );
     }
     return undefined;
   }
 
   private takeArmToken(facts: RequestFacts): RequestFault | undefined {
-    const { cls, limits } = this.bucketLimits(facts.operation);
-    const b = this.refill(`${facts.subscriptionId ?? "-"}/${cls}`, limits);
     if (!this.throttling.enabled) return undefined;
+    const { cls, limits } = this.bucketLimits(facts.operation);
+    return this.spend(
+      `${facts.subscriptionId ?? "-"}/${cls}`,
+      limits,
+      "SubscriptionRequestsThrottled",
+      `Number of '${cls}' requests for subscription '${facts.subscriptionId ?? ""}' exceeded the limit.`,
+    );
+  }
+
+  /** Takes a token from a bucket, or answers 429 with the time until the next one. */
+  private spend(
+    key: string,
+    limits: { burst: number; perSecond: number },
+    code: string,
+    message: string,
+  ): RequestFault | undefined {
+    const b = this.refill(key, limits);
     if (b.tokens >= 1) {
       b.tokens -= 1;
       return undefined;
@@ -276,8 +287,8 @@ export class FaultInjector {
     return {
       kind: "respond",
       status: 429,
-      code: "SubscriptionRequestsThrottled",
-      message: `Number of '${cls}' requests for subscription '${facts.subscriptionId ?? ""}' exceeded the limit.`,
+      code,
+      message,
       retryAfterSeconds: Math.max(1, Math.ceil((1 - b.tokens) / limits.perSecond)),
     };
   }
