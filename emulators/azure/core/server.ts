@@ -1,0 +1,201 @@
+// The HTTPS front door: normalises the path, authenticates, applies faults, routes, and writes ARM's
+// headers and error bodies. Admin endpoints under /_emulator are served by the caller-supplied
+// `admin` handler (loopback-only by construction: the server listens on 127.0.0.1).
+import { randomUUID } from "node:crypto";
+import { createServer, type Server } from "node:https";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { ArmError } from "./errors.js";
+import type { FaultInjector } from "./faults.js";
+import type { RequestRecorder } from "./recorder.js";
+import { kindOf, type ArmRequest, type ArmResponse, type Router } from "./router.js";
+import type { Principal } from "./store.js";
+
+export interface FrontDoor {
+  router: Router;
+  faults: FaultInjector;
+  recorder: RequestRecorder;
+  authenticate(authorization: string | undefined): Promise<Principal>;
+  admin(req: ArmRequest): Promise<ArmResponse | undefined>;
+  baseUrl(): string;
+}
+
+const MAX_BODY = 4 * 1024 * 1024;
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let size = 0;
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => {
+      size += c.length;
+      if (size > MAX_BODY) {
+        reject(new ArmError(413, "RequestEntityTooLarge", "The request content is too large."));
+        req.destroy();
+      } else chunks.push(c);
+    });
+    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    req.on("error", reject);
+  });
+}
+
+function parseBody(text: string, contentType: string | undefined): unknown {
+  if (!text) return undefined;
+  if (contentType && !/json/i.test(contentType)) return text;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (e) {
+    throw new ArmError(
+      400,
+      "InvalidRequestContent",
+      `The request content was invalid and could not be deserialized: '${(e as Error).message}'.`,
+    );
+  }
+}
+
+function send(res: ServerResponse, response: ArmResponse, common: Record<string, string>): void {
+  const headers: Record<string, string> = { ...common, ...response.headers };
+  let payload = "";
+  if (response.body !== undefined) {
+    payload = typeof response.body === "string" ? response.body : JSON.stringify(response.body);
+    headers["Content-Type"] ??=
+      typeof response.body === "string" ? "text/plain" : "application/json; charset=utf-8";
+  }
+  headers["Content-Length"] = String(Buffer.byteLength(payload));
+  res.writeHead(response.status, headers);
+  res.end(payload);
+}
+
+export function createArmServer(door: FrontDoor, tls: { cert: string; key: string }): Server {
+  return createServer({ cert: tls.cert, key: tls.key }, (req, res) => {
+    void handle(door, req, res);
+  });
+}
+
+async function handle(door: FrontDoor, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const started = Date.now();
+  const method = (req.method ?? "GET").toUpperCase();
+  // ARM tolerates "//subscriptions/…" (arm-authorization sends it for subscription scopes).
+  const raw = (req.url ?? "/").replace(/^[^?]*/, (p) => p.replace(/\/{2,}/g, "/"));
+  const url = new URL(raw, "https://emulator.invalid");
+  const path = url.pathname.replace(/\/+$/, "") || "/";
+  const requestId = randomUUID();
+  const correlation = String(req.headers["x-ms-correlation-request-id"] ?? requestId);
+  const common: Record<string, string> = {
+    "x-ms-request-id": requestId,
+    "x-ms-correlation-request-id": correlation,
+    ...(req.headers["x-ms-client-request-id"]
+      ? { "x-ms-client-request-id": String(req.headers["x-ms-client-request-id"]) }
+      : {}),
+  };
+  const armReq: ArmRequest = {
+    method,
+    path,
+    query: url.searchParams,
+    apiVersion: url.searchParams.get("api-version") ?? "",
+    body: undefined,
+    headers: req.headers,
+    baseUrl: door.baseUrl(),
+  };
+
+  if (path.toLowerCase().startsWith("/_emulator")) {
+    try {
+      armReq.body = parseBody(await readBody(req), "application/json");
+      const answer = (await door.admin(armReq)) ?? {
+        status: 404,
+        body: { error: { code: "NotFound", message: path } },
+      };
+      send(res, answer, common);
+    } catch (e) {
+      const err = e instanceof ArmError ? e : new ArmError(500, "InternalServerError", (e as Error).message);
+      send(res, { status: err.status, body: err.toBody() }, common);
+    }
+    return;
+  }
+
+  const matched = door.router.match(method, path);
+  const route = "route" in matched ? matched.route : undefined;
+  const operation = route?.kind ?? kindOf(method);
+  const subscriptionId = /^\/subscriptions\/([^/]+)/i.exec(path)?.[1];
+  const facts = {
+    method,
+    path,
+    operation,
+    ...(route?.resourceType ? { resourceType: route.resourceType } : {}),
+    ...(subscriptionId ? { subscriptionId } : {}),
+  };
+  let status = 500;
+  let fault: string | undefined;
+  try {
+    armReq.body = parseBody(await readBody(req), req.headers["content-type"]);
+    if (route && !route.anonymous) {
+      armReq.principal = await door.authenticate(req.headers.authorization);
+      const injected = door.faults.requestFault(facts);
+      // What is left after this request, as ARM reports it.
+      const remaining = door.faults.remaining(facts);
+      common[remaining.header] = String(remaining.value);
+      if (injected?.kind === "drop") {
+        fault = "drop";
+        status = 0;
+        req.socket.destroy();
+        return;
+      }
+      if (injected) {
+        fault = injected.status === 429 ? "throttle" : "error";
+        throw new ArmError(
+          injected.status,
+          injected.code,
+          injected.message,
+          undefined,
+          undefined,
+          injected.retryAfterSeconds !== undefined
+            ? { "Retry-After": String(injected.retryAfterSeconds) }
+            : {},
+        );
+      }
+    }
+    if (!("route" in matched)) {
+      if (matched.allowed.length > 0)
+        throw new ArmError(
+          405,
+          "MethodNotAllowed",
+          `The requested resource does not support http method '${method}'.`,
+        );
+      throw new ArmError(
+        404,
+        "InvalidResourceType",
+        `The resource type could not be found for path '${path}' (not emulated).`,
+      );
+    }
+    if (!matched.route.anonymous && !armReq.apiVersion)
+      throw new ArmError(
+        400,
+        "MissingApiVersionParameter",
+        "The api-version query parameter (?api-version=) is required for all requests.",
+      );
+    const response = await matched.route.handler(armReq, matched.params);
+    status = response.status;
+    send(res, method === "HEAD" ? { ...response, body: undefined } : response, common);
+  } catch (e) {
+    const err = e instanceof ArmError ? e : new ArmError(500, "InternalServerError", (e as Error).message);
+    status = err.status;
+    send(
+      res,
+      { status: err.status, body: method === "HEAD" ? undefined : err.toBody(), headers: err.headers },
+      common,
+    );
+  } finally {
+    door.recorder.record({
+      time: new Date(started).toISOString(),
+      method,
+      path,
+      apiVersion: armReq.apiVersion,
+      operation,
+      ...(route?.resourceType ? { resourceType: route.resourceType } : {}),
+      status,
+      ...(fault ? { fault } : {}),
+      durationMs: Date.now() - started,
+      ...(req.headers["x-ms-client-request-id"]
+        ? { clientRequestId: String(req.headers["x-ms-client-request-id"]) }
+        : {}),
+    });
+  }
+}

@@ -1,0 +1,122 @@
+// Emulator state, persisted as one JSON file under <stateDir>/azure/state.json with atomic writes
+// (write a temporary file, then rename). JSON rather than SQLite: the state is small (tens of
+// resources), it needs no native module (better-sqlite3's Node-20 build cannot load on Node 22), and
+// a person can read it. Writes are coalesced: many changes in one tick give one write.
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { JWK } from "jose";
+
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+export type JsonObject = { [key: string]: Json };
+
+/** One ARM resource: its wire body (what GET returns) plus data only the emulator sees. */
+export interface StoredResource {
+  /** The id with the casing it was created with. */
+  id: string;
+  type: string;
+  body: JsonObject;
+  internal: JsonObject;
+}
+
+export type OperationStatus = "InProgress" | "Succeeded" | "Failed" | "Canceled";
+
+export interface Operation {
+  id: string;
+  subscriptionId: string;
+  providerNamespace: string;
+  location: string;
+  resourceId: string;
+  /** Which completer finishes it (registered by the provider). */
+  handler: string;
+  kind: "create" | "update" | "delete";
+  status: OperationStatus;
+  startTime: string;
+  endTime?: string;
+  /** Wall epoch ms at which the operation finishes. */
+  dueAt: number;
+  error?: { code: string; message: string };
+  /** A provisioning failure chosen by the fault injector. */
+  failWith?: { code: string; message: string };
+}
+
+export interface Principal {
+  id: string;
+  kind: "ServicePrincipal" | "User";
+  /** App (client) id, for service principals. */
+  appId?: string;
+  displayName: string;
+  /** Wall epoch ms of creation: replication delay counts from here. */
+  createdAt: number;
+}
+
+export interface State {
+  version: 1;
+  resources: Record<string, StoredResource>;
+  operations: Record<string, Operation>;
+  principals: Record<string, Principal>;
+  signingKey?: JWK;
+  identityHeader?: string;
+}
+
+const emptyState = (): State => ({ version: 1, resources: {}, operations: {}, principals: {} });
+
+export class Store {
+  readonly state: State;
+  private readonly file: string;
+  private pending = false;
+
+  constructor(dir: string, reset: boolean) {
+    mkdirSync(dir, { recursive: true });
+    this.file = join(dir, "state.json");
+    if (reset) rmSync(this.file, { force: true });
+    let loaded: State | undefined;
+    try {
+      loaded = JSON.parse(readFileSync(this.file, "utf8")) as State;
+    } catch {
+      loaded = undefined;
+    }
+    this.state = loaded?.version === 1 ? loaded : emptyState();
+  }
+
+  /** Schedules a write of the whole state at the end of this tick. */
+  save(): void {
+    if (this.pending) return;
+    this.pending = true;
+    queueMicrotask(() => this.flush());
+  }
+
+  flush(): void {
+    this.pending = false;
+    const tmp = `${this.file}.${process.pid}.tmp`;
+    writeFileSync(tmp, JSON.stringify(this.state), { mode: 0o600 });
+    renameSync(tmp, this.file);
+  }
+
+  get(id: string): StoredResource | undefined {
+    return this.state.resources[id.toLowerCase()];
+  }
+
+  put(resource: StoredResource): void {
+    this.state.resources[resource.id.toLowerCase()] = resource;
+    this.save();
+  }
+
+  remove(id: string): void {
+    delete this.state.resources[id.toLowerCase()];
+    this.save();
+  }
+
+  /** Resources whose id lies strictly under `prefix` (a parent id). */
+  under(prefix: string): StoredResource[] {
+    const p = `${prefix.toLowerCase()}/`;
+    return Object.entries(this.state.resources)
+      .filter(([k]) => k.startsWith(p))
+      .map(([, v]) => v);
+  }
+
+  /** Resources of one type (case-insensitive) anywhere under `parent`. */
+  list(parent: string, type: string): StoredResource[] {
+    const t = type.toLowerCase();
+    return this.under(parent).filter((r) => r.type.toLowerCase() === t);
+  }
+}

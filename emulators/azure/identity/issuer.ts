@@ -1,0 +1,312 @@
+// The token issuer: an OpenID issuer (metadata, JWKS, client-credentials token endpoint) as MSAL
+// expects from Entra ID, an App Service-style managed-identity endpoint (IDENTITY_ENDPOINT +
+// IDENTITY_HEADER) as @azure/identity's ManagedIdentityCredential expects, and the bearer-token check
+// ARM applies to every request. Tokens are RS256 JWTs signed with a key kept in the emulator state.
+import { createHash, randomBytes } from "node:crypto";
+import {
+  SignJWT,
+  calculateJwkThumbprint,
+  exportJWK,
+  generateKeyPair,
+  importJWK,
+  jwtVerify,
+  errors as joseErrors,
+  type JWK,
+  type JWTPayload,
+  type CryptoKey,
+} from "jose";
+import { ArmError } from "../core/errors.js";
+import type { ArmRequest, Route } from "../core/router.js";
+import type { Principal, Store } from "../core/store.js";
+
+/** Entra ID's well-known application id of the AKS AAD server (kubectl token audience). */
+export const AKS_AAD_SERVER_APP_ID = "6dae42f8-4368-4678-94ff-3960e28e3630";
+export const DEFAULT_TENANT_ID = "72f988bf-0000-4000-8000-00000000e7e7";
+
+/** Audiences ARM accepts (plus the emulator's own URL, which classic SDK clients ask for). */
+const ARM_AUDIENCES = [
+  "https://management.azure.com",
+  "https://management.azure.com/",
+  "https://management.core.windows.net",
+  "https://management.core.windows.net/",
+];
+
+export interface TokenOptions {
+  audience: string;
+  subject: string;
+  /** Object id of the principal (oid claim). */
+  objectId: string;
+  appId?: string;
+  /** Lifetime in seconds (negative gives an already expired token, for tests). */
+  expiresInSeconds?: number;
+}
+
+/** A stable GUID derived from text (for principals of client ids we have not seen before). */
+export function guidFrom(text: string): string {
+  const h = createHash("sha256").update(text).digest("hex");
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+function form(body: unknown): URLSearchParams {
+  return typeof body === "string" ? new URLSearchParams(body) : new URLSearchParams();
+}
+
+export class TokenIssuer {
+  private privateKey!: CryptoKey;
+  private publicKey!: CryptoKey;
+  private publicJwk!: JWK;
+  private kid!: string;
+  /** Secret the managed-identity endpoint requires in X-IDENTITY-HEADER. */
+  identityHeader!: string;
+
+  constructor(
+    private readonly store: Store,
+    readonly tenantId: string,
+    private readonly baseUrl: () => string,
+  ) {}
+
+  async init(): Promise<void> {
+    const st = this.store.state;
+    if (!st.signingKey) {
+      const { privateKey } = await generateKeyPair("RS256", { extractable: true });
+      st.signingKey = await exportJWK(privateKey);
+      this.store.save();
+    }
+    st.identityHeader ??= randomBytes(16).toString("hex");
+    this.identityHeader = st.identityHeader;
+    this.privateKey = (await importJWK(st.signingKey, "RS256")) as CryptoKey;
+    const { kty, n, e } = st.signingKey;
+    this.kid = await calculateJwkThumbprint({ kty, n, e } as JWK);
+    this.publicJwk = { kty, n, e, kid: this.kid, use: "sig", alg: "RS256" } as JWK;
+    this.publicKey = (await importJWK(this.publicJwk, "RS256")) as CryptoKey;
+  }
+
+  /** The issuer URL (`iss` of every token). */
+  get issuer(): string {
+    return `${this.baseUrl()}/${this.tenantId}/v2.0`;
+  }
+
+  jwks(): { keys: JWK[] } {
+    return { keys: [this.publicJwk] };
+  }
+
+  async issue(options: TokenOptions): Promise<{ token: string; expiresOn: number }> {
+    const now = Math.floor(Date.now() / 1000);
+    const exp = now + (options.expiresInSeconds ?? 3600);
+    const token = await new SignJWT({
+      oid: options.objectId,
+      tid: this.tenantId,
+      ...(options.appId ? { appid: options.appId, azp: options.appId } : {}),
+      ver: "2.0",
+    })
+      .setProtectedHeader({ alg: "RS256", kid: this.kid, typ: "JWT" })
+      .setIssuer(this.issuer)
+      .setAudience(options.audience)
+      .setSubject(options.subject)
+      .setIssuedAt(Math.min(now, exp - 1))
+      .setNotBefore(Math.min(now, exp - 1))
+      .setExpirationTime(exp)
+      .sign(this.privateKey);
+    return { token, expiresOn: exp };
+  }
+
+  /** The principal a client id stands for, registered on first sight (an app that already exists). */
+  principalForClient(clientId: string): Principal {
+    const principals = this.store.state.principals;
+    const known = Object.values(principals).find((p) => p.appId === clientId);
+    if (known) return known;
+    const p: Principal = {
+      id: guidFrom(`app:${clientId}`),
+      kind: "ServicePrincipal",
+      appId: clientId,
+      displayName: clientId,
+      createdAt: 0,
+    };
+    principals[p.id] = p;
+    this.store.save();
+    return p;
+  }
+
+  /** Checks ARM's bearer token; throws ARM's 401 answers. */
+  async authenticate(authorization: string | undefined): Promise<Principal> {
+    const challenge = {
+      "WWW-Authenticate": `Bearer authorization_uri="${this.baseUrl()}/${this.tenantId}", error="invalid_token", error_description="The authentication failed because of missing 'Authorization' header."`,
+    };
+    const m = authorization ? /^Bearer\s+(\S+)$/i.exec(authorization) : null;
+    if (!m)
+      throw new ArmError(
+        401,
+        "AuthenticationFailed",
+        "Authentication failed. The 'Authorization' header is missing.",
+        undefined,
+        undefined,
+        challenge,
+      );
+    let payload: JWTPayload;
+    try {
+      ({ payload } = await jwtVerify(m[1]!, this.publicKey, { issuer: this.issuer, clockTolerance: 0 }));
+    } catch (e) {
+      if (e instanceof joseErrors.JWTExpired) {
+        const exp = (e.payload.exp ?? 0) * 1000;
+        throw new ArmError(
+          401,
+          "ExpiredAuthenticationToken",
+          `The access token expiry UTC time '${new Date(exp).toUTCString()}' is earlier than current UTC time '${new Date().toUTCString()}'.`,
+          undefined,
+          undefined,
+          challenge,
+        );
+      }
+      throw new ArmError(
+        401,
+        "InvalidAuthenticationToken",
+        "The access token is invalid.",
+        undefined,
+        undefined,
+        challenge,
+      );
+    }
+    const aud = Array.isArray(payload.aud) ? payload.aud : [payload.aud ?? ""];
+    // Classic SDK clients ask for "<endpoint>/.default": the emulator's own URL, by IP or by name.
+    const self = [this.baseUrl(), this.baseUrl().replace("://127.0.0.1:", "://localhost:")];
+    const own = self.flatMap((u) => [u, `${u}/`]);
+    if (!aud.some((a) => ARM_AUDIENCES.includes(a) || own.includes(a)))
+      throw new ArmError(
+        401,
+        "InvalidAuthenticationTokenAudience",
+        `The access token has been obtained for wrong audience or resource '${aud.join(",")}'. It should exactly match with one of the allowed audiences '${ARM_AUDIENCES.join("','")}'.`,
+        undefined,
+        undefined,
+        challenge,
+      );
+    const oid = String(payload["oid"] ?? payload.sub ?? "");
+    const appid = typeof payload["appid"] === "string" ? payload["appid"] : undefined;
+    return (
+      this.store.state.principals[oid] ?? {
+        id: oid,
+        kind: appid ? "ServicePrincipal" : "User",
+        ...(appid ? { appId: appid } : {}),
+        displayName: oid,
+        createdAt: 0,
+      }
+    );
+  }
+
+  private metadata(tenant: string) {
+    const base = this.baseUrl();
+    return {
+      issuer: this.issuer,
+      authorization_endpoint: `${base}/${tenant}/oauth2/v2.0/authorize`,
+      token_endpoint: `${base}/${tenant}/oauth2/v2.0/token`,
+      jwks_uri: `${base}/${tenant}/discovery/v2.0/keys`,
+      response_types_supported: ["code", "id_token", "token"],
+      subject_types_supported: ["pairwise"],
+      id_token_signing_alg_values_supported: ["RS256"],
+      token_endpoint_auth_methods_supported: ["client_secret_post", "client_secret_basic"],
+      grant_types_supported: ["client_credentials"],
+      tenant_region_scope: "EU",
+    };
+  }
+
+  /** Audience of a token requested with OAuth scopes ("X/.default" → "X"). */
+  private static audienceOf(scope: string): string {
+    const first = scope.split(/\s+/).find((s) => s.endsWith("/.default")) ?? scope.split(/\s+/)[0] ?? "";
+    return first.replace(/\/\.default$/, "");
+  }
+
+  private async clientCredentials(req: ArmRequest) {
+    const f = form(req.body);
+    const oauthError = (status: number, error: string, description: string) => ({
+      status,
+      body: { error, error_description: description, error_codes: [status === 401 ? 7000215 : 900144] },
+    });
+    if (f.get("grant_type") !== "client_credentials")
+      return oauthError(400, "unsupported_grant_type", "AADSTS70003: only client_credentials is supported.");
+    const clientId = f.get("client_id");
+    if (!clientId)
+      return oauthError(400, "invalid_request", "AADSTS900144: The request body must contain 'client_id'.");
+    if (!f.get("client_secret") && !f.get("client_assertion"))
+      return oauthError(401, "invalid_client", "AADSTS7000215: Invalid client secret provided.");
+    const principal = this.principalForClient(clientId);
+    const { token } = await this.issue({
+      audience: TokenIssuer.audienceOf(f.get("scope") ?? ""),
+      subject: principal.id,
+      objectId: principal.id,
+      appId: clientId,
+    });
+    return {
+      status: 200,
+      body: { token_type: "Bearer", expires_in: 3599, ext_expires_in: 3599, access_token: token },
+    };
+  }
+
+  private async managedIdentityToken(req: ArmRequest) {
+    const header = req.headers["x-identity-header"];
+    if (header !== this.identityHeader)
+      return {
+        status: 401,
+        body: { statusCode: 401, message: "Unauthorized: the X-IDENTITY-HEADER is missing or wrong." },
+      };
+    const resource = req.query.get("resource");
+    if (!resource) return { status: 400, body: { statusCode: 400, message: "resource is required" } };
+    const clientId = req.query.get("client_id") ?? req.query.get("mi_res_id") ?? "system-assigned";
+    const identity = Object.values(this.store.state.resources).find(
+      (r) =>
+        r.type.toLowerCase() === "microsoft.managedidentity/userassignedidentities" &&
+        ((r.body["properties"] as { clientId?: string } | undefined)?.clientId === clientId ||
+          r.id.toLowerCase() === clientId.toLowerCase()),
+    );
+    const props = identity?.body["properties"] as { clientId: string; principalId: string } | undefined;
+    const principal = props
+      ? { id: props.principalId, appId: props.clientId }
+      : this.principalForClient(clientId);
+    const { token, expiresOn } = await this.issue({
+      audience: TokenIssuer.audienceOf(resource),
+      subject: principal.id,
+      objectId: principal.id,
+      appId: principal.appId ?? clientId,
+    });
+    return {
+      status: 200,
+      body: {
+        access_token: token,
+        expires_on: String(expiresOn),
+        resource,
+        token_type: "Bearer",
+        client_id: principal.appId ?? clientId,
+      },
+    };
+  }
+
+  routes(): Route[] {
+    const meta = (_req: ArmRequest, p: Record<string, string>) => ({
+      status: 200,
+      body: this.metadata(p["tenant"] ?? this.tenantId),
+    });
+    const keys = () => ({ status: 200, body: this.jwks() });
+    return [
+      {
+        method: "GET",
+        anonymous: true,
+        pattern: "/{tenant}/v2.0/.well-known/openid-configuration",
+        handler: meta,
+      },
+      {
+        method: "GET",
+        anonymous: true,
+        pattern: "/{tenant}/.well-known/openid-configuration",
+        handler: meta,
+      },
+      { method: "GET", anonymous: true, pattern: "/.well-known/openid-configuration", handler: meta },
+      { method: "GET", anonymous: true, pattern: "/{tenant}/discovery/v2.0/keys", handler: keys },
+      { method: "GET", anonymous: true, pattern: "/discovery/v2.0/keys", handler: keys },
+      {
+        method: "POST",
+        anonymous: true,
+        pattern: "/{tenant}/oauth2/v2.0/token",
+        handler: (r) => this.clientCredentials(r),
+      },
+      { method: "GET", anonymous: true, pattern: "/msi/token", handler: (r) => this.managedIdentityToken(r) },
+    ];
+  }
+}

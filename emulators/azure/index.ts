@@ -1,0 +1,205 @@
+// startAzureEmulator: the local ARM (resources, network, managed identity, authorization, AKS) and
+// token issuer over HTTPS, with its state under <stateDir>/azure and the shared local CA.
+import type { AddressInfo } from "node:net";
+import { join } from "node:path";
+import { ensureLocalCa, issueServerCertificate } from "../common/tls.js";
+import { authorizationRoutes } from "./authorization/routes.js";
+import { DEFAULT_LATENCY, scaledClock, type LatencyProfile } from "./core/clock.js";
+import type { ProviderContext, SubscriptionInfo } from "./core/context.js";
+import { ArmError } from "./core/errors.js";
+import { FaultInjector, type FaultConfig, type FaultRule } from "./core/faults.js";
+import { LroEngine } from "./core/lro.js";
+import { RequestRecorder } from "./core/recorder.js";
+import { Router, type ArmRequest, type ArmResponse } from "./core/router.js";
+import { createArmServer } from "./core/server.js";
+import { Store } from "./core/store.js";
+import { KubeRegistrar } from "./containerservice/kube.js";
+import { containerServiceRoutes } from "./containerservice/routes.js";
+import { DEFAULT_TENANT_ID, TokenIssuer, type TokenOptions } from "./identity/issuer.js";
+import { managedIdentityRoutes } from "./managedidentity/routes.js";
+import { networkRoutes } from "./network/routes.js";
+import { resourceGroupRoutes } from "./resources/routes.js";
+
+export { AKS_AAD_SERVER_APP_ID, DEFAULT_TENANT_ID } from "./identity/issuer.js";
+export type { FaultConfig, FaultRule } from "./core/faults.js";
+export type { LatencyProfile } from "./core/clock.js";
+export type { RecordedRequest } from "./core/recorder.js";
+
+export const DEFAULT_SUBSCRIPTION_ID = "00000000-0000-4000-8000-000000000001";
+export const DEFAULT_PORT = 7443;
+
+export interface AzureEmulatorOptions {
+  /** 0 picks a free port. */
+  port?: number;
+  /** Root state directory (.local); the emulator keeps its files in <stateDir>/azure. */
+  stateDir: string;
+  /** Wall seconds per emulated second (1 = real ARM timings). */
+  timeScale?: number;
+  /** Seed for probabilistic faults. */
+  seed?: number;
+  /** Kubernetes emulator URL; registration is skipped when absent. */
+  kubeUrl?: string;
+  /** Start with empty state. */
+  reset?: boolean;
+  faults?: FaultConfig;
+  /** Override some emulated latencies (seconds). */
+  latency?: Partial<LatencyProfile>;
+  subscriptions?: SubscriptionInfo[];
+  tenantId?: string;
+  /** Listen address (127.0.0.1). */
+  host?: string;
+}
+
+export interface AzureEmulator {
+  url: string;
+  port: number;
+  /** The local CA certificate to trust (NODE_EXTRA_CA_CERTS, curl --cacert). */
+  caPath: string;
+  caPem: string;
+  /** OpenID issuer URL (iss of every token); metadata at <issuer>/.well-known/openid-configuration. */
+  issuer: string;
+  tenantId: string;
+  subscriptionId: string;
+  /** IDENTITY_ENDPOINT / IDENTITY_HEADER for ManagedIdentityCredential (App Service style). */
+  identityEndpoint: string;
+  identityHeader: string;
+  faults: FaultInjector;
+  recorder: RequestRecorder;
+  /** Signs a token with the emulator's key (tests: expired or wrong-audience tokens). */
+  issueToken(options: TokenOptions): Promise<string>;
+  /** Waits for running long-running operations to finish their current step. */
+  settled(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+function adminHandler(faults: FaultInjector, recorder: RequestRecorder) {
+  return async (req: ArmRequest): Promise<ArmResponse | undefined> => {
+    const path = req.path.toLowerCase();
+    if (path === "/_emulator/faults") {
+      if (req.method === "GET") return { status: 200, body: faults.describe() };
+      if (req.method === "PUT") {
+        faults.configure((req.body ?? {}) as FaultConfig);
+        return { status: 200, body: faults.describe() };
+      }
+      if (req.method === "POST") {
+        const b = req.body as { rules?: FaultRule[] } | FaultRule[] | undefined;
+        faults.add(Array.isArray(b) ? b : (b?.rules ?? []));
+        return { status: 200, body: faults.describe() };
+      }
+      if (req.method === "DELETE") {
+        faults.configure({});
+        return { status: 204 };
+      }
+    }
+    if (path === "/_emulator/requests") {
+      if (req.method === "DELETE") {
+        recorder.clear();
+        return { status: 204 };
+      }
+      if (req.method === "GET") {
+        const q = req.query;
+        const num = (k: string) => (q.get(k) !== null ? Number(q.get(k)) : undefined);
+        const requests = recorder.query({
+          ...(q.get("method") ? { method: q.get("method")! } : {}),
+          ...(q.get("path") ? { path: q.get("path")! } : {}),
+          ...(q.get("resourceType") ? { resourceType: q.get("resourceType")! } : {}),
+          ...(num("status") !== undefined ? { status: num("status")! } : {}),
+          ...(num("sinceSeq") !== undefined ? { sinceSeq: num("sinceSeq")! } : {}),
+        });
+        return { status: 200, body: { count: requests.length, requests } };
+      }
+    }
+    if (path === "/_emulator/health") return { status: 200, body: { status: "ok" } };
+    return undefined;
+  };
+}
+
+export async function startAzureEmulator(options: AzureEmulatorOptions): Promise<AzureEmulator> {
+  const host = options.host ?? "127.0.0.1";
+  const ca = await ensureLocalCa(options.stateDir);
+  const cert = await issueServerCertificate(ca);
+  const store = new Store(join(options.stateDir, "azure"), options.reset ?? false);
+  const clock = scaledClock(options.timeScale ?? 1);
+  const tenantId = options.tenantId ?? DEFAULT_TENANT_ID;
+  const subscriptions = options.subscriptions ?? [
+    { subscriptionId: DEFAULT_SUBSCRIPTION_ID, displayName: "aks-vending local" },
+  ];
+  let baseUrl = "";
+  const issuer = new TokenIssuer(store, tenantId, () => baseUrl);
+  await issuer.init();
+  const faults = new FaultInjector({ seed: options.seed ?? 1, ...(options.faults ?? {}) });
+  const recorder = new RequestRecorder();
+  const lro = new LroEngine(store, clock, (op) => store.get(op.resourceId)?.body ?? null);
+  const ctx: ProviderContext = {
+    store,
+    clock,
+    lro,
+    faults,
+    latency: { ...DEFAULT_LATENCY, ...(options.latency ?? {}) },
+    tenantId,
+    subscriptions,
+    onDelete: [],
+  };
+  const router = new Router();
+  router.add(
+    ...issuer.routes(),
+    ...lro.routes(),
+    ...resourceGroupRoutes(ctx),
+    ...networkRoutes(ctx),
+    ...managedIdentityRoutes(ctx),
+    ...authorizationRoutes(ctx),
+    ...containerServiceRoutes(ctx, {
+      issuer,
+      kube: new KubeRegistrar(options.kubeUrl, ca.certPem),
+      caPem: ca.certPem,
+    }),
+  );
+  const server = createArmServer(
+    {
+      router,
+      faults,
+      recorder,
+      authenticate: (h) => issuer.authenticate(h),
+      admin: adminHandler(faults, recorder),
+      baseUrl: () => baseUrl,
+    },
+    { cert: cert.certPem, key: cert.keyPem },
+  );
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? DEFAULT_PORT, host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  baseUrl = `https://${host}:${port}`;
+  lro.resume();
+  store.save();
+
+  let stopped = false;
+  return {
+    url: baseUrl,
+    port,
+    caPath: ca.certPath,
+    caPem: ca.certPem,
+    issuer: issuer.issuer,
+    tenantId,
+    subscriptionId: subscriptions[0]!.subscriptionId,
+    identityEndpoint: `${baseUrl}/msi/token`,
+    identityHeader: issuer.identityHeader,
+    faults,
+    recorder,
+    issueToken: async (o) => (await issuer.issue(o)).token,
+    settled: () => lro.settled(),
+    stop: async () => {
+      if (stopped) return;
+      stopped = true;
+      await lro.stop();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      store.flush();
+    },
+  };
+}
+
+export { ArmError };

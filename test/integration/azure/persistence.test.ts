@@ -1,0 +1,68 @@
+// State survives a restart (same state directory and port): resources, the signing key (tokens stay
+// valid) and running operations, which a restored poller then finishes. --reset starts clean.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { rm } from "node:fs/promises";
+import { ContainerServiceClient, restorePoller } from "@azure/arm-containerservice";
+import { startAzureEmulator } from "../../../emulators/azure/index.js";
+import {
+  FAST,
+  clientsFor,
+  clusterBody,
+  credentialFor,
+  eventually,
+  prepareNetwork,
+  sdkOptions,
+  tempStateDir,
+} from "./helpers.js";
+
+test("a restart keeps resources and in-flight cluster creates; restorePoller finishes the create; reset starts clean", async (t) => {
+  const stateDir = await tempStateDir();
+  const running: { stop(): Promise<void> }[] = [];
+  t.after(async () => {
+    for (const e of running) await e.stop();
+    await rm(stateDir, { recursive: true, force: true });
+  });
+  const options = { stateDir, timeScale: 0.002, latency: { clusterCreate: 1500 } };
+  const first = await startAzureEmulator({ ...options, port: 0 });
+  running.push(first);
+  const credential = credentialFor(first);
+  const c1 = clientsFor(first, credential);
+  const setup = await prepareNetwork(c1, "rg");
+  const poller = c1.aks.managedClusters.createOrUpdate("rg", "aks", clusterBody(setup), FAST);
+  await poller.submitted();
+  const state = await poller.serialize();
+  await first.stop();
+
+  const second = await startAzureEmulator({ ...options, port: first.port });
+  running.push(second);
+  assert.equal(second.url, first.url);
+  const c2 = clientsFor(second, credential);
+  assert.equal((await c2.network.virtualNetworks.get("rg", "myVnet")).subnets?.[0]?.id, setup.subnetId);
+  assert.equal(
+    (await c2.msi.userAssignedIdentities.get("rg", "aks-identity")).principalId,
+    setup.principalId,
+  );
+  assert.equal((await c2.aks.managedClusters.get("rg", "aks")).provisioningState, "Creating");
+
+  const fresh = new ContainerServiceClient(credential, second.subscriptionId, sdkOptions(second));
+  const resumed = restorePoller(fresh, state, fresh.managedClusters.createOrUpdate, FAST);
+  await eventually(
+    async () => {
+      await resumed.poll();
+      return resumed.isDone;
+    },
+    "the resumed create to finish",
+    10_000,
+  );
+  assert.equal((await resumed).provisioningState, "Succeeded");
+  await second.stop();
+
+  const third = await startAzureEmulator({ ...options, port: 0, reset: true });
+  running.push(third);
+  const c3 = clientsFor(third);
+  await assert.rejects(c3.resources.resourceGroups.get("rg"), {
+    statusCode: 404,
+    code: "ResourceGroupNotFound",
+  });
+});
