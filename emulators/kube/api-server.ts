@@ -4,10 +4,21 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Cluster } from "./cluster.js";
 import type { Kind } from "./context.js";
 import { podSpec, podStatus } from "./core/v1/pods.js";
-import { apiGroupDoc, apiGroupList, apiResourceList, apiVersions, versionInfo } from "./machinery/discovery.js";
+import {
+  apiGroupDoc,
+  apiGroupList,
+  apiResourceList,
+  apiVersions,
+  versionInfo,
+} from "./machinery/discovery.js";
 import { resourceId } from "./machinery/kinds.js";
 import { fieldSelectorsOf, type WriteOptions } from "./machinery/rest.js";
-import { matchesFields, matchesLabels, parseFieldSelector, parseLabelSelector } from "./machinery/selectors.js";
+import {
+  matchesFields,
+  matchesLabels,
+  parseFieldSelector,
+  parseLabelSelector,
+} from "./machinery/selectors.js";
 import { ApiError, errors } from "./machinery/status.js";
 import { toTable, wantsTable } from "./machinery/table.js";
 import type { KubeObject } from "./machinery/types.js";
@@ -72,7 +83,8 @@ export async function handleClusterRequest(
     if (!caller) throw errors.unauthorized();
   }
   if (path === "/version") return json(200, versionInfo(cluster.registration.kubernetesVersion));
-  if (path === "/healthz" || path === "/livez" || path === "/readyz") return { status: 200, text: "ok", contentType: "text/plain; charset=utf-8" };
+  if (path === "/healthz" || path === "/livez" || path === "/readyz")
+    return { status: 200, text: "ok", contentType: "text/plain; charset=utf-8" };
   if (path === "/api") return json(200, apiVersions(serverAddress));
   if (path === "/apis") return json(200, apiGroupList(KINDS));
   // An empty protobuf Document: kubectl's client-side validation and apply then use built-in types.
@@ -103,7 +115,10 @@ function writeOptions(req: IncomingMessage, query: URLSearchParams): WriteOption
 
 function withWarnings(reply: Reply, opts: WriteOptions): Reply {
   if (opts.warnings.length === 0) return reply;
-  return { ...reply, headers: { ...reply.headers, Warning: opts.warnings.map((w) => `299 - ${JSON.stringify(w)}`).join(", ") } };
+  return {
+    ...reply,
+    headers: { ...reply.headers, Warning: opts.warnings.map((w) => `299 - ${JSON.stringify(w)}`).join(", ") },
+  };
 }
 
 async function handleResource(
@@ -126,13 +141,25 @@ async function handleResource(
       return undefined;
     }
     const list = rest.list(def, namespace, query);
-    if (table) return json(200, toTable(def as never, list.items, list.metadata, now, query.get("includeObject")));
+    if (table)
+      return json(200, toTable(def as never, list.items, list.metadata, now, query.get("includeObject")));
     return json(200, list);
   }
   if (method === "GET" && name) {
     const obj = rest.get(def, namespace, name);
-    if (subresource === "log") return { status: 200, text: podLog(cluster, obj, query), contentType: "text/plain" };
-    if (table) return json(200, toTable(def as never, [obj], { resourceVersion: obj.metadata.resourceVersion! }, now, query.get("includeObject")));
+    if (subresource === "log")
+      return { status: 200, text: podLog(cluster, obj, query), contentType: "text/plain" };
+    if (table)
+      return json(
+        200,
+        toTable(
+          def as never,
+          [obj],
+          { resourceVersion: obj.metadata.resourceVersion! },
+          now,
+          query.get("includeObject"),
+        ),
+      );
     return json(200, obj);
   }
   const body = await readBody(req);
@@ -154,42 +181,70 @@ async function handleResource(
     const live = rest.get(def, namespace, name);
     const { gracePeriodSeconds } = rest.checkPreconditions(def, live, body);
     const queryGrace = query.get("gracePeriodSeconds");
-    return json(200, cluster.deleteObject(def, live, queryGrace !== null ? Number(queryGrace) : gracePeriodSeconds));
+    return json(
+      200,
+      cluster.deleteObject(def, live, queryGrace !== null ? Number(queryGrace) : gracePeriodSeconds),
+    );
   }
   if (method === "DELETE" && !name && def.plural !== "namespaces") {
     const list = rest.list(def, namespace, query);
     const deleted = list.items.map((o) => cluster.deleteObject(def, o));
     return json(200, { ...list, items: deleted });
   }
-  throw new ApiError(405, "MethodNotAllowed", "the server does not allow this method on the requested resource", {
-    ...(def.group ? { group: def.group } : {}),
-    kind: def.plural,
-  });
+  throw new ApiError(
+    405,
+    "MethodNotAllowed",
+    "the server does not allow this method on the requested resource",
+    {
+      ...(def.group ? { group: def.group } : {}),
+      kind: def.plural,
+    },
+  );
 }
 
 function podLog(cluster: Cluster, pod: KubeObject, query: URLSearchParams): string {
   const containers = (podSpec(pod).containers ?? []).map((c) => c.name);
   const name = query.get("container") ?? (containers.length === 1 ? containers[0] : undefined);
   if (!name)
-    throw errors.badRequest(`a container name must be specified for pod ${pod.metadata.name}, choose one of: [${containers.join(" ")}]`);
+    throw errors.badRequest(
+      `a container name must be specified for pod ${pod.metadata.name}, choose one of: [${containers.join(" ")}]`,
+    );
   if (!containers.includes(name))
     throw errors.badRequest(`container ${name} is not valid for pod ${pod.metadata.name}`);
   const status = (podStatus(pod).containerStatuses ?? []).find((c) => c.name === name);
   const waiting = status?.state["waiting"] as { reason?: string } | undefined;
   if (!status || (waiting && status.restartCount === 0))
-    throw errors.badRequest(`container "${name}" in pod "${pod.metadata.name}" is waiting to start: ${waiting?.reason ?? "ContainerCreating"}`);
+    throw errors.badRequest(
+      `container "${name}" in pod "${pod.metadata.name}" is waiting to start: ${waiting?.reason ?? "ContainerCreating"}`,
+    );
   let text = cluster.podLog(pod, name);
   const tail = Number(query.get("tailLines") ?? "-1");
-  if (tail >= 0) text = text.split("\n").filter((l, i, a) => i < a.length - 1 || l !== "").slice(-tail).join("\n") + (tail > 0 && text ? "\n" : "");
+  if (tail >= 0)
+    text =
+      text
+        .split("\n")
+        .filter((l, i, a) => i < a.length - 1 || l !== "")
+        .slice(-tail)
+        .join("\n") + (tail > 0 && text ? "\n" : "");
   return text;
 }
 
-function serveWatch(cluster: Cluster, req: IncomingMessage, res: ServerResponse, def: Kind, namespace: string | undefined, query: URLSearchParams): void {
+function serveWatch(
+  cluster: Cluster,
+  req: IncomingMessage,
+  res: ServerResponse,
+  def: Kind,
+  namespace: string | undefined,
+  query: URLSearchParams,
+): void {
   const labels = parseLabelSelector(query.get("labelSelector") ?? "");
   const fields = parseFieldSelector(query.get("fieldSelector") ?? "", fieldSelectorsOf(def));
   const resource = resourceId(def);
   const visible = new Set<string>();
-  const matches = (o: KubeObject) => (namespace === undefined || o.metadata.namespace === namespace) && matchesLabels(labels, o.metadata.labels) && matchesFields(fields, o);
+  const matches = (o: KubeObject) =>
+    (namespace === undefined || o.metadata.namespace === namespace) &&
+    matchesLabels(labels, o.metadata.labels) &&
+    matchesFields(fields, o);
   const send = (type: string, object: unknown) => res.write(`${JSON.stringify({ type, object })}\n`);
   const deliver = (type: "ADDED" | "MODIFIED" | "DELETED", o: KubeObject) => {
     if (namespace !== undefined && o.metadata.namespace !== namespace) return;
@@ -202,18 +257,39 @@ function serveWatch(cluster: Cluster, req: IncomingMessage, res: ServerResponse,
       send("DELETED", o);
     }
   };
-  res.writeHead(200, { "Content-Type": "application/json", "Transfer-Encoding": "chunked", "Cache-Control": "no-cache, private" });
+  res.writeHead(200, {
+    "Content-Type": "application/json",
+    "Transfer-Encoding": "chunked",
+    "Cache-Control": "no-cache, private",
+  });
+  res.flushHeaders();
   const rv = query.get("resourceVersion");
   if (!rv || rv === "0") for (const o of cluster.store.list(resource, namespace)) deliver("ADDED", o);
   else {
     const from = Number(rv);
     const past = Number.isFinite(from) ? cluster.store.eventsSince(resource, from) : undefined;
     if (!past) {
-      send("ERROR", new ApiError(410, "Expired", `too old resource version: ${rv} (${cluster.store.oldestRevision})`).toStatus());
+      send(
+        "ERROR",
+        new ApiError(
+          410,
+          "Expired",
+          `too old resource version: ${rv} (${cluster.store.oldestRevision})`,
+        ).toStatus(),
+      );
       res.end();
       return;
     }
-    for (const o of cluster.store.list(resource, namespace)) if (Number(o.metadata.resourceVersion) <= from && matches(o)) visible.add(o.metadata.uid!);
+    // Objects that existed at `from`: unchanged since, or changed later without being added later.
+    for (const o of cluster.store.list(resource, namespace))
+      if (Number(o.metadata.resourceVersion) <= from && matches(o)) visible.add(o.metadata.uid!);
+    const firstSeen = new Set<string>();
+    for (const e of past) {
+      const uid = e.object.metadata.uid!;
+      if (firstSeen.has(uid)) continue;
+      firstSeen.add(uid);
+      if (e.type !== "ADDED" && matches(e.object)) visible.add(uid);
+    }
     for (const e of past) deliver(e.type, e.object);
   }
   const unsubscribe = cluster.store.subscribe((e) => {

@@ -18,7 +18,10 @@ export async function authenticate(
   if (!validation || token.split(".").length !== 3) return undefined;
   try {
     const jwks = createLocalJWKSet(validation.jwks as JSONWebKeySet);
-    const { payload } = await jwtVerify(token, jwks, { issuer: validation.issuer, audience: validation.audience });
+    const { payload } = await jwtVerify(token, jwks, {
+      issuer: validation.issuer,
+      audience: validation.audience,
+    });
     return { kind: "user", subject: String(payload["oid"] ?? payload.sub ?? "") };
   } catch {
     return undefined;

@@ -35,18 +35,30 @@ export function bootstrapCluster(cluster: Cluster, _caPem: string): void {
   cluster.writeSystem(nodes, {
     ...node,
     status: {
-      conditions: [{ type: "Ready", status: "True", reason: "KubeletReady", message: "kubelet is posting ready status" }],
+      conditions: [
+        { type: "Ready", status: "True", reason: "KubeletReady", message: "kubelet is posting ready status" },
+      ],
       addresses: [
         { type: "InternalIP", address: cluster.ipam.nodeIp },
         { type: "Hostname", address: NODE_NAME },
       ],
-      nodeInfo: { kubeletVersion: `v${full}`, osImage: "Ubuntu 22.04.5 LTS", containerRuntimeVersion: "containerd://1.7.25-1", architecture: "amd64", operatingSystem: "linux" },
+      nodeInfo: {
+        kubeletVersion: `v${full}`,
+        osImage: "Ubuntu 22.04.5 LTS",
+        containerRuntimeVersion: "containerd://1.7.25-1",
+        architecture: "amd64",
+        operatingSystem: "linux",
+      },
     },
   });
   create(services, {
     apiVersion: "v1",
     kind: "Service",
-    metadata: { name: "kubernetes", namespace: "default", labels: { component: "apiserver", provider: "kubernetes" } },
+    metadata: {
+      name: "kubernetes",
+      namespace: "default",
+      labels: { component: "apiserver", provider: "kubernetes" },
+    },
     spec: { ports: [{ name: "https", port: 443, targetPort: 443, protocol: "TCP" }] },
   });
   // The DNS service IP is reserved in the pool so no other service takes it; kube-dns claims it.

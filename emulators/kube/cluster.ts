@@ -73,7 +73,12 @@ export class Cluster implements ClusterContext, ControllerHost {
     this.ipam = new ClusterIpam(registration.network);
     this.rest = new RestStorage<ClusterContext>(this);
     const onError = (err: unknown) => console.error(`[kube ${key}]`, err);
-    this.podEngine = new StageEngine(podStages(this.podRuntime()), clock, (p) => this.store.get("/pods", p.metadata.namespace, p.metadata.name!), onError);
+    this.podEngine = new StageEngine(
+      podStages(this.podRuntime()),
+      clock,
+      (p) => this.store.get("/pods", p.metadata.namespace, p.metadata.name!),
+      onError,
+    );
     this.namespaceEngine = new StageEngine(
       [
         {
@@ -101,7 +106,11 @@ export class Cluster implements ClusterContext, ControllerHost {
     const ns = this.store.get("/namespaces", undefined, namespace);
     if (!ns) throw errors.notFound({ group: "", resource: "namespaces" }, namespace);
     if (forCreate && ns.metadata.deletionTimestamp)
-      throw errors.forbidden(groupResource(def), name, `unable to create new content in namespace ${namespace} because it is being terminated`);
+      throw errors.forbidden(
+        groupResource(def),
+        name,
+        `unable to create new content in namespace ${namespace} because it is being terminated`,
+      );
   }
 
   /** Creates the objects every AKS cluster starts with. */
@@ -140,8 +149,10 @@ export class Cluster implements ClusterContext, ControllerHost {
     this.store.onWrite = this.onChange;
     for (const p of this.store.list("/pods")) this.podEngine.observe(p);
     for (const ns of this.store.list("/namespaces")) this.namespaceEngine.observe(ns);
-    for (const d of this.store.list(resourceId(deployments))) this.enqueue(`deploy/${d.metadata.uid}`, () => this.reconcileOwner(deployments, d));
-    for (const j of this.store.list(resourceId(jobs))) this.enqueue(`job/${j.metadata.uid}`, () => this.reconcileOwner(jobs, j));
+    for (const d of this.store.list(resourceId(deployments)))
+      this.enqueue(`deploy/${d.metadata.uid}`, () => this.reconcileOwner(deployments, d));
+    for (const j of this.store.list(resourceId(jobs)))
+      this.enqueue(`job/${j.metadata.uid}`, () => this.reconcileOwner(jobs, j));
   }
 
   stop(): void {
@@ -191,22 +202,34 @@ export class Cluster implements ClusterContext, ControllerHost {
         } else this.podEngine.observe(o);
         this.enqueue(`endpoints/${ns}`, () => reconcileEndpoints(this, ns!));
         for (const ref of o.metadata.ownerReferences ?? []) {
-          const owner = [deployments, jobs].map((d) => this.store.list(resourceId(d), ns).find((x) => x.metadata.uid === ref["uid"])).find(Boolean);
-          if (owner) this.enqueue(`owner/${owner.metadata.uid}`, () => this.reconcileOwner(owner.kind === "Job" ? jobs : deployments, owner));
+          const owner = [deployments, jobs]
+            .map((d) => this.store.list(resourceId(d), ns).find((x) => x.metadata.uid === ref["uid"]))
+            .find(Boolean);
+          if (owner)
+            this.enqueue(`owner/${owner.metadata.uid}`, () =>
+              this.reconcileOwner(owner.kind === "Job" ? jobs : deployments, owner),
+            );
         }
         break;
       case "/services":
         this.enqueue(`endpoints/${ns}`, () => reconcileEndpoints(this, ns!));
         break;
       case "/namespaces":
-        if (e.type === "ADDED") this.enqueue(`ns-init/${o.metadata.name}`, () => this.initNamespace(o.metadata.name!));
+        if (e.type === "ADDED")
+          this.enqueue(`ns-init/${o.metadata.name}`, () => this.initNamespace(o.metadata.name!));
         if (e.type !== "DELETED") this.namespaceEngine.observe(o);
         break;
       case resourceId(networkPolicies):
-        this.cancelTimers.push(this.clock.after(POLICY_PROPAGATION_SECONDS, () => (this.programmed = this.store.list(resourceId(networkPolicies)))));
+        this.cancelTimers.push(
+          this.clock.after(
+            POLICY_PROPAGATION_SECONDS,
+            () => (this.programmed = this.store.list(resourceId(networkPolicies))),
+          ),
+        );
         break;
       case resourceId(deployments):
-        if (e.type !== "DELETED") this.enqueue(`owner/${o.metadata.uid}`, () => this.reconcileOwner(deployments, o));
+        if (e.type !== "DELETED")
+          this.enqueue(`owner/${o.metadata.uid}`, () => this.reconcileOwner(deployments, o));
         break;
       case resourceId(jobs):
         if (e.type !== "DELETED") this.enqueue(`owner/${o.metadata.uid}`, () => this.reconcileOwner(jobs, o));
@@ -218,7 +241,8 @@ export class Cluster implements ClusterContext, ControllerHost {
   /** Garbage collector: dependents of a deleted owner go too (background propagation). */
   private collectDependents(owner: KubeObject): void {
     for (const p of this.store.list("/pods", owner.metadata.namespace))
-      if ((p.metadata.ownerReferences ?? []).some((r) => r["uid"] === owner.metadata.uid)) this.deleteObject(pods, p);
+      if ((p.metadata.ownerReferences ?? []).some((r) => r["uid"] === owner.metadata.uid))
+        this.deleteObject(pods, p);
   }
 
   private initNamespace(name: string): void {
@@ -226,14 +250,30 @@ export class Cluster implements ClusterContext, ControllerHost {
     if (!ns || ns.metadata.deletionTimestamp) return;
     const opts = { query: new URLSearchParams(), warnings: [] };
     if (!this.store.get("/serviceaccounts", name, "default"))
-      this.rest.create(serviceAccounts, { apiVersion: "v1", kind: "ServiceAccount", metadata: { name: "default", namespace: name } }, opts, "kube-controller-manager");
+      this.rest.create(
+        serviceAccounts,
+        { apiVersion: "v1", kind: "ServiceAccount", metadata: { name: "default", namespace: name } },
+        opts,
+        "kube-controller-manager",
+      );
     if (!this.store.get("/configmaps", name, "kube-root-ca.crt"))
-      this.rest.create(configMaps, { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "kube-root-ca.crt", namespace: name }, data: { "ca.crt": this.caPem } }, opts, "kube-controller-manager");
+      this.rest.create(
+        configMaps,
+        {
+          apiVersion: "v1",
+          kind: "ConfigMap",
+          metadata: { name: "kube-root-ca.crt", namespace: name },
+          data: { "ca.crt": this.caPem },
+        },
+        opts,
+        "kube-controller-manager",
+      );
   }
 
   private finalizeNamespace(ns: KubeObject): void {
     const name = ns.metadata.name!;
-    for (const def of KINDS) if (def.namespaced) for (const o of this.store.list(resourceId(def), name)) this.remove(def, o);
+    for (const def of KINDS)
+      if (def.namespaced) for (const o of this.store.list(resourceId(def), name)) this.remove(def, o);
     this.store.remove("/namespaces", undefined, name);
   }
 
@@ -259,7 +299,10 @@ export class Cluster implements ClusterContext, ControllerHost {
       return this.store.put("/namespaces", next);
     }
     if (def === pods) {
-      const grace = gracePeriodSeconds ?? (podSpec(live) as { terminationGracePeriodSeconds?: number }).terminationGracePeriodSeconds ?? 30;
+      const grace =
+        gracePeriodSeconds ??
+        (podSpec(live) as { terminationGracePeriodSeconds?: number }).terminationGracePeriodSeconds ??
+        30;
       const phase = podStatus(live).phase;
       const graceful = grace > 0 && !!podSpec(live).nodeName && phase !== "Succeeded" && phase !== "Failed";
       if (graceful) {
@@ -314,4 +357,3 @@ export class Cluster implements ClusterContext, ControllerHost {
     );
   }
 }
-

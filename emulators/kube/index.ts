@@ -57,7 +57,11 @@ const RegistrationSchema = z.object({
     dnsServiceIp: z.string().default("10.0.0.10"),
   }),
   tokenValidation: z
-    .object({ issuer: z.string(), audience: z.string(), jwks: z.object({ keys: z.array(z.object({}).passthrough()) }) })
+    .object({
+      issuer: z.string(),
+      audience: z.string(),
+      jwks: z.object({ keys: z.array(z.object({}).passthrough()) }),
+    })
     .optional(),
 });
 
@@ -70,7 +74,11 @@ function send(res: ServerResponse, reply: Reply): void {
     res.end(reply.text);
     return;
   }
-  res.writeHead(reply.status, { "Content-Type": "application/json", "Cache-Control": "no-cache, private", ...headers });
+  res.writeHead(reply.status, {
+    "Content-Type": "application/json",
+    "Cache-Control": "no-cache, private",
+    ...headers,
+  });
   res.end(JSON.stringify(reply.body));
 }
 
@@ -146,10 +154,21 @@ export async function startKubeEmulator(options: KubeEmulatorOptions): Promise<K
   };
 
   async function admin(req: IncomingMessage, parts: string[]): Promise<Reply> {
-    if (!LOOPBACK.has(req.socket.remoteAddress ?? "")) throw new ApiError(403, "Forbidden", "the admin API is loopback only");
+    if (!LOOPBACK.has(req.socket.remoteAddress ?? ""))
+      throw new ApiError(403, "Forbidden", "the admin API is loopback only");
     const key = parts[2];
     if (!key && req.method === "GET")
-      return { status: 200, body: { clusters: [...clusters.entries()].map(([k, c]) => ({ key: k, resourceId: c.registration.resourceId, name: c.registration.name, server: `${url}/clusters/${k}` })) } };
+      return {
+        status: 200,
+        body: {
+          clusters: [...clusters.entries()].map(([k, c]) => ({
+            key: k,
+            resourceId: c.registration.resourceId,
+            name: c.registration.name,
+            server: `${url}/clusters/${k}`,
+          })),
+        },
+      };
     if (!key || !/^[a-z0-9-]{1,64}$/.test(key)) throw errors.pathNotFound();
     if (req.method === "PUT") {
       let parsed: unknown;
@@ -159,17 +178,35 @@ export async function startKubeEmulator(options: KubeEmulatorOptions): Promise<K
         throw errors.badRequest("the registration body is not JSON");
       }
       const result = RegistrationSchema.safeParse(parsed);
-      if (!result.success) throw errors.badRequest(`invalid cluster registration: ${result.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
+      if (!result.success)
+        throw errors.badRequest(
+          `invalid cluster registration: ${result.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`,
+        );
       const isNew = !clusters.has(key);
       return { status: isNew ? 201 : 200, body: registerCluster(key, result.data as ClusterRegistration) };
     }
-    if (req.method === "DELETE") return unregisterCluster(key) ? { status: 200, body: { key } } : { status: 404, body: errors.notFound({ group: "", resource: "clusters" }, key).toStatus() };
+    if (req.method === "DELETE")
+      return unregisterCluster(key)
+        ? { status: 200, body: { key } }
+        : { status: 404, body: errors.notFound({ group: "", resource: "clusters" }, key).toStatus() };
     if (req.method === "GET") {
       const cluster = clusters.get(key);
       if (!cluster) throw errors.notFound({ group: "", resource: "clusters" }, key);
-      return { status: 200, body: { key, resourceId: cluster.registration.resourceId, name: cluster.registration.name, server: `${url}/clusters/${key}` } };
+      return {
+        status: 200,
+        body: {
+          key,
+          resourceId: cluster.registration.resourceId,
+          name: cluster.registration.name,
+          server: `${url}/clusters/${key}`,
+        },
+      };
     }
-    throw new ApiError(405, "MethodNotAllowed", "the server does not allow this method on the requested resource");
+    throw new ApiError(
+      405,
+      "MethodNotAllowed",
+      "the server does not allow this method on the requested resource",
+    );
   }
 
   const server: Server = createServer({ cert: cert.certPem, key: cert.keyPem }, (req, res) => {
@@ -184,12 +221,20 @@ export async function startKubeEmulator(options: KubeEmulatorOptions): Promise<K
           const cluster = clusters.get(parts[2]);
           if (!cluster) throw errors.pathNotFound();
           const rest = "/" + parts.slice(3).join("/");
-          reply = await handleClusterRequest(cluster, req, res, rest === "/" ? "/" : rest, parsed.searchParams, `127.0.0.1:${(server.address() as AddressInfo).port}`);
+          reply = await handleClusterRequest(
+            cluster,
+            req,
+            res,
+            rest === "/" ? "/" : rest,
+            parsed.searchParams,
+            `127.0.0.1:${(server.address() as AddressInfo).port}`,
+          );
         } else if (path === "/healthz") reply = { status: 200, text: "ok" };
         else throw errors.pathNotFound();
         if (reply) send(res, reply);
       } catch (err) {
-        const apiError = err instanceof ApiError ? err : errors.internal(err instanceof Error ? err.message : String(err));
+        const apiError =
+          err instanceof ApiError ? err : errors.internal(err instanceof Error ? err.message : String(err));
         if (!(err instanceof ApiError)) console.error("[kube]", err);
         if (res.headersSent) return void res.end();
         send(res, { status: apiError.code, body: apiError.toStatus(), headers: apiError.headers });

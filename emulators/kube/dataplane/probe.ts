@@ -40,13 +40,20 @@ export function shellWords(line: string): string[] {
   return words;
 }
 
-function parseUrl(text: string): { scheme: "http" | "https"; host: string; port: number; path: string } | undefined {
+function parseUrl(
+  text: string,
+): { scheme: "http" | "https"; host: string; port: number; path: string } | undefined {
   const withScheme = /^[a-z]+:\/\//i.test(text) ? text : `http://${text}`;
   try {
     const url = new URL(withScheme);
     if (url.protocol !== "http:" && url.protocol !== "https:") return undefined;
     const scheme = url.protocol === "https:" ? "https" : "http";
-    return { scheme, host: url.hostname, port: url.port ? Number(url.port) : scheme === "https" ? 443 : 80, path: url.pathname || "/" };
+    return {
+      scheme,
+      host: url.hostname,
+      port: url.port ? Number(url.port) : scheme === "https" ? 443 : 80,
+      path: url.pathname || "/",
+    };
   } catch {
     return undefined;
   }
@@ -100,7 +107,17 @@ function parseNc(args: string[]): ProbeCommand | undefined {
   }
   const [host, port] = positional;
   if (!host || !port || !/^\d+$/.test(port)) return undefined;
-  return { tool: "nc", scheme: "tcp", host, port: Number(port), path: "", timeoutSeconds: timeout, quiet: !verbose, failOnHttpError: false, verbose };
+  return {
+    tool: "nc",
+    scheme: "tcp",
+    host,
+    port: Number(port),
+    path: "",
+    timeoutSeconds: timeout,
+    quiet: !verbose,
+    failOnHttpError: false,
+    verbose,
+  };
 }
 
 function parseCurl(args: string[]): ProbeCommand | undefined {
@@ -108,11 +125,27 @@ function parseCurl(args: string[]): ProbeCommand | undefined {
   let quiet = false;
   let fail = false;
   let url: string | undefined;
-  const withValue = new Set(["-o", "-H", "-X", "-d", "-u", "-A", "-e", "-w", "--output", "--header", "--request", "--data", "--user", "--write-out"]);
+  const withValue = new Set([
+    "-o",
+    "-H",
+    "-X",
+    "-d",
+    "-u",
+    "-A",
+    "-e",
+    "-w",
+    "--output",
+    "--header",
+    "--request",
+    "--data",
+    "--user",
+    "--write-out",
+  ]);
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
     if (a === "-m" || a === "--max-time" || a === "--connect-timeout") timeout = Number(args[++i]);
-    else if (a.startsWith("--max-time=") || a.startsWith("--connect-timeout=")) timeout = Number(a.split("=")[1]);
+    else if (a.startsWith("--max-time=") || a.startsWith("--connect-timeout="))
+      timeout = Number(a.split("=")[1]);
     else if (withValue.has(a)) i++;
     else if (a.startsWith("--")) {
       if (a === "--silent") quiet = true;
@@ -132,7 +165,10 @@ function parseCurl(args: string[]): ProbeCommand | undefined {
 const SHELLS = new Set(["sh", "/bin/sh", "bash", "/bin/bash", "ash", "/bin/ash"]);
 
 /** The probe a container runs, if its command is one. */
-export function parseProbe(command: string[] | undefined, args: string[] | undefined): ProbeCommand | undefined {
+export function parseProbe(
+  command: string[] | undefined,
+  args: string[] | undefined,
+): ProbeCommand | undefined {
   let argv = [...(command ?? []), ...(args ?? [])];
   if (argv.length >= 3 && SHELLS.has(argv[0]!) && argv[1] === "-c") {
     for (const segment of argv[2]!.split(/&&|\|\||;|\|/)) {

@@ -40,7 +40,12 @@ function imageId(image: string): string {
   return `${image.includes("/") ? image : `docker.io/library/${image}`}@sha256:${Buffer.from(image).toString("hex").padEnd(64, "0").slice(0, 64)}`;
 }
 
-function containerStatus(c: Container, state: Record<string, unknown>, restartCount = 0, lastState: Record<string, unknown> = {}): ContainerStatus {
+function containerStatus(
+  c: Container,
+  state: Record<string, unknown>,
+  restartCount = 0,
+  lastState: Record<string, unknown> = {},
+): ContainerStatus {
   const running = "running" in state;
   return {
     name: c.name,
@@ -49,7 +54,14 @@ function containerStatus(c: Container, state: Record<string, unknown>, restartCo
     restartCount,
     image: c.image ?? "",
     imageID: running || "terminated" in state ? imageId(c.image ?? "") : "",
-    ...(running || "terminated" in state ? { containerID: `containerd://${Buffer.from(c.name + String(restartCount)).toString("hex").padEnd(64, "0").slice(0, 64)}` } : {}),
+    ...(running || "terminated" in state
+      ? {
+          containerID: `containerd://${Buffer.from(c.name + String(restartCount))
+            .toString("hex")
+            .padEnd(64, "0")
+            .slice(0, 64)}`,
+        }
+      : {}),
     state,
     lastState,
   };
@@ -70,11 +82,19 @@ function setRunning(pod: KubeObject, rt: PodRuntime, at: string, statuses: Conta
     condition("ContainersReady", ready, at),
     condition("PodScheduled", true, at),
   ];
-  if (!ready) for (const c of status.conditions) if (c.type === "Ready" || c.type === "ContainersReady") (c as { reason?: string }).reason = "ContainersNotReady";
+  if (!ready)
+    for (const c of status.conditions)
+      if (c.type === "Ready" || c.type === "ContainersReady")
+        (c as { reason?: string }).reason = "ContainersNotReady";
   void rt;
 }
 
-function startContainers(pod: KubeObject, rt: PodRuntime, containers: Container[], previous: ContainerStatus[]): ContainerStatus[] {
+function startContainers(
+  pod: KubeObject,
+  rt: PodRuntime,
+  containers: Container[],
+  previous: ContainerStatus[],
+): ContainerStatus[] {
   const at = rfc3339(rt.clock.now());
   const results: Record<string, ProbeOutcome> = { ...(rt.running.get(pod.metadata.uid!) ?? {}) };
   const statuses = containers.map((c) => {
@@ -83,7 +103,12 @@ function startContainers(pod: KubeObject, rt: PodRuntime, containers: Container[
     const outcome = rt.runProbe(pod, c);
     if (outcome) results[c.name] = outcome;
     else if (/(^|\/)nginx([:@]|$)/.test(c.image ?? "") && !before) rt.appendLog(pod, c.name, NGINX_START);
-    return containerStatus(c, { running: { startedAt: at } }, before?.restartCount ?? 0, before?.lastState ?? {});
+    return containerStatus(
+      c,
+      { running: { startedAt: at } },
+      before?.restartCount ?? 0,
+      before?.lastState ?? {},
+    );
   });
   if (Object.keys(results).length > 0) rt.running.set(pod.metadata.uid!, results);
   return statuses;
@@ -100,7 +125,8 @@ export function podStages(rt: PodRuntime): Stage[] {
     {
       name: "terminate",
       when: deleting,
-      delaySeconds: (pod) => Math.min(pod.metadata.deletionGracePeriodSeconds ?? POD_TIMINGS.terminate, POD_TIMINGS.terminate),
+      delaySeconds: (pod) =>
+        Math.min(pod.metadata.deletionGracePeriodSeconds ?? POD_TIMINGS.terminate, POD_TIMINGS.terminate),
       next: (pod) => {
         rt.running.delete(pod.metadata.uid!);
         rt.removePod(pod);
@@ -117,7 +143,12 @@ export function podStages(rt: PodRuntime): Stage[] {
           spec.nodeName = rt.nodeName;
           const ip = podSpec(p).hostNetwork ? rt.nodeIp : rt.allocatePodIp();
           status.phase = "Pending";
-          status.conditions = [condition("PodScheduled", true, at), condition("Initialized", true, at), condition("Ready", false, at), condition("ContainersReady", false, at)];
+          status.conditions = [
+            condition("PodScheduled", true, at),
+            condition("Initialized", true, at),
+            condition("Ready", false, at),
+            condition("ContainersReady", false, at),
+          ];
           status.hostIP = rt.nodeIp;
           if (ip) {
             status.podIP = ip;
@@ -134,12 +165,15 @@ export function podStages(rt: PodRuntime): Stage[] {
       when: (pod) => phase(pod) === "Pending" && !!podSpec(pod).nodeName,
       delaySeconds: () => POD_TIMINGS.start,
       next: (pod) =>
-        write(pod, (p) => setRunning(p, rt, rfc3339(rt.clock.now()), startContainers(p, rt, podSpec(p).containers ?? [], []))),
+        write(pod, (p) =>
+          setRunning(p, rt, rfc3339(rt.clock.now()), startContainers(p, rt, podSpec(p).containers ?? [], [])),
+        ),
     },
     {
       name: "exit",
       when: (pod) => phase(pod) === "Running" && rt.running.has(pod.metadata.uid!),
-      delaySeconds: (pod) => Math.max(...Object.values(rt.running.get(pod.metadata.uid!) ?? {}).map((o) => o.durationSeconds), 0),
+      delaySeconds: (pod) =>
+        Math.max(...Object.values(rt.running.get(pod.metadata.uid!) ?? {}).map((o) => o.durationSeconds), 0),
       next: (pod) =>
         write(pod, (p, status) => {
           const at = rfc3339(rt.clock.now());
@@ -150,7 +184,12 @@ export function podStages(rt: PodRuntime): Stage[] {
             const outcome = results[s.name];
             if (!outcome) return s;
             rt.appendLog(p, s.name, outcome.log);
-            if (outcome.served) rt.appendLog(outcome.served.pod, podSpec(outcome.served.pod).containers[0]!.name, outcome.served.line);
+            if (outcome.served)
+              rt.appendLog(
+                outcome.served.pod,
+                podSpec(outcome.served.pod).containers[0]!.name,
+                outcome.served.line,
+              );
             const terminated = {
               exitCode: outcome.exitCode,
               reason: outcome.exitCode === 0 ? "Completed" : "Error",
@@ -160,30 +199,54 @@ export function podStages(rt: PodRuntime): Stage[] {
             };
             const restart = policy === "Always" || (policy === "OnFailure" && outcome.exitCode !== 0);
             return restart
-              ? { ...s, ready: false, started: false, state: { waiting: { reason: "CrashLoopBackOff", message: `back-off restarting failed container ${s.name}` } }, lastState: { terminated } }
+              ? {
+                  ...s,
+                  ready: false,
+                  started: false,
+                  state: {
+                    waiting: {
+                      reason: "CrashLoopBackOff",
+                      message: `back-off restarting failed container ${s.name}`,
+                    },
+                  },
+                  lastState: { terminated },
+                }
               : { ...s, ready: false, started: false, state: { terminated } };
           });
           const all = status.containerStatuses;
           const allTerminated = all.every((s) => "terminated" in s.state);
           if (allTerminated) {
-            status.phase = all.every((s) => (s.state["terminated"] as { exitCode: number }).exitCode === 0) ? "Succeeded" : "Failed";
+            status.phase = all.every((s) => (s.state["terminated"] as { exitCode: number }).exitCode === 0)
+              ? "Succeeded"
+              : "Failed";
             status.conditions = (status.conditions ?? []).map((c) =>
-              c.type === "Ready" || c.type === "ContainersReady" ? { ...c, status: "False", reason: "PodCompleted", lastTransitionTime: at } : c,
+              c.type === "Ready" || c.type === "ContainersReady"
+                ? { ...c, status: "False", reason: "PodCompleted", lastTransitionTime: at }
+                : c,
             );
           } else setRunning(p, rt, at, all);
         }),
     },
     {
       name: "restart",
-      when: (pod) => phase(pod) === "Running" && (podStatus(pod).containerStatuses ?? []).some((s) => "waiting" in s.state),
+      when: (pod) =>
+        phase(pod) === "Running" &&
+        (podStatus(pod).containerStatuses ?? []).some((s) => "waiting" in s.state),
       delaySeconds: (pod) => {
         const restarts = Math.max(...(podStatus(pod).containerStatuses ?? []).map((s) => s.restartCount), 0);
         return Math.min(POD_TIMINGS.backoffBase * 2 ** restarts, POD_TIMINGS.backoffMax);
       },
       next: (pod) =>
         write(pod, (p, status) => {
-          const previous = (status.containerStatuses ?? []).map((s) => ("waiting" in s.state ? { ...s, restartCount: s.restartCount + 1 } : s));
-          setRunning(p, rt, rfc3339(rt.clock.now()), startContainers(p, rt, podSpec(p).containers ?? [], previous));
+          const previous = (status.containerStatuses ?? []).map((s) =>
+            "waiting" in s.state ? { ...s, restartCount: s.restartCount + 1 } : s,
+          );
+          setRunning(
+            p,
+            rt,
+            rfc3339(rt.clock.now()),
+            startContainers(p, rt, podSpec(p).containers ?? [], previous),
+          );
         }),
     },
   ];

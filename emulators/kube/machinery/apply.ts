@@ -4,7 +4,14 @@
 import { rfc3339 } from "./clock.js";
 import { strategicMergePatch, type StrategicMeta } from "./patch.js";
 import { ApiError } from "./status.js";
-import { clone, isJsonObject, type Json, type JsonObject, type KubeObject, type ManagedFieldsEntry } from "./types.js";
+import {
+  clone,
+  isJsonObject,
+  type Json,
+  type JsonObject,
+  type KubeObject,
+  type ManagedFieldsEntry,
+} from "./types.js";
 
 /** A field path as FieldsV1 segments: "f:spec", "f:podSelector", `k:{"name":"nginx"}`. */
 type FieldPath = string[];
@@ -40,7 +47,12 @@ function dotted(segments: FieldPath): string {
 }
 
 /** Leaf paths of a document: maps recurse, keyed lists recurse per key, everything else is a leaf. */
-function leafPaths(value: Json, meta: StrategicMeta, segments: FieldPath = [], out: FieldPath[] = []): FieldPath[] {
+function leafPaths(
+  value: Json,
+  meta: StrategicMeta,
+  segments: FieldPath = [],
+  out: FieldPath[] = [],
+): FieldPath[] {
   if (isJsonObject(value) && Object.keys(value).length > 0) {
     for (const [key, child] of Object.entries(value)) leafPaths(child, meta, [...segments, `f:${key}`], out);
     return out;
@@ -102,7 +114,8 @@ function toFieldsV1(paths: FieldPath[]): JsonObject {
 function fromFieldsV1(fields: JsonObject, prefix: FieldPath = [], out: FieldPath[] = []): FieldPath[] {
   for (const [s, child] of Object.entries(fields)) {
     if (s === ".") continue;
-    if (isJsonObject(child) && Object.keys(child).filter((k) => k !== ".").length > 0) fromFieldsV1(child, [...prefix, s], out);
+    if (isJsonObject(child) && Object.keys(child).filter((k) => k !== ".").length > 0)
+      fromFieldsV1(child, [...prefix, s], out);
     else out.push([...prefix, s]);
   }
   return out;
@@ -135,7 +148,14 @@ function setEntry(
   if (paths.length === 0) return rest;
   return [
     ...rest,
-    { manager, operation, apiVersion, time: rfc3339(now), fieldsType: "FieldsV1", fieldsV1: toFieldsV1(paths) },
+    {
+      manager,
+      operation,
+      apiVersion,
+      time: rfc3339(now),
+      fieldsType: "FieldsV1",
+      fieldsV1: toFieldsV1(paths),
+    },
   ];
 }
 
@@ -230,11 +250,16 @@ function conflictError(conflicts: { manager: string; apiVersion: string; path: F
       : `conflicts with ${who}:\n${list.map((c) => `- ${describe(c.path)}`).join("\n")}`,
   );
   const n = conflicts.length;
-  return new ApiError(409, "Conflict", `Apply failed with ${n} conflict${n === 1 ? "" : "s"}: ${parts.join("\n")}`, {
-    causes: conflicts.map((c) => ({
-      reason: "FieldManagerConflict",
-      message: `conflict with "${c.manager}" using ${c.apiVersion}`,
-      field: describe(c.path),
-    })),
-  });
+  return new ApiError(
+    409,
+    "Conflict",
+    `Apply failed with ${n} conflict${n === 1 ? "" : "s"}: ${parts.join("\n")}`,
+    {
+      causes: conflicts.map((c) => ({
+        reason: "FieldManagerConflict",
+        message: `conflict with "${c.manager}" using ${c.apiVersion}`,
+        field: describe(c.path),
+      })),
+    },
+  );
 }

@@ -32,7 +32,9 @@ function jsonErrorText(err: unknown, text: string): string {
   const message = err instanceof Error ? err.message : String(err);
   if (/Unexpected end/i.test(message) || text.trim() === "") return "unexpected end of JSON input";
   const m = /Unexpected token '?(.)'?/.exec(message) ?? /Unexpected non-whitespace character/.exec(message);
-  return m && m[1] ? `invalid character '${m[1]}' looking for beginning of value` : "invalid character looking for beginning of value";
+  return m && m[1]
+    ? `invalid character '${m[1]}' looking for beginning of value`
+    : "invalid character looking for beginning of value";
 }
 
 /** Parses a create/update body; `kind` names the expected type in the error as upstream does. */
@@ -48,7 +50,11 @@ export function parseObjectBody(raw: Buffer, contentType: string | undefined, ki
   }
   if (media === "application/vnd.kubernetes.protobuf") return decodeProtobuf(raw, kind);
   if (media !== "application/json" && media !== "" && media !== "*/*")
-    throw errors.unsupportedMediaType(["application/json", "application/yaml", "application/vnd.kubernetes.protobuf"]);
+    throw errors.unsupportedMediaType([
+      "application/json",
+      "application/yaml",
+      "application/vnd.kubernetes.protobuf",
+    ]);
   try {
     return JSON.parse(text) as Json;
   } catch (err) {

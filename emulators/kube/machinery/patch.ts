@@ -28,17 +28,27 @@ interface JsonPatchOp {
 
 function pointer(path: string): string[] {
   if (path === "") return [];
-  if (!path.startsWith("/")) throw errors.badRequest(`the server rejected our request due to an error in our request`);
+  if (!path.startsWith("/"))
+    throw errors.badRequest(`the server rejected our request due to an error in our request`);
   return path
     .slice(1)
     .split("/")
     .map((p) => p.replace(/~1/g, "/").replace(/~0/g, "~"));
 }
 
-function parentOf(doc: Json, parts: string[], op: string, path: string): { parent: JsonObject | Json[]; last: string } {
+function parentOf(
+  doc: Json,
+  parts: string[],
+  op: string,
+  path: string,
+): { parent: JsonObject | Json[]; last: string } {
   let cur: Json = doc;
   for (const part of parts.slice(0, -1)) {
-    const next: Json | undefined = Array.isArray(cur) ? cur[Number(part)] : isJsonObject(cur) ? cur[part] : undefined;
+    const next: Json | undefined = Array.isArray(cur)
+      ? cur[Number(part)]
+      : isJsonObject(cur)
+        ? cur[part]
+        : undefined;
     if (next === undefined || next === null || typeof next !== "object")
       throw patchFailed(`${op} operation does not apply: doc is missing path: "${path}": missing value`);
     cur = next;
@@ -86,7 +96,9 @@ export function jsonPatch(doc: Json, ops: Json): Json {
     if (Array.isArray(parent)) {
       const index = last === "-" ? parent.length : Number(last);
       if (!Number.isInteger(index) || index < 0 || index > parent.length)
-        throw patchFailed(`${op.op} operation does not apply: doc is missing path: "${op.path}": missing value`);
+        throw patchFailed(
+          `${op.op} operation does not apply: doc is missing path: "${op.path}": missing value`,
+        );
       if (op.op === "add") parent.splice(index, 0, clone(op.value ?? null));
       else if (op.op === "remove") parent.splice(index, 1);
       else if (op.op === "replace") parent[index] = clone(op.value ?? null);
@@ -113,7 +125,12 @@ const SET_ORDER = "$setElementOrder/";
 const DELETE_PRIMITIVE = "$deleteFromPrimitiveList/";
 
 /** Strategic merge patch: maps merge, keyed lists merge by key, other lists are replaced. */
-export function strategicMergePatch(target: Json | undefined, patch: Json, meta: StrategicMeta, path = ""): Json {
+export function strategicMergePatch(
+  target: Json | undefined,
+  patch: Json,
+  meta: StrategicMeta,
+  path = "",
+): Json {
   if (!isJsonObject(patch)) return clone(patch);
   if (patch["$patch"] === "replace") {
     const out = clone(patch);

@@ -39,16 +39,19 @@ function fields(buf: Buffer): Field[] {
   return out;
 }
 
-const bytesOf = (f: Field[], no: number) => f.filter((x) => x.no === no && x.wire === 2).map((x) => x.value as Buffer);
+const bytesOf = (f: Field[], no: number) =>
+  f.filter((x) => x.no === no && x.wire === 2).map((x) => x.value as Buffer);
 const stringOf = (f: Field[], no: number) => bytesOf(f, no)[0]?.toString("utf8");
 
 function stringMap(f: Field[], no: number): Record<string, string> | undefined {
   const entries = bytesOf(f, no);
   if (entries.length === 0) return undefined;
-  return Object.fromEntries(entries.map((e) => {
-    const kv = fields(e);
-    return [stringOf(kv, 1) ?? "", stringOf(kv, 2) ?? ""];
-  }));
+  return Object.fromEntries(
+    entries.map((e) => {
+      const kv = fields(e);
+      return [stringOf(kv, 1) ?? "", stringOf(kv, 2) ?? ""];
+    }),
+  );
 }
 
 function objectMeta(buf: Buffer | undefined): JsonObject {
@@ -94,6 +97,8 @@ export function decodeProtobuf(raw: Buffer, kind: string): JsonObject {
     return { apiVersion, kind: objKind, ...decoder(fields(bytesOf(unknown, 2)[0] ?? Buffer.alloc(0))) };
   } catch (err) {
     if (err instanceof Error && "code" in err) throw err;
-    throw errors.badRequest(`the object provided is unrecognized (must be of type ${kind}): ${(err as Error).message}`);
+    throw errors.badRequest(
+      `the object provided is unrecognized (must be of type ${kind}): ${(err as Error).message}`,
+    );
   }
 }

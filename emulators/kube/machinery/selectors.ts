@@ -40,7 +40,8 @@ export function parseLabelSelector(text: string): Selector {
       out.push({ key, op: "!", values: [] });
     } else {
       const key = tok;
-      if ([",", "(", ")", "=", "==", "!="].includes(key)) parseError(`found '${key}', expected: !, identifier, or 'end of string'`);
+      if ([",", "(", ")", "=", "==", "!="].includes(key))
+        parseError(`found '${key}', expected: !, identifier, or 'end of string'`);
       const op = tokens[i];
       if (op === undefined || op === ",") {
         out.push({ key, op: "exists", values: [] });
@@ -137,7 +138,10 @@ export interface FieldRequirement {
 /** Parses "metadata.name=x,status.phase!=Running" against the fields a kind supports. */
 export function parseFieldSelector(text: string, supported: readonly string[]): FieldRequirement[] {
   const out: FieldRequirement[] = [];
-  for (const part of text.split(",").map((p) => p.trim()).filter(Boolean)) {
+  for (const part of text
+    .split(",")
+    .map((p) => p.trim())
+    .filter(Boolean)) {
     const m = /^([^!=]+)(==|=|!=)(.*)$/.exec(part);
     if (!m) throw errors.badRequest(`invalid selector: '${text}'; can't understand '${part}'`);
     const field = m[1]!.trim();

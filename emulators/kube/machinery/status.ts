@@ -105,18 +105,22 @@ export const errors = {
   forbidden: (gr: GroupResource, name: string, why: string) =>
     new ApiError(403, "Forbidden", `${qualified(gr)} "${name}" is forbidden: ${why}`, detailsFor(gr, name)),
   methodNotSupported: (gr: GroupResource, action: string) =>
-    new ApiError(405, "MethodNotAllowed", `${action} is not supported on resources of kind "${qualified(gr)}"`, {
-      ...(gr.group ? { group: gr.group } : {}),
-      kind: gr.resource,
-    }),
+    new ApiError(
+      405,
+      "MethodNotAllowed",
+      `${action} is not supported on resources of kind "${qualified(gr)}"`,
+      {
+        ...(gr.group ? { group: gr.group } : {}),
+        kind: gr.resource,
+      },
+    ),
   unsupportedMediaType: (accepted: string[]) =>
     new ApiError(
       415,
       "UnsupportedMediaType",
       `the body of the request was in an unknown format - accepted media types include: ${accepted.join(", ")}`,
     ),
-  pathNotFound: () =>
-    new ApiError(404, "NotFound", "the server could not find the requested resource", {}),
+  pathNotFound: () => new ApiError(404, "NotFound", "the server could not find the requested resource", {}),
   unauthorized: () => new ApiError(401, "Unauthorized", "Unauthorized"),
   gone: (message: string) => new ApiError(410, "Expired", message),
   internal: (message: string) =>
@@ -154,7 +158,11 @@ const TYPE_TEXT: Record<FieldError["type"], string> = {
 /** "spec.x: Invalid value: \"v\": detail" — ErrorBody's layout. */
 export function fieldErrorText(e: FieldError): string {
   let text = `${e.field}: ${TYPE_TEXT[e.type]}`;
-  const showsValue = e.type === "FieldValueInvalid" || e.type === "FieldValueNotSupported" || e.type === "FieldValueDuplicate" || e.type === "FieldValueTypeInvalid";
+  const showsValue =
+    e.type === "FieldValueInvalid" ||
+    e.type === "FieldValueNotSupported" ||
+    e.type === "FieldValueDuplicate" ||
+    e.type === "FieldValueTypeInvalid";
   if (showsValue && e.badValue !== undefined) text += `: ${e.badValue}`;
   if (e.detail) text += `: ${e.detail}`;
   return text;

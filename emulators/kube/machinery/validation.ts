@@ -34,7 +34,12 @@ export function nameErrors(field: string, value: string, rule: NameRule): FieldE
   if (!CHECKS[rule](value)) return [];
   const out: FieldError[] = [];
   if (value.length > LIMITS[rule])
-    out.push({ type: "FieldValueInvalid", field, badValue: goValue(value), detail: `must be no more than ${LIMITS[rule]} characters` });
+    out.push({
+      type: "FieldValueInvalid",
+      field,
+      badValue: goValue(value),
+      detail: `must be no more than ${LIMITS[rule]} characters`,
+    });
   const shapeOnly = CHECKS[rule](value.slice(0, LIMITS[rule]));
   if (shapeOnly || value.length <= LIMITS[rule])
     out.push({ type: "FieldValueInvalid", field, badValue: goValue(value), detail: RULE_TEXT[rule] });
@@ -45,7 +50,8 @@ export function nameErrors(field: string, value: string, rule: NameRule): FieldE
 export function labelErrors(field: string, labels: Record<string, string> | undefined): FieldError[] {
   const out: FieldError[] = [];
   for (const [key, value] of Object.entries(labels ?? {})) {
-    if (checkLabelKey(key)) out.push({ type: "FieldValueInvalid", field, badValue: goValue(key), detail: LABEL_KEY_TEXT });
+    if (checkLabelKey(key))
+      out.push({ type: "FieldValueInvalid", field, badValue: goValue(key), detail: LABEL_KEY_TEXT });
     if (checkLabelValue(value))
       out.push({ type: "FieldValueInvalid", field, badValue: goValue(value), detail: LABEL_VALUE_TEXT });
   }
@@ -56,12 +62,21 @@ export function metadataErrors(obj: KubeObject, rule: NameRule): FieldError[] {
   const m = obj.metadata;
   const out: FieldError[] = [];
   if (!m.name && !m.generateName)
-    out.push({ type: "FieldValueRequired", field: "metadata.name", detail: "name or generateName is required" });
+    out.push({
+      type: "FieldValueRequired",
+      field: "metadata.name",
+      detail: "name or generateName is required",
+    });
   if (m.name) out.push(...nameErrors("metadata.name", m.name, rule));
   out.push(...labelErrors("metadata.labels", m.labels));
   for (const key of Object.keys(m.annotations ?? {}))
     if (checkLabelKey(key))
-      out.push({ type: "FieldValueInvalid", field: "metadata.annotations", badValue: goValue(key), detail: LABEL_KEY_TEXT });
+      out.push({
+        type: "FieldValueInvalid",
+        field: "metadata.annotations",
+        badValue: goValue(key),
+        detail: LABEL_KEY_TEXT,
+      });
   return out;
 }
 
@@ -74,7 +89,13 @@ function goType(value: unknown): string {
 }
 
 /** The 400 a Go decoder gives for a JSON value of the wrong type. */
-export function decodeError(kind: string, version: string, goField: string, value: unknown, expected: string): ApiError {
+export function decodeError(
+  kind: string,
+  version: string,
+  goField: string,
+  value: unknown,
+  expected: string,
+): ApiError {
   return new ApiError(
     400,
     "BadRequest",
@@ -98,6 +119,7 @@ export function decodeMetadata(obj: KubeObject, version: string): void {
     if (typeof map !== "object" || Array.isArray(map))
       throw decodeError(obj.kind, version, `ObjectMeta.metadata.${field}`, map, "map[string]string");
     for (const v of Object.values(map))
-      if (typeof v !== "string") throw decodeError(obj.kind, version, `ObjectMeta.metadata.${field}`, v, "string");
+      if (typeof v !== "string")
+        throw decodeError(obj.kind, version, `ObjectMeta.metadata.${field}`, v, "string");
   }
 }

@@ -15,7 +15,10 @@ import { clone, isJsonObject, type KubeObject } from "../../machinery/types.js";
 interface DeploymentSpec {
   replicas?: number;
   selector?: LabelSelectorObject;
-  template?: { metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> }; spec?: unknown };
+  template?: {
+    metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> };
+    spec?: unknown;
+  };
 }
 
 const specOf = (d: KubeObject) => (d["spec"] as DeploymentSpec | undefined) ?? {};
@@ -29,7 +32,9 @@ export function templateErrors(spec: DeploymentSpec, requireSelector: boolean): 
     out.push({
       type: "FieldValueInvalid",
       field: "spec.template.metadata.labels",
-      badValue: `map[string]string{${Object.entries(labels ?? {}).map(([k, v]) => `"${k}":"${v}"`).join(", ")}}`,
+      badValue: `map[string]string{${Object.entries(labels ?? {})
+        .map(([k, v]) => `"${k}":"${v}"`)
+        .join(", ")}}`,
       detail: "`selector` does not match template `labels`",
     });
   out.push(...podSpecErrors(spec.template?.spec, "spec.template.spec"));
@@ -62,13 +67,33 @@ export const deployments: Kind = {
     columns: [
       nameColumn,
       { name: "Ready", type: "string", description: "Number of the pod with ready state", priority: 0 },
-      { name: "Up-to-date", type: "integer", description: "Total number of non-terminated pods targeted by this deployment that have the desired template spec.", priority: 0 },
-      { name: "Available", type: "integer", description: "Total number of available pods (ready for at least minReadySeconds) targeted by this deployment.", priority: 0 },
+      {
+        name: "Up-to-date",
+        type: "integer",
+        description:
+          "Total number of non-terminated pods targeted by this deployment that have the desired template spec.",
+        priority: 0,
+      },
+      {
+        name: "Available",
+        type: "integer",
+        description:
+          "Total number of available pods (ready for at least minReadySeconds) targeted by this deployment.",
+        priority: 0,
+      },
       ageColumn,
     ],
     cells(o, now) {
-      const s = (o["status"] as { readyReplicas?: number; updatedReplicas?: number; availableReplicas?: number } | undefined) ?? {};
-      return [o.metadata.name!, `${s.readyReplicas ?? 0}/${specOf(o).replicas ?? 1}`, s.updatedReplicas ?? 0, s.availableReplicas ?? 0, age(o.metadata.creationTimestamp, now)];
+      const s =
+        (o["status"] as
+          { readyReplicas?: number; updatedReplicas?: number; availableReplicas?: number } | undefined) ?? {};
+      return [
+        o.metadata.name!,
+        `${s.readyReplicas ?? 0}/${specOf(o).replicas ?? 1}`,
+        s.updatedReplicas ?? 0,
+        s.availableReplicas ?? 0,
+        age(o.metadata.creationTimestamp, now),
+      ];
     },
   },
 };
@@ -78,9 +103,12 @@ export function reconcileDeployment(host: ControllerHost, deployment: KubeObject
   const spec = specOf(deployment);
   const hash = shortHash(spec.template ?? {});
   const ns = deployment.metadata.namespace!;
-  const owned = host.ctx.store.list("/pods", ns).filter((p) => ownedBy(p, deployment) && !p.metadata.deletionTimestamp);
+  const owned = host.ctx.store
+    .list("/pods", ns)
+    .filter((p) => ownedBy(p, deployment) && !p.metadata.deletionTimestamp);
   const current = owned.filter((p) => p.metadata.labels?.["pod-template-hash"] === hash);
-  for (const stale of owned.filter((p) => p.metadata.labels?.["pod-template-hash"] !== hash)) host.deleteObject(pods, stale);
+  for (const stale of owned.filter((p) => p.metadata.labels?.["pod-template-hash"] !== hash))
+    host.deleteObject(pods, stale);
   const wanted = spec.replicas ?? 1;
   for (const extra of current.slice(wanted)) host.deleteObject(pods, extra);
   for (let i = current.length; i < wanted; i++) {
@@ -93,14 +121,23 @@ export function reconcileDeployment(host: ControllerHost, deployment: KubeObject
         namespace: ns,
         labels: { ...template.metadata?.labels, "pod-template-hash": hash },
         ...(template.metadata?.annotations ? { annotations: template.metadata.annotations } : {}),
-        ownerReferences: [{ ...ownerReference(deployment), apiVersion: "apps/v1", kind: "ReplicaSet", name: `${deployment.metadata.name}-${hash}` }],
+        ownerReferences: [
+          {
+            ...ownerReference(deployment),
+            apiVersion: "apps/v1",
+            kind: "ReplicaSet",
+            name: `${deployment.metadata.name}-${hash}`,
+          },
+        ],
       },
       spec: template.spec as KubeObject["spec"],
     };
     // The ReplicaSet layer is folded in: the pod's owner uid is the deployment's.
     host.rest.create(pods, pod, { query: new URLSearchParams(), warnings: [] }, "kube-controller-manager");
   }
-  const live = host.ctx.store.list("/pods", ns).filter((p) => ownedBy(p, deployment) && p.metadata.labels?.["pod-template-hash"] === hash);
+  const live = host.ctx.store
+    .list("/pods", ns)
+    .filter((p) => ownedBy(p, deployment) && p.metadata.labels?.["pod-template-hash"] === hash);
   const ready = live.filter(isPodReady).length;
   const at = rfc3339(host.ctx.now());
   const status = {
@@ -111,12 +148,33 @@ export function reconcileDeployment(host: ControllerHost, deployment: KubeObject
     availableReplicas: ready,
     ...(live.length - ready > 0 ? { unavailableReplicas: live.length - ready } : {}),
     conditions: [
-      { type: "Available", status: ready >= wanted ? "True" : "False", reason: ready >= wanted ? "MinimumReplicasAvailable" : "MinimumReplicasUnavailable", message: ready >= wanted ? "Deployment has minimum availability." : "Deployment does not have minimum availability.", lastUpdateTime: at, lastTransitionTime: at },
-      { type: "Progressing", status: "True", reason: ready >= wanted ? "NewReplicaSetAvailable" : "ReplicaSetUpdated", message: `ReplicaSet "${deployment.metadata.name}-${hash}" ${ready >= wanted ? "has successfully progressed." : "is progressing."}`, lastUpdateTime: at, lastTransitionTime: at },
+      {
+        type: "Available",
+        status: ready >= wanted ? "True" : "False",
+        reason: ready >= wanted ? "MinimumReplicasAvailable" : "MinimumReplicasUnavailable",
+        message:
+          ready >= wanted
+            ? "Deployment has minimum availability."
+            : "Deployment does not have minimum availability.",
+        lastUpdateTime: at,
+        lastTransitionTime: at,
+      },
+      {
+        type: "Progressing",
+        status: "True",
+        reason: ready >= wanted ? "NewReplicaSetAvailable" : "ReplicaSetUpdated",
+        message: `ReplicaSet "${deployment.metadata.name}-${hash}" ${ready >= wanted ? "has successfully progressed." : "is progressing."}`,
+        lastUpdateTime: at,
+        lastTransitionTime: at,
+      },
     ],
   };
-  const old = deployment["status"] as { conditions?: { status: string; type: string; lastTransitionTime: string; lastUpdateTime: string }[] } | undefined;
-  const same = (a: unknown, b: unknown) => JSON.stringify(a, (k, v) => (k === "lastUpdateTime" || k === "lastTransitionTime" ? undefined : v)) === JSON.stringify(b, (k, v) => (k === "lastUpdateTime" || k === "lastTransitionTime" ? undefined : v));
+  const old = deployment["status"] as
+    | { conditions?: { status: string; type: string; lastTransitionTime: string; lastUpdateTime: string }[] }
+    | undefined;
+  const same = (a: unknown, b: unknown) =>
+    JSON.stringify(a, (k, v) => (k === "lastUpdateTime" || k === "lastTransitionTime" ? undefined : v)) ===
+    JSON.stringify(b, (k, v) => (k === "lastUpdateTime" || k === "lastTransitionTime" ? undefined : v));
   if (same(old, status)) return;
   host.writeSystem(deployments, { ...deployment, status });
 }

@@ -24,14 +24,23 @@ interface JobStatus {
   failed?: number;
   startTime?: string;
   completionTime?: string;
-  conditions?: { type: string; status: string; reason?: string; message?: string; lastProbeTime: string; lastTransitionTime: string }[];
+  conditions?: {
+    type: string;
+    status: string;
+    reason?: string;
+    message?: string;
+    lastProbeTime: string;
+    lastTransitionTime: string;
+  }[];
 }
 
 const specOf = (j: KubeObject) => (j["spec"] as JobSpec | undefined) ?? {};
 const statusOf = (j: KubeObject) => (j["status"] as JobStatus | undefined) ?? {};
 
 function finished(job: KubeObject): boolean {
-  return (statusOf(job).conditions ?? []).some((c) => (c.type === "Complete" || c.type === "Failed") && c.status === "True");
+  return (statusOf(job).conditions ?? []).some(
+    (c) => (c.type === "Complete" || c.type === "Failed") && c.status === "True",
+  );
 }
 
 export const jobs: Kind = {
@@ -57,9 +66,16 @@ export const jobs: Kind = {
     const meta = isJsonObject(template["metadata"]) ? template["metadata"] : (template["metadata"] = {});
     if (!spec["selector"] && obj.metadata.name) {
       // The job controller's own selector, as the API server generates it on create.
-      const uid = (obj.metadata.labels?.["batch.kubernetes.io/controller-uid"] as string | undefined) ?? randomUUID();
+      const uid =
+        (obj.metadata.labels?.["batch.kubernetes.io/controller-uid"] as string | undefined) ?? randomUUID();
       spec["selector"] = { matchLabels: { "batch.kubernetes.io/controller-uid": uid } };
-      meta["labels"] = { ...(isJsonObject(meta["labels"]) ? (meta["labels"] as JsonObject) : {}), "batch.kubernetes.io/controller-uid": uid, "controller-uid": uid, "batch.kubernetes.io/job-name": obj.metadata.name, "job-name": obj.metadata.name };
+      meta["labels"] = {
+        ...(isJsonObject(meta["labels"]) ? (meta["labels"] as JsonObject) : {}),
+        "batch.kubernetes.io/controller-uid": uid,
+        "controller-uid": uid,
+        "batch.kubernetes.io/job-name": obj.metadata.name,
+        "job-name": obj.metadata.name,
+      };
     }
     if (isJsonObject(template["spec"])) {
       const restart = template["spec"]["restartPolicy"];
@@ -72,7 +88,11 @@ export const jobs: Kind = {
     const out = templateErrors(spec as never, false);
     const restart = spec.template?.spec?.restartPolicy;
     if (restart !== "Never" && restart !== "OnFailure")
-      out.push({ type: "FieldValueNotSupported", field: "spec.template.spec.restartPolicy", badValue: `${goValue(restart ?? "")}: supported values: "OnFailure", "Never"` });
+      out.push({
+        type: "FieldValueNotSupported",
+        field: "spec.template.spec.restartPolicy",
+        badValue: `${goValue(restart ?? "")}: supported values: "OnFailure", "Never"`,
+      });
     return out;
   },
   table: {
@@ -87,7 +107,13 @@ export const jobs: Kind = {
       const s = statusOf(o);
       const cond = (s.conditions ?? []).find((c) => c.status === "True");
       const end = s.completionTime ? Date.parse(s.completionTime) : now;
-      return [o.metadata.name!, cond?.type ?? "Running", `${s.succeeded ?? 0}/1`, s.startTime ? age(s.startTime, end) : "", age(o.metadata.creationTimestamp, now)];
+      return [
+        o.metadata.name!,
+        cond?.type ?? "Running",
+        `${s.succeeded ?? 0}/1`,
+        s.startTime ? age(s.startTime, end) : "",
+        age(o.metadata.creationTimestamp, now),
+      ];
     },
   },
 };
@@ -98,16 +124,32 @@ export function reconcileJob(host: ControllerHost, job: KubeObject): void {
   const owned = host.ctx.store.list("/pods", ns).filter((p) => ownedBy(p, job));
   const succeeded = owned.filter((p) => podStatus(p).phase === "Succeeded").length;
   const failed = owned.filter((p) => podStatus(p).phase === "Failed").length;
-  const active = owned.filter((p) => !["Succeeded", "Failed"].includes(podStatus(p).phase ?? "Pending") && !p.metadata.deletionTimestamp);
+  const active = owned.filter(
+    (p) =>
+      !["Succeeded", "Failed"].includes(podStatus(p).phase ?? "Pending") && !p.metadata.deletionTimestamp,
+  );
   const at = rfc3339(host.ctx.now());
   const limit = specOf(job).backoffLimit ?? 6;
   const status: JobStatus = { ...statusOf(job), startTime: statusOf(job).startTime ?? at };
-  const cond = (type: string, reason: string, message: string) => ({ type, status: "True", reason, message, lastProbeTime: at, lastTransitionTime: at });
+  const cond = (type: string, reason: string, message: string) => ({
+    type,
+    status: "True",
+    reason,
+    message,
+    lastProbeTime: at,
+    lastTransitionTime: at,
+  });
   if (succeeded > 0) {
-    status.conditions = [cond("SuccessCriteriaMet", "CompletionsReached", "Reached expected number of succeeded pods"), cond("Complete", "CompletionsReached", "Reached expected number of succeeded pods")];
+    status.conditions = [
+      cond("SuccessCriteriaMet", "CompletionsReached", "Reached expected number of succeeded pods"),
+      cond("Complete", "CompletionsReached", "Reached expected number of succeeded pods"),
+    ];
     status.completionTime = at;
   } else if (failed > limit) {
-    status.conditions = [cond("FailureTarget", "BackoffLimitExceeded", "Job has reached the specified backoff limit"), cond("Failed", "BackoffLimitExceeded", "Job has reached the specified backoff limit")];
+    status.conditions = [
+      cond("FailureTarget", "BackoffLimitExceeded", "Job has reached the specified backoff limit"),
+      cond("Failed", "BackoffLimitExceeded", "Job has reached the specified backoff limit"),
+    ];
   } else if (active.length === 0) {
     const template = clone(specOf(job).template ?? {});
     host.rest.create(
@@ -115,15 +157,29 @@ export function reconcileJob(host: ControllerHost, job: KubeObject): void {
       {
         apiVersion: "v1",
         kind: "Pod",
-        metadata: { name: `${job.metadata.name}-${randomSuffix()}`, namespace: ns, labels: template.metadata?.labels ?? {}, ownerReferences: [ownerReference(job)] },
+        metadata: {
+          name: `${job.metadata.name}-${randomSuffix()}`,
+          namespace: ns,
+          labels: template.metadata?.labels ?? {},
+          ownerReferences: [ownerReference(job)],
+        },
         spec: template.spec as KubeObject["spec"],
       },
       { query: new URLSearchParams(), warnings: [] },
       "kube-controller-manager",
     );
   }
-  const nowActive = host.ctx.store.list("/pods", ns).filter((p) => ownedBy(p, job) && !["Succeeded", "Failed"].includes(podStatus(p).phase ?? "Pending")).length;
-  Object.assign(status, { active: nowActive || undefined, succeeded: succeeded || undefined, failed: failed || undefined });
+  const nowActive = host.ctx.store
+    .list("/pods", ns)
+    .filter(
+      (p) => ownedBy(p, job) && !["Succeeded", "Failed"].includes(podStatus(p).phase ?? "Pending"),
+    ).length;
+  Object.assign(status, {
+    active: nowActive || undefined,
+    succeeded: succeeded || undefined,
+    failed: failed || undefined,
+  });
   for (const k of Object.keys(status) as (keyof JobStatus)[]) if (status[k] === undefined) delete status[k];
-  if (JSON.stringify(status) !== JSON.stringify(statusOf(job))) host.writeSystem(jobs, { ...job, status: status as unknown as KubeObject["status"] });
+  if (JSON.stringify(status) !== JSON.stringify(statusOf(job)))
+    host.writeSystem(jobs, { ...job, status: status as unknown as KubeObject["status"] });
 }

@@ -25,12 +25,26 @@ export const configMaps: Kind = {
     if (isJsonObject(data))
       for (const key of Object.keys(data))
         if (!CONFIG_KEY.test(key) || key.length > 253)
-          out.push({ type: "FieldValueInvalid", field: "data", badValue: goValue(key), detail: "a valid config key must consist of alphanumeric characters, '-', '_' or '.' (e.g. 'key.name',  or 'KEY_NAME',  or 'key-name', regex used for validation is '[-._a-zA-Z0-9]+')" });
+          out.push({
+            type: "FieldValueInvalid",
+            field: "data",
+            badValue: goValue(key),
+            detail:
+              "a valid config key must consist of alphanumeric characters, '-', '_' or '.' (e.g. 'key.name',  or 'KEY_NAME',  or 'key-name', regex used for validation is '[-._a-zA-Z0-9]+')",
+          });
     return out;
   },
   table: {
-    columns: [nameColumn, { name: "Data", type: "integer", description: "Number of keys", priority: 0 }, ageColumn],
-    cells: (o, now) => [o.metadata.name!, Object.keys((o["data"] as object | undefined) ?? {}).length, age(o.metadata.creationTimestamp, now)],
+    columns: [
+      nameColumn,
+      { name: "Data", type: "integer", description: "Number of keys", priority: 0 },
+      ageColumn,
+    ],
+    cells: (o, now) => [
+      o.metadata.name!,
+      Object.keys((o["data"] as object | undefined) ?? {}).length,
+      age(o.metadata.creationTimestamp, now),
+    ],
   },
 };
 
@@ -47,8 +61,16 @@ export const serviceAccounts: Kind = {
   mergeKeys: { secrets: "name" },
   hasSpec: false,
   table: {
-    columns: [nameColumn, { name: "Secrets", type: "integer", description: "Number of secrets", priority: 0 }, ageColumn],
-    cells: (o, now) => [o.metadata.name!, ((o["secrets"] as unknown[] | undefined) ?? []).length, age(o.metadata.creationTimestamp, now)],
+    columns: [
+      nameColumn,
+      { name: "Secrets", type: "integer", description: "Number of secrets", priority: 0 },
+      ageColumn,
+    ],
+    cells: (o, now) => [
+      o.metadata.name!,
+      ((o["secrets"] as unknown[] | undefined) ?? []).length,
+      age(o.metadata.creationTimestamp, now),
+    ],
   },
 };
 
@@ -74,7 +96,13 @@ export const nodes: Kind = {
     ],
     cells: (o, now) => {
       const info = (o["status"] as { nodeInfo?: { kubeletVersion?: string } } | undefined)?.nodeInfo;
-      return [o.metadata.name!, "Ready", "<none>", age(o.metadata.creationTimestamp, now), info?.kubeletVersion ?? ""];
+      return [
+        o.metadata.name!,
+        "Ready",
+        "<none>",
+        age(o.metadata.creationTimestamp, now),
+        info?.kubeletVersion ?? "",
+      ];
     },
   },
 };

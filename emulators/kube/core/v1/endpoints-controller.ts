@@ -11,7 +11,8 @@ import { randomUUID } from "node:crypto";
 function targetPort(port: ServicePort, pod: KubeObject): number | undefined {
   const target = port.targetPort ?? port.port;
   if (typeof target === "number") return target;
-  for (const c of podSpec(pod).containers ?? []) for (const p of c.ports ?? []) if (p.name === target) return p.containerPort;
+  for (const c of podSpec(pod).containers ?? [])
+    for (const p of c.ports ?? []) if (p.name === target) return p.containerPort;
   return undefined;
 }
 
@@ -19,11 +20,23 @@ export function reconcileEndpoints(host: ControllerHost, namespace: string): voi
   const store = host.ctx.store;
   if (!store.get("/namespaces", undefined, namespace)) return;
   const services = store.list("/services", namespace);
-  const pods = store.list("/pods", namespace).filter((p) => podStatus(p).podIP && !p.metadata.deletionTimestamp && !["Succeeded", "Failed"].includes(podStatus(p).phase ?? ""));
+  const pods = store
+    .list("/pods", namespace)
+    .filter(
+      (p) =>
+        podStatus(p).podIP &&
+        !p.metadata.deletionTimestamp &&
+        !["Succeeded", "Failed"].includes(podStatus(p).phase ?? ""),
+    );
   for (const svc of services) {
     const spec = serviceSpec(svc);
     if (!spec.selector) continue;
-    const selected = pods.filter((p) => matchesLabels(Object.entries(spec.selector!).map(([key, v]) => ({ key, op: "=" as const, values: [v] })), p.metadata.labels));
+    const selected = pods.filter((p) =>
+      matchesLabels(
+        Object.entries(spec.selector!).map(([key, v]) => ({ key, op: "=" as const, values: [v] })),
+        p.metadata.labels,
+      ),
+    );
     const subsets: EndpointSubset[] = [];
     for (const port of spec.ports ?? []) {
       const byPort = new Map<number, KubeObject[]>();
@@ -32,7 +45,11 @@ export function reconcileEndpoints(host: ControllerHost, namespace: string): voi
         if (n !== undefined) byPort.set(n, [...(byPort.get(n) ?? []), p]);
       }
       for (const [n, group] of byPort) {
-        const address = (p: KubeObject) => ({ ip: podStatus(p).podIP!, nodeName: podSpec(p).nodeName, targetRef: { kind: "Pod" as const, namespace, name: p.metadata.name!, uid: p.metadata.uid! } });
+        const address = (p: KubeObject) => ({
+          ip: podStatus(p).podIP!,
+          nodeName: podSpec(p).nodeName,
+          targetRef: { kind: "Pod" as const, namespace, name: p.metadata.name!, uid: p.metadata.uid! },
+        });
         const ready = group.filter(isPodReady).map(address);
         const notReady = group.filter((p) => !isPodReady(p)).map(address);
         subsets.push({
@@ -47,12 +64,19 @@ export function reconcileEndpoints(host: ControllerHost, namespace: string): voi
     const obj: KubeObject = existing ?? {
       apiVersion: "v1",
       kind: "Endpoints",
-      metadata: { name: svc.metadata.name!, namespace, uid: randomUUID(), creationTimestamp: rfc3339(host.ctx.now()), labels: svc.metadata.labels ?? {} },
+      metadata: {
+        name: svc.metadata.name!,
+        namespace,
+        uid: randomUUID(),
+        creationTimestamp: rfc3339(host.ctx.now()),
+        labels: svc.metadata.labels ?? {},
+      },
     };
     if (subsets.length > 0) obj["subsets"] = subsets;
     else delete obj["subsets"];
     host.writeSystem(endpoints, obj);
   }
   for (const ep of store.list("/endpoints", namespace))
-    if (!services.some((s) => s.metadata.name === ep.metadata.name && serviceSpec(s).selector)) store.remove("/endpoints", namespace, ep.metadata.name!);
+    if (!services.some((s) => s.metadata.name === ep.metadata.name && serviceSpec(s).selector))
+      store.remove("/endpoints", namespace, ep.metadata.name!);
 }

@@ -20,7 +20,13 @@ export interface ContainerStatus {
 
 export interface PodStatus {
   phase?: "Pending" | "Running" | "Succeeded" | "Failed" | "Unknown";
-  conditions?: { type: string; status: string; lastProbeTime: null; lastTransitionTime: string; reason?: string }[];
+  conditions?: {
+    type: string;
+    status: string;
+    lastProbeTime: null;
+    lastTransitionTime: string;
+    reason?: string;
+  }[];
   hostIP?: string;
   podIP?: string;
   podIPs?: { ip: string }[];
@@ -74,12 +80,16 @@ export const pods: Kind = {
     if (old && errors.length === 0) {
       // Pods are immutable but for container images (and a few fields this emulator does not model).
       const strip = (o: KubeObject) =>
-        JSON.stringify({ ...(o["spec"] as object), containers: (podSpec(o).containers ?? []).map((c) => ({ ...c, image: "" })) });
+        JSON.stringify({
+          ...(o["spec"] as object),
+          containers: (podSpec(o).containers ?? []).map((c) => ({ ...c, image: "" })),
+        });
       if (strip(obj) !== strip(old))
         errors.push({
           type: "FieldValueForbidden",
           field: "spec",
-          detail: "pod updates may not change fields other than `spec.containers[*].image`,`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` (only additions to existing tolerations),`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)",
+          detail:
+            "pod updates may not change fields other than `spec.containers[*].image`,`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` (only additions to existing tolerations),`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)",
         });
     }
     return errors;
@@ -90,13 +100,34 @@ export const pods: Kind = {
   table: {
     columns: [
       nameColumn,
-      { name: "Ready", type: "string", description: "The aggregate readiness state of this pod for accepting traffic.", priority: 0 },
-      { name: "Status", type: "string", description: "The aggregate status of the containers in this pod.", priority: 0 },
-      { name: "Restarts", type: "string", description: "The number of times the containers in this pod have been restarted and when the last container in this pod has restarted.", priority: 0 },
+      {
+        name: "Ready",
+        type: "string",
+        description: "The aggregate readiness state of this pod for accepting traffic.",
+        priority: 0,
+      },
+      {
+        name: "Status",
+        type: "string",
+        description: "The aggregate status of the containers in this pod.",
+        priority: 0,
+      },
+      {
+        name: "Restarts",
+        type: "string",
+        description:
+          "The number of times the containers in this pod have been restarted and when the last container in this pod has restarted.",
+        priority: 0,
+      },
       ageColumn,
       { name: "IP", type: "string", description: "The IP address assigned to the pod", priority: 1 },
       { name: "Node", type: "string", description: "The name of the node assigned to the pod", priority: 1 },
-      { name: "Nominated Node", type: "string", description: "The name of the node nominated by the scheduler", priority: 1 },
+      {
+        name: "Nominated Node",
+        type: "string",
+        description: "The name of the node nominated by the scheduler",
+        priority: 1,
+      },
       { name: "Readiness Gates", type: "string", description: "The readiness gates of the pod", priority: 1 },
     ],
     cells(o, now) {

@@ -44,8 +44,7 @@ export function defaultPodSpec(spec: JsonObject): void {
       c["terminationMessagePath"] ??= "/dev/termination-log";
       c["terminationMessagePolicy"] ??= "File";
       c["resources"] ??= {};
-      if (Array.isArray(c["ports"]))
-        for (const p of c["ports"]) if (isJsonObject(p)) p["protocol"] ??= "TCP";
+      if (Array.isArray(c["ports"])) for (const p of c["ports"]) if (isJsonObject(p)) p["protocol"] ??= "TCP";
     }
   }
 }
@@ -54,27 +53,46 @@ export function podSpecErrors(spec: unknown, path: string): FieldError[] {
   const out: FieldError[] = [];
   if (!isJsonObject(spec)) return [{ type: "FieldValueRequired", field: path }];
   const containers = spec["containers"];
-  if (!Array.isArray(containers) || containers.length === 0) out.push({ type: "FieldValueRequired", field: `${path}.containers` });
+  if (!Array.isArray(containers) || containers.length === 0)
+    out.push({ type: "FieldValueRequired", field: `${path}.containers` });
   const seen = new Set<string>();
   for (const [i, c] of (Array.isArray(containers) ? containers : []).entries()) {
     const at = `${path}.containers[${i}]`;
     if (!isJsonObject(c)) continue;
     const name = c["name"];
-    if (typeof name !== "string" || name === "") out.push({ type: "FieldValueRequired", field: `${at}.name` });
+    if (typeof name !== "string" || name === "")
+      out.push({ type: "FieldValueRequired", field: `${at}.name` });
     else if (checkDns1123Label(name))
-      out.push({ type: "FieldValueInvalid", field: `${at}.name`, badValue: goValue(name), detail: "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')" });
-    else if (seen.has(name)) out.push({ type: "FieldValueDuplicate", field: `${at}.name`, badValue: goValue(name) });
+      out.push({
+        type: "FieldValueInvalid",
+        field: `${at}.name`,
+        badValue: goValue(name),
+        detail:
+          "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')",
+      });
+    else if (seen.has(name))
+      out.push({ type: "FieldValueDuplicate", field: `${at}.name`, badValue: goValue(name) });
     if (typeof name === "string") seen.add(name);
-    if (typeof c["image"] !== "string" || c["image"].trim() === "") out.push({ type: "FieldValueRequired", field: `${at}.image` });
+    if (typeof c["image"] !== "string" || c["image"].trim() === "")
+      out.push({ type: "FieldValueRequired", field: `${at}.image` });
     for (const [j, p] of (Array.isArray(c["ports"]) ? c["ports"] : []).entries()) {
       if (!isJsonObject(p)) continue;
       const port = p["containerPort"];
       if (typeof port !== "number" || port < 1 || port > 65535)
-        out.push({ type: "FieldValueInvalid", field: `${at}.ports[${j}].containerPort`, badValue: goValue(port ?? 0), detail: "must be between 1 and 65535, inclusive" });
+        out.push({
+          type: "FieldValueInvalid",
+          field: `${at}.ports[${j}].containerPort`,
+          badValue: goValue(port ?? 0),
+          detail: "must be between 1 and 65535, inclusive",
+        });
     }
   }
   const restart = spec["restartPolicy"];
   if (restart !== undefined && !["Always", "OnFailure", "Never"].includes(restart as string))
-    out.push({ type: "FieldValueNotSupported", field: `${path}.restartPolicy`, badValue: `${goValue(restart)}: supported values: "Always", "OnFailure", "Never"` });
+    out.push({
+      type: "FieldValueNotSupported",
+      field: `${path}.restartPolicy`,
+      badValue: `${goValue(restart)}: supported values: "Always", "OnFailure", "Never"`,
+    });
   return out;
 }

@@ -31,13 +31,26 @@ function portErrors(spec: ServiceSpec): FieldError[] {
     out.push({ type: "FieldValueRequired", field: "spec.ports" });
   for (const [i, p] of ports.entries()) {
     if (typeof p.port !== "number" || p.port < 1 || p.port > 65535)
-      out.push({ type: "FieldValueInvalid", field: `spec.ports[${i}].port`, badValue: goValue(p.port ?? 0), detail: "must be between 1 and 65535, inclusive" });
+      out.push({
+        type: "FieldValueInvalid",
+        field: `spec.ports[${i}].port`,
+        badValue: goValue(p.port ?? 0),
+        detail: "must be between 1 and 65535, inclusive",
+      });
     if (ports.length > 1 && !p.name) out.push({ type: "FieldValueRequired", field: `spec.ports[${i}].name` });
     if (p.protocol && !["TCP", "UDP", "SCTP"].includes(p.protocol))
-      out.push({ type: "FieldValueNotSupported", field: `spec.ports[${i}].protocol`, badValue: `${goValue(p.protocol)}: supported values: "SCTP", "TCP", "UDP"` });
+      out.push({
+        type: "FieldValueNotSupported",
+        field: `spec.ports[${i}].protocol`,
+        badValue: `${goValue(p.protocol)}: supported values: "SCTP", "TCP", "UDP"`,
+      });
   }
   if (spec.type && !["ClusterIP", "NodePort", "LoadBalancer", "ExternalName"].includes(spec.type))
-    out.push({ type: "FieldValueNotSupported", field: "spec.type", badValue: `${goValue(spec.type)}: supported values: "ClusterIP", "ExternalName", "LoadBalancer", "NodePort"` });
+    out.push({
+      type: "FieldValueNotSupported",
+      field: "spec.type",
+      badValue: `${goValue(spec.type)}: supported values: "ClusterIP", "ExternalName", "LoadBalancer", "NodePort"`,
+    });
   return out;
 }
 
@@ -74,7 +87,12 @@ export const services: Kind = {
     const ip = serviceSpec(obj).clusterIP;
     const oldIp = old ? serviceSpec(old).clusterIP : undefined;
     if (old && ip !== undefined && ip !== "" && ip !== oldIp)
-      out.push({ type: "FieldValueInvalid", field: "spec.clusterIPs[0]", badValue: goValue(ip), detail: "may not change once set" });
+      out.push({
+        type: "FieldValueInvalid",
+        field: "spec.clusterIPs[0]",
+        badValue: goValue(ip),
+        detail: "may not change once set",
+      });
     return out;
   },
   beforeCreate(obj, ctx) {
@@ -89,7 +107,14 @@ export const services: Kind = {
           ? `failed to allocate IP ${ip}: provided IP is already allocated`
           : undefined;
       if (problem)
-        throw errors.invalid("", "Service", name, [{ type: "FieldValueInvalid", field: "spec.clusterIPs", badValue: `[]string{"${ip}"}`, detail: problem }]);
+        throw errors.invalid("", "Service", name, [
+          {
+            type: "FieldValueInvalid",
+            field: "spec.clusterIPs",
+            badValue: `[]string{"${ip}"}`,
+            detail: problem,
+          },
+        ]);
       ctx.ipam.services.markUsed(ip);
     } else {
       ip = ctx.ipam.services.allocate();
@@ -115,14 +140,28 @@ export const services: Kind = {
     cells(o, now) {
       const spec = serviceSpec(o);
       const ports = (spec.ports ?? []).map((p) => `${p.port}/${p.protocol ?? "TCP"}`).join(",");
-      const selector = Object.entries(spec.selector ?? {}).map(([k, v]) => `${k}=${v}`).join(",");
-      return [o.metadata.name!, spec.type ?? "ClusterIP", spec.clusterIP ?? "<none>", "<none>", ports || "<none>", age(o.metadata.creationTimestamp, now), selector || "<none>"];
+      const selector = Object.entries(spec.selector ?? {})
+        .map(([k, v]) => `${k}=${v}`)
+        .join(",");
+      return [
+        o.metadata.name!,
+        spec.type ?? "ClusterIP",
+        spec.clusterIP ?? "<none>",
+        "<none>",
+        ports || "<none>",
+        age(o.metadata.creationTimestamp, now),
+        selector || "<none>",
+      ];
     },
   },
 };
 
 export interface EndpointSubset {
-  addresses?: { ip: string; nodeName?: string; targetRef: { kind: "Pod"; namespace: string; name: string; uid: string } }[];
+  addresses?: {
+    ip: string;
+    nodeName?: string;
+    targetRef: { kind: "Pod"; namespace: string; name: string; uid: string };
+  }[];
   notReadyAddresses?: EndpointSubset["addresses"];
   ports?: { name?: string; port: number; protocol: string }[];
 }
@@ -147,8 +186,16 @@ export const endpoints: Kind = {
     ],
     cells(o, now) {
       const subsets = (o["subsets"] as EndpointSubset[] | undefined) ?? [];
-      const list = subsets.flatMap((s) => (s.addresses ?? []).flatMap((a) => (s.ports ?? []).map((p) => `${a.ip}:${p.port}`)));
-      return [o.metadata.name!, list.length ? list.slice(0, 3).join(",") + (list.length > 3 ? ` + ${list.length - 3} more...` : "") : "<none>", age(o.metadata.creationTimestamp, now)];
+      const list = subsets.flatMap((s) =>
+        (s.addresses ?? []).flatMap((a) => (s.ports ?? []).map((p) => `${a.ip}:${p.port}`)),
+      );
+      return [
+        o.metadata.name!,
+        list.length
+          ? list.slice(0, 3).join(",") + (list.length > 3 ? ` + ${list.length - 3} more...` : "")
+          : "<none>",
+        age(o.metadata.creationTimestamp, now),
+      ];
     },
   },
 };

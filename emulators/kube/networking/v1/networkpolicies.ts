@@ -25,7 +25,8 @@ function issuesOf(obj: KubeObject): Issue[] {
 
 function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
   let cur = root;
-  for (const p of path) cur = isJsonObject(cur) || Array.isArray(cur) ? (cur as Record<PropertyKey, unknown>)[p] : undefined;
+  for (const p of path)
+    cur = isJsonObject(cur) || Array.isArray(cur) ? (cur as Record<PropertyKey, unknown>)[p] : undefined;
   return cur;
 }
 
@@ -43,13 +44,17 @@ const GO_TYPES: Record<string, string> = {
 };
 
 /** Flattens nested union errors down to the first type error, as the Go decoder stops at it. */
-function firstTypeIssue(issues: readonly Issue[], prefix: readonly PropertyKey[] = []): { path: PropertyKey[]; expected: string } | undefined {
+function firstTypeIssue(
+  issues: readonly Issue[],
+  prefix: readonly PropertyKey[] = [],
+): { path: PropertyKey[]; expected: string } | undefined {
   for (const issue of issues) {
     const path = [...prefix, ...issue.path];
     if (issue.code === "invalid_type") return { path, expected: String(issue.expected) };
     if (issue.code === "invalid_union") {
       const branches = issue.errors;
-      if (branches.every((b) => b.some((i) => i.code === "invalid_type"))) return { path, expected: "intstr.IntOrString" };
+      if (branches.every((b) => b.some((i) => i.code === "invalid_type")))
+        return { path, expected: "intstr.IntOrString" };
     }
   }
   return undefined;
@@ -59,12 +64,19 @@ function goField(path: readonly PropertyKey[]): string {
   const keys = ["spec", ...path.filter((p): p is string => typeof p === "string")];
   let owner = "NetworkPolicySpec";
   for (const k of keys.slice(0, -1)) owner = GO_TYPES[k] ?? owner;
-  if (keys.length >= 2 && (keys[keys.length - 2] === "matchLabels")) owner = "LabelSelector";
+  if (keys.length >= 2 && keys[keys.length - 2] === "matchLabels") owner = "LabelSelector";
   const shown = keys[keys.length - 2] === "matchLabels" ? keys.slice(0, -1) : keys;
   return `${owner}.${shown.join(".")}`;
 }
 
-const EXPECTED: Record<string, string> = { string: "string", number: "int32", int: "int32", array: "[]", object: "struct", record: "map[string]string" };
+const EXPECTED: Record<string, string> = {
+  string: "string",
+  number: "int32",
+  int: "int32",
+  array: "[]",
+  object: "struct",
+  record: "map[string]string",
+};
 
 function toFieldError(issue: Issue, spec: unknown): FieldError | undefined {
   const field = `spec${issue.path.length ? "." : ""}${formatPath(issue.path)}`;
@@ -72,9 +84,21 @@ function toFieldError(issue: Issue, spec: unknown): FieldError | undefined {
   if (issue.code === "invalid_value") {
     const last = issue.path[issue.path.length - 1];
     if (last === "operator")
-      return { type: "FieldValueInvalid", field, badValue: goValue(value), detail: "not a valid selector operator" };
-    const supported = [...issue.values].map((v) => JSON.stringify(v)).sort().join(", ");
-    return { type: "FieldValueNotSupported", field, badValue: `${goValue(value)}: supported values: ${supported}` };
+      return {
+        type: "FieldValueInvalid",
+        field,
+        badValue: goValue(value),
+        detail: "not a valid selector operator",
+      };
+    const supported = [...issue.values]
+      .map((v) => JSON.stringify(v))
+      .sort()
+      .join(", ");
+    return {
+      type: "FieldValueNotSupported",
+      field,
+      badValue: `${goValue(value)}: supported values: ${supported}`,
+    };
   }
   if (issue.code !== "custom") return undefined;
   const code = (issue as { params?: { code?: string } }).params?.code;
@@ -85,33 +109,90 @@ function toFieldError(issue: Issue, spec: unknown): FieldError | undefined {
     case "PeerRequired":
       return { type: "FieldValueRequired", field, detail: "must specify a peer" };
     case "IpBlockExceptNotStrictSubset":
-      return { type: "FieldValueInvalid", field, badValue: goValue(value), detail: "must be a strict subset of `cidr`" };
+      return {
+        type: "FieldValueInvalid",
+        field,
+        badValue: goValue(value),
+        detail: "must be a strict subset of `cidr`",
+      };
     case "InvalidCidr":
-      return { type: "FieldValueInvalid", field, badValue: goValue(value), detail: "must be a valid CIDR value, (e.g. 10.9.8.0/24 or 2001:db8::/64)" };
+      return {
+        type: "FieldValueInvalid",
+        field,
+        badValue: goValue(value),
+        detail: "must be a valid CIDR value, (e.g. 10.9.8.0/24 or 2001:db8::/64)",
+      };
     case "PortOutOfRange":
-      return { type: "FieldValueInvalid", field, badValue: goValue(value), detail: "must be between 1 and 65535, inclusive" };
+      return {
+        type: "FieldValueInvalid",
+        field,
+        badValue: goValue(value),
+        detail: "must be between 1 and 65535, inclusive",
+      };
     case "InvalidPortName":
-      return { type: "FieldValueInvalid", field, badValue: goValue(value), detail: "must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)" };
+      return {
+        type: "FieldValueInvalid",
+        field,
+        badValue: goValue(value),
+        detail: "must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)",
+      };
     case "EndPortWithoutNumericPort":
       return valueAt(spec, [...issue.path.slice(0, -1), "port"]) === undefined
-        ? { type: "FieldValueRequired", field: `${parentField}.port`, detail: "must be specified when endPort is specified" }
-        : { type: "FieldValueInvalid", field, badValue: goValue(value), detail: "may not be specified when `port` is non-numeric" };
+        ? {
+            type: "FieldValueRequired",
+            field: `${parentField}.port`,
+            detail: "must be specified when endPort is specified",
+          }
+        : {
+            type: "FieldValueInvalid",
+            field,
+            badValue: goValue(value),
+            detail: "may not be specified when `port` is non-numeric",
+          };
     case "EndPortLessThanPort":
-      return { type: "FieldValueInvalid", field, badValue: goValue(value), detail: "must be greater than or equal to `port`" };
+      return {
+        type: "FieldValueInvalid",
+        field,
+        badValue: goValue(value),
+        detail: "must be greater than or equal to `port`",
+      };
     case "SelectorValuesRequired":
-      return { type: "FieldValueRequired", field, detail: "must be specified when `operator` is 'In' or 'NotIn'" };
+      return {
+        type: "FieldValueRequired",
+        field,
+        detail: "must be specified when `operator` is 'In' or 'NotIn'",
+      };
     case "SelectorValuesNotAllowed":
-      return { type: "FieldValueForbidden", field, detail: "may not be specified when `operator` is 'Exists' or 'DoesNotExist'" };
+      return {
+        type: "FieldValueForbidden",
+        field,
+        detail: "may not be specified when `operator` is 'Exists' or 'DoesNotExist'",
+      };
     case "InvalidLabelKey":
       return issue.path[issue.path.length - 1] === "key"
         ? { type: "FieldValueInvalid", field, badValue: goValue(value), detail: LABEL_KEY_TEXT }
-        : { type: "FieldValueInvalid", field: parentField, badValue: goValue(issue.path[issue.path.length - 1]), detail: LABEL_KEY_TEXT };
+        : {
+            type: "FieldValueInvalid",
+            field: parentField,
+            badValue: goValue(issue.path[issue.path.length - 1]),
+            detail: LABEL_KEY_TEXT,
+          };
     case "InvalidLabelValue":
       return typeof issue.path[issue.path.length - 1] === "number"
         ? { type: "FieldValueInvalid", field, badValue: goValue(value), detail: LABEL_VALUE_TEXT }
-        : { type: "FieldValueInvalid", field: parentField, badValue: goValue(value), detail: LABEL_VALUE_TEXT };
+        : {
+            type: "FieldValueInvalid",
+            field: parentField,
+            badValue: goValue(value),
+            detail: LABEL_VALUE_TEXT,
+          };
     case "TooManyPolicyTypes":
-      return { type: "FieldValueInvalid", field, badValue: goValue(value), detail: "may not specify more than two policyTypes" };
+      return {
+        type: "FieldValueInvalid",
+        field,
+        badValue: goValue(value),
+        detail: "may not specify more than two policyTypes",
+      };
     case "DuplicatePolicyType":
       return { type: "FieldValueDuplicate", field, badValue: goValue(value) };
     default:
@@ -123,7 +204,13 @@ function selectorText(selector: LabelSelector | undefined): string {
   const parts = Object.entries(selector?.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`);
   for (const e of selector?.matchExpressions ?? []) {
     const op = { In: "in", NotIn: "notin", Exists: "", DoesNotExist: "!" }[e.operator];
-    parts.push(e.operator === "Exists" ? e.key : e.operator === "DoesNotExist" ? `!${e.key}` : `${e.key} ${op} (${(e.values ?? []).join(",")})`);
+    parts.push(
+      e.operator === "Exists"
+        ? e.key
+        : e.operator === "DoesNotExist"
+          ? `!${e.key}`
+          : `${e.key} ${op} (${(e.values ?? []).join(",")})`,
+    );
   }
   return parts.length ? parts.join(",") : "<none>";
 }
@@ -141,10 +228,14 @@ export const networkPolicies: Kind = {
   mergeKeys: {},
   hasSpec: true,
   unknownFields(obj) {
-    const top = Object.keys(obj).filter((k) => !["apiVersion", "kind", "metadata", "spec", "status"].includes(k));
+    const top = Object.keys(obj).filter(
+      (k) => !["apiVersion", "kind", "metadata", "spec", "status"].includes(k),
+    );
     const nested = issuesOf(obj)
       .filter((i) => i.code === "unrecognized_keys")
-      .flatMap((i) => (i as { keys: string[] }).keys.map((k) => `spec.${formatPath([...i.path, k])}`.replace(/\.$/, "")));
+      .flatMap((i) =>
+        (i as { keys: string[] }).keys.map((k) => `spec.${formatPath([...i.path, k])}`.replace(/\.$/, "")),
+      );
     return [...top, ...nested.map((p) => p.replace(/^spec\.\./, "spec."))];
   },
   decode(obj) {
@@ -153,7 +244,13 @@ export const networkPolicies: Kind = {
     const typeIssue = firstTypeIssue(issuesOf(obj));
     if (typeIssue) {
       const value = valueAt(obj["spec"], typeIssue.path);
-      throw decodeError("NetworkPolicy", "v1", goField(typeIssue.path), value, EXPECTED[typeIssue.expected] ?? typeIssue.expected);
+      throw decodeError(
+        "NetworkPolicy",
+        "v1",
+        goField(typeIssue.path),
+        value,
+        EXPECTED[typeIssue.expected] ?? typeIssue.expected,
+      );
     }
   },
   applyDefaults(obj) {
@@ -169,9 +266,18 @@ export const networkPolicies: Kind = {
   table: {
     columns: [
       nameColumn,
-      { name: "Pod-Selector", type: "string", description: "Selects the pods to which this NetworkPolicy object applies.", priority: 0 },
+      {
+        name: "Pod-Selector",
+        type: "string",
+        description: "Selects the pods to which this NetworkPolicy object applies.",
+        priority: 0,
+      },
       ageColumn,
     ],
-    cells: (o, now) => [o.metadata.name!, selectorText((o["spec"] as NetworkPolicySpecInput | undefined)?.podSelector), age(o.metadata.creationTimestamp, now)],
+    cells: (o, now) => [
+      o.metadata.name!,
+      selectorText((o["spec"] as NetworkPolicySpecInput | undefined)?.podSelector),
+      age(o.metadata.creationTimestamp, now),
+    ],
   },
 };
