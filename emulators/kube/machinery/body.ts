@@ -28,13 +28,15 @@ export function patchTypeOf(contentType: string | undefined): PatchType {
   }
 }
 
+/** Go's encoding/json wording for the two common failures: truncated input and a stray character. */
 function jsonErrorText(err: unknown, text: string): string {
   const message = err instanceof Error ? err.message : String(err);
-  if (/Unexpected end/i.test(message) || text.trim() === "") return "unexpected end of JSON input";
-  const m = /Unexpected token '?(.)'?/.exec(message) ?? /Unexpected non-whitespace character/.exec(message);
-  return m && m[1]
-    ? `invalid character '${m[1]}' looking for beginning of value`
-    : "invalid character looking for beginning of value";
+  const position = Number(/position (\d+)/.exec(message)?.[1] ?? NaN);
+  const trimmed = text.trimEnd();
+  if (/Unexpected end/i.test(message) || trimmed === "" || position >= trimmed.length)
+    return "unexpected end of JSON input";
+  const offending = Number.isFinite(position) ? text[position] : /Unexpected token '?(.)/.exec(message)?.[1];
+  return `invalid character '${offending ?? "?"}' looking for beginning of value`;
 }
 
 /** Parses a create/update body; `kind` names the expected type in the error as upstream does. */
