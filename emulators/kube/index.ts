@@ -104,7 +104,13 @@ export async function startKubeEmulator(options: KubeEmulatorOptions): Promise<K
   };
   const flush = () => {
     saveTimer = undefined;
-    for (const key of dirty) save(key);
+    for (const key of dirty) {
+      try {
+        save(key);
+      } catch (err) {
+        console.error(`[kube] could not persist cluster ${key}:`, err);
+      }
+    }
     dirty.clear();
   };
   const changed = (key: string) => {

@@ -193,7 +193,7 @@ export function runProbe(
     : (serviceSpec(resolveName(probe.host, from, state)!).clusterIP ?? target.ip);
   const connecting =
     probe.tool === "wget" && probe.verbose
-      ? `Connecting to ${probe.host}${literal ? "" : ` (${shownIp}:${probe.port})`}\n`
+      ? `Connecting to ${probe.authority} (${literal ? probe.authority : `${shownIp}:${probe.port}`})\n`
       : "";
 
   const reachable = !target.refused && target.pod !== undefined && podStatus(target.pod).phase === "Running";

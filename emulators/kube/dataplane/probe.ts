@@ -5,6 +5,8 @@
 export interface ProbeCommand {
   tool: "wget" | "nc" | "curl";
   host: string;
+  /** The host as written, with its port when the URL names one (busybox prints this). */
+  authority: string;
   port: number;
   path: string;
   scheme: "http" | "https" | "tcp";
@@ -42,7 +44,7 @@ export function shellWords(line: string): string[] {
 
 function parseUrl(
   text: string,
-): { scheme: "http" | "https"; host: string; port: number; path: string } | undefined {
+): { scheme: "http" | "https"; host: string; authority: string; port: number; path: string } | undefined {
   const withScheme = /^[a-z]+:\/\//i.test(text) ? text : `http://${text}`;
   try {
     const url = new URL(withScheme);
@@ -51,6 +53,7 @@ function parseUrl(
     return {
       scheme,
       host: url.hostname,
+      authority: url.host,
       port: url.port ? Number(url.port) : scheme === "https" ? 443 : 80,
       path: url.pathname || "/",
     };
@@ -111,6 +114,7 @@ function parseNc(args: string[]): ProbeCommand | undefined {
     tool: "nc",
     scheme: "tcp",
     host,
+    authority: host,
     port: Number(port),
     path: "",
     timeoutSeconds: timeout,
@@ -123,6 +127,7 @@ function parseNc(args: string[]): ProbeCommand | undefined {
 function parseCurl(args: string[]): ProbeCommand | undefined {
   let timeout: number | undefined;
   let quiet = false;
+  let showError = false;
   let fail = false;
   let url: string | undefined;
   const withValue = new Set([
@@ -149,9 +154,11 @@ function parseCurl(args: string[]): ProbeCommand | undefined {
     else if (withValue.has(a)) i++;
     else if (a.startsWith("--")) {
       if (a === "--silent") quiet = true;
+      if (a === "--show-error") showError = true;
       if (a === "--fail") fail = true;
     } else if (a.startsWith("-") && a.length > 1) {
       if (a.includes("s")) quiet = true;
+      if (a.includes("S")) showError = true;
       if (a.includes("f")) fail = true;
       const m = /m(\d+(?:\.\d+)?)?$/.exec(a);
       if (m) timeout = Number(m[1] ?? args[++i]);
@@ -159,7 +166,15 @@ function parseCurl(args: string[]): ProbeCommand | undefined {
   }
   const target = url ? parseUrl(url) : undefined;
   if (!target) return undefined;
-  return { tool: "curl", ...target, timeoutSeconds: timeout, quiet, failOnHttpError: fail, verbose: false };
+  const silentErrors = quiet && !showError;
+  return {
+    tool: "curl",
+    ...target,
+    timeoutSeconds: timeout,
+    quiet: silentErrors,
+    failOnHttpError: fail,
+    verbose: false,
+  };
 }
 
 const SHELLS = new Set(["sh", "/bin/sh", "bash", "/bin/bash", "ash", "/bin/ash"]);
