@@ -85,7 +85,7 @@ test("the tutorial through client-node: deny-all blocks a plain pod, allow-front
     "--timeout=2",
     "http://backend",
   ]);
-  assert.equal(open.phase, "Succeeded");
+  assert.equal(open.phase, "Succeeded", open.log);
   assert.equal(open.exitCode, 0);
   assert.match(open.log, /<title>Welcome to nginx!<\/title>/);
 
@@ -106,40 +106,50 @@ test("the tutorial through client-node: deny-all blocks a plain pod, allow-front
     "--timeout=2",
     "http://backend",
   ]);
-  assert.equal(denied.phase, "Failed");
+  assert.equal(denied.phase, "Failed", `deny-all: ${denied.log}`);
   assert.equal(denied.exitCode, 1);
   assert.equal(denied.log, "wget: download timed out\n");
 
   // Allow ingress from app=webapp,role=frontend pods in any namespace (server-side apply, as the seeding does).
-  const allow = await objects.patch(
-    {
-      apiVersion: "networking.k8s.io/v1",
-      kind: "NetworkPolicy",
-      metadata: { name: "backend-policy", namespace: "test" },
-      spec: {
-        podSelector: { matchLabels: backendLabels },
-        ingress: [
-          {
-            from: [
-              { namespaceSelector: {}, podSelector: { matchLabels: { app: "webapp", role: "frontend" } } },
-            ],
-          },
-        ],
-      },
-    } as k8s.KubernetesObject,
+  // The tutorial's backend-policy.yaml, loaded by client-node (plain objects would lose `from`:
+  // the typed model calls it `_from`, and the serializer drops unknown properties).
+  const allowYaml = [
+    "kind: NetworkPolicy",
+    "apiVersion: networking.k8s.io/v1",
+    "metadata:",
+    "  name: backend-policy",
+    "  namespace: test",
+    "spec:",
+    "  podSelector:",
+    "    matchLabels:",
+    "      app: webapp",
+    "      role: backend",
+    "  ingress:",
+    "  - from:",
+    "    - namespaceSelector: {}",
+    "      podSelector:",
+    "        matchLabels:",
+    "          app: webapp",
+    "          role: frontend",
+  ].join("\n");
+  const allow = (await objects.patch(
+    k8s.loadYaml<k8s.V1NetworkPolicy>(allowYaml),
     undefined,
     undefined,
     "aks-vending",
     true,
     k8s.PatchStrategy.ServerSideApply,
-  );
+  )) as k8s.V1NetworkPolicy;
+  assert.deepEqual(JSON.parse(JSON.stringify(allow.spec?.ingress?.[0]?._from)), [
+    { namespaceSelector: {}, podSelector: { matchLabels: { app: "webapp", role: "frontend" } } },
+  ]);
   assert.equal((allow.metadata as k8s.V1ObjectMeta).generation, 2, "the spec change bumps the generation");
   const frontend = await runProbe(core, "frontend", { app: "webapp", role: "frontend" }, [
     "wget",
     "-qO-",
     "http://backend",
   ]);
-  assert.equal(frontend.phase, "Succeeded");
+  assert.equal(frontend.phase, "Succeeded", frontend.log);
   assert.match(frontend.log, /Welcome to nginx!/);
   const plain = await runProbe(core, "probe-plain", undefined, [
     "wget",
@@ -147,7 +157,7 @@ test("the tutorial through client-node: deny-all blocks a plain pod, allow-front
     "--timeout=2",
     "http://backend",
   ]);
-  assert.equal(plain.phase, "Failed");
+  assert.equal(plain.phase, "Failed", `allow-frontend, plain pod: ${plain.log}`);
   assert.equal(plain.log, "wget: download timed out\n");
 
   // nginx logged the two requests it served.
