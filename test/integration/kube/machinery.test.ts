@@ -212,3 +212,54 @@ test("a restarted emulator keeps its clusters, objects and credentials", async (
   const ns = await second.kc.makeApiClient(k8s.CoreV1Api).readNamespace({ name: "kept" });
   assert.equal(ns.metadata?.labels?.["team"], "red");
 });
+
+test("an egress default-deny also blocks DNS: names no longer resolve and IPs time out", async (t) => {
+  const h = await startHarness(t);
+  const core = h.kc.makeApiClient(k8s.CoreV1Api);
+  const net = h.kc.makeApiClient(k8s.NetworkingV1Api);
+  await core.createNamespace({ body: { metadata: { name: "test" } } });
+  await core.createNamespacedPod({
+    namespace: "test",
+    body: {
+      metadata: { name: "web", labels: { app: "web" } },
+      spec: { containers: [{ name: "nginx", image: "nginx" }] },
+    },
+  });
+  await core.createNamespacedService({
+    namespace: "test",
+    body: { metadata: { name: "web" }, spec: { selector: { app: "web" }, ports: [{ port: 80 }] } },
+  });
+  const web = await eventually(async () => {
+    const p = await core.readNamespacedPod({ name: "web", namespace: "test" });
+    return p.status?.phase === "Running" ? p : undefined;
+  }, "web running");
+  await net.createNamespacedNetworkPolicy({
+    namespace: "test",
+    body: {
+      metadata: { name: "deny-egress" },
+      spec: { podSelector: { matchLabels: { role: "client" } }, policyTypes: ["Egress"] },
+    },
+  });
+  const run = async (name: string, url: string) => {
+    await core.createNamespacedPod({
+      namespace: "test",
+      body: {
+        metadata: { name, labels: { role: "client" } },
+        spec: {
+          restartPolicy: "Never",
+          containers: [{ name: "c", image: "busybox", command: ["wget", "-qO-", "--timeout=1", url] }],
+        },
+      },
+    });
+    await eventually(
+      async () =>
+        (await core.readNamespacedPod({ name, namespace: "test" })).status?.phase === "Failed"
+          ? true
+          : undefined,
+      `${name} failed`,
+    );
+    return core.readNamespacedPodLog({ name, namespace: "test" });
+  };
+  assert.equal(await run("by-name", "http://web"), "wget: bad address 'web'\n");
+  assert.equal(await run("by-ip", `http://${web.status!.podIP}`), "wget: download timed out\n");
+});
