@@ -5,6 +5,7 @@ import { rfc3339 } from "./clock.js";
 import { strategicMergePatch, type StrategicMeta } from "./patch.js";
 import { ApiError } from "./status.js";
 import {
+  SYSTEM_METADATA_FIELDS,
   clone,
   isJsonObject,
   type Json,
@@ -16,18 +17,7 @@ import {
 /** A field path as FieldsV1 segments: "f:spec", "f:podSelector", `k:{"name":"nginx"}`. */
 type FieldPath = string[];
 
-const SYSTEM_METADATA = new Set([
-  "name",
-  "namespace",
-  "uid",
-  "resourceVersion",
-  "generation",
-  "creationTimestamp",
-  "deletionTimestamp",
-  "deletionGracePeriodSeconds",
-  "managedFields",
-  "selfLink",
-]);
+const SYSTEM_METADATA = new Set<string>(SYSTEM_METADATA_FIELDS);
 
 function owned(obj: KubeObject): JsonObject {
   const body = clone(obj) as unknown as JsonObject;

@@ -17,7 +17,7 @@ import {
 import { matchesFields, matchesLabels, parseFieldSelector, parseLabelSelector } from "./selectors.js";
 import { ApiError, errors, type FieldError } from "./status.js";
 import type { ObjectStore } from "./store.js";
-import { clone, isJsonObject, type Json, type KubeObject } from "./types.js";
+import { SYSTEM_METADATA_FIELDS, clone, isJsonObject, type Json, type KubeObject } from "./types.js";
 import { decodeMetadata, metadataErrors } from "./validation.js";
 
 export interface ApiContext extends WriteContext {
@@ -39,22 +39,13 @@ export interface ListResult {
   items: KubeObject[];
 }
 
-const KNOWN_META = new Set([
-  "name",
+const KNOWN_META = new Set<string>([
+  ...SYSTEM_METADATA_FIELDS,
   "generateName",
-  "namespace",
-  "uid",
-  "resourceVersion",
-  "generation",
-  "creationTimestamp",
-  "deletionTimestamp",
-  "deletionGracePeriodSeconds",
   "labels",
   "annotations",
   "ownerReferences",
   "finalizers",
-  "managedFields",
-  "selfLink",
 ]);
 const NAME_CHARS = "bcdfghjklmnpqrstvwxz2456789";
 

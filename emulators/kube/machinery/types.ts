@@ -33,6 +33,20 @@ export interface ManagedFieldsEntry {
   subresource?: string;
 }
 
+/** ObjectMeta fields the server owns: never part of a client's field set, never "unknown". */
+export const SYSTEM_METADATA_FIELDS = [
+  "name",
+  "namespace",
+  "uid",
+  "resourceVersion",
+  "generation",
+  "creationTimestamp",
+  "deletionTimestamp",
+  "deletionGracePeriodSeconds",
+  "managedFields",
+  "selfLink",
+] as const;
+
 /** A stored object: apiVersion, kind, metadata, and whatever the kind carries (spec, status, data…). */
 export interface KubeObject {
   apiVersion: string;
