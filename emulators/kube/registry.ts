@@ -2,7 +2,7 @@
 import { deployments } from "./apps/v1/deployments.js";
 import { jobs } from "./batch/v1/jobs.js";
 import type { Kind } from "./context.js";
-import { configMaps, nodes, serviceAccounts } from "./core/v1/configmaps.js";
+import { configMaps, events, nodes, serviceAccounts } from "./core/v1/configmaps.js";
 import { namespaces } from "./core/v1/namespaces.js";
 import { pods } from "./core/v1/pods.js";
 import { endpoints, services } from "./core/v1/services.js";
@@ -17,6 +17,7 @@ export const KINDS: readonly Kind[] = [
   configMaps,
   serviceAccounts,
   nodes,
+  events,
   networkPolicies,
   deployments,
   jobs,

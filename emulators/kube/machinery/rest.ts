@@ -409,6 +409,21 @@ export function fieldSelectorsOf(def: { plural: string; group: string }): string
       "status.nominatedNodeName",
     ];
   if (def.group === "" && def.plural === "namespaces") return [...common, "status.phase"];
+  if (def.group === "" && def.plural === "events")
+    return [
+      ...common,
+      "involvedObject.kind",
+      "involvedObject.namespace",
+      "involvedObject.name",
+      "involvedObject.uid",
+      "involvedObject.apiVersion",
+      "involvedObject.resourceVersion",
+      "involvedObject.fieldPath",
+      "reason",
+      "reportingComponent",
+      "source",
+      "type",
+    ];
   if (def.group === "batch" && def.plural === "jobs") return [...common, "status.successful"];
   return common;
 }

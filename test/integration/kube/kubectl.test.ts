@@ -201,6 +201,44 @@ test(
       /The NetworkPolicy "Backend_Policy" is invalid: metadata.name: Invalid value: "Backend_Policy": a lowercase RFC 1123 subdomain must consist of/,
     );
 
+    // kubectl 1.31+ sends its create generators as protobuf.
+    assert.equal(
+      (await k("create", "deployment", "web", "--image=nginx", "-n", "test", "--replicas=2", "--port=80"))
+        .stdout,
+      "deployment.apps/web created\n",
+    );
+    assert.equal(
+      (await k("rollout", "status", "deployment/web", "-n", "test", "--timeout=20s")).stdout,
+      'deployment "web" successfully rolled out\n',
+    );
+    assert.equal(
+      (await k("expose", "deployment", "web", "-n", "test", "--port=80")).stdout,
+      "service/web exposed\n",
+    );
+    assert.equal(
+      (
+        await k(
+          "create",
+          "job",
+          "probe",
+          "-n",
+          "test",
+          "--image=busybox",
+          "--",
+          "wget",
+          "-qO-",
+          "--timeout=2",
+          "http://web",
+        )
+      ).code,
+      0,
+    );
+    assert.equal(
+      (await k("wait", "--for=condition=complete", "job/probe", "-n", "test", "--timeout=20s")).stdout,
+      "job.batch/probe condition met\n",
+    );
+    assert.match((await k("logs", "job/probe", "-n", "test")).stdout, /<title>Welcome to nginx!<\/title>/);
+
     const badSelector = await k("get", "pods", "-n", "test", "-l", "app in webapp");
     assert.equal(badSelector.code, 1);
     assert.match(badSelector.stderr, /unable to parse requirement/);

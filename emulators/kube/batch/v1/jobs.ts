@@ -105,7 +105,9 @@ export const jobs: Kind = {
     ],
     cells(o, now) {
       const s = statusOf(o);
-      const cond = (s.conditions ?? []).find((c) => c.status === "True");
+      const cond = (s.conditions ?? []).find(
+        (c) => c.status === "True" && (c.type === "Complete" || c.type === "Failed"),
+      );
       const end = s.completionTime ? Date.parse(s.completionTime) : now;
       return [
         o.metadata.name!,

@@ -106,3 +106,18 @@ export const nodes: Kind = {
     },
   },
 };
+
+/** Events are served (kubectl describe lists them) but nothing records any yet. */
+export const events: Kind = {
+  group: "",
+  version: "v1",
+  kind: "Event",
+  plural: "events",
+  singular: "event",
+  shortNames: ["ev"],
+  namespaced: true,
+  categories: [],
+  subresources: [],
+  mergeKeys: {},
+  hasSpec: false,
+};
