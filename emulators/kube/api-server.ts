@@ -137,7 +137,7 @@ async function handleResource(
   if (def.namespaced && namespace === undefined && name !== undefined) throw errors.pathNotFound();
   if (method === "GET" && !name) {
     if (query.get("watch") === "true" || query.get("watch") === "1") {
-      serveWatch(cluster, req, res, def, namespace, query);
+      serveWatch(cluster, req, res, def, namespace, query, table);
       return undefined;
     }
     const list = rest.list(def, namespace, query);
@@ -236,6 +236,7 @@ function serveWatch(
   def: Kind,
   namespace: string | undefined,
   query: URLSearchParams,
+  table: boolean,
 ): void {
   const labels = parseLabelSelector(query.get("labelSelector") ?? "");
   const fields = parseFieldSelector(query.get("fieldSelector") ?? "", fieldSelectorsOf(def));
@@ -245,16 +246,19 @@ function serveWatch(
     (namespace === undefined || o.metadata.namespace === namespace) &&
     matchesLabels(labels, o.metadata.labels) &&
     matchesFields(fields, o);
+  // kubectl get -w asks for Tables: each event then carries a one-row Table.
+  const render = (o: KubeObject) =>
+    table ? toTable(def as never, [o], { resourceVersion: o.metadata.resourceVersion! }, cluster.now(), query.get("includeObject")) : o;
   const send = (type: string, object: unknown) => res.write(`${JSON.stringify({ type, object })}\n`);
   const deliver = (type: "ADDED" | "MODIFIED" | "DELETED", o: KubeObject) => {
     if (namespace !== undefined && o.metadata.namespace !== namespace) return;
     const uid = o.metadata.uid!;
     if (type !== "DELETED" && matches(o)) {
-      send(visible.has(uid) ? "MODIFIED" : "ADDED", o);
+      send(visible.has(uid) ? "MODIFIED" : "ADDED", render(o));
       visible.add(uid);
     } else if (visible.has(uid)) {
       visible.delete(uid);
-      send("DELETED", o);
+      send("DELETED", render(o));
     }
   };
   res.writeHead(200, {
