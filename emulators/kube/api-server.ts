@@ -248,7 +248,15 @@ function serveWatch(
     matchesFields(fields, o);
   // kubectl get -w asks for Tables: each event then carries a one-row Table.
   const render = (o: KubeObject) =>
-    table ? toTable(def as never, [o], { resourceVersion: o.metadata.resourceVersion! }, cluster.now(), query.get("includeObject")) : o;
+    table
+      ? toTable(
+          def as never,
+          [o],
+          { resourceVersion: o.metadata.resourceVersion! },
+          cluster.now(),
+          query.get("includeObject"),
+        )
+      : o;
   const send = (type: string, object: unknown) => res.write(`${JSON.stringify({ type, object })}\n`);
   const deliver = (type: "ADDED" | "MODIFIED" | "DELETED", o: KubeObject) => {
     if (namespace !== undefined && o.metadata.namespace !== namespace) return;

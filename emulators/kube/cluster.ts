@@ -60,6 +60,7 @@ export class Cluster implements ClusterContext, ControllerHost {
   private flushScheduled = false;
   private unsubscribe: () => void = () => {};
   private cancelTimers: (() => void)[] = [];
+  private timerCount = 0;
 
   constructor(
     readonly key: string,
@@ -275,6 +276,11 @@ export class Cluster implements ClusterContext, ControllerHost {
     for (const def of KINDS)
       if (def.namespaced) for (const o of this.store.list(resourceId(def), name)) this.remove(def, o);
     this.store.remove("/namespaces", undefined, name);
+  }
+
+  after(emulatedSeconds: number, fn: () => void): void {
+    const id = ++this.timerCount;
+    this.cancelTimers.push(this.clock.after(emulatedSeconds, () => this.enqueue(`timer/${id}`, fn)));
   }
 
   writeSystem(def: Kind, obj: KubeObject): KubeObject {

@@ -11,6 +11,8 @@ export interface ControllerHost {
   writeSystem(def: Kind, obj: KubeObject): KubeObject;
   /** Deletes as a client would (graceful for pods). */
   deleteObject(def: Kind, obj: KubeObject): void;
+  /** Runs `fn` after `emulatedSeconds` on the cluster clock. */
+  after(emulatedSeconds: number, fn: () => void): void;
 }
 
 export function ownerReference(owner: KubeObject) {

@@ -263,3 +263,33 @@ test("an egress default-deny also blocks DNS: names no longer resolve and IPs ti
   assert.equal(await run("by-name", "http://web"), "wget: bad address 'web'\n");
   assert.equal(await run("by-ip", `http://${web.status!.podIP}`), "wget: download timed out\n");
 });
+
+test("a failing job retries after back-off up to backoffLimit, then fails with BackoffLimitExceeded", async (t) => {
+  const h = await startHarness(t);
+  const core = h.kc.makeApiClient(k8s.CoreV1Api);
+  const batch = h.kc.makeApiClient(k8s.BatchV1Api);
+  await core.createNamespace({ body: { metadata: { name: "test" } } });
+  await batch.createNamespacedJob({
+    namespace: "test",
+    body: {
+      metadata: { name: "flaky" },
+      spec: {
+        backoffLimit: 1,
+        template: {
+          spec: {
+            restartPolicy: "Never",
+            containers: [{ name: "c", image: "busybox", command: ["nc", "-z", "-w", "1", "nowhere", "80"] }],
+          },
+        },
+      },
+    },
+  });
+  const failed = await eventually(async () => {
+    const j = await batch.readNamespacedJob({ name: "flaky", namespace: "test" });
+    return j.status?.conditions?.some((c) => c.type === "Failed" && c.status === "True") ? j : undefined;
+  }, "job failed");
+  assert.equal(failed.status?.failed, 2);
+  assert.equal(failed.status?.conditions?.find((c) => c.type === "Failed")?.reason, "BackoffLimitExceeded");
+  const pods = await core.listNamespacedPod({ namespace: "test", labelSelector: "job-name=flaky" });
+  assert.equal(pods.items.length, 2, "one pod per attempt");
+});

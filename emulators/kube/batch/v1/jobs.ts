@@ -6,7 +6,7 @@ import { pods, podStatus } from "../../core/v1/pods.js";
 import { defaultPodSpec } from "../../core/v1/podspec.js";
 import { templateErrors } from "../../apps/v1/deployments.js";
 import { ownedBy, ownerReference, type ControllerHost } from "../../controllers.js";
-import { age, ageColumn, nameColumn } from "../../machinery/kinds.js";
+import { age, ageColumn, nameColumn, resourceId } from "../../machinery/kinds.js";
 import { podSpecMergeKeys } from "../../machinery/patch.js";
 import { randomSuffix } from "../../machinery/rest.js";
 import { rfc3339 } from "../../machinery/clock.js";
@@ -120,6 +120,8 @@ export const jobs: Kind = {
   },
 };
 
+const pendingRetries = new Set<string>();
+
 export function reconcileJob(host: ControllerHost, job: KubeObject): void {
   if (finished(job)) return;
   const ns = job.metadata.namespace!;
@@ -154,22 +156,41 @@ export function reconcileJob(host: ControllerHost, job: KubeObject): void {
     ];
   } else if (active.length === 0) {
     const template = clone(specOf(job).template ?? {});
-    host.rest.create(
-      pods,
-      {
-        apiVersion: "v1",
-        kind: "Pod",
-        metadata: {
-          name: `${job.metadata.name}-${randomSuffix()}`,
-          namespace: ns,
-          labels: template.metadata?.labels ?? {},
-          ownerReferences: [ownerReference(job)],
+    const createPod = () =>
+      host.rest.create(
+        pods,
+        {
+          apiVersion: "v1",
+          kind: "Pod",
+          metadata: {
+            name: `${job.metadata.name}-${randomSuffix()}`,
+            namespace: ns,
+            labels: template.metadata?.labels ?? {},
+            ownerReferences: [ownerReference(job)],
+          },
+          spec: template.spec as KubeObject["spec"],
         },
-        spec: template.spec as KubeObject["spec"],
-      },
-      { query: new URLSearchParams(), warnings: [] },
-      "kube-controller-manager",
-    );
+        { query: new URLSearchParams(), warnings: [] },
+        "kube-controller-manager",
+      );
+    if (failed === 0) createPod();
+    else {
+      // The job controller's back-off before a retry: 10 s, doubling, at most 6 min.
+      const key = `${job.metadata.uid}/${failed}`;
+      if (!pendingRetries.has(key)) {
+        pendingRetries.add(key);
+        host.after(Math.min(10 * 2 ** (failed - 1), 360), () => {
+          pendingRetries.delete(key);
+          const live = host.ctx.store.get(resourceId(jobs), ns, job.metadata.name!);
+          const running = host.ctx.store
+            .list("/pods", ns)
+            .some(
+              (p) => ownedBy(p, job) && !["Succeeded", "Failed"].includes(podStatus(p).phase ?? "Pending"),
+            );
+          if (live && live.metadata.uid === job.metadata.uid && !finished(live) && !running) createPod();
+        });
+      }
+    }
   }
   const nowActive = host.ctx.store
     .list("/pods", ns)
