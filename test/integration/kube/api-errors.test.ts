@@ -84,6 +84,14 @@ test("invalid names, selectors, specs and bodies are rejected with the API serve
     headers: Record<string, string> = { "Content-Type": "application/json" },
   ) => h.request("POST", path, { body: typeof body === "string" ? body : JSON.stringify(body), headers });
 
+  // kubectl 1.20 sends `create namespace` without a Content-Type: the body is JSON anyway.
+  const noType = await post(
+    "/api/v1/namespaces",
+    { apiVersion: "v1", kind: "Namespace", metadata: { name: "untyped" } },
+    {},
+  );
+  assert.equal(noType.status, 201);
+
   const badName = await post("/api/v1/namespaces", {
     apiVersion: "v1",
     kind: "Namespace",
