@@ -222,7 +222,20 @@ export function serverSideApply(
       .flatMap((e) => fromFieldsV1(e.fieldsV1).map(keyOf)),
   );
   const base = live ? (clone(live) as unknown as JsonObject) : {};
-  for (const p of previously) if (!appliedKeys.has(keyOf(p)) && !othersOwn.has(keyOf(p))) removeAt(base, p);
+  // A field this manager applied before and no longer applies goes, together with the largest
+  // enclosing map entry or keyed list item that nobody else still applies or owns.
+  const kept = [...appliedPaths, ...[...othersOwn].map((k) => JSON.parse(k) as FieldPath)];
+  const within = (path: FieldPath, prefix: FieldPath) => prefix.every((s, i) => path[i] === s);
+  for (const p of previously) {
+    if (appliedKeys.has(keyOf(p)) || othersOwn.has(keyOf(p))) continue;
+    for (let i = 1; i <= p.length; i++) {
+      const prefix = p.slice(0, i);
+      if (!kept.some((k) => within(k, prefix))) {
+        removeAt(base, prefix);
+        break;
+      }
+    }
+  }
   const merged = strategicMergePatch(base, config as unknown as JsonObject, meta) as unknown as KubeObject;
   merged.metadata.managedFields = setEntry(entries, manager, "Apply", config.apiVersion, appliedPaths, now);
   return merged;
