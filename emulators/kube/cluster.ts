@@ -4,7 +4,7 @@ import { deployments, reconcileDeployment } from "./apps/v1/deployments.js";
 import { jobs, reconcileJob } from "./batch/v1/jobs.js";
 import type { ClusterContext, Kind } from "./context.js";
 import type { ControllerHost } from "./controllers.js";
-import { configMaps, serviceAccounts } from "./core/v1/configmaps.js";
+import { configMaps, eventFor, serviceAccounts } from "./core/v1/configmaps.js";
 import { namespaces } from "./core/v1/namespaces.js";
 import { pods, podSpec, podStatus } from "./core/v1/pods.js";
 import type { Container } from "./core/v1/podspec.js";
@@ -339,6 +339,10 @@ export class Cluster implements ClusterContext, ControllerHost {
       appendLog: (pod, container, text) => {
         const key = `${pod.metadata.uid}/${container}`;
         this.logs.set(key, (this.logs.get(key) ?? "") + text);
+      },
+      event: (pod, reason, message, component, type) => {
+        if (!this.store.get("/namespaces", undefined, pod.metadata.namespace!)) return;
+        this.store.put("/events", eventFor(pod, reason, message, component, rfc3339(this.now()), type));
       },
       running: this.running,
     };

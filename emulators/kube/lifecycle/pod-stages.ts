@@ -23,6 +23,14 @@ export interface PodRuntime {
   removePod(pod: KubeObject): void;
   runProbe(pod: KubeObject, container: Container): ProbeOutcome | undefined;
   appendLog(pod: KubeObject, container: string, text: string): void;
+  /** Records an Event about the pod (scheduler or kubelet). */
+  event(
+    pod: KubeObject,
+    reason: string,
+    message: string,
+    component: "default-scheduler" | "kubelet",
+    type?: "Normal" | "Warning",
+  ): void;
   /** Running probe commands by pod uid → container name. */
   running: Map<string, Record<string, ProbeOutcome>>;
 }
@@ -100,6 +108,9 @@ function startContainers(
   const statuses = containers.map((c) => {
     const before = previous.find((s) => s.name === c.name);
     if (before && "running" in before.state) return before;
+    rt.event(pod, "Pulled", `Container image "${c.image}" already present on machine`, "kubelet");
+    rt.event(pod, "Created", `Created container: ${c.name}`, "kubelet");
+    rt.event(pod, "Started", `Started container ${c.name}`, "kubelet");
     const outcome = rt.runProbe(pod, c);
     if (outcome) results[c.name] = outcome;
     else if (/(^|\/)nginx([:@]|$)/.test(c.image ?? "") && !before) rt.appendLog(pod, c.name, NGINX_START);
@@ -157,6 +168,12 @@ export function podStages(rt: PodRuntime): Stage[] {
           status.startTime = at;
           status.containerStatuses = (podSpec(p).containers ?? []).map((c) =>
             containerStatus(c, { waiting: { reason: "ContainerCreating" } }),
+          );
+          rt.event(
+            p,
+            "Scheduled",
+            `Successfully assigned ${p.metadata.namespace}/${p.metadata.name} to ${rt.nodeName}`,
+            "default-scheduler",
           );
         }),
     },

@@ -117,6 +117,13 @@ test(
       "backend Running",
     );
 
+    const described = await k("describe", "pod", "backend", "-n", "test");
+    assert.match(
+      described.stdout,
+      /Normal +Scheduled +\S+ +default-scheduler +Successfully assigned test\/backend to aks-nodepool1-/,
+    );
+    assert.match(described.stdout, /Normal +Started +\S+ +kubelet +Started container backend/);
+
     const table = await k("get", "pods,svc,netpol", "-n", "test");
     assert.match(table.stdout, /^NAME +READY +STATUS +RESTARTS +AGE\npod\/backend +1\/1 +Running +0 +/m);
     assert.match(table.stdout, /^service\/backend +ClusterIP +10\.0\.\d+\.\d+ +<none> +80\/TCP +/m);
