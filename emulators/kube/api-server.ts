@@ -1,0 +1,319 @@
+// The per-cluster API server: turns an HTTP request under /clusters/{key} into discovery answers
+// and REST calls on the cluster (moto's "responses" layer). Models never see HTTP.
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Cluster } from "./cluster.js";
+import type { Kind } from "./context.js";
+import { podSpec, podStatus } from "./core/v1/pods.js";
+import {
+  apiGroupDoc,
+  apiGroupList,
+  apiResourceList,
+  apiVersions,
+  versionInfo,
+} from "./machinery/discovery.js";
+import { resourceId } from "./machinery/kinds.js";
+import { fieldSelectorsOf, type WriteOptions } from "./machinery/rest.js";
+import {
+  matchesFields,
+  matchesLabels,
+  parseFieldSelector,
+  parseLabelSelector,
+} from "./machinery/selectors.js";
+import { ApiError, errors } from "./machinery/status.js";
+import { toTable, wantsTable } from "./machinery/table.js";
+import type { KubeObject } from "./machinery/types.js";
+import { findKind, KINDS } from "./registry.js";
+import { authenticate } from "./auth.js";
+
+export interface Reply {
+  status: number;
+  body?: unknown;
+  text?: string;
+  contentType?: string;
+  headers?: Record<string, string>;
+}
+
+const PUBLIC_PATHS = new Set(["/version", "/healthz", "/livez", "/readyz"]);
+
+export function json(status: number, body: unknown, headers: Record<string, string> = {}): Reply {
+  return { status, body, headers };
+}
+
+interface ResourcePath {
+  def: Kind;
+  namespace?: string;
+  name?: string;
+  subresource?: string;
+}
+
+function parseResourcePath(gv: string, parts: string[]): ResourcePath | undefined {
+  let namespace: string | undefined;
+  let rest = parts;
+  if (parts[0] === "namespaces" && parts.length >= 3) {
+    const namespaced = findKind(gv, parts[2]!);
+    if (namespaced?.namespaced) {
+      namespace = parts[1];
+      rest = parts.slice(2);
+    }
+  }
+  const def = findKind(gv, rest[0] ?? "");
+  if (!def || rest.length > 3) return undefined;
+  if (rest[2] !== undefined && !def.subresources.includes(rest[2])) return undefined;
+  return { def, namespace, name: rest[1], subresource: rest[2] };
+}
+
+export async function readBody(req: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+/** Answers one request for `cluster`; `path` is what follows /clusters/{key}. */
+export async function handleClusterRequest(
+  cluster: Cluster,
+  req: IncomingMessage,
+  res: ServerResponse,
+  path: string,
+  query: URLSearchParams,
+  serverAddress: string,
+): Promise<Reply | undefined> {
+  const method = req.method ?? "GET";
+  if (!PUBLIC_PATHS.has(path)) {
+    const caller = await authenticate(req.headers.authorization, cluster.registration, cluster.adminToken);
+    if (!caller) throw errors.unauthorized();
+  }
+  if (path === "/version") return json(200, versionInfo(cluster.registration.kubernetesVersion));
+  if (path === "/healthz" || path === "/livez" || path === "/readyz")
+    return { status: 200, text: "ok", contentType: "text/plain; charset=utf-8" };
+  if (path === "/api") return json(200, apiVersions(serverAddress));
+  if (path === "/apis") return json(200, apiGroupList(KINDS));
+  // An empty protobuf Document: kubectl's client-side validation and apply then use built-in types.
+  if (path === "/openapi/v2") return { status: 200, text: "", contentType: "application/octet-stream" };
+  const parts = path.split("/").filter(Boolean);
+  let gv: string | undefined;
+  let rest: string[] = [];
+  if (parts[0] === "api" && parts[1] === "v1") [gv, rest] = ["v1", parts.slice(2)];
+  else if (parts[0] === "apis" && parts.length >= 3) [gv, rest] = [`${parts[1]}/${parts[2]}`, parts.slice(3)];
+  else if (parts[0] === "apis" && parts.length === 2) {
+    const doc = apiGroupDoc(KINDS, parts[1]!);
+    if (doc) return json(200, doc);
+  }
+  if (!gv) throw errors.pathNotFound();
+  if (rest.length === 0) {
+    const list = apiResourceList(KINDS, gv);
+    if (!list) throw errors.pathNotFound();
+    return json(200, list);
+  }
+  const target = parseResourcePath(gv, rest);
+  if (!target) throw errors.pathNotFound();
+  return handleResource(cluster, req, res, target, query, method);
+}
+
+function writeOptions(req: IncomingMessage, query: URLSearchParams): WriteOptions {
+  return { query, userAgent: req.headers["user-agent"], warnings: [] };
+}
+
+function withWarnings(reply: Reply, opts: WriteOptions): Reply {
+  if (opts.warnings.length === 0) return reply;
+  return {
+    ...reply,
+    headers: { ...reply.headers, Warning: opts.warnings.map((w) => `299 - ${JSON.stringify(w)}`).join(", ") },
+  };
+}
+
+async function handleResource(
+  cluster: Cluster,
+  req: IncomingMessage,
+  res: ServerResponse,
+  { def, namespace, name, subresource }: ResourcePath,
+  query: URLSearchParams,
+  method: string,
+): Promise<Reply | undefined> {
+  const rest = cluster.rest;
+  const accept = req.headers.accept;
+  const table = wantsTable(accept);
+  const now = cluster.now();
+  const opts = writeOptions(req, query);
+  if (def.namespaced && namespace === undefined && name !== undefined) throw errors.pathNotFound();
+  if (method === "GET" && !name) {
+    if (query.get("watch") === "true" || query.get("watch") === "1") {
+      serveWatch(cluster, req, res, def, namespace, query, table);
+      return undefined;
+    }
+    const list = rest.list(def, namespace, query);
+    if (table)
+      return json(200, toTable(def as never, list.items, list.metadata, now, query.get("includeObject")));
+    return json(200, list);
+  }
+  if (method === "GET" && name) {
+    const obj = rest.get(def, namespace, name);
+    if (subresource === "log")
+      return { status: 200, text: podLog(cluster, obj, query), contentType: "text/plain" };
+    if (table)
+      return json(
+        200,
+        toTable(
+          def as never,
+          [obj],
+          { resourceVersion: obj.metadata.resourceVersion! },
+          now,
+          query.get("includeObject"),
+        ),
+      );
+    return json(200, obj);
+  }
+  const body = await readBody(req);
+  const contentType = req.headers["content-type"];
+  if (method === "POST" && !name) {
+    const obj = rest.decode(def, body, contentType, namespace, opts);
+    return withWarnings(json(201, rest.create(def, obj, opts)), opts);
+  }
+  if (method === "PUT" && name) {
+    if (subresource === "finalize") return json(200, rest.get(def, namespace, name));
+    const obj = rest.decode(def, body, contentType, namespace, opts);
+    return withWarnings(json(200, rest.update(def, obj, name, opts, subresource)), opts);
+  }
+  if (method === "PATCH" && name) {
+    const { object, created } = rest.patch(def, namespace, name, body, contentType, opts, subresource);
+    return withWarnings(json(created ? 201 : 200, object), opts);
+  }
+  if (method === "DELETE" && name) {
+    const live = rest.get(def, namespace, name);
+    const { gracePeriodSeconds } = rest.checkPreconditions(def, live, body);
+    const queryGrace = query.get("gracePeriodSeconds");
+    return json(
+      200,
+      cluster.deleteObject(def, live, queryGrace !== null ? Number(queryGrace) : gracePeriodSeconds),
+    );
+  }
+  if (method === "DELETE" && !name && def.plural !== "namespaces") {
+    const list = rest.list(def, namespace, query);
+    const deleted = list.items.map((o) => cluster.deleteObject(def, o));
+    return json(200, { ...list, items: deleted });
+  }
+  throw new ApiError(
+    405,
+    "MethodNotAllowed",
+    "the server does not allow this method on the requested resource",
+    {
+      ...(def.group ? { group: def.group } : {}),
+      kind: def.plural,
+    },
+  );
+}
+
+function podLog(cluster: Cluster, pod: KubeObject, query: URLSearchParams): string {
+  const containers = (podSpec(pod).containers ?? []).map((c) => c.name);
+  const name = query.get("container") ?? (containers.length === 1 ? containers[0] : undefined);
+  if (!name)
+    throw errors.badRequest(
+      `a container name must be specified for pod ${pod.metadata.name}, choose one of: [${containers.join(" ")}]`,
+    );
+  if (!containers.includes(name))
+    throw errors.badRequest(`container ${name} is not valid for pod ${pod.metadata.name}`);
+  const status = (podStatus(pod).containerStatuses ?? []).find((c) => c.name === name);
+  const waiting = status?.state["waiting"] as { reason?: string } | undefined;
+  if (!status || (waiting && status.restartCount === 0))
+    throw errors.badRequest(
+      `container "${name}" in pod "${pod.metadata.name}" is waiting to start: ${waiting?.reason ?? "ContainerCreating"}`,
+    );
+  let text = cluster.podLog(pod, name);
+  const tail = Number(query.get("tailLines") ?? "-1");
+  if (tail >= 0)
+    text =
+      text
+        .split("\n")
+        .filter((l, i, a) => i < a.length - 1 || l !== "")
+        .slice(-tail)
+        .join("\n") + (tail > 0 && text ? "\n" : "");
+  return text;
+}
+
+function serveWatch(
+  cluster: Cluster,
+  req: IncomingMessage,
+  res: ServerResponse,
+  def: Kind,
+  namespace: string | undefined,
+  query: URLSearchParams,
+  table: boolean,
+): void {
+  const labels = parseLabelSelector(query.get("labelSelector") ?? "");
+  const fields = parseFieldSelector(query.get("fieldSelector") ?? "", fieldSelectorsOf(def));
+  const resource = resourceId(def);
+  const visible = new Set<string>();
+  const matches = (o: KubeObject) =>
+    (namespace === undefined || o.metadata.namespace === namespace) &&
+    matchesLabels(labels, o.metadata.labels) &&
+    matchesFields(fields, o);
+  // kubectl get -w asks for Tables: each event then carries a one-row Table.
+  const render = (o: KubeObject) =>
+    table
+      ? toTable(
+          def as never,
+          [o],
+          { resourceVersion: o.metadata.resourceVersion! },
+          cluster.now(),
+          query.get("includeObject"),
+        )
+      : o;
+  const send = (type: string, object: unknown) => res.write(`${JSON.stringify({ type, object })}\n`);
+  const deliver = (type: "ADDED" | "MODIFIED" | "DELETED", o: KubeObject) => {
+    if (namespace !== undefined && o.metadata.namespace !== namespace) return;
+    const uid = o.metadata.uid!;
+    if (type !== "DELETED" && matches(o)) {
+      send(visible.has(uid) ? "MODIFIED" : "ADDED", render(o));
+      visible.add(uid);
+    } else if (visible.has(uid)) {
+      visible.delete(uid);
+      send("DELETED", render(o));
+    }
+  };
+  res.writeHead(200, {
+    "Content-Type": "application/json",
+    "Transfer-Encoding": "chunked",
+    "Cache-Control": "no-cache, private",
+  });
+  res.flushHeaders();
+  const rv = query.get("resourceVersion");
+  if (!rv || rv === "0") for (const o of cluster.store.list(resource, namespace)) deliver("ADDED", o);
+  else {
+    const from = Number(rv);
+    const past = Number.isFinite(from) ? cluster.store.eventsSince(resource, from) : undefined;
+    if (!past) {
+      send(
+        "ERROR",
+        new ApiError(
+          410,
+          "Expired",
+          `too old resource version: ${rv} (${cluster.store.oldestRevision})`,
+        ).toStatus(),
+      );
+      res.end();
+      return;
+    }
+    // Objects that existed at `from`: unchanged since, or changed later without being added later.
+    for (const o of cluster.store.list(resource, namespace))
+      if (Number(o.metadata.resourceVersion) <= from && matches(o)) visible.add(o.metadata.uid!);
+    const firstSeen = new Set<string>();
+    for (const e of past) {
+      const uid = e.object.metadata.uid!;
+      if (firstSeen.has(uid)) continue;
+      firstSeen.add(uid);
+      if (e.type !== "ADDED" && matches(e.object)) visible.add(uid);
+    }
+    for (const e of past) deliver(e.type, e.object);
+  }
+  const unsubscribe = cluster.store.subscribe((e) => {
+    if (e.resource === resource) deliver(e.type, e.object);
+  });
+  const timeout = Number(query.get("timeoutSeconds") ?? "1800");
+  const timer = setTimeout(() => res.end(), timeout * 1000);
+  timer.unref();
+  const close = () => {
+    unsubscribe();
+    clearTimeout(timer);
+  };
+  res.on("close", close);
+  req.on("close", close);
+}

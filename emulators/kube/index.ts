@@ -1,0 +1,272 @@
+// The Kubernetes emulator: one HTTPS server hosting the API server of every emulated cluster under
+// /clusters/{key}, the admin API the Azure emulator registers clusters with (/_emulator/clusters),
+// and persistence of every cluster under <stateDir>/kube/ so a restart keeps them.
+import { randomBytes } from "node:crypto";
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { createServer, type Server } from "node:https";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { join } from "node:path";
+import { z } from "zod";
+import { ensureLocalCa, issueServerCertificate } from "../common/tls.js";
+import { handleClusterRequest, readBody, type Reply } from "./api-server.js";
+import { Cluster, type ClusterRegistration, type ClusterState } from "./cluster.js";
+import { defaultDecider } from "./dataplane/engine.js";
+import type { ReachabilityDecider } from "./dataplane/reachability.js";
+import { scaledClock, timeScaleFromEnv, type Clock } from "./machinery/clock.js";
+import { ApiError, errors } from "./machinery/status.js";
+
+export interface KubeEmulatorOptions {
+  /** 0 picks a free port (tests); default 7444. */
+  port?: number;
+  stateDir: string;
+  /** Multiplies every emulated delay; default AKSV_TIME_SCALE or 1. */
+  timeScale?: number;
+  /** Start with no clusters (deletes <stateDir>/kube). */
+  reset?: boolean;
+  /** Overrides the NetworkPolicy decider of the data plane. */
+  decider?: ReachabilityDecider;
+}
+
+export interface ClusterCredentials {
+  server: string;
+  certificateAuthorityData: string;
+  adminToken: string;
+}
+
+export interface KubeEmulator {
+  url: string;
+  /** Path of the local CA certificate that signs the server certificate. */
+  caPath: string;
+  clock: Clock;
+  registerCluster(key: string, registration: ClusterRegistration): ClusterCredentials;
+  unregisterCluster(key: string): boolean;
+  stop(): Promise<void>;
+}
+
+const RegistrationSchema = z.object({
+  resourceId: z.string().min(1),
+  name: z.string().min(1),
+  kubernetesVersion: z.string().default("1.33"),
+  network: z.object({
+    pluginMode: z.enum(["overlay", "nodeSubnet"]).default("overlay"),
+    networkPolicy: z.enum(["cilium", "calico", "azure", "none"]).default("cilium"),
+    podCidr: z.string().optional(),
+    subnetPrefix: z.string().optional(),
+    serviceCidr: z.string().default("10.0.0.0/16"),
+    dnsServiceIp: z.string().default("10.0.0.10"),
+  }),
+  tokenValidation: z
+    .object({
+      issuer: z.string(),
+      audience: z.string(),
+      jwks: z.object({ keys: z.array(z.object({}).passthrough()) }),
+    })
+    .optional(),
+});
+
+const LOOPBACK = new Set(["127.0.0.1", "::1", "::ffff:127.0.0.1"]);
+
+function send(res: ServerResponse, reply: Reply): void {
+  const headers: Record<string, string> = { ...reply.headers };
+  if (reply.text !== undefined) {
+    res.writeHead(reply.status, { "Content-Type": reply.contentType ?? "text/plain", ...headers });
+    res.end(reply.text);
+    return;
+  }
+  res.writeHead(reply.status, {
+    "Content-Type": "application/json",
+    "Cache-Control": "no-cache, private",
+    ...headers,
+  });
+  res.end(JSON.stringify(reply.body));
+}
+
+export async function startKubeEmulator(options: KubeEmulatorOptions): Promise<KubeEmulator> {
+  const dir = join(options.stateDir, "kube");
+  const clustersDir = join(dir, "clusters");
+  if (options.reset) rmSync(dir, { recursive: true, force: true });
+  mkdirSync(clustersDir, { recursive: true });
+  const ca = await ensureLocalCa(options.stateDir);
+  const cert = await issueServerCertificate(ca);
+  const clock = scaledClock(options.timeScale ?? timeScaleFromEnv());
+  const decider = options.decider ?? defaultDecider;
+  const clusters = new Map<string, Cluster>();
+  const dirty = new Set<string>();
+  let saveTimer: NodeJS.Timeout | undefined;
+
+  const save = (key: string) => {
+    const cluster = clusters.get(key);
+    const file = join(clustersDir, `${key}.json`);
+    if (!cluster) return rmSync(file, { force: true });
+    writeFileSync(`${file}.tmp`, JSON.stringify(cluster.toState()));
+    renameSync(`${file}.tmp`, file);
+  };
+  const flush = () => {
+    saveTimer = undefined;
+    for (const key of dirty) {
+      try {
+        save(key);
+      } catch (err) {
+        console.error(`[kube] could not persist cluster ${key}:`, err);
+      }
+    }
+    dirty.clear();
+  };
+  const changed = (key: string) => {
+    dirty.add(key);
+    saveTimer ??= setTimeout(flush, 100);
+  };
+  const makeCluster = (key: string, registration: ClusterRegistration, adminToken: string) =>
+    new Cluster(key, registration, adminToken, clock, decider, () => changed(key), ca.certPem);
+
+  for (const file of readdirSync(clustersDir).filter((f) => f.endsWith(".json"))) {
+    const state = JSON.parse(readFileSync(join(clustersDir, file), "utf8")) as ClusterState;
+    const key = file.slice(0, -5);
+    const cluster = makeCluster(key, state.registration, state.adminToken);
+    cluster.restore(state);
+    cluster.start();
+    clusters.set(key, cluster);
+  }
+
+  let url = "";
+  const credentials = (key: string, cluster: Cluster): ClusterCredentials => ({
+    server: `${url}/clusters/${key}`,
+    certificateAuthorityData: Buffer.from(ca.certPem).toString("base64"),
+    adminToken: cluster.adminToken,
+  });
+
+  const registerCluster = (key: string, registration: ClusterRegistration): ClusterCredentials => {
+    const existing = clusters.get(key);
+    if (existing) {
+      if (registration.tokenValidation) existing.registration.tokenValidation = registration.tokenValidation;
+      changed(key);
+      return credentials(key, existing);
+    }
+    const cluster = makeCluster(key, registration, randomBytes(32).toString("hex"));
+    cluster.bootstrap();
+    cluster.start();
+    clusters.set(key, cluster);
+    changed(key);
+    return credentials(key, cluster);
+  };
+  const unregisterCluster = (key: string): boolean => {
+    const cluster = clusters.get(key);
+    if (!cluster) return false;
+    cluster.stop();
+    clusters.delete(key);
+    changed(key);
+    return true;
+  };
+
+  async function admin(req: IncomingMessage, parts: string[]): Promise<Reply> {
+    if (!LOOPBACK.has(req.socket.remoteAddress ?? ""))
+      throw new ApiError(403, "Forbidden", "the admin API is loopback only");
+    const key = parts[2];
+    if (!key && req.method === "GET")
+      return {
+        status: 200,
+        body: {
+          clusters: [...clusters.entries()].map(([k, c]) => ({
+            key: k,
+            resourceId: c.registration.resourceId,
+            name: c.registration.name,
+            server: `${url}/clusters/${k}`,
+          })),
+        },
+      };
+    if (!key || !/^[a-z0-9-]{1,64}$/.test(key)) throw errors.pathNotFound();
+    if (req.method === "PUT") {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse((await readBody(req)).toString("utf8"));
+      } catch {
+        throw errors.badRequest("the registration body is not JSON");
+      }
+      const result = RegistrationSchema.safeParse(parsed);
+      if (!result.success)
+        throw errors.badRequest(
+          `invalid cluster registration: ${result.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`,
+        );
+      const isNew = !clusters.has(key);
+      return { status: isNew ? 201 : 200, body: registerCluster(key, result.data as ClusterRegistration) };
+    }
+    if (req.method === "DELETE")
+      return unregisterCluster(key)
+        ? { status: 200, body: { key } }
+        : { status: 404, body: errors.notFound({ group: "", resource: "clusters" }, key).toStatus() };
+    if (req.method === "GET") {
+      const cluster = clusters.get(key);
+      if (!cluster) throw errors.notFound({ group: "", resource: "clusters" }, key);
+      return {
+        status: 200,
+        body: {
+          key,
+          resourceId: cluster.registration.resourceId,
+          name: cluster.registration.name,
+          server: `${url}/clusters/${key}`,
+        },
+      };
+    }
+    throw new ApiError(
+      405,
+      "MethodNotAllowed",
+      "the server does not allow this method on the requested resource",
+    );
+  }
+
+  const server: Server = createServer({ cert: cert.certPem, key: cert.keyPem }, (req, res) => {
+    void (async () => {
+      const parsed = new URL(req.url ?? "/", "https://127.0.0.1");
+      const path = parsed.pathname.replace(/\/{2,}/g, "/").replace(/(.)\/$/, "$1");
+      const parts = path.split("/");
+      try {
+        let reply: Reply | undefined;
+        if (parts[1] === "_emulator" && parts[2] === "clusters") reply = await admin(req, parts.slice(1));
+        else if (parts[1] === "clusters" && parts[2]) {
+          const cluster = clusters.get(parts[2]);
+          if (!cluster) throw errors.pathNotFound();
+          const rest = "/" + parts.slice(3).join("/");
+          reply = await handleClusterRequest(
+            cluster,
+            req,
+            res,
+            rest === "/" ? "/" : rest,
+            parsed.searchParams,
+            `127.0.0.1:${(server.address() as AddressInfo).port}`,
+          );
+        } else if (path === "/healthz") reply = { status: 200, text: "ok" };
+        else throw errors.pathNotFound();
+        if (reply) send(res, reply);
+      } catch (err) {
+        const apiError =
+          err instanceof ApiError ? err : errors.internal(err instanceof Error ? err.message : String(err));
+        if (!(err instanceof ApiError)) console.error("[kube]", err);
+        if (res.headersSent) return void res.end();
+        send(res, { status: apiError.code, body: apiError.toStatus(), headers: apiError.headers });
+      }
+    })();
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 7444, "127.0.0.1", () => resolve());
+  });
+  url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  return {
+    url,
+    caPath: ca.certPath,
+    clock,
+    registerCluster,
+    unregisterCluster,
+    async stop() {
+      for (const c of clusters.values()) c.stop();
+      if (saveTimer) clearTimeout(saveTimer);
+      flush();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+export type { ClusterRegistration } from "./cluster.js";

@@ -1,0 +1,274 @@
+// The pod lifecycle as kwok-style stages on the cluster clock: scheduled onto the node with an IP,
+// Running and Ready after the start delay, probe containers exiting when their command finishes
+// (restarted with back-off unless restartPolicy says otherwise), removed after graceful deletion.
+import { rfc3339, type Clock } from "../machinery/clock.js";
+import { podSpec, podStatus, type ContainerStatus, type PodStatus } from "../core/v1/pods.js";
+import type { Container } from "../core/v1/podspec.js";
+import { parseProbe } from "../dataplane/probe.js";
+import type { ProbeOutcome } from "../dataplane/connect.js";
+import { clone, type KubeObject } from "../machinery/types.js";
+import type { Stage } from "./stages.js";
+
+/** Emulated seconds of each stage (scaled by the clock's time scale). */
+export const POD_TIMINGS = { schedule: 0.2, start: 2, terminate: 1, backoffBase: 10, backoffMax: 300 };
+
+export interface PodRuntime {
+  clock: Clock;
+  nodeName: string;
+  nodeIp: string;
+  allocatePodIp(): string | undefined;
+  releasePodIp(ip: string): void;
+  /** System write of a pod (status and nodeName). */
+  writePod(pod: KubeObject): void;
+  removePod(pod: KubeObject): void;
+  runProbe(pod: KubeObject, container: Container): ProbeOutcome | undefined;
+  appendLog(pod: KubeObject, container: string, text: string): void;
+  /** Records an Event about the pod (scheduler or kubelet). */
+  event(
+    pod: KubeObject,
+    reason: string,
+    message: string,
+    component: "default-scheduler" | "kubelet",
+    type?: "Normal" | "Warning",
+  ): void;
+  /** Running probe commands by pod uid → container name. */
+  running: Map<string, Record<string, ProbeOutcome>>;
+}
+
+const NGINX_START = `/docker-entrypoint.sh: /docker-entrypoint.d/ is not empty, will attempt to perform configuration
+/docker-entrypoint.sh: Looking for shell scripts in /docker-entrypoint.d/
+/docker-entrypoint.sh: Configuration complete; ready for start up
+`;
+
+function condition(type: string, status: boolean, at: string) {
+  return { type, status: status ? "True" : "False", lastProbeTime: null, lastTransitionTime: at };
+}
+
+function imageId(image: string): string {
+  return `${image.includes("/") ? image : `docker.io/library/${image}`}@sha256:${Buffer.from(image).toString("hex").padEnd(64, "0").slice(0, 64)}`;
+}
+
+function containerStatus(
+  c: Container,
+  state: Record<string, unknown>,
+  restartCount = 0,
+  lastState: Record<string, unknown> = {},
+): ContainerStatus {
+  const running = "running" in state;
+  return {
+    name: c.name,
+    ready: running,
+    started: running,
+    restartCount,
+    image: c.image ?? "",
+    imageID: running || "terminated" in state ? imageId(c.image ?? "") : "",
+    ...(running || "terminated" in state
+      ? {
+          containerID: `containerd://${Buffer.from(c.name + String(restartCount))
+            .toString("hex")
+            .padEnd(64, "0")
+            .slice(0, 64)}`,
+        }
+      : {}),
+    state,
+    lastState,
+  };
+}
+
+const phase = (pod: KubeObject) => podStatus(pod).phase ?? "Pending";
+const deleting = (pod: KubeObject) => pod.metadata.deletionTimestamp !== undefined;
+
+function setRunning(pod: KubeObject, rt: PodRuntime, at: string, statuses: ContainerStatus[]): void {
+  const ready = statuses.every((s) => s.ready);
+  const status = pod["status"] as PodStatus;
+  status.phase = "Running";
+  status.containerStatuses = statuses;
+  status.conditions = [
+    condition("PodReadyToStartContainers", true, at),
+    condition("Initialized", true, at),
+    condition("Ready", ready, at),
+    condition("ContainersReady", ready, at),
+    condition("PodScheduled", true, at),
+  ];
+  if (!ready)
+    for (const c of status.conditions)
+      if (c.type === "Ready" || c.type === "ContainersReady")
+        (c as { reason?: string }).reason = "ContainersNotReady";
+  void rt;
+}
+
+function startContainers(
+  pod: KubeObject,
+  rt: PodRuntime,
+  containers: Container[],
+  previous: ContainerStatus[],
+): ContainerStatus[] {
+  const at = rfc3339(rt.clock.now());
+  const results: Record<string, ProbeOutcome> = { ...(rt.running.get(pod.metadata.uid!) ?? {}) };
+  const statuses = containers.map((c) => {
+    const before = previous.find((s) => s.name === c.name);
+    if (before && "running" in before.state) return before;
+    rt.event(pod, "Pulled", `Container image "${c.image}" already present on machine`, "kubelet");
+    rt.event(pod, "Created", `Created container: ${c.name}`, "kubelet");
+    rt.event(pod, "Started", `Started container ${c.name}`, "kubelet");
+    const outcome = rt.runProbe(pod, c);
+    if (outcome) results[c.name] = outcome;
+    else if (/(^|\/)nginx([:@]|$)/.test(c.image ?? "") && !before) rt.appendLog(pod, c.name, NGINX_START);
+    return containerStatus(
+      c,
+      { running: { startedAt: at } },
+      before?.restartCount ?? 0,
+      before?.lastState ?? {},
+    );
+  });
+  if (Object.keys(results).length > 0) rt.running.set(pod.metadata.uid!, results);
+  return statuses;
+}
+
+export function podStages(rt: PodRuntime): Stage[] {
+  const write = (pod: KubeObject, change: (p: KubeObject, status: PodStatus) => void) => {
+    const next = clone(pod);
+    next["status"] ??= {};
+    change(next, next["status"] as PodStatus);
+    rt.writePod(next);
+  };
+  return [
+    {
+      name: "terminate",
+      when: deleting,
+      delaySeconds: (pod) =>
+        Math.min(pod.metadata.deletionGracePeriodSeconds ?? POD_TIMINGS.terminate, POD_TIMINGS.terminate),
+      next: (pod) => {
+        rt.running.delete(pod.metadata.uid!);
+        rt.removePod(pod);
+      },
+    },
+    {
+      name: "schedule",
+      when: (pod) => !podSpec(pod).nodeName && phase(pod) === "Pending",
+      delaySeconds: () => POD_TIMINGS.schedule,
+      next: (pod) =>
+        write(pod, (p, status) => {
+          const at = rfc3339(rt.clock.now());
+          const spec = p["spec"] as { nodeName?: string };
+          spec.nodeName = rt.nodeName;
+          const ip = podSpec(p).hostNetwork ? rt.nodeIp : rt.allocatePodIp();
+          status.phase = "Pending";
+          status.conditions = [
+            condition("PodScheduled", true, at),
+            condition("Initialized", true, at),
+            condition("Ready", false, at),
+            condition("ContainersReady", false, at),
+          ];
+          status.hostIP = rt.nodeIp;
+          if (ip) {
+            status.podIP = ip;
+            status.podIPs = [{ ip }];
+          }
+          status.startTime = at;
+          status.containerStatuses = (podSpec(p).containers ?? []).map((c) =>
+            containerStatus(c, { waiting: { reason: "ContainerCreating" } }),
+          );
+          rt.event(
+            p,
+            "Scheduled",
+            `Successfully assigned ${p.metadata.namespace}/${p.metadata.name} to ${rt.nodeName}`,
+            "default-scheduler",
+          );
+        }),
+    },
+    {
+      name: "start",
+      when: (pod) => phase(pod) === "Pending" && !!podSpec(pod).nodeName,
+      delaySeconds: () => POD_TIMINGS.start,
+      next: (pod) =>
+        write(pod, (p) =>
+          setRunning(p, rt, rfc3339(rt.clock.now()), startContainers(p, rt, podSpec(p).containers ?? [], [])),
+        ),
+    },
+    {
+      name: "exit",
+      when: (pod) => phase(pod) === "Running" && rt.running.has(pod.metadata.uid!),
+      delaySeconds: (pod) =>
+        Math.max(...Object.values(rt.running.get(pod.metadata.uid!) ?? {}).map((o) => o.durationSeconds), 0),
+      next: (pod) =>
+        write(pod, (p, status) => {
+          const at = rfc3339(rt.clock.now());
+          const results = rt.running.get(p.metadata.uid!) ?? {};
+          rt.running.delete(p.metadata.uid!);
+          const policy = podSpec(p).restartPolicy ?? "Always";
+          status.containerStatuses = (status.containerStatuses ?? []).map((s) => {
+            const outcome = results[s.name];
+            if (!outcome) return s;
+            rt.appendLog(p, s.name, outcome.log);
+            if (outcome.served)
+              rt.appendLog(
+                outcome.served.pod,
+                podSpec(outcome.served.pod).containers[0]!.name,
+                outcome.served.line,
+              );
+            const terminated = {
+              exitCode: outcome.exitCode,
+              reason: outcome.exitCode === 0 ? "Completed" : "Error",
+              startedAt: (s.state["running"] as { startedAt?: string } | undefined)?.startedAt ?? at,
+              finishedAt: at,
+              containerID: s.containerID,
+            };
+            const restart = policy === "Always" || (policy === "OnFailure" && outcome.exitCode !== 0);
+            return restart
+              ? {
+                  ...s,
+                  ready: false,
+                  started: false,
+                  state: {
+                    waiting: {
+                      reason: "CrashLoopBackOff",
+                      message: `back-off restarting failed container ${s.name}`,
+                    },
+                  },
+                  lastState: { terminated },
+                }
+              : { ...s, ready: false, started: false, state: { terminated } };
+          });
+          const all = status.containerStatuses;
+          const allTerminated = all.every((s) => "terminated" in s.state);
+          if (allTerminated) {
+            status.phase = all.every((s) => (s.state["terminated"] as { exitCode: number }).exitCode === 0)
+              ? "Succeeded"
+              : "Failed";
+            status.conditions = (status.conditions ?? []).map((c) =>
+              c.type === "Ready" || c.type === "ContainersReady"
+                ? { ...c, status: "False", reason: "PodCompleted", lastTransitionTime: at }
+                : c,
+            );
+          } else setRunning(p, rt, at, all);
+        }),
+    },
+    {
+      name: "restart",
+      when: (pod) =>
+        phase(pod) === "Running" &&
+        (podStatus(pod).containerStatuses ?? []).some((s) => "waiting" in s.state),
+      delaySeconds: (pod) => {
+        const restarts = Math.max(...(podStatus(pod).containerStatuses ?? []).map((s) => s.restartCount), 0);
+        return Math.min(POD_TIMINGS.backoffBase * 2 ** restarts, POD_TIMINGS.backoffMax);
+      },
+      next: (pod) =>
+        write(pod, (p, status) => {
+          const previous = (status.containerStatuses ?? []).map((s) =>
+            "waiting" in s.state ? { ...s, restartCount: s.restartCount + 1 } : s,
+          );
+          setRunning(
+            p,
+            rt,
+            rfc3339(rt.clock.now()),
+            startContainers(p, rt, podSpec(p).containers ?? [], previous),
+          );
+        }),
+    },
+  ];
+}
+
+export function probeContainer(c: Container) {
+  return parseProbe(c.command, c.args);
+}

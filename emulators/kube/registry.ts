@@ -1,0 +1,29 @@
+// Every kind this API server serves, in discovery order.
+import { deployments } from "./apps/v1/deployments.js";
+import { jobs } from "./batch/v1/jobs.js";
+import type { Kind } from "./context.js";
+import { configMaps, events, nodes, serviceAccounts } from "./core/v1/configmaps.js";
+import { namespaces } from "./core/v1/namespaces.js";
+import { pods } from "./core/v1/pods.js";
+import { endpoints, services } from "./core/v1/services.js";
+import { groupVersion } from "./machinery/kinds.js";
+import { networkPolicies } from "./networking/v1/networkpolicies.js";
+
+export const KINDS: readonly Kind[] = [
+  namespaces,
+  pods,
+  services,
+  endpoints,
+  configMaps,
+  serviceAccounts,
+  nodes,
+  events,
+  networkPolicies,
+  deployments,
+  jobs,
+];
+
+/** The kind served at `/api/v1` or `/apis/{group}/{version}` under `plural`. */
+export function findKind(gv: string, plural: string): Kind | undefined {
+  return KINDS.find((k) => groupVersion(k) === gv && k.plural === plural);
+}

@@ -1,0 +1,59 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { jsonPatch, mergePatch, strategicMergePatch } from "../../../emulators/kube/machinery/patch.js";
+
+test("JSON merge patch merges maps and deletes with null", () => {
+  assert.deepEqual(mergePatch({ a: 1, b: { c: 2, d: 3 } }, { b: { c: null, e: 4 }, f: [1] }), {
+    a: 1,
+    b: { d: 3, e: 4 },
+    f: [1],
+  });
+});
+
+test("JSON patch applies add/replace/remove/test and rejects a merge-style body", () => {
+  const doc = { metadata: { labels: { a: "1" } }, items: [1, 2] };
+  assert.deepEqual(
+    jsonPatch(doc, [
+      { op: "add", path: "/metadata/labels/b", value: "2" },
+      { op: "replace", path: "/items/0", value: 9 },
+      { op: "remove", path: "/metadata/labels/a" },
+      { op: "add", path: "/items/-", value: 3 },
+      { op: "test", path: "/items/1", value: 2 },
+    ]),
+    { metadata: { labels: { b: "2" } }, items: [9, 2, 3] },
+  );
+  assert.throws(() => jsonPatch(doc, { metadata: {} }), /cannot unmarshal object/);
+  assert.throws(() => jsonPatch(doc, [{ op: "replace", path: "/nope/x", value: 1 }]), /missing/);
+});
+
+test("strategic merge patch merges keyed lists and replaces atomic ones", () => {
+  const meta = { mergeKeys: { "spec.containers": "name" }, mergePrimitiveLists: ["metadata.finalizers"] };
+  const live = {
+    metadata: { finalizers: ["a"] },
+    spec: {
+      containers: [
+        { name: "web", image: "nginx:1" },
+        { name: "side", image: "busybox" },
+      ],
+      ingress: [{ from: [{ podSelector: {} }] }],
+    },
+  };
+  const patched = strategicMergePatch(
+    live,
+    {
+      metadata: { finalizers: ["b"] },
+      spec: {
+        containers: [
+          { name: "web", image: "nginx:2" },
+          { name: "side", $patch: "delete" },
+        ],
+        ingress: [],
+      },
+    },
+    meta,
+  );
+  assert.deepEqual(patched, {
+    metadata: { finalizers: ["a", "b"] },
+    spec: { containers: [{ name: "web", image: "nginx:2" }], ingress: [] },
+  });
+});
