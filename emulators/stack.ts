@@ -1,0 +1,106 @@
+// The whole local stack: the Kubernetes emulator, the Azure emulator (which registers its clusters
+// with the former) and the Functions host running this app, wired together exactly as production is
+// configured, only with local endpoints. Used by `npm start` (emulators/start.ts) and the e2e tests.
+import { dirname, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { startAzureEmulator, type AzureEmulator, type AzureEmulatorOptions } from "./azure/index.js";
+import { ensureLocalCa } from "./common/tls.js";
+import { startFunctionsHost, type FunctionsHost } from "./functions-host/index.js";
+import { startKubeEmulator, type KubeEmulator } from "./kube/index.js";
+
+/** The repository root (this file runs from dist/emulators/). */
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+
+export interface LocalStackOptions {
+  /** State directory shared by all three (default .local). */
+  stateDir: string;
+  /** Wall seconds per emulated second, for the emulators and the app's own waits. */
+  timeScale: number;
+  /** Ports; 0 picks free ones (tests). Defaults 7071, 7443, 7444. */
+  ports?: { host?: number; azure?: number; kube?: number };
+  /** Start every piece with empty state. */
+  reset?: boolean;
+  /** Directory of the app the host loads (default: this repository). */
+  appDir?: string;
+  /** Extra app settings (over the ones derived from the emulators). */
+  env?: Record<string, string>;
+  faults?: AzureEmulatorOptions["faults"];
+  logLevel?: string;
+}
+
+export interface LocalStack {
+  /** Base URL of the HTTP API, e.g. http://127.0.0.1:7071/api */
+  api: string;
+  caPath: string;
+  /** The app settings the host was started with (to start another host on the same stack). */
+  appEnv: Record<string, string>;
+  azure: AzureEmulator;
+  kube: KubeEmulator;
+  host: FunctionsHost;
+  stop(): Promise<void>;
+}
+
+/** The app settings that point the unmodified app at the emulators. */
+export function appSettingsFor(
+  azure: AzureEmulator,
+  caPath: string,
+  timeScale: number,
+): Record<string, string> {
+  return {
+    // Read by Node at process start: the host gives the app its own process, so this reaches it.
+    NODE_EXTRA_CA_CERTS: caPath,
+    IDENTITY_ENDPOINT: azure.identityEndpoint,
+    IDENTITY_HEADER: azure.identityHeader,
+    AKSV_ARM_ENDPOINT: azure.url,
+    AKSV_TARGET_SUBSCRIPTION_ID: azure.subscriptionId,
+    AKSV_TIME_SCALE: String(timeScale),
+  };
+}
+
+export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
+  const stateDir = resolve(options.stateDir);
+  const { timeScale } = options;
+  const ports = { host: 7071, azure: 7443, kube: 7444, ...options.ports };
+  const reset = options.reset ?? false;
+  const ca = await ensureLocalCa(stateDir);
+  const kube = await startKubeEmulator({ port: ports.kube, stateDir, timeScale, reset });
+  let azure: AzureEmulator | undefined;
+  try {
+    azure = await startAzureEmulator({
+      port: ports.azure,
+      stateDir,
+      timeScale,
+      kubeUrl: kube.url,
+      reset,
+      ...(options.faults ? { faults: options.faults } : {}),
+    });
+    const appEnv = { ...appSettingsFor(azure, ca.certPath, timeScale), ...options.env };
+    const host = await startFunctionsHost({
+      appDir: options.appDir ?? REPO_ROOT,
+      port: ports.host,
+      stateDir,
+      timeScale,
+      reset,
+      env: appEnv,
+      ...(options.logLevel ? { logLevel: options.logLevel } : {}),
+    });
+    const started = azure;
+    return {
+      api: `${host.url}/api`,
+      caPath: ca.certPath,
+      appEnv,
+      azure: started,
+      kube,
+      host,
+      stop: async () => {
+        await host.stop();
+        await started.stop();
+        await kube.stop();
+      },
+    };
+  } catch (err) {
+    await azure?.stop();
+    await kube.stop();
+    throw err;
+  }
+}

@@ -1,0 +1,70 @@
+// `npm start`'s launcher: the three services come up wired together, curl trusts the local CA,
+// and Ctrl-C (SIGINT) stops everything cleanly.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawn, execFileSync } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { REPO_ROOT } from "../../helpers/examples.js";
+
+test("the launcher starts the host, the Azure emulator and the Kubernetes emulator, and stops them on SIGINT", async (t) => {
+  const stateDir = await mkdtemp(join(tmpdir(), "aksv-start-"));
+  t.after(() => rm(stateDir, { recursive: true, force: true }));
+  const child = spawn(
+    process.execPath,
+    [
+      join(REPO_ROOT, "dist/emulators/start.js"),
+      "--state-dir",
+      stateDir,
+      "--host-port",
+      "0",
+      "--azure-port",
+      "0",
+      "--kube-port",
+      "0",
+      "--log-level",
+      "warning",
+    ],
+    { cwd: REPO_ROOT, stdio: ["ignore", "pipe", "inherit"] },
+  );
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  const urls: Record<string, string> = {};
+  const lines = createInterface({ input: child.stdout! });
+  await new Promise<void>((resolve, reject) => {
+    child.once("exit", (code) => reject(new Error(`launcher exited early with ${code}`)));
+    lines.on("line", (line) => {
+      const m = /^\s+(API|Azure emulator|Kubernetes emulator|CA certificate)\s+(\S+)/.exec(line);
+      if (m) urls[m[1]!] = m[2]!;
+      if (line.startsWith("Ctrl-C")) resolve();
+    });
+  });
+
+  const openapi = (await (await fetch(`${urls["API"]}/openapi.json`)).json()) as { openapi: string };
+  assert.equal(openapi.openapi, "3.1.0", "the host serves this repository's app");
+  const health = execFileSync(
+    "curl",
+    ["-sS", "--fail", "--cacert", urls["CA certificate"]!, `${urls["Azure emulator"]}/_emulator/health`],
+    { encoding: "utf8" },
+  );
+  assert.deepEqual(JSON.parse(health), { status: "ok" }, "curl --cacert trusts the Azure emulator");
+  const kube = execFileSync(
+    "curl",
+    [
+      "-sS",
+      "-o",
+      "/dev/null",
+      "-w",
+      "%{http_code}",
+      "--cacert",
+      urls["CA certificate"]!,
+      `${urls["Kubernetes emulator"]}/_emulator/clusters`,
+    ],
+    { encoding: "utf8" },
+  );
+  assert.equal(kube, "200", "curl --cacert trusts the Kubernetes emulator");
+
+  child.kill("SIGINT");
+  assert.equal(await exited, 0, "SIGINT stops everything and exits 0");
+});
