@@ -1,9 +1,10 @@
 // `npm run package`: the deployable zip is reproducible (two builds, same bytes) and holds what the
-// Functions host loads, with production dependencies only. (That the local Functions host serves it
-// is checked where that host lives.)
+// Functions host loads, with production dependencies only, and the local Functions host serves it.
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
+import { createWriteStream } from "node:fs";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { pipeline } from "node:stream/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -11,6 +12,7 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import yauzl from "yauzl";
 import { buildPackage, type PackageResult } from "../../../scripts/package.js";
+import { startFunctionsHost } from "../../../emulators/functions-host/index.js";
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "..", "..");
 
@@ -38,6 +40,28 @@ async function readEntries(file: string): Promise<ZipEntryInfo[]> {
   });
   zip.close();
   return entries;
+}
+
+/** Unpacks a zip the way a deployment does, file by file. */
+async function extract(file: string, into: string): Promise<void> {
+  const zip = await promisify<string, yauzl.Options, yauzl.ZipFile>(yauzl.open)(file, { lazyEntries: true });
+  await new Promise<void>((resolve, reject) => {
+    zip.on("entry", (entry: yauzl.Entry) => {
+      const target = path.join(into, entry.fileName);
+      if (entry.fileName.endsWith("/"))
+        return void mkdir(target, { recursive: true }).then(() => zip.readEntry(), reject);
+      zip.openReadStream(entry, (err, stream) => {
+        if (err) return reject(err);
+        mkdir(path.dirname(target), { recursive: true })
+          .then(() => pipeline(stream, createWriteStream(target)))
+          .then(() => zip.readEntry(), reject);
+      });
+    });
+    zip.on("end", () => resolve());
+    zip.on("error", reject);
+    zip.readEntry();
+  });
+  zip.close();
 }
 
 describe("npm run package", () => {
@@ -127,5 +151,24 @@ describe("npm run package", () => {
       { cwd: path.join(work, "a", "app") },
     );
     assert.match(stdout, /imported/);
+  });
+
+  test("the local Functions host loads the unzipped package and serves it", async (t) => {
+    const unpacked = path.join(work, "unpacked");
+    await extract(first.file, unpacked);
+    const host = await startFunctionsHost({
+      appDir: unpacked,
+      port: 0,
+      stateDir: path.join(work, "state"),
+      logLevel: "warning",
+    });
+    t.after(() => host.stop());
+    assert.ok(
+      host.functions.some((f) => f.name === "openapi"),
+      JSON.stringify(host.functions),
+    );
+    const res = await fetch(`${host.url}/api/openapi.json`);
+    assert.equal(res.status, 200);
+    assert.equal(((await res.json()) as { openapi: string }).openapi, "3.1.0");
   });
 });
