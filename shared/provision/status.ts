@@ -16,7 +16,7 @@ export interface InstanceView {
   runtimeStatus: string;
   input: unknown;
   output: unknown;
-  customStatus: unknown;
+  customStatus?: unknown;
   createdTime?: Date | string;
   lastUpdatedTime?: Date | string;
 }
