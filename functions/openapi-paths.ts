@@ -116,7 +116,7 @@ export const clusterApiSchemas: Record<string, unknown> = {
   },
 };
 
-const status = (description: string, headers = retryAfter) => ({
+const status = (description: string, headers: Record<string, unknown> = retryAfter) => ({
   description,
   headers,
   content: json(ref("ClusterStatus")),
