@@ -18,7 +18,7 @@ export interface StepStatus {
   status: StepState;
   startedAt?: string;
   finishedAt?: string;
-  /** Attempts the orchestration made at this step (polls, verification rounds; activity retries are the host's). */
+  /** Calls the orchestration made for this step: the first, plus each poll or verification round (activity retries are the host's and not counted). */
   attempts: number;
   error?: StepError;
 }
