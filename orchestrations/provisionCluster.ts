@@ -22,6 +22,10 @@ import type {
   DeprovisionOutput,
   ProvisionInput,
   ProvisionOutput,
+  SeedNamespaceInput,
+  SeedNamespaceOutput,
+  VerifyInput,
+  VerifyOutput,
 } from "../shared/provision/types.js";
 import {
   ACTIVITY,
@@ -33,8 +37,6 @@ import {
   untilDone,
   type Flow,
 } from "./flow.js";
-import type { SeedNamespaceInput, SeedNamespaceOutput } from "./seedNamespace.js";
-import type { VerifyInput, VerifyOutput } from "./verifyConnectivity.js";
 
 type Outcome = { ok: true } | { ok: false; step: string; error: StepError };
 

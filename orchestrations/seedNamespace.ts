@@ -2,19 +2,9 @@
 // policy exists — namespace + labels → NetworkPolicies (default-deny first) → workloads + services →
 // wait (durable timers) until every workload has its ready pods.
 import type { OrchestrationContext } from "durable-functions";
-import type { ProvisionTiming } from "../shared/config/index.js";
-import type { ClusterTarget } from "../shared/azure/names.js";
-import type { ActivityResult, KubeStepInput, ReadinessOutput } from "../shared/provision/activity-io.js";
-import type { ClusterSpec } from "../shared/spec/schema.js";
+import type { KubeStepInput, ReadinessOutput } from "../shared/provision/activity-io.js";
+import type { SeedNamespaceInput, SeedNamespaceOutput } from "../shared/provision/types.js";
 import { ACTIVITY, addSeconds, call, pollDelaySeconds, retryOptions, type Flow } from "./flow.js";
-
-export interface SeedNamespaceInput {
-  target: ClusterTarget;
-  namespace: ClusterSpec["namespaces"][number];
-  timing: ProvisionTiming;
-}
-
-export type SeedNamespaceOutput = ActivityResult<{ policies: string[]; workloads: string[] }>;
 
 export function* seedNamespace(ctx: OrchestrationContext): Flow<SeedNamespaceOutput> {
   const { target, namespace, timing } = ctx.df.getInput<SeedNamespaceInput>();

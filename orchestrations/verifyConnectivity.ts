@@ -3,27 +3,10 @@
 // enforcement is eventually consistent, so mismatches are probed again in later rounds. Probe pods
 // are removed after every round.
 import type { OrchestrationContext } from "durable-functions";
-import type { ProvisionTiming } from "../shared/config/index.js";
-import type { ClusterTarget } from "../shared/azure/names.js";
-import type {
-  ActivityResult,
-  ProbeOutcome,
-  ProbeSpec,
-  ProbesInput,
-} from "../shared/provision/activity-io.js";
+import type { ProbeOutcome, ProbeSpec, ProbesInput } from "../shared/provision/activity-io.js";
 import { planProbes, verificationReport } from "../shared/provision/probes.js";
-import type { VerificationReport } from "../shared/provision/types.js";
-import type { ClusterSpec } from "../shared/spec/schema.js";
+import type { VerifyInput, VerifyOutput } from "../shared/provision/types.js";
 import { ACTIVITY, addSeconds, call, pollDelaySeconds, retryOptions, type Flow } from "./flow.js";
-
-export interface VerifyInput {
-  target: ClusterTarget;
-  spec: ClusterSpec;
-  timing: ProvisionTiming;
-  probe: { image: string; timeoutSeconds: number };
-}
-
-export type VerifyOutput = ActivityResult<{ report: VerificationReport; rounds: number }>;
 
 export function* verifyConnectivity(ctx: OrchestrationContext): Flow<VerifyOutput> {
   const { target, spec, timing, probe } = ctx.df.getInput<VerifyInput>();

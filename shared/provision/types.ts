@@ -4,6 +4,7 @@ import type { ProvisionTiming } from "../config/index.js";
 import type { StepError } from "../azure/errors.js";
 import type { ClusterTarget } from "../azure/names.js";
 import type { ClusterSpec } from "../spec/schema.js";
+import type { ActivityResult } from "./activity-io.js";
 
 export type { StepError } from "../azure/errors.js";
 export type { ClusterTarget } from "../azure/names.js";
@@ -110,3 +111,22 @@ export interface ClusterStatusDocument {
   error?: StepError & { step: string };
   links: { self: string; kubeconfig: string };
 }
+
+/** Input of the seedNamespace sub-orchestration. */
+export interface SeedNamespaceInput {
+  target: ClusterTarget;
+  namespace: ClusterSpec["namespaces"][number];
+  timing: ProvisionTiming;
+}
+
+export type SeedNamespaceOutput = ActivityResult<{ policies: string[]; workloads: string[] }>;
+
+/** Input of the verifyConnectivity sub-orchestration. */
+export interface VerifyInput {
+  target: ClusterTarget;
+  spec: ClusterSpec;
+  timing: ProvisionTiming;
+  probe: { image: string; timeoutSeconds: number };
+}
+
+export type VerifyOutput = ActivityResult<{ report: VerificationReport; rounds: number }>;
