@@ -19,4 +19,8 @@ export default tseslint.config(
     files: ["test/**/*.ts", "bench/**/*.ts", "emulators/**/*.ts"],
     rules: { "@typescript-eslint/no-non-null-assertion": "off" },
   },
+  {
+    files: ["test/**/*.ts"],
+    rules: { "@typescript-eslint/no-explicit-any": "off" },
+  },
 );

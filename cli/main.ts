@@ -14,4 +14,12 @@ export function buildProgram(): Command {
   return program;
 }
 
-await buildProgram().parseAsync(process.argv);
+try {
+  await buildProgram().parseAsync(process.argv);
+} catch (e) {
+  // Expected failures (unreadable file, bad arguments) get one readable line, not a stack trace.
+  const err = e as NodeJS.ErrnoException;
+  const message = err.code === "ENOENT" && err.path ? `cannot read ${err.path}: no such file` : err.message;
+  process.stderr.write(`error: ${message}\n`);
+  process.exitCode = 1;
+}

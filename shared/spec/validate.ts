@@ -52,7 +52,7 @@ export function validateClusterSpec(input: unknown, options: ValidateOptions = {
       ? { ...input, location: options.defaultLocation }
       : input;
 
-  const parsed = ClusterSpecSchema.safeParse(doc);
+  const parsed = ClusterSpecSchema.safeParse(doc, { reportInput: true });
   const errors: Problem[] = parsed.success ? [] : problemsFromZod(parsed.error.issues, KNOWN_KEYS);
   const warnings: Problem[] = [];
 

@@ -134,21 +134,30 @@ export function problemsFromZod(
       });
       continue;
     }
-    let message = issue.message;
     if (issue.code === "invalid_type") {
-      const got = "input" in issue ? describeType(issue.input) : "undefined";
-      message =
-        got === "undefined"
-          ? `required field is missing (expected ${issue.expected})`
-          : `expected ${issue.expected}, got ${got}`;
+      // With { reportInput: true } the issue carries the input; without it, zod's message says.
+      const input = (issue as { input?: unknown }).input;
+      const missing = "input" in issue ? input === undefined : /received undefined/.test(issue.message);
+      out.push(
+        missing
+          ? {
+              path: formatPath(issue.path),
+              code: "MissingField",
+              message: `required field is missing (expected ${issue.expected})`,
+            }
+          : {
+              path: formatPath(issue.path),
+              code: "InvalidType",
+              message:
+                "input" in issue ? `expected ${issue.expected}, got ${describeType(input)}` : issue.message,
+            },
+      );
+      continue;
     }
     out.push({
       path: formatPath(issue.path),
-      code:
-        issue.code === "invalid_type" && message.startsWith("required")
-          ? "MissingField"
-          : (ZOD_CODES[issue.code] ?? "InvalidValue"),
-      message,
+      code: ZOD_CODES[issue.code] ?? "InvalidValue",
+      message: issue.message,
     });
   }
   return out;
