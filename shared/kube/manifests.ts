@@ -45,9 +45,32 @@ export function policyManifests(
       apiVersion: "networking.k8s.io/v1",
       kind: "NetworkPolicy",
       metadata: { name: p.name, namespace: ns.name, annotations: owned },
-      spec: structuredClone(p.spec) as V1NetworkPolicy["spec"],
+      spec: clientNodePolicySpec(p.spec),
     });
   return out;
+}
+
+type PolicySpec = NamespacePlan["networkPolicies"][number]["spec"];
+
+/**
+ * client-node serializes through its generated models, where an ingress rule's `from` is the
+ * property `_from` (a reserved word in the generator): a plain `from` is silently dropped from the
+ * request, which would turn "allow from frontend" into "allow from everyone".
+ */
+export function clientNodePolicySpec(spec: PolicySpec): V1NetworkPolicy["spec"] {
+  const copy = structuredClone(spec) as PolicySpec;
+  const { ingress, ...rest } = copy;
+  return {
+    ...(rest as Omit<NonNullable<V1NetworkPolicy["spec"]>, "ingress">),
+    ...(ingress
+      ? {
+          ingress: ingress.map(({ from, ...rule }) => ({
+            ...(rule as object),
+            ...(from ? { _from: from } : {}),
+          })),
+        }
+      : {}),
+  } as V1NetworkPolicy["spec"];
 }
 
 export function deploymentManifest(

@@ -125,6 +125,15 @@ describe("seeded objects and probes", () => {
     assert.deepEqual(policyManifests(ns)[0]!.spec, { podSelector: {}, policyTypes: ["Ingress"] });
   });
 
+  it("hands client-node ingress peers as `_from`, the model property it serializes to `from`", () => {
+    // A plain `from` is dropped by client-node's serializer: the policy would allow everyone.
+    const rule = policyManifests(ns)[1]!.spec?.ingress?.[0] as Record<string, unknown>;
+    assert.deepEqual(Object.keys(rule), ["_from"]);
+    assert.deepEqual(rule["_from"], [
+      { podSelector: { matchLabels: { app: "webapp", role: "frontend" } }, namespaceSelector: {} },
+    ]);
+  });
+
   it("adds no labels of its own (ownership is an annotation), so policies select exactly what was checked", () => {
     assert.deepEqual(namespaceManifest(ns).metadata?.labels, { purpose: "test" });
     assert.deepEqual(serviceManifest("test", ns.workloads[0]!)?.spec?.selector, {
