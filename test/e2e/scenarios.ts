@@ -59,10 +59,25 @@ async function deleteAndCheckGone(s: Stack, name: string): Promise<void> {
   assert.equal(doc.phase, "Deleted", JSON.stringify(doc.error));
   const clusters = await json<{ clusters: unknown[] }>(await fetch(`${s.kube.url}/_emulator/clusters`));
   assert.deepEqual(clusters.clusters, [], "nothing left in the Kubernetes emulator");
-  const rg = s.azure.recorder
-    .query({ method: "GET", resourceType: "Microsoft.Resources/resourceGroups" })
-    .at(-1);
-  assert.equal(rg?.status, 404, "the resource group is gone from ARM");
+  assert.equal(
+    await armStatus(s, "/resourcegroups/akstips?api-version=2025-04-01"),
+    404,
+    "resource group gone",
+  );
+}
+
+/** GET on the Azure emulator with a managed-identity token, as any ARM client would. */
+async function armStatus(s: Stack, path: string): Promise<number> {
+  const resource = encodeURIComponent("https://management.azure.com");
+  const token = await json<{ access_token: string }>(
+    await fetch(`${s.azure.identityEndpoint}?api-version=2019-08-01&resource=${resource}`, {
+      headers: { "X-IDENTITY-HEADER": s.azure.identityHeader },
+    }),
+  );
+  const r = await fetch(`${s.azure.url}/subscriptions/${s.azure.subscriptionId}${path}`, {
+    headers: { authorization: `Bearer ${token.access_token}` },
+  });
+  return r.status;
 }
 
 const scenarios: Record<string, (stateDir: string) => Promise<void>> = {

@@ -179,10 +179,11 @@ export async function waitForPhase(
   );
 }
 
-/** ARM writes by resource type, from the Azure emulator's request log (successful ones only). */
+/** ARM writes by resource type that ARM accepted (2xx; dropped connections are recorded with status 0). */
 export function armWrites(azure: AzureEmulator, method: "PUT" | "DELETE"): Record<string, number> {
   const out: Record<string, number> = {};
   for (const r of azure.recorder.query({ method }))
-    if (r.status < 400 && r.resourceType) out[r.resourceType] = (out[r.resourceType] ?? 0) + 1;
+    if (r.status >= 200 && r.status < 300 && r.resourceType)
+      out[r.resourceType] = (out[r.resourceType] ?? 0) + 1;
   return out;
 }
