@@ -6,7 +6,17 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { CoreV1Api, KubeConfig, NetworkingV1Api } from "@kubernetes/client-node";
-import { armWrites, json, ROOT, startStack, waitForPhase, type ClusterDoc, type Stack } from "./stack.js";
+import {
+  armWrites,
+  json,
+  ROOT,
+  spawnHost,
+  startStack,
+  waitForPhase,
+  type ClusterDoc,
+  type HostProcess,
+  type Stack,
+} from "./stack.js";
 
 const tutorial = (): Record<string, unknown> =>
   JSON.parse(readFileSync(join(ROOT, "examples/seed-tutorial.json"), "utf8")) as Record<string, unknown>;
@@ -241,6 +251,45 @@ const scenarios: Record<string, (stateDir: string) => Promise<void>> = {
       );
     } finally {
       await s.stop();
+    }
+  },
+
+  /** kill -9 the host during the cluster create and during seeding: completes, no duplicates. */
+  async crash(stateDir) {
+    const s = await startStack({ stateDir, hostProcess: true, timeScale: 0.02 });
+    let host = s.host as HostProcess;
+    const api = () => `${host.url}/api`;
+    const killWhen = async (what: string, ready: (d: ClusterDoc) => boolean) => {
+      const deadline = Date.now() + 60_000;
+      for (;;) {
+        assert.ok(Date.now() < deadline, `never saw ${what}`);
+        const r = await fetch(`${api()}/clusters/tipsAndTricksAKSCluster`);
+        if (r.status === 200 || r.status === 202) {
+          const d = await json<ClusterDoc>(r);
+          if (ready(d)) break;
+          assert.ok(!["Succeeded", "Failed"].includes(d.phase), `finished before ${what}: ${d.phase}`);
+        }
+        await new Promise((res) => setTimeout(res, 10));
+      }
+      await host.kill();
+      host = await spawnHost(stateDir, s.env, false);
+    };
+    try {
+      assert.equal((await post(api(), tutorial())).status, 202);
+      await killWhen("the cluster create", (d) =>
+        d.steps.some((x) => x.name === "cluster" && x.status === "Running"),
+      );
+      await killWhen("seeding", (d) => d.phase === "Seeding" || d.phase === "Verifying");
+      const doc = await waitForPhase(api(), "tipsAndTricksAKSCluster", ["Succeeded", "Failed"], 120_000);
+      assert.equal(doc.phase, "Succeeded", JSON.stringify(doc.error));
+      assert.equal(doc.verification?.passed, true);
+      assert.deepEqual(armWrites(s.azure, "PUT"), ONE_OF_EACH, "no duplicate resources after two crashes");
+      const objects = await clusterObjects(api(), "tipsAndTricksAKSCluster");
+      assert.equal(objects.pods.length, 1, `no leftover probe pods: ${JSON.stringify(objects.pods)}`);
+    } finally {
+      await host.stop();
+      await s.azure.stop();
+      await s.kube.stop();
     }
   },
 

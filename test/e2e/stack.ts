@@ -2,7 +2,9 @@
 // clusters with the former) and the Functions host running this very app, all on port 0 with a
 // temporary state directory. The emulators are loaded by path at run time, so this file compiles
 // on a branch where they have not landed yet (the tests then skip, saying why).
+import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
+import { createInterface } from "node:readline";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
@@ -63,6 +65,8 @@ interface FunctionsHost {
 
 export interface Stack {
   api: string;
+  /** The app's environment (to start another host on the same stack). */
+  env: Record<string, string>;
   azure: AzureEmulator;
   kube: KubeEmulator;
   host: FunctionsHost;
@@ -79,6 +83,54 @@ export async function ensureCa(stateDir: string): Promise<string> {
   return (await tls.ensureLocalCa(stateDir)).certPath;
 }
 
+/** A Functions host in its own process (crash tests kill it with SIGKILL). */
+export interface HostProcess extends FunctionsHost {
+  process: ChildProcess;
+  kill(): Promise<void>;
+}
+
+export async function spawnHost(
+  stateDir: string,
+  env: Record<string, string>,
+  reset: boolean,
+): Promise<HostProcess> {
+  const args = [join(ROOT, "dist/emulators/functions-host/main.js"), "--app-dir", ROOT, "--port", "0"];
+  args.push(
+    "--state-dir",
+    stateDir,
+    "--time-scale",
+    "1",
+    "--log-level",
+    "warning",
+    ...(reset ? ["--reset"] : []),
+  );
+  const child = spawn(process.execPath, args, {
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const lines = createInterface({ input: child.stdout! });
+  const url = await new Promise<string>((resolveUrl, reject) => {
+    child.once("exit", (code) => reject(new Error(`host exited with ${code}`)));
+    lines.on("line", (line) => {
+      const m = /"listening":"([^"]+)"/.exec(line);
+      if (m) resolveUrl(m[1]!);
+    });
+  });
+  const exited = new Promise<void>((r) => child.once("exit", () => r()));
+  return {
+    url,
+    process: child,
+    kill: async () => {
+      child.kill("SIGKILL");
+      await exited;
+    },
+    stop: async () => {
+      child.kill("SIGTERM");
+      await exited;
+    },
+  };
+}
+
 export interface StackOptions {
   stateDir: string;
   /** Emulated seconds per wall second for the emulators and the app's own waits. */
@@ -87,6 +139,8 @@ export interface StackOptions {
   keepState?: boolean;
   env?: Record<string, string>;
   faults?: { rules?: FaultRule[]; throttling?: object };
+  /** Run the Functions host as a child process (kill -9 tests). */
+  hostProcess?: boolean;
 }
 
 export async function startStack(o: StackOptions): Promise<Stack> {
@@ -110,24 +164,28 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     reset,
     ...(o.faults ? { faults: o.faults } : {}),
   });
-  const host = await startFunctionsHost({
-    appDir: ROOT,
-    port: 0,
-    stateDir: o.stateDir,
-    reset,
-    logLevel: process.env["AKSV_LOG_LEVEL"] ?? "warning",
-    env: {
-      AKSV_ARM_ENDPOINT: azure.url,
-      IDENTITY_ENDPOINT: azure.identityEndpoint,
-      IDENTITY_HEADER: azure.identityHeader,
-      AKSV_TARGET_SUBSCRIPTION_ID: azure.subscriptionId,
-      AKSV_TIME_SCALE: String(scale),
-      AKSV_ARM_RETRY_DELAY_MS: "20",
-      AKSV_ARM_MAX_RETRY_DELAY_MS: "200",
-      ...o.env,
-    },
-  });
+  const env = {
+    AKSV_ARM_ENDPOINT: azure.url,
+    IDENTITY_ENDPOINT: azure.identityEndpoint,
+    IDENTITY_HEADER: azure.identityHeader,
+    AKSV_TARGET_SUBSCRIPTION_ID: azure.subscriptionId,
+    AKSV_TIME_SCALE: String(scale),
+    AKSV_ARM_RETRY_DELAY_MS: "20",
+    AKSV_ARM_MAX_RETRY_DELAY_MS: "200",
+    ...o.env,
+  };
+  const host = o.hostProcess
+    ? await spawnHost(o.stateDir, env, reset)
+    : await startFunctionsHost({
+        appDir: ROOT,
+        port: 0,
+        stateDir: o.stateDir,
+        reset,
+        logLevel: process.env["AKSV_LOG_LEVEL"] ?? "warning",
+        env,
+      });
   return {
+    env,
     api: `${host.url}/api`,
     azure,
     kube,
