@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The aks-vending command. Each command group lives in its own module under cli/commands/.
 import { Command } from "commander";
+import { registerNetpolCommands } from "./commands/netpol.js";
 import { registerSpecCommands } from "./commands/spec.js";
 
 export function buildProgram(): Command {
@@ -11,6 +12,7 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .configureOutput({ outputError: (str, write) => write(str) });
   registerSpecCommands(program);
+  registerNetpolCommands(program);
   return program;
 }
 

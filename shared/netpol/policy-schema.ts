@@ -3,7 +3,7 @@
 import { z } from "zod";
 import { checkLabelKey, checkLabelValue, checkPortName } from "../kube/names.js";
 import { contains, parseCidr } from "../network/cidr.js";
-import { addProblem, labelsRule } from "../validation/problems.js";
+import { addProblem, labelsRule, nameRule } from "../validation/problems.js";
 
 export const LabelMapSchema = z.record(z.string(), z.string()).superRefine(labelsRule);
 
@@ -74,6 +74,21 @@ export const NetworkPolicyPeerSchema = z
     if (peer.ipBlock === undefined && selectors === 0)
       addProblem(ctx, "PeerRequired", "must specify a peer: podSelector, namespaceSelector or ipBlock");
   });
+
+/** A port number, 1-65535. */
+export const PortNumberSchema = z
+  .number()
+  .int()
+  .superRefine((n, ctx) => {
+    if (n < 1 || n > 65535) addProblem(ctx, "PortOutOfRange", `port ${n} must be between 1 and 65535`);
+  });
+
+/** A container port as a pod (or a ClusterSpec workload) declares it; protocol defaults to TCP. */
+export const ContainerPortSchema = z.strictObject({
+  name: z.string().superRefine(nameRule(checkPortName)).optional(),
+  port: PortNumberSchema,
+  protocol: z.enum(["TCP", "UDP", "SCTP"]).default("TCP"),
+});
 
 export const NetworkPolicyPortSchema = z
   .strictObject({

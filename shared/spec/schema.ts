@@ -1,8 +1,13 @@
 // The ClusterSpec request document: structure, per-field rules and defaults (zod 4).
 // Cross-field rules (address planning, references) live in rules/*.ts; normalise.ts derives the rest.
 import { z } from "zod";
-import { checkDns1035Label, checkDns1123Label, checkDns1123Subdomain, checkPortName } from "../kube/names.js";
-import { LabelMapSchema, NetworkPolicySpecSchema, PolicyTypeSchema } from "../netpol/policy-schema.js";
+import { checkDns1035Label, checkDns1123Label, checkDns1123Subdomain } from "../kube/names.js";
+import {
+  ContainerPortSchema,
+  LabelMapSchema,
+  NetworkPolicySpecSchema,
+  PolicyTypeSchema,
+} from "../netpol/policy-schema.js";
 import { addProblem, nameRule } from "../validation/problems.js";
 import { LIMITS, SPEC_DEFAULTS } from "./defaults.js";
 import { AZURE_REGIONS, normaliseRegion } from "./regions.js";
@@ -96,16 +101,7 @@ export const NetworkSchema = z
   })
   .prefault({});
 
-export const PortSchema = z.strictObject({
-  name: z.string().superRefine(nameRule(checkPortName)).optional(),
-  port: z
-    .number()
-    .int()
-    .superRefine((n, ctx) => {
-      if (n < 1 || n > 65535) addProblem(ctx, "PortOutOfRange", `port ${n} must be between 1 and 65535`);
-    }),
-  protocol: z.enum(["TCP", "UDP", "SCTP"]).default("TCP"),
-});
+export const PortSchema = ContainerPortSchema;
 
 export const WorkloadSchema = z.strictObject({
   // A workload's name is also its Service's name, so it must be a DNS-1035 label.

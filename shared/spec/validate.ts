@@ -4,6 +4,7 @@ import { defaultNetworkPolicySpec } from "../netpol/policy-schema.js";
 import { collectKeys, problemsFromZod, type ArmErrorBody, type Problem } from "../validation/problems.js";
 import { LIMITS } from "./defaults.js";
 import { normaliseRegion } from "./regions.js";
+import { checkExpectations } from "./rules/expectations.js";
 import { checkNamespaces, workloadLabels } from "./rules/namespaces.js";
 import { planNetwork } from "./rules/network.js";
 import {
@@ -94,6 +95,9 @@ export function validateClusterSpec(input: unknown, options: ValidateOptions = {
       networkPolicies: ns.networkPolicies.map((p) => ({ ...p, spec: defaultNetworkPolicySpec(p.spec) })),
     })),
   };
+  // Expectations are decided by the NetworkPolicy engine only once everything else is valid.
+  const unsatisfiable = checkExpectations(spec);
+  if (unsatisfiable.length > 0) return { ok: false, errors: unsatisfiable, warnings: dedupe(warnings) };
   return { ok: true, spec, warnings: dedupe(warnings) };
 }
 
