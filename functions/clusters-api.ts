@@ -47,8 +47,6 @@ export interface ClusterApiDeps {
   orchestrations: Orchestrations;
   /** The cluster's user kubeconfig (listClusterUserCredential); never logged. */
   userKubeconfig(target: ClusterTarget): Promise<string>;
-  /** Checks a valid spec's expectations against its policies (the NetworkPolicy engine). */
-  checkExpectations?(spec: ClusterSpec): Problem[];
   now?(): Date;
 }
 
@@ -162,9 +160,9 @@ export class ClusterApi {
       defaultLocation: this.deps.config.defaultLocation,
     });
     if (!validation.ok) return { status: 400, jsonBody: invalidSpecError(validation.errors) };
+    // validateClusterSpec also decides the expectations with the NetworkPolicy engine: a request
+    // whose expectations contradict its policies is refused here, before any ARM call.
     const spec = validation.spec;
-    const problems = this.deps.checkExpectations?.(spec) ?? [];
-    if (problems.length > 0) return { status: 400, jsonBody: invalidSpecError(problems) };
     const subscriptionId = spec.subscriptionId ?? this.deps.config.targetSubscriptionId;
     if (!subscriptionId)
       return armError(400, "InvalidClusterSpec", "no subscriptionId in the request and none configured", [
