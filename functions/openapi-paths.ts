@@ -24,6 +24,17 @@ const stepError = {
   properties: { code: { type: "string" }, message: { type: "string" }, statusCode: { type: "integer" } },
 };
 
+/** What both the status document and a list entry say about a cluster. */
+const summaryProperties = {
+  name: { type: "string" },
+  resourceGroup: { type: "string" },
+  subscriptionId: { type: "string" },
+  team: { type: "string" },
+  phase: ref("ClusterPhase"),
+  createdAt: { type: "string", format: "date-time" },
+  lastUpdatedAt: { type: "string", format: "date-time" },
+};
+
 export const clusterApiSchemas: Record<string, unknown> = {
   ClusterPhase: { type: "string", enum: phases },
   ClusterStep: {
@@ -42,13 +53,7 @@ export const clusterApiSchemas: Record<string, unknown> = {
     type: "object",
     required: ["name", "phase", "steps", "outputs", "warnings", "links"],
     properties: {
-      name: { type: "string" },
-      resourceGroup: { type: "string" },
-      subscriptionId: { type: "string" },
-      team: { type: "string" },
-      phase: ref("ClusterPhase"),
-      createdAt: { type: "string", format: "date-time" },
-      lastUpdatedAt: { type: "string", format: "date-time" },
+      ...summaryProperties,
       steps: { type: "array", items: ref("ClusterStep") },
       outputs: {
         type: "object",
@@ -100,15 +105,7 @@ export const clusterApiSchemas: Record<string, unknown> = {
         type: "array",
         items: {
           type: "object",
-          properties: {
-            name: { type: "string" },
-            resourceGroup: { type: "string" },
-            subscriptionId: { type: "string" },
-            team: { type: "string" },
-            phase: ref("ClusterPhase"),
-            createdAt: { type: "string", format: "date-time" },
-            lastUpdatedAt: { type: "string", format: "date-time" },
-          },
+          properties: { ...summaryProperties, links: { type: "object" } },
         },
       },
       nextLink: { type: "string" },

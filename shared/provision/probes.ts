@@ -1,6 +1,7 @@
 // Which probe pods prove a request's expectations: one per expectation, in the source namespace,
 // with exactly the source labels, connecting to the target service's port. Pure and deterministic,
 // so the orchestrator can compute it during replay.
+import { expectationEndpoints } from "../spec/rules/expectations.js";
 import type { ClusterSpec } from "../spec/schema.js";
 import type { ProbeSpec } from "./activity-io.js";
 import type { ProbeResult, VerificationReport } from "./types.js";
@@ -17,16 +18,9 @@ export function planProbes(spec: ClusterSpec, round: number): ProbeSpec[] {
   const out: ProbeSpec[] = [];
   spec.namespaces.forEach((ns, i) => {
     ns.expectations.forEach((ex, j) => {
-      const fromNs = ex.from.namespace ?? ns.name;
-      const toNs = ex.to.namespace ?? ns.name;
-      const workload = spec.namespaces
-        .find((n) => n.name === toNs)
-        ?.workloads.find((w) => w.name === ex.to.service);
       // Validation guarantees the service and port exist; a named port resolves to its number.
-      const port =
-        typeof ex.to.port === "number"
-          ? ex.to.port
-          : (workload?.ports.find((p) => p.name === ex.to.port)?.port ?? 0);
+      const { fromNs, toNs, port: target } = expectationEndpoints(spec, ns.name, ex);
+      const port = target?.port ?? (typeof ex.to.port === "number" ? ex.to.port : 0);
       const expected = ex.allowed ? "allowed" : "denied";
       out.push({
         podName: `aksv-probe-${i}-${j}-r${round}`,
