@@ -44,6 +44,7 @@ export function* deprovisionCluster(ctx: OrchestrationContext): Flow<Deprovision
         now(),
         kind === "cluster" ? timing.clusterDeadlineSeconds : timing.armOperationDeadlineSeconds,
       ),
+      ...(kind === "cluster" ? { firstWaitSeconds: timing.clusterDeleteFirstPollSeconds } : {}),
       again: () => callLro<DeleteOutcome>(ctx, ACTIVITY.deleteOwnedResource, del, retry),
       onPoll: () => t.attempt(step),
     });

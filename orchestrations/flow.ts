@@ -87,6 +87,8 @@ export interface MonitorOptions<T> {
   again: () => Flow<LroStep<T>>;
   /** Called before each poll (to count attempts in the status). */
   onPoll?: () => void;
+  /** The first wait when ARM sent no Retry-After (operations known to take minutes). */
+  firstWaitSeconds?: number;
 }
 
 /**
@@ -99,10 +101,14 @@ export function* untilDone<T>(
   o: MonitorOptions<T>,
 ): Flow<LroStep<T | PolledResource>> {
   let step: LroStep<T | PolledResource> = first;
+  let firstWait = o.firstWaitSeconds;
   while (step.status === "running") {
     const now = ctx.df.currentUtcDateTime;
     if (now.getTime() >= o.deadline.getTime()) return { status: "failed", error: timedOut(o.deadline) };
-    const wait = pollDelaySeconds(step.retryAfterSeconds, o.timing);
+    let wait = pollDelaySeconds(step.retryAfterSeconds, o.timing);
+    // ARM's Retry-After wins; without one, an operation known to take minutes is not polled at once.
+    if (firstWait !== undefined && step.retryAfterSeconds === undefined) wait = Math.max(wait, firstWait);
+    firstWait = undefined;
     const fireAt = new Date(Math.min(addSeconds(now, wait).getTime(), o.deadline.getTime()));
     yield ctx.df.createTimer(fireAt);
     o.onPoll?.();

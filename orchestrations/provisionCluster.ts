@@ -210,6 +210,7 @@ function* build(
     timing,
     retry,
     deadline: addSeconds(now(), timing.clusterDeadlineSeconds),
+    firstWaitSeconds: timing.clusterCreateFirstPollSeconds,
     // Without a poller (someone else's operation, or a lost answer), read the state by GET only:
     // never a second PUT while the cluster is busy.
     again: () => callLro<ClusterInfo>(ctx, ACTIVITY.getClusterState, { target }, retry),

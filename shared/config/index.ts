@@ -31,6 +31,12 @@ export interface ProvisionTiming {
   maxPollIntervalSeconds: number;
   /** Give up on a cluster create (or delete) after this long. */
   clusterDeadlineSeconds: number;
+  /**
+   * When ARM gives no Retry-After, the first poll of a cluster create (delete) waits this long: AKS
+   * takes minutes, and polling it every few seconds from the start only spends ARM reads.
+   */
+  clusterCreateFirstPollSeconds: number;
+  clusterDeleteFirstPollSeconds: number;
   /** Give up on any other long-running ARM operation after this long. */
   armOperationDeadlineSeconds: number;
   /** Give up waiting for seeded workloads (or probe pods) to become ready after this long. */
@@ -47,6 +53,8 @@ export const DEFAULT_TIMING: ProvisionTiming = {
   pollIntervalSeconds: 15,
   maxPollIntervalSeconds: 60,
   clusterDeadlineSeconds: 45 * 60,
+  clusterCreateFirstPollSeconds: 240,
+  clusterDeleteFirstPollSeconds: 120,
   armOperationDeadlineSeconds: 15 * 60,
   readyDeadlineSeconds: 10 * 60,
   activityRetry: { firstRetryMs: 5_000, maxAttempts: 6, backoff: 2, maxRetryMs: 60_000 },
@@ -101,6 +109,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
         "AKSV_CLUSTER_DEADLINE_SECONDS",
         s(DEFAULT_TIMING.clusterDeadlineSeconds),
       ),
+      clusterCreateFirstPollSeconds: num(
+        env,
+        "AKSV_CLUSTER_FIRST_POLL_SECONDS",
+        s(DEFAULT_TIMING.clusterCreateFirstPollSeconds),
+      ),
+      clusterDeleteFirstPollSeconds: s(DEFAULT_TIMING.clusterDeleteFirstPollSeconds),
       armOperationDeadlineSeconds: s(DEFAULT_TIMING.armOperationDeadlineSeconds),
       readyDeadlineSeconds: num(env, "AKSV_READY_DEADLINE_SECONDS", s(DEFAULT_TIMING.readyDeadlineSeconds)),
       activityRetry: retry(DEFAULT_TIMING.activityRetry),

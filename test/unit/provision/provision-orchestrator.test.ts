@@ -119,6 +119,21 @@ describe("provisionCluster orchestrator", () => {
     );
   });
 
+  it("without Retry-After, waits the expected create time before the first cluster poll, then polls at the interval", () => {
+    const run = drive(
+      provisionCluster,
+      provisionInput(),
+      answers({
+        submitClusterCreate: () => ({ status: "running", poller: { kind: "clusterCreate", state: "c" } }),
+      }),
+    );
+    const delays = run.log
+      .filter((s) => s.kind === "timer")
+      .map((t) => (t.kind === "timer" ? (t.fireAt.getTime() - t.at.getTime()) / 1000 : 0));
+    // vnet: interval; cluster: the expected create time first, then ARM's Retry-After (20 s) twice.
+    assert.deepEqual(delays, [timing.pollIntervalSeconds, timing.clusterCreateFirstPollSeconds, 20, 20]);
+  });
+
   it("asks the GET-only activity, never a second PUT, when it holds no poller for the cluster", () => {
     const run = drive(
       provisionCluster,
