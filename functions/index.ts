@@ -1,2 +1,4 @@
 // Entry point of the Functions app (package.json "main"): importing a module registers its functions.
 import "./openapi.js";
+import "./clusters.js";
+import "../orchestrations/index.js";

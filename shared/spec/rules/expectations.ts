@@ -38,6 +38,25 @@ function oneLine(explanation: string): string {
  * is evaluated pod → pod on that port and protocol. Pod IPs are not known before provisioning, so
  * ipBlock peers never match in-cluster pods here.
  */
+type Expectation = ClusterSpec["namespaces"][number]["expectations"][number];
+
+/**
+ * Where an expectation's probe runs and what it reaches: source and target namespaces (defaulting
+ * to the declaring one), the target workload and its port (a named port resolved). Shared with the
+ * verification's probe plan, so the check before provisioning and the probes after it agree.
+ */
+export function expectationEndpoints(spec: ClusterSpec, home: string, ex: Expectation) {
+  const fromNs = ex.from.namespace ?? home;
+  const toNs = ex.to.namespace ?? home;
+  const workload = spec.namespaces
+    .find((n) => n.name === toNs)
+    ?.workloads.find((w) => w.name === ex.to.service);
+  const port = workload?.ports.find((p) =>
+    typeof ex.to.port === "number" ? p.port === ex.to.port : p.name === ex.to.port,
+  );
+  return { fromNs, toNs, workload, port };
+}
+
 export function checkExpectations(spec: ClusterSpec): Problem[] {
   const pods: PodInput[] = [];
   const policies: NetworkPolicyObject[] = [];
@@ -89,14 +108,7 @@ export function checkExpectations(spec: ClusterSpec): Problem[] {
   const problems: Problem[] = [];
   spec.namespaces.forEach((ns, i) =>
     ns.expectations.forEach((ex, j) => {
-      const fromNs = ex.from.namespace ?? ns.name;
-      const toNs = ex.to.namespace ?? ns.name;
-      const workload = spec.namespaces
-        .find((n) => n.name === toNs)
-        ?.workloads.find((w) => w.name === ex.to.service);
-      const port = workload?.ports.find((p) =>
-        typeof ex.to.port === "number" ? p.port === ex.to.port : p.name === ex.to.port,
-      );
+      const { fromNs, toNs, workload, port } = expectationEndpoints(spec, ns.name, ex);
       // References were checked by checkNamespaces; nothing to decide without them.
       if (!workload || !port) return;
       const query = {

@@ -1,0 +1,147 @@
+// Provisioning benchmark on the whole local stack (not a test): the tutorial's request end to end,
+// then N clusters at once. Prints JSON on stdout.
+//   node dist/bench/provision.js [--time-scale 0.1] [--concurrent 50]
+// The critical path is the chain of ARM operations the flow must wait for, from the Azure
+// emulator's latency profile (resource group → max(VNet, identity) → role assignment → cluster),
+// scaled, plus the Kubernetes part as measured; overheadRatio = wall time / that lower bound.
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import {
+  ensureCa,
+  missingPieces,
+  ROOT,
+  startStack,
+  waitForPhase,
+  type ClusterDoc,
+} from "../test/e2e/stack.js";
+
+function arg(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? (process.argv[i + 1] ?? fallback) : fallback;
+}
+
+const timeScale = Number(arg("time-scale", "0.1"));
+const concurrent = Number(arg("concurrent", "50"));
+
+interface Latency {
+  resourceGroupWrite: number;
+  virtualNetworkCreate: number;
+  identityCreate: number;
+  roleAssignmentCreate: number;
+  clusterCreate: number;
+}
+
+const seconds = (a?: string, b?: string) => (a && b ? (Date.parse(b) - Date.parse(a)) / 1000 : 0);
+
+async function main(stateDir: string): Promise<Record<string, unknown>> {
+  const { DEFAULT_LATENCY } = (await import(
+    pathToFileURL(join(ROOT, "dist/emulators/azure/core/clock.js")).href
+  )) as {
+    DEFAULT_LATENCY: Latency;
+  };
+  const s = await startStack({ stateDir, timeScale });
+  try {
+    const body = readFileSync(join(ROOT, "examples/seed-tutorial.json"), "utf8");
+    const t0 = Date.now();
+    const r = await fetch(`${s.api}/clusters`, {
+      method: "POST",
+      body,
+      headers: { "content-type": "application/json" },
+    });
+    if (r.status !== 202) throw new Error(`POST answered ${r.status}`);
+    const doc: ClusterDoc = await waitForPhase(
+      s.api,
+      "tipsAndTricksAKSCluster",
+      ["Succeeded", "Failed"],
+      3_600_000,
+    );
+    const wallSeconds = (Date.now() - t0) / 1000;
+    const L = DEFAULT_LATENCY;
+    const armCritical =
+      (L.resourceGroupWrite +
+        Math.max(L.virtualNetworkCreate, L.identityCreate) +
+        L.roleAssignmentCreate +
+        L.clusterCreate) *
+      timeScale;
+    const step = (name: string) =>
+      doc.steps.find((x) => x.name === name) as { startedAt?: string; finishedAt?: string } | undefined;
+    const kubeSeconds =
+      seconds(step("seed:test")?.startedAt, step("seed:test")?.finishedAt) +
+      seconds(step("verification")?.startedAt, step("verification")?.finishedAt);
+    const requests = s.azure.recorder.query({});
+    const armRequests: Record<string, number> = {};
+    for (const q of requests) {
+      const key = `${q.method} ${q.resourceType ?? (q.path.includes("/operations") || q.path.includes("/operationresults") ? "operationStatus" : q.path)}`;
+      armRequests[key] = (armRequests[key] ?? 0) + 1;
+    }
+    const provision = {
+      phase: doc.phase,
+      wallSeconds,
+      criticalPathSeconds: armCritical + kubeSeconds,
+      armCriticalPathSeconds: armCritical,
+      kubeSeconds,
+      overheadRatio: wallSeconds / (armCritical + kubeSeconds),
+      armRequests,
+      armRequestsTotal: requests.length,
+      armReads: requests.filter((q) => q.method === "GET").length,
+      throttled429: requests.filter((q) => q.status === 429).length,
+      clusterPolls: doc.steps.find((x) => x.name === "cluster")?.attempts,
+    };
+
+    const names = Array.from({ length: concurrent }, (_, i) => `bench${String(i).padStart(3, "0")}`);
+    const c0 = Date.now();
+    await Promise.all(
+      names.map((name) =>
+        fetch(`${s.api}/clusters`, {
+          method: "POST",
+          body: JSON.stringify({ name, team: "bench", nodePool: { count: 1 } }),
+          headers: { "content-type": "application/json" },
+        }),
+      ),
+    );
+    const docs = await Promise.all(
+      names.map((n) => waitForPhase(s.api, n, ["Succeeded", "Failed"], 3_600_000)),
+    );
+    return {
+      timeScale,
+      provision,
+      concurrent: {
+        clusters: concurrent,
+        succeeded: docs.filter((d) => d.phase === "Succeeded").length,
+        wallSeconds: (Date.now() - c0) / 1000,
+        armCriticalPathSeconds:
+          (L.resourceGroupWrite +
+            Math.max(L.virtualNetworkCreate, L.identityCreate) +
+            L.roleAssignmentCreate +
+            L.clusterCreate) *
+          timeScale,
+        throttled429: s.azure.recorder.query({ status: 429 }).length - provision.throttled429,
+      },
+    };
+  } finally {
+    await s.stop();
+  }
+}
+
+const missing = missingPieces();
+if (missing) {
+  console.log(JSON.stringify({ skipped: missing }));
+} else if (process.env["AKSV_BENCH_CHILD"]) {
+  console.log(JSON.stringify(await main(process.env["AKSV_STATE_DIR"]!), null, 2));
+} else {
+  // The app must trust the emulators' CA from process start: run the benchmark in a child.
+  const stateDir = mkdtempSync(join(tmpdir(), "aksv-bench-"));
+  try {
+    const ca = await ensureCa(stateDir);
+    const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), ...process.argv.slice(2)], {
+      env: { ...process.env, NODE_EXTRA_CA_CERTS: ca, AKSV_STATE_DIR: stateDir, AKSV_BENCH_CHILD: "1" },
+      stdio: ["ignore", "inherit", "inherit"],
+    });
+    process.exitCode = r.status ?? 1;
+  } finally {
+    rmSync(stateDir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,344 @@
+// The cluster API's behaviour, independent of the Functions runtime: requests in, responses out,
+// the durable client and ARM behind small interfaces. functions/clusters.ts mounts it on HTTP.
+import { createHash } from "node:crypto";
+import type { HttpRequest, HttpResponseInit } from "@azure/functions";
+import type { AppConfig } from "../shared/config/index.js";
+import {
+  deprovisionInstanceId,
+  instanceIdPrefix,
+  provisionInstanceId,
+  type ClusterTarget,
+} from "../shared/azure/names.js";
+import {
+  asProvisionInput,
+  buildStatusDocument,
+  retryAfterFor,
+  type InstanceView,
+} from "../shared/provision/status.js";
+import type {
+  ClusterStatusDocument,
+  DeprovisionInput,
+  Phase,
+  ProvisionInput,
+} from "../shared/provision/types.js";
+import type { ClusterSpec } from "../shared/spec/schema.js";
+import { invalidSpecError, validateClusterSpecText } from "../shared/spec/validate.js";
+import type { Problem } from "../shared/validation/problems.js";
+
+export const BASE_PATH = "/api/clusters";
+const PROVISION = "provisionCluster";
+const DEPROVISION = "deprovisionCluster";
+
+export interface Instance extends InstanceView {
+  instanceId: string;
+  name: string;
+}
+
+/** The durable client operations the API uses (DurableClient from durable-functions has them). */
+export interface Orchestrations {
+  startNew(name: string, options: { instanceId: string; input: unknown }): Promise<string>;
+  getStatus(instanceId: string): Promise<Instance>;
+  getStatusAll(): Promise<Instance[]>;
+  terminate(instanceId: string, reason: string): Promise<void>;
+}
+
+export interface ClusterApiDeps {
+  config: AppConfig;
+  orchestrations: Orchestrations;
+  /** The cluster's user kubeconfig (listClusterUserCredential); never logged. */
+  userKubeconfig(target: ClusterTarget): Promise<string>;
+  now?(): Date;
+}
+
+export function armError(
+  status: number,
+  code: string,
+  message: string,
+  details: Problem[] = [],
+): HttpResponseInit {
+  return { status, jsonBody: { error: { code, message, details } } };
+}
+
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
+  if (value && typeof value === "object")
+    return `{${Object.keys(value)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`)
+      .join(",")}}`;
+  return JSON.stringify(value) ?? "null";
+}
+
+/** Identity of a request: the normalised spec (defaults applied), independent of key order. */
+export function specHash(spec: ClusterSpec): string {
+  return createHash("sha256").update(canonical(spec)).digest("hex");
+}
+
+function isNotFound(e: unknown): boolean {
+  return e instanceof Error && /\b404\b/.test(e.message);
+}
+
+const RUNNING = ["Pending", "Running", "ContinuedAsNew", "Suspended"];
+
+interface Found {
+  provision: Instance;
+  input: ProvisionInput;
+  /** The DELETE that followed this provisioning run, if any. */
+  deprovision?: Instance;
+}
+
+function time(t: Date | string | undefined): number {
+  return t === undefined ? 0 : new Date(t).getTime();
+}
+
+export class ClusterApi {
+  constructor(private readonly deps: ClusterApiDeps) {}
+
+  private async status(instanceId: string): Promise<Instance | undefined> {
+    try {
+      return await this.deps.orchestrations.getStatus(instanceId);
+    } catch (e) {
+      if (isNotFound(e)) return undefined;
+      throw e;
+    }
+  }
+
+  private async withDeprovision(provision: Instance): Promise<Found | undefined> {
+    const input = asProvisionInput(provision.input);
+    if (!input) return undefined;
+    const deprovision = await this.status(deprovisionInstanceId(provision.instanceId));
+    // A deletion older than this provisioning run belongs to an earlier life of the cluster.
+    const current = deprovision && time(deprovision.createdTime) >= time(provision.createdTime);
+    return { provision, input, ...(current ? { deprovision } : {}) };
+  }
+
+  /** Finds a cluster by name: the default target first, then every instance of that name. */
+  async find(name: string): Promise<Found | undefined> {
+    const guess = provisionInstanceId({
+      subscriptionId: this.deps.config.targetSubscriptionId,
+      resourceGroup: `rg-${name}`,
+      name,
+    });
+    const direct = await this.status(guess);
+    if (direct) return this.withDeprovision(direct);
+    const prefix = instanceIdPrefix(name);
+    const all = (await this.deps.orchestrations.getStatusAll()).filter(
+      (i) => i.name === PROVISION && i.instanceId.startsWith(prefix) && !i.instanceId.endsWith("-delete"),
+    );
+    const found: Found[] = [];
+    for (const i of all) {
+      const f = await this.withDeprovision(i);
+      if (f && f.input.spec.name.toLowerCase() === name.toLowerCase()) found.push(f);
+    }
+    // Several lives under different targets: the one that is not deleted, else the newest.
+    found.sort((a, b) => time(b.provision.createdTime) - time(a.provision.createdTime));
+    return found.find((f) => this.document(f).phase !== "Deleted") ?? found[0];
+  }
+
+  document(f: Found): ClusterStatusDocument {
+    return buildStatusDocument(f.provision, f.deprovision, BASE_PATH);
+  }
+
+  private respond(
+    doc: ClusterStatusDocument,
+    status?: number,
+    extra: Record<string, string> = {},
+  ): HttpResponseInit {
+    const retryAfter = retryAfterFor(doc.phase);
+    return {
+      status: status ?? (retryAfter === undefined ? 200 : 202),
+      headers: {
+        ...(retryAfter !== undefined ? { "Retry-After": String(retryAfter) } : {}),
+        ...extra,
+      },
+      jsonBody: doc,
+    };
+  }
+
+  async create(request: HttpRequest): Promise<HttpResponseInit> {
+    const validation = validateClusterSpecText(await request.text(), {
+      defaultLocation: this.deps.config.defaultLocation,
+    });
+    if (!validation.ok) return { status: 400, jsonBody: invalidSpecError(validation.errors) };
+    // validateClusterSpec also decides the expectations with the NetworkPolicy engine: a request
+    // whose expectations contradict its policies is refused here, before any ARM call.
+    const spec = validation.spec;
+    const subscriptionId = spec.subscriptionId ?? this.deps.config.targetSubscriptionId;
+    if (!subscriptionId)
+      return armError(400, "InvalidClusterSpec", "no subscriptionId in the request and none configured", [
+        {
+          path: "subscriptionId",
+          code: "MissingField",
+          message: "required: this deployment has no default subscription",
+        },
+      ]);
+    const idempotencyKey = request.headers.get("idempotency-key") ?? undefined;
+    if (idempotencyKey !== undefined && !/^[\x21-\x7e]{1,255}$/.test(idempotencyKey))
+      return armError(400, "InvalidIdempotencyKey", "Idempotency-Key must be 1-255 visible ASCII characters");
+
+    const target: ClusterTarget = { subscriptionId, resourceGroup: spec.resourceGroup, name: spec.name };
+    const instanceId = provisionInstanceId(target);
+    const hash = specHash(spec);
+    const location = { Location: `${BASE_PATH}/${encodeURIComponent(spec.name)}` };
+
+    const existing = await this.find(spec.name);
+    const conflict = existing && this.conflict(existing, instanceId, hash, idempotencyKey);
+    if (conflict) return conflict;
+    if (existing && !this.restartable(existing))
+      return this.respond(this.document(existing), undefined, location);
+
+    const input: ProvisionInput = {
+      target,
+      spec,
+      specHash: hash,
+      ...(idempotencyKey ? { idempotencyKey } : {}),
+      requestedAt: (this.deps.now?.() ?? new Date()).toISOString(),
+      timing: this.deps.config.timing,
+      probe: this.deps.config.probe,
+      warnings: validation.warnings.map((w) => `${w.path}: ${w.message}`),
+    };
+    try {
+      await this.deps.orchestrations.startNew(PROVISION, { instanceId, input });
+    } catch (e) {
+      // Lost a race with an identical request: answer with the instance that won.
+      const winner = await this.find(spec.name);
+      if (!winner) throw e;
+      return (
+        this.conflict(winner, instanceId, hash, idempotencyKey) ??
+        this.respond(this.document(winner), 202, location)
+      );
+    }
+    const doc = buildStatusDocument(
+      { runtimeStatus: "Pending", input, output: null, customStatus: null, createdTime: input.requestedAt },
+      undefined,
+      BASE_PATH,
+    );
+    return this.respond(doc, 202, location);
+  }
+
+  /** 409 when the name is taken by another request; undefined when this is the same request. */
+  private conflict(
+    f: Found,
+    instanceId: string,
+    hash: string,
+    key: string | undefined,
+  ): HttpResponseInit | undefined {
+    const phase = this.document(f).phase;
+    if (phase === "Deleting")
+      return armError(
+        409,
+        "ClusterBeingDeleted",
+        `cluster ${f.input.spec.name} is being deleted; try again when it is gone`,
+      );
+    if (phase === "Deleted") return undefined;
+    if (key !== undefined && f.input.idempotencyKey === key && f.input.specHash !== hash)
+      return armError(
+        409,
+        "IdempotencyKeyReused",
+        "this Idempotency-Key was used with a different request body",
+      );
+    if (f.provision.instanceId !== instanceId || f.input.specHash !== hash)
+      return armError(
+        409,
+        "ClusterAlreadyExists",
+        `cluster ${f.input.spec.name} already exists with a different specification (updates are not supported yet)`,
+      );
+    return undefined;
+  }
+
+  /** A same-spec request starts a new run only when the previous one is over without success. */
+  private restartable(f: Found): boolean {
+    const phase = this.document(f).phase;
+    return phase === "Deleted" || (phase === "Failed" && !RUNNING.includes(f.provision.runtimeStatus));
+  }
+
+  async get(name: string): Promise<HttpResponseInit> {
+    const f = await this.find(name);
+    if (!f) return notFound(name);
+    return this.respond(this.document(f));
+  }
+
+  async list(query: URLSearchParams): Promise<HttpResponseInit> {
+    const phase = query.get("phase") ?? undefined;
+    const team = query.get("team") ?? undefined;
+    const top = Math.min(Math.max(Number(query.get("top") ?? 50) || 50, 1), 200);
+    const skip = Number(Buffer.from(query.get("skipToken") ?? "", "base64url").toString() || 0) || 0;
+    const all = await this.deps.orchestrations.getStatusAll();
+    const byId = new Map(all.map((i) => [i.instanceId, i]));
+    const docs: ClusterStatusDocument[] = [];
+    for (const i of all) {
+      if (i.name !== PROVISION || !i.instanceId.startsWith("aksv-")) continue;
+      const input = asProvisionInput(i.input);
+      if (!input) continue;
+      const d = byId.get(deprovisionInstanceId(i.instanceId));
+      const current = d && time(d.createdTime) >= time(i.createdTime) ? d : undefined;
+      docs.push(buildStatusDocument(i, current, BASE_PATH));
+    }
+    const selected = docs
+      .filter((d) => (!phase || d.phase.toLowerCase() === phase.toLowerCase()) && (!team || d.team === team))
+      .sort((a, b) => a.name.localeCompare(b.name) || a.resourceGroup.localeCompare(b.resourceGroup));
+    const page = selected.slice(skip, skip + top).map((d) => ({
+      name: d.name,
+      resourceGroup: d.resourceGroup,
+      subscriptionId: d.subscriptionId,
+      team: d.team,
+      phase: d.phase,
+      createdAt: d.createdAt,
+      lastUpdatedAt: d.lastUpdatedAt,
+      links: d.links,
+    }));
+    const body: { value: typeof page; nextLink?: string } = { value: page };
+    if (skip + top < selected.length) {
+      const next = new URLSearchParams(query);
+      next.set("skipToken", Buffer.from(String(skip + top)).toString("base64url"));
+      body.nextLink = `${BASE_PATH}?${next.toString()}`;
+    }
+    return { status: 200, jsonBody: body };
+  }
+
+  async delete(name: string): Promise<HttpResponseInit> {
+    const f = await this.find(name);
+    if (!f) return { status: 204 };
+    const doc = this.document(f);
+    const location = { Location: `${BASE_PATH}/${encodeURIComponent(f.input.spec.name)}` };
+    if (doc.phase === "Deleting" || doc.phase === "Deleted") return this.respond(doc, undefined, location);
+    if (RUNNING.includes(f.provision.runtimeStatus))
+      await this.deps.orchestrations.terminate(f.provision.instanceId, "deleted by request");
+    const input: DeprovisionInput = {
+      provisionInstanceId: f.provision.instanceId,
+      target: f.input.target,
+      spec: f.input.spec,
+      timing: this.deps.config.timing,
+      rollback: false,
+    };
+    await this.deps.orchestrations.startNew(DEPROVISION, {
+      instanceId: deprovisionInstanceId(f.provision.instanceId),
+      input,
+    });
+    const deleting: ClusterStatusDocument = { ...doc, phase: "Deleting" as Phase };
+    delete deleting.error;
+    return this.respond(deleting, 202, location);
+  }
+
+  async kubeconfig(name: string): Promise<HttpResponseInit> {
+    const f = await this.find(name);
+    if (!f) return notFound(name);
+    const phase = this.document(f).phase;
+    if (phase !== "Succeeded")
+      return armError(
+        409,
+        "ClusterNotReady",
+        `cluster ${name} is ${phase}; its kubeconfig is available once it has Succeeded`,
+      );
+    const yaml = await this.deps.userKubeconfig(f.input.target);
+    return {
+      status: 200,
+      headers: { "Content-Type": "application/yaml", "Cache-Control": "no-store" },
+      body: yaml,
+    };
+  }
+}
+
+function notFound(name: string): HttpResponseInit {
+  return armError(404, "ClusterNotFound", `cluster ${name} was not found`);
+}

@@ -1,0 +1,156 @@
+// Kubernetes activities. Each fetches the cluster's admin kubeconfig from ARM itself (kept in this
+// process's memory for a few minutes, never returned, never logged), then does one seeding step.
+import { appConfig } from "../../shared/config/index.js";
+import { armClients } from "../../shared/azure/clients.js";
+import { classifyArmError, scrub, TransientError, type StepError } from "../../shared/azure/errors.js";
+import { ids, type ClusterTarget } from "../../shared/azure/names.js";
+import {
+  isTransientKubeError,
+  kubeClientsFromKubeconfig,
+  kubeStatus,
+  type KubeClients,
+} from "../../shared/kube/client.js";
+import { deleteProbes, runProbes } from "../../shared/kube/probes.js";
+import { applyNamespace, applyPolicies, applyWorkloads, pendingWorkloads } from "../../shared/kube/seed.js";
+import type {
+  ActivityResult,
+  KubeStepInput,
+  ProbeOutcome,
+  ProbesInput,
+  ReadinessOutput,
+} from "../../shared/provision/activity-io.js";
+
+export interface KubeDeps {
+  /** The cluster's clients; how the kubeconfig is obtained is the dependency's business. */
+  clients(target: ClusterTarget): Promise<KubeClients>;
+}
+
+const KUBECONFIG_TTL_MS = 5 * 60_000;
+const kubeconfigs = new Map<string, { yaml: string; expires: number }>();
+
+/** listClusterAdminCredential through ARM: the seeding needs cluster-admin. */
+async function adminKubeconfig(target: ClusterTarget): Promise<string> {
+  const key = ids.cluster(target).toLowerCase();
+  const hit = kubeconfigs.get(key);
+  if (hit && hit.expires > Date.now()) return hit.yaml;
+  const { containerService } = armClients(appConfig(), target.subscriptionId);
+  const creds = await containerService.managedClusters.listClusterAdminCredentials(
+    target.resourceGroup,
+    target.name,
+  );
+  const value = creds.kubeconfigs?.[0]?.value;
+  if (!value)
+    throw new TransientError({ code: "KubeconfigUnavailable", message: "ARM returned no kubeconfig" });
+  const yaml = Buffer.from(value).toString("utf8");
+  kubeconfigs.set(key, { yaml, expires: Date.now() + KUBECONFIG_TTL_MS });
+  return yaml;
+}
+
+export function defaultKubeDeps(): KubeDeps {
+  return {
+    clients: async (target) => {
+      try {
+        return kubeClientsFromKubeconfig(await adminKubeconfig(target));
+      } catch (e) {
+        if (e instanceof TransientError) throw e;
+        const c = classifyArmError(e);
+        if (c.kind === "transient") throw new TransientError(c);
+        throw new PermanentStepError({ code: c.code, message: scrub(c.message) });
+      }
+    },
+  };
+}
+
+class PermanentStepError extends Error {
+  constructor(readonly error: StepError) {
+    super(error.message);
+  }
+}
+
+function kubeError(e: unknown): StepError {
+  const status = kubeStatus(e);
+  let reason: string | undefined;
+  let message = e instanceof Error ? e.message : String(e);
+  const body = (e as { body?: unknown } | null)?.body;
+  if (typeof body === "string") {
+    try {
+      const parsed = JSON.parse(body) as { reason?: string; message?: string };
+      reason = parsed.reason;
+      message = parsed.message ?? message;
+    } catch {
+      // not a Status body
+    }
+  }
+  return {
+    code: reason ? `Kubernetes${reason}` : status ? `KubernetesHttp${status}` : "KubernetesConnectionFailed",
+    message: scrub(message),
+    ...(status ? { statusCode: status } : {}),
+  };
+}
+
+async function kubeStep<T>(
+  target: ClusterTarget,
+  deps: KubeDeps,
+  fn: (clients: KubeClients) => Promise<T>,
+): Promise<ActivityResult<T>> {
+  try {
+    return { ok: true, value: await fn(await deps.clients(target)) };
+  } catch (e) {
+    if (e instanceof TransientError) throw e;
+    if (e instanceof PermanentStepError) return { ok: false, error: e.error };
+    const error = kubeError(e);
+    if (isTransientKubeError(e)) throw new TransientError(error);
+    return { ok: false, error };
+  }
+}
+
+export async function seedNamespaceObject(
+  input: KubeStepInput,
+  deps: KubeDeps = defaultKubeDeps(),
+): Promise<ActivityResult<string>> {
+  return kubeStep(input.target, deps, async (c) => {
+    await applyNamespace(c, input.namespace);
+    return input.namespace.name;
+  });
+}
+
+export async function seedNetworkPolicies(
+  input: KubeStepInput,
+  deps: KubeDeps = defaultKubeDeps(),
+): Promise<ActivityResult<string[]>> {
+  return kubeStep(input.target, deps, (c) => applyPolicies(c, input.namespace));
+}
+
+export async function seedWorkloads(
+  input: KubeStepInput,
+  deps: KubeDeps = defaultKubeDeps(),
+): Promise<ActivityResult<string[]>> {
+  return kubeStep(input.target, deps, (c) => applyWorkloads(c, input.namespace));
+}
+
+export async function checkWorkloadsReady(
+  input: KubeStepInput,
+  deps: KubeDeps = defaultKubeDeps(),
+): Promise<ActivityResult<ReadinessOutput>> {
+  return kubeStep(input.target, deps, async (c) => {
+    const pending = await pendingWorkloads(c, input.namespace);
+    return { ready: pending.length === 0, pending };
+  });
+}
+
+export async function runConnectivityProbes(
+  input: ProbesInput,
+  deps: KubeDeps = defaultKubeDeps(),
+): Promise<ActivityResult<ProbeOutcome[]>> {
+  return kubeStep(input.target, deps, (c) => runProbes(c, input.probes, input.image, input.timeoutSeconds));
+}
+
+export async function removeConnectivityProbes(
+  input: ProbesInput,
+  deps: KubeDeps = defaultKubeDeps(),
+): Promise<ActivityResult<number>> {
+  return kubeStep(input.target, deps, async (c) => {
+    await deleteProbes(c, input.probes);
+    return input.probes.length;
+  });
+}

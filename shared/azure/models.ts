@@ -1,0 +1,89 @@
+// ARM request bodies built from a normalised ClusterSpec (the SDKs' flattened models), and the tags
+// that mark what this system created so that deletion touches nothing else.
+import type { ManagedCluster } from "@azure/arm-containerservice";
+import type { VirtualNetwork } from "@azure/arm-network";
+import type { ClusterSpec } from "../spec/schema.js";
+import { dnsPrefix } from "./names.js";
+
+export const TAGS = {
+  managedBy: "aks-vending-managed-by",
+  instance: "aks-vending-instance",
+  cluster: "aks-vending-cluster",
+  team: "aks-vending-team",
+} as const;
+
+/** The request's tags plus ours, on every resource we create. */
+export function ownedTags(spec: ClusterSpec, instanceId: string): Record<string, string> {
+  return {
+    ...spec.tags,
+    [TAGS.managedBy]: "aks-vending",
+    [TAGS.instance]: instanceId,
+    [TAGS.cluster]: spec.name,
+    [TAGS.team]: spec.team,
+  };
+}
+
+/** True when the resource carries our tags for this very orchestration instance. */
+export function isOwnedBy(tags: Record<string, string> | undefined, instanceId: string): boolean {
+  return tags?.[TAGS.instance] === instanceId;
+}
+
+export function virtualNetworkModel(
+  spec: ClusterSpec,
+  tags: Record<string, string>,
+): VirtualNetwork & { location: string } {
+  return {
+    location: spec.location,
+    tags,
+    addressSpace: { addressPrefixes: [spec.network.vnetAddressSpace] },
+    subnets: [{ name: spec.network.subnetName, addressPrefix: spec.network.subnetPrefix }],
+  };
+}
+
+/**
+ * The managed cluster: the user-assigned identity as control-plane identity, the node pool in our
+ * subnet, Azure CNI (overlay by default) with the requested policy engine. No dockerBridgeCidr
+ * (removed from the API in 2023-04-01), no service principal.
+ */
+export function managedClusterModel(
+  spec: ClusterSpec,
+  refs: { identityId: string; subnetId: string },
+  tags: Record<string, string>,
+): ManagedCluster & { location: string } {
+  const net = spec.network;
+  return {
+    location: spec.location,
+    tags,
+    identity: { type: "UserAssigned", userAssignedIdentities: { [refs.identityId]: {} } },
+    dnsPrefix: dnsPrefix(spec.name),
+    ...(spec.kubernetesVersion ? { kubernetesVersion: spec.kubernetesVersion } : {}),
+    enableRbac: true,
+    agentPoolProfiles: [
+      {
+        name: spec.nodePool.name,
+        count: spec.nodePool.count,
+        vmSize: spec.nodePool.vmSize,
+        mode: "System",
+        osType: "Linux",
+        type: "VirtualMachineScaleSets",
+        vnetSubnetID: refs.subnetId,
+      },
+    ],
+    networkProfile: {
+      networkPlugin: "azure",
+      ...(net.pluginMode === "overlay" ? { networkPluginMode: "overlay", podCidr: net.podCidr } : {}),
+      networkPolicy: net.policy,
+      networkDataplane: net.dataplane,
+      serviceCidr: net.serviceCidr,
+      dnsServiceIP: net.dnsServiceIp,
+      loadBalancerSku: "standard",
+      outboundType: "loadBalancer",
+    },
+  };
+}
+
+export const TERMINAL_PROVISIONING_STATES = ["Succeeded", "Failed", "Canceled"] as const;
+
+export function isTerminalProvisioningState(state: string | undefined): boolean {
+  return (TERMINAL_PROVISIONING_STATES as readonly string[]).includes(state ?? "");
+}

@@ -1,0 +1,137 @@
+// Configuration of the app, read once from the environment (app settings in Azure,
+// local.settings.json Values locally). Every name is listed in the README's configuration table.
+// Production and the local stack differ only here: endpoints, credential source, timings.
+
+export type CredentialKind = "managedIdentity" | "default";
+
+export interface AppConfig {
+  /** Subscription clusters are created in (a request may name another one). */
+  targetSubscriptionId: string;
+  defaultLocation: string;
+  arm: {
+    endpoint: string;
+    /** Token audience for ARM; the same in every cloud the SDK's modular clients assume. */
+    audience: string;
+    credential: CredentialKind;
+    /** Client id of the app's user-assigned managed identity (absent: system-assigned). */
+    managedIdentityClientId?: string;
+    /** The SDK's own retry for 429/5xx/connection errors inside one activity attempt. */
+    retry: { maxRetries: number; retryDelayInMs: number; maxRetryDelayInMs: number };
+  };
+  /** Timings the orchestration runs with (copied into its input, so replay never reads the environment). */
+  timing: ProvisionTiming;
+  probe: { image: string; timeoutSeconds: number };
+}
+
+/** Durations in seconds unless named otherwise. */
+export interface ProvisionTiming {
+  /** Shortest wait between two polls of a long-running ARM operation when ARM sends no Retry-After. */
+  pollIntervalSeconds: number;
+  /** Longest wait between two polls, whatever Retry-After says. */
+  maxPollIntervalSeconds: number;
+  /** Give up on a cluster create (or delete) after this long. */
+  clusterDeadlineSeconds: number;
+  /**
+   * When ARM gives no Retry-After, the first poll of a cluster create (delete) waits this long: AKS
+   * takes minutes, and polling it every few seconds from the start only spends ARM reads.
+   */
+  clusterCreateFirstPollSeconds: number;
+  clusterDeleteFirstPollSeconds: number;
+  /** Give up on any other long-running ARM operation after this long. */
+  armOperationDeadlineSeconds: number;
+  /** Give up waiting for seeded workloads (or probe pods) to become ready after this long. */
+  readyDeadlineSeconds: number;
+  /** Orchestration-level retry of activities failing transiently. */
+  activityRetry: { firstRetryMs: number; maxAttempts: number; backoff: number; maxRetryMs: number };
+  /** Role assignment: PrincipalNotFound while Entra ID replicates a new identity. */
+  principalRetry: { firstRetryMs: number; maxAttempts: number; backoff: number; maxRetryMs: number };
+  /** Verification rounds (NetworkPolicy enforcement is eventually consistent). */
+  verificationAttempts: number;
+}
+
+export const DEFAULT_TIMING: ProvisionTiming = {
+  pollIntervalSeconds: 15,
+  maxPollIntervalSeconds: 60,
+  clusterDeadlineSeconds: 45 * 60,
+  clusterCreateFirstPollSeconds: 240,
+  clusterDeleteFirstPollSeconds: 120,
+  armOperationDeadlineSeconds: 15 * 60,
+  readyDeadlineSeconds: 10 * 60,
+  activityRetry: { firstRetryMs: 5_000, maxAttempts: 6, backoff: 2, maxRetryMs: 60_000 },
+  principalRetry: { firstRetryMs: 5_000, maxAttempts: 12, backoff: 1.5, maxRetryMs: 60_000 },
+  verificationAttempts: 3,
+};
+
+function num(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n < 0) throw new Error(`${name} must be a non-negative number, got "${raw}"`);
+  return n;
+}
+
+/**
+ * `AKSV_TIME_SCALE` (shared with the emulators) shrinks every orchestration wait for the local stack
+ * and tests; explicit settings win over the scaled defaults.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const scale = num(env, "AKSV_TIME_SCALE", 1);
+  const ms = (v: number) => Math.max(1, Math.round(v * scale));
+  const s = (v: number) => v * scale;
+  const retry = (r: ProvisionTiming["activityRetry"]) => ({
+    ...r,
+    firstRetryMs: ms(r.firstRetryMs),
+    maxRetryMs: ms(r.maxRetryMs),
+  });
+  const credential = env["AKSV_CREDENTIAL"] ?? "managedIdentity";
+  if (credential !== "managedIdentity" && credential !== "default")
+    throw new Error(`AKSV_CREDENTIAL must be "managedIdentity" or "default", got "${credential}"`);
+  const clientId = env["AKSV_MANAGED_IDENTITY_CLIENT_ID"];
+  return {
+    targetSubscriptionId: env["AKSV_TARGET_SUBSCRIPTION_ID"] ?? "",
+    defaultLocation: env["AKSV_DEFAULT_LOCATION"] || "eastus",
+    arm: {
+      endpoint: (env["AKSV_ARM_ENDPOINT"] || "https://management.azure.com").replace(/\/+$/, ""),
+      audience: env["AKSV_ARM_AUDIENCE"] || "https://management.azure.com",
+      credential,
+      ...(clientId ? { managedIdentityClientId: clientId } : {}),
+      retry: {
+        maxRetries: num(env, "AKSV_ARM_MAX_RETRIES", 4),
+        retryDelayInMs: num(env, "AKSV_ARM_RETRY_DELAY_MS", ms(1000)),
+        maxRetryDelayInMs: num(env, "AKSV_ARM_MAX_RETRY_DELAY_MS", ms(30_000)),
+      },
+    },
+    timing: {
+      pollIntervalSeconds: num(env, "AKSV_POLL_INTERVAL_SECONDS", s(DEFAULT_TIMING.pollIntervalSeconds)),
+      maxPollIntervalSeconds: s(DEFAULT_TIMING.maxPollIntervalSeconds),
+      clusterDeadlineSeconds: num(
+        env,
+        "AKSV_CLUSTER_DEADLINE_SECONDS",
+        s(DEFAULT_TIMING.clusterDeadlineSeconds),
+      ),
+      clusterCreateFirstPollSeconds: num(
+        env,
+        "AKSV_CLUSTER_FIRST_POLL_SECONDS",
+        s(DEFAULT_TIMING.clusterCreateFirstPollSeconds),
+      ),
+      clusterDeleteFirstPollSeconds: s(DEFAULT_TIMING.clusterDeleteFirstPollSeconds),
+      armOperationDeadlineSeconds: s(DEFAULT_TIMING.armOperationDeadlineSeconds),
+      readyDeadlineSeconds: num(env, "AKSV_READY_DEADLINE_SECONDS", s(DEFAULT_TIMING.readyDeadlineSeconds)),
+      activityRetry: retry(DEFAULT_TIMING.activityRetry),
+      principalRetry: retry(DEFAULT_TIMING.principalRetry),
+      verificationAttempts: num(env, "AKSV_VERIFICATION_ATTEMPTS", DEFAULT_TIMING.verificationAttempts),
+    },
+    probe: {
+      image: env["AKSV_PROBE_IMAGE"] || "busybox:1.36",
+      timeoutSeconds: num(env, "AKSV_PROBE_TIMEOUT_SECONDS", 3),
+    },
+  };
+}
+
+let cached: AppConfig | undefined;
+
+/** The process's configuration, read on first use. */
+export function appConfig(): AppConfig {
+  cached ??= loadConfig();
+  return cached;
+}

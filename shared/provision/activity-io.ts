@@ -1,0 +1,167 @@
+// Inputs and outputs of the activities. An activity throws only when another attempt may succeed
+// (the orchestration's retry policy runs it again); a permanent failure is a value, so the
+// orchestrator fails fast with ARM's code instead of burning retries on it.
+import type { StepError } from "../azure/errors.js";
+import type { ClusterTarget } from "../azure/names.js";
+import type { ClusterSpec } from "../spec/schema.js";
+import type { ProbeResult } from "./types.js";
+
+export type ActivityResult<T> = { ok: true; value: T } | { ok: false; error: StepError };
+
+/** The long-running ARM operations whose pollers we serialize into history and restore later. */
+export type ArmOperationKind =
+  | "virtualNetworkCreate"
+  | "subnetCreate"
+  | "clusterCreate"
+  | "clusterDelete"
+  | "virtualNetworkDelete"
+  | "resourceGroupDelete";
+
+/** Where a long-running operation stands after one activity call. */
+export type LroStep<T> =
+  | { status: "succeeded"; value: T }
+  | { status: "failed"; error: StepError }
+  | {
+      status: "running";
+      /**
+       * The SDK poller's serialized state (operation URLs only, no credentials). Absent when the
+       * operation was started by someone else (or by an attempt whose answer was lost): the
+       * orchestrator then calls the same "ensure" activity again, which GETs the resource.
+       */
+      poller?: { kind: ArmOperationKind; state: string };
+      /** Retry-After of ARM's last answer, in seconds. */
+      retryAfterSeconds?: number;
+    };
+
+export interface ResourceGroupInput {
+  target: ClusterTarget;
+  location: string;
+  tags: Record<string, string>;
+}
+export interface ResourceGroupOutput {
+  resourceGroupId: string;
+  /** False when the group existed before: then it is never deleted by us. */
+  created: boolean;
+}
+
+export interface VirtualNetworkInput {
+  target: ClusterTarget;
+  spec: ClusterSpec;
+  tags: Record<string, string>;
+}
+export interface VirtualNetworkOutput {
+  vnetId: string;
+  subnetId: string;
+}
+
+export interface IdentityInput {
+  target: ClusterTarget;
+  identityName: string;
+  location: string;
+  tags: Record<string, string>;
+}
+export interface IdentityOutput {
+  identityId: string;
+  principalId: string;
+  clientId: string;
+}
+
+export interface RoleAssignmentInput {
+  subscriptionId: string;
+  scope: string;
+  principalId: string;
+  roleGuid: string;
+}
+export interface RoleAssignmentOutput {
+  roleAssignmentId: string;
+  /** False when it was already there (RoleAssignmentExists or found by name). */
+  created: boolean;
+}
+
+export interface ClusterCreateInput {
+  target: ClusterTarget;
+  spec: ClusterSpec;
+  instanceId: string;
+  identityId: string;
+  subnetId: string;
+}
+export interface ClusterInfo {
+  clusterId: string;
+  fqdn?: string;
+  provisioningState?: string;
+}
+
+export interface PollInput {
+  subscriptionId: string;
+  kind: ArmOperationKind;
+  state: string;
+}
+
+/** Result of a poll: the resource when the operation produced one (creates), else nothing. */
+export interface PolledResource {
+  id?: string;
+  fqdn?: string;
+  provisioningState?: string;
+}
+
+/** What deprovisioning deletes, in this order (the reverse of creation). */
+export const OWNED_RESOURCE_KINDS = [
+  "cluster",
+  "roleAssignment",
+  "identity",
+  "virtualNetwork",
+  "resourceGroup",
+] as const;
+export type OwnedResourceKind = (typeof OWNED_RESOURCE_KINDS)[number];
+
+export interface DeleteInput {
+  kind: OwnedResourceKind;
+  target: ClusterTarget;
+  /** Only resources tagged with this instance id are deleted. */
+  instanceId: string;
+  spec: ClusterSpec;
+}
+export interface DeleteOutcome {
+  /** "deleted" (gone now), "absent" (nothing to do), "notOwned" (exists without our tag: kept). */
+  outcome: "deleted" | "absent" | "notOwned";
+  resourceId: string;
+}
+
+// --- Kubernetes ---
+
+export interface KubeStepInput {
+  target: ClusterTarget;
+  namespace: ClusterSpec["namespaces"][number];
+}
+
+export interface ReadinessOutput {
+  ready: boolean;
+  /** e.g. "backend: 0/1 ready" for the status. */
+  pending: string[];
+}
+
+export interface ProbeSpec {
+  /** Deterministic pod name. */
+  podName: string;
+  namespace: string;
+  labels: Record<string, string>;
+  /** DNS name and port the probe connects to. */
+  host: string;
+  port: number;
+  expected: "allowed" | "denied";
+  /** For the report. */
+  result: Omit<ProbeResult, "observed">;
+}
+
+export interface ProbesInput {
+  target: ClusterTarget;
+  probes: ProbeSpec[];
+  image: string;
+  timeoutSeconds: number;
+}
+
+export interface ProbeOutcome {
+  podName: string;
+  /** "pending" while the probe pod has not finished. */
+  observed: "allowed" | "denied" | "pending";
+}

@@ -1,0 +1,157 @@
+// Our status document, built from what the durable task hub reports about the provisioning (and,
+// after DELETE, the deprovisioning) orchestration. Pure: the HTTP layer feeds it the two statuses.
+import type { StepError } from "../azure/errors.js";
+import type {
+  ClusterStatusDocument,
+  DeprovisionOutput,
+  Phase,
+  ProvisionCustomStatus,
+  ProvisionInput,
+  ProvisionOutput,
+  StepStatus,
+} from "./types.js";
+
+/** The part of a durable instance status we read (DurableOrchestrationStatus has these fields). */
+export interface InstanceView {
+  runtimeStatus: string;
+  input: unknown;
+  output: unknown;
+  customStatus?: unknown;
+  createdTime?: Date | string;
+  lastUpdatedTime?: Date | string;
+}
+
+const TERMINAL: readonly Phase[] = ["Succeeded", "Failed", "Deleted"];
+
+export function isTerminalPhase(phase: Phase): boolean {
+  return TERMINAL.includes(phase);
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+export function asCustomStatus(v: unknown): ProvisionCustomStatus | undefined {
+  return isRecord(v) && typeof v["phase"] === "string" && Array.isArray(v["steps"])
+    ? (v as unknown as ProvisionCustomStatus)
+    : undefined;
+}
+
+export function asProvisionInput(v: unknown): ProvisionInput | undefined {
+  return isRecord(v) && isRecord(v["target"]) && isRecord(v["spec"]) && typeof v["specHash"] === "string"
+    ? (v as unknown as ProvisionInput)
+    : undefined;
+}
+
+function iso(t: Date | string | undefined): string | undefined {
+  if (t === undefined) return undefined;
+  const d = typeof t === "string" ? new Date(t) : t;
+  return Number.isNaN(d.getTime()) ? undefined : d.toISOString();
+}
+
+/** A failed instance's output is the failure message; keep its first line only. */
+function failureOf(view: InstanceView, step: string): StepError & { step: string } {
+  const text = typeof view.output === "string" ? view.output : "the orchestration failed";
+  const terminated = view.runtimeStatus === "Terminated" || view.runtimeStatus === "Canceled";
+  return {
+    code: terminated ? "OrchestrationTerminated" : "OrchestrationFailed",
+    message: (text.split("\n")[0] ?? text).slice(0, 500),
+    step,
+  };
+}
+
+function provisionPhase(view: InstanceView, custom: ProvisionCustomStatus | undefined): Phase {
+  switch (view.runtimeStatus) {
+    case "Pending":
+      return "Accepted";
+    case "Running":
+    case "ContinuedAsNew":
+    case "Suspended":
+      return custom?.phase && !isTerminalPhase(custom.phase) ? custom.phase : (custom?.phase ?? "Accepted");
+    case "Completed": {
+      const out = view.output as ProvisionOutput | null;
+      return out?.phase ?? custom?.phase ?? "Succeeded";
+    }
+    default:
+      return "Failed";
+  }
+}
+
+/**
+ * `provision` is the provisioning instance; `deprovision`, when present, the DELETE (or rollback)
+ * that followed it. The caller passes the request's name etc. through `input` of `provision`.
+ */
+export function buildStatusDocument(
+  provision: InstanceView,
+  deprovision?: InstanceView,
+  basePath = "/api/clusters",
+): ClusterStatusDocument {
+  const input = asProvisionInput(provision.input);
+  const custom = asCustomStatus(provision.customStatus);
+  const output =
+    provision.runtimeStatus === "Completed" ? (provision.output as ProvisionOutput | null) : null;
+  const name = input?.spec.name ?? "";
+  let phase = provisionPhase(provision, custom);
+  let error = output?.error ?? custom?.error;
+  if (phase === "Failed" && !error) error = failureOf(provision, lastStep(custom?.steps));
+  const steps: StepStatus[] = [...(custom?.steps ?? [])];
+  const warnings = [...(custom?.warnings ?? input?.warnings ?? [])];
+
+  if (deprovision) {
+    const dcustom = asCustomStatus(deprovision.customStatus);
+    for (const s of dcustom?.steps ?? []) {
+      const i = steps.findIndex((x) => x.name === s.name);
+      if (i >= 0) steps[i] = s;
+      else steps.push(s);
+    }
+    warnings.push(...(dcustom?.warnings ?? []).filter((w) => !warnings.includes(w)));
+    const rollback = (deprovision.input as { rollback?: boolean } | null)?.rollback === true;
+    if (!rollback) {
+      error = undefined;
+      if (deprovision.runtimeStatus === "Completed") {
+        const dout = deprovision.output as DeprovisionOutput | null;
+        phase = dout?.error ? "Failed" : "Deleted";
+        error = dout?.error;
+      } else if (["Pending", "Running", "ContinuedAsNew", "Suspended"].includes(deprovision.runtimeStatus)) {
+        phase = "Deleting";
+      } else {
+        phase = "Failed";
+        error = dcustom?.error ?? failureOf(deprovision, lastStep(dcustom?.steps));
+      }
+    }
+  }
+
+  const doc: ClusterStatusDocument = {
+    name,
+    resourceGroup: input?.target.resourceGroup ?? "",
+    subscriptionId: input?.target.subscriptionId ?? "",
+    team: input?.spec.team ?? "",
+    phase,
+    steps,
+    outputs: { ...(custom?.outputs ?? {}), ...(output?.outputs ?? {}) },
+    warnings,
+    links: {
+      self: `${basePath}/${encodeURIComponent(name)}`,
+      kubeconfig: `${basePath}/${encodeURIComponent(name)}/kubeconfig`,
+    },
+  };
+  const createdAt = iso(provision.createdTime);
+  const lastUpdatedAt = iso(deprovision?.lastUpdatedTime ?? provision.lastUpdatedTime);
+  if (createdAt) doc.createdAt = createdAt;
+  if (lastUpdatedAt) doc.lastUpdatedAt = lastUpdatedAt;
+  const verification = output?.verification ?? custom?.verification;
+  if (verification) doc.verification = verification;
+  if (error) doc.error = error;
+  return doc;
+}
+
+function lastStep(steps: StepStatus[] | undefined): string {
+  const running = steps?.find((s) => s.status === "Running");
+  return running?.name ?? "orchestration";
+}
+
+/** Seconds a client should wait before asking again; undefined once the phase is terminal. */
+export function retryAfterFor(phase: Phase): number | undefined {
+  if (isTerminalPhase(phase)) return undefined;
+  return phase === "Accepted" ? 5 : 10;
+}

@@ -1,0 +1,123 @@
+// The step list an orchestration keeps and publishes as custom status. Pure and deterministic:
+// times come from the orchestration's replay-safe clock, never from Date.now().
+import type { StepError } from "../azure/errors.js";
+import type {
+  ClusterOutputs,
+  Phase,
+  ProvisionCustomStatus,
+  StepStatus,
+  VerificationReport,
+} from "./types.js";
+
+/** Step names, in the order they run; GET shows them in this order. */
+export const STEP = {
+  resourceGroup: "resourceGroup",
+  virtualNetwork: "virtualNetwork",
+  identity: "identity",
+  roleAssignment: "roleAssignment",
+  cluster: "cluster",
+  seed: (namespace: string) => `seed:${namespace}`,
+  verification: "verification",
+  rollback: "rollback",
+  deleteCluster: "delete:cluster",
+  deleteRoleAssignment: "delete:roleAssignment",
+  deleteIdentity: "delete:identity",
+  deleteVirtualNetwork: "delete:virtualNetwork",
+  deleteResourceGroup: "delete:resourceGroup",
+} as const;
+
+export class StepTracker {
+  readonly status: ProvisionCustomStatus;
+
+  constructor(names: readonly string[], phase: Phase = "Accepted", warnings: string[] = []) {
+    this.status = {
+      phase,
+      steps: names.map((name) => ({ name, status: "Pending", attempts: 0 })),
+      outputs: {},
+      warnings: [...warnings],
+    };
+  }
+
+  private step(name: string): StepStatus {
+    let s = this.status.steps.find((x) => x.name === name);
+    if (!s) {
+      s = { name, status: "Pending", attempts: 0 };
+      this.status.steps.push(s);
+    }
+    return s;
+  }
+
+  phase(phase: Phase): this {
+    this.status.phase = phase;
+    return this;
+  }
+
+  start(name: string, at: Date): this {
+    const s = this.step(name);
+    if (s.status !== "Running") {
+      s.status = "Running";
+      s.startedAt ??= at.toISOString();
+    }
+    s.attempts = Math.max(s.attempts, 1);
+    return this;
+  }
+
+  /** One more attempt at a running step (a poll, a verification round). */
+  attempt(name: string): this {
+    this.step(name).attempts += 1;
+    return this;
+  }
+
+  succeed(name: string, at: Date): this {
+    const s = this.step(name);
+    s.status = "Succeeded";
+    s.startedAt ??= at.toISOString();
+    s.finishedAt = at.toISOString();
+    s.attempts = Math.max(s.attempts, 1);
+    delete s.error;
+    return this;
+  }
+
+  fail(name: string, at: Date, error: StepError): this {
+    const s = this.step(name);
+    s.status = "Failed";
+    s.startedAt ??= at.toISOString();
+    s.finishedAt = at.toISOString();
+    s.attempts = Math.max(s.attempts, 1);
+    s.error = error;
+    this.status.error = { ...error, step: name };
+    return this;
+  }
+
+  skip(name: string): this {
+    const s = this.step(name);
+    if (s.status === "Pending") s.status = "Skipped";
+    return this;
+  }
+
+  /** Marks every step still pending as skipped (after a failure). */
+  skipRemaining(): this {
+    for (const s of this.status.steps) if (s.status === "Pending") s.status = "Skipped";
+    return this;
+  }
+
+  outputs(outputs: ClusterOutputs): this {
+    Object.assign(this.status.outputs, outputs);
+    return this;
+  }
+
+  verification(report: VerificationReport): this {
+    this.status.verification = report;
+    return this;
+  }
+
+  warn(message: string): this {
+    if (!this.status.warnings.includes(message)) this.status.warnings.push(message);
+    return this;
+  }
+
+  /** A copy for setCustomStatus (the library keeps a reference; later mutations must not leak in). */
+  snapshot(): ProvisionCustomStatus {
+    return structuredClone(this.status);
+  }
+}

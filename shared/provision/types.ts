@@ -1,0 +1,132 @@
+// Named inputs, outputs and status shapes of the provisioning flow. Everything here is persisted in
+// durable history or shown to callers, so none of it may ever hold a secret, token or kubeconfig.
+import type { ProvisionTiming } from "../config/index.js";
+import type { StepError } from "../azure/errors.js";
+import type { ClusterTarget } from "../azure/names.js";
+import type { ClusterSpec } from "../spec/schema.js";
+import type { ActivityResult } from "./activity-io.js";
+
+export type { StepError } from "../azure/errors.js";
+export type { ClusterTarget } from "../azure/names.js";
+
+export type Phase =
+  "Accepted" | "Provisioning" | "Seeding" | "Verifying" | "Succeeded" | "Failed" | "Deleting" | "Deleted";
+
+export type StepState = "Pending" | "Running" | "Succeeded" | "Failed" | "Skipped";
+
+export interface StepStatus {
+  name: string;
+  status: StepState;
+  startedAt?: string;
+  finishedAt?: string;
+  /** Calls the orchestration made for this step: the first, plus each poll or verification round (activity retries are the host's and not counted). */
+  attempts: number;
+  error?: StepError;
+}
+
+export interface ClusterOutputs {
+  resourceGroupId?: string;
+  vnetId?: string;
+  subnetId?: string;
+  identityId?: string;
+  identityPrincipalId?: string;
+  clusterId?: string;
+  fqdn?: string;
+}
+
+export interface ProbeResult {
+  /** "namespace{labels}", e.g. "test{app=webapp,role=frontend}". */
+  from: string;
+  /** "service.namespace:port". */
+  to: string;
+  expected: "allowed" | "denied";
+  observed: "allowed" | "denied" | "unknown";
+}
+
+export interface VerificationReport {
+  passed: boolean;
+  results: ProbeResult[];
+}
+
+/** What the orchestration publishes as custom status after every step (the GET document's source). */
+export interface ProvisionCustomStatus {
+  phase: Phase;
+  steps: StepStatus[];
+  outputs: ClusterOutputs;
+  verification?: VerificationReport;
+  warnings: string[];
+  error?: StepError & { step: string };
+}
+
+/** Input of provisionCluster (and of deprovisionCluster): the normalised spec, never a credential. */
+export interface ProvisionInput {
+  target: ClusterTarget;
+  spec: ClusterSpec;
+  /** sha256 of the normalised spec: a re-POST with the same hash is the same request. */
+  specHash: string;
+  idempotencyKey?: string;
+  /** ISO time the API accepted the request. */
+  requestedAt: string;
+  timing: ProvisionTiming;
+  probe: { image: string; timeoutSeconds: number };
+  /** Warnings from validation, shown in the status. */
+  warnings: string[];
+}
+
+export interface ProvisionOutput {
+  phase: "Succeeded" | "Failed";
+  outputs: ClusterOutputs;
+  verification?: VerificationReport;
+  error?: StepError & { step: string };
+}
+
+export interface DeprovisionInput {
+  provisionInstanceId: string;
+  target: ClusterTarget;
+  spec: ClusterSpec;
+  timing: ProvisionTiming;
+  /** Started by a failed provisioning with onFailure: rollback (rather than by DELETE). */
+  rollback: boolean;
+}
+
+export interface DeprovisionOutput {
+  deleted: string[];
+  kept: string[];
+  error?: StepError & { step: string };
+}
+
+/** The status document GET /api/clusters/{name} returns (our own, never the Durable status URL). */
+export interface ClusterStatusDocument {
+  name: string;
+  resourceGroup: string;
+  subscriptionId: string;
+  team: string;
+  phase: Phase;
+  createdAt?: string;
+  lastUpdatedAt?: string;
+  steps: StepStatus[];
+  outputs: ClusterOutputs;
+  verification?: VerificationReport;
+  warnings: string[];
+  error?: StepError & { step: string };
+  links: { self: string; kubeconfig: string };
+}
+
+/** Input of the seedNamespace sub-orchestration. */
+export interface SeedNamespaceInput {
+  target: ClusterTarget;
+  namespace: ClusterSpec["namespaces"][number];
+  timing: ProvisionTiming;
+}
+
+export type SeedNamespaceOutput = ActivityResult<{ policies: string[]; workloads: string[] }>;
+
+/** Input of the verifyConnectivity sub-orchestration. */
+export interface VerifyInput {
+  target: ClusterTarget;
+  spec: ClusterSpec;
+  timing: ProvisionTiming;
+  probe: { image: string; timeoutSeconds: number };
+}
+
+export type VerifyOutput = ActivityResult<{ report: VerificationReport; rounds: number }>;

@@ -1,0 +1,343 @@
+// End-to-end scenarios on the whole local stack, each run in its own process by provision.test.ts
+// (NODE_EXTRA_CA_CERTS, which lets the app trust the emulators, is only read at process start).
+// Usage: node dist/test/e2e/scenarios.js <scenario> <stateDir>. Exit 0 = passed; assertion
+// failures print to stderr and exit 1.
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { CoreV1Api, KubeConfig, NetworkingV1Api } from "@kubernetes/client-node";
+import {
+  armWrites,
+  json,
+  ROOT,
+  spawnHost,
+  startStack,
+  waitForPhase,
+  type ClusterDoc,
+  type HostProcess,
+  type Stack,
+} from "./stack.js";
+
+const tutorial = (): Record<string, unknown> =>
+  JSON.parse(readFileSync(join(ROOT, "examples/seed-tutorial.json"), "utf8")) as Record<string, unknown>;
+
+const ONE_OF_EACH = {
+  "Microsoft.Resources/resourceGroups": 1,
+  "Microsoft.Network/virtualNetworks": 1,
+  "Microsoft.ManagedIdentity/userAssignedIdentities": 1,
+  "Microsoft.Authorization/roleAssignments": 1,
+  "Microsoft.ContainerService/managedClusters": 1,
+};
+
+function post(api: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
+  return fetch(`${api}/clusters`, {
+    method: "POST",
+    body: JSON.stringify(body),
+    headers: { "content-type": "application/json", ...headers },
+  });
+}
+
+/** Namespaced objects of the cluster, read with the user kubeconfig the API hands out. */
+async function clusterObjects(api: string, name: string) {
+  const r = await fetch(`${api}/clusters/${name}/kubeconfig`);
+  assert.equal(r.status, 200, "kubeconfig of a Succeeded cluster");
+  const yaml = await r.text();
+  assert.doesNotMatch(yaml, /client-key-data|adminToken/i, "no admin credentials in the user kubeconfig");
+  const kc = new KubeConfig();
+  kc.loadFromString(yaml);
+  const core = kc.makeApiClient(CoreV1Api);
+  const net = kc.makeApiClient(NetworkingV1Api);
+  const names = (l: { items: { metadata?: { name?: string } }[] }) =>
+    l.items.map((i) => i.metadata?.name ?? "").sort();
+  return {
+    pods: (await core.listNamespacedPod({ namespace: "test" })).items.map((p) => ({
+      name: p.metadata?.name ?? "",
+      labels: p.metadata?.labels ?? {},
+    })),
+    services: names(await core.listNamespacedService({ namespace: "test" })),
+    policies: names(await net.listNamespacedNetworkPolicy({ namespace: "test" })),
+    namespaceLabels: (await core.readNamespace({ name: "test" })).metadata?.labels ?? {},
+  };
+}
+
+async function deleteAndCheckGone(s: Stack, name: string): Promise<void> {
+  const del = await fetch(`${s.api}/clusters/${name}`, { method: "DELETE" });
+  assert.equal(del.status, 202);
+  const again = await fetch(`${s.api}/clusters/${name}`, { method: "DELETE" });
+  assert.ok([200, 202].includes(again.status), `DELETE is idempotent (${again.status})`);
+  const doc = await waitForPhase(s.api, name, ["Deleted", "Failed"]);
+  assert.equal(doc.phase, "Deleted", JSON.stringify(doc.error));
+  const clusters = await json<{ clusters: unknown[] }>(await fetch(`${s.kube.url}/_emulator/clusters`));
+  assert.deepEqual(clusters.clusters, [], "nothing left in the Kubernetes emulator");
+  assert.equal(
+    await armStatus(s, "/resourcegroups/akstips?api-version=2025-04-01"),
+    404,
+    "resource group gone",
+  );
+}
+
+/** GET on the Azure emulator with a managed-identity token, as any ARM client would. */
+async function armStatus(s: Stack, path: string): Promise<number> {
+  const resource = encodeURIComponent("https://management.azure.com");
+  const token = await json<{ access_token: string }>(
+    await fetch(`${s.azure.identityEndpoint}?api-version=2019-08-01&resource=${resource}`, {
+      headers: { "X-IDENTITY-HEADER": s.azure.identityHeader },
+    }),
+  );
+  const r = await fetch(`${s.azure.url}/subscriptions/${s.azure.subscriptionId}${path}`, {
+    headers: { authorization: `Bearer ${token.access_token}` },
+  });
+  return r.status;
+}
+
+const scenarios: Record<string, (stateDir: string) => Promise<void>> = {
+  /** The tutorial's request: Succeeded, verified, exactly the seeded objects, idempotent, deletable. */
+  async tutorial(stateDir) {
+    const s = await startStack({ stateDir });
+    try {
+      const body = tutorial();
+      const first = await post(s.api, body, { "Idempotency-Key": "tutorial-1" });
+      assert.equal(first.status, 202);
+      assert.equal(first.headers.get("location"), "/api/clusters/tipsAndTricksAKSCluster");
+      assert.ok(Number(first.headers.get("retry-after")) > 0);
+      const again = await post(s.api, body, { "Idempotency-Key": "tutorial-1" });
+      assert.ok([200, 202].includes(again.status), `same request again: ${again.status}`);
+      const other = await post(s.api, { ...body, nodePool: { count: 2 } });
+      assert.equal(other.status, 409);
+      assert.equal((await json<{ error: { code: string } }>(other)).error.code, "ClusterAlreadyExists");
+
+      const doc = await waitForPhase(s.api, "tipsAndTricksAKSCluster", ["Succeeded", "Failed"]);
+      assert.equal(doc.phase, "Succeeded", JSON.stringify(doc.error ?? doc.verification));
+      assert.equal(doc.verification?.passed, true);
+      assert.deepEqual(
+        doc.verification?.results.map((r) => [r.from, r.observed]),
+        [
+          ["test{app=webapp,role=frontend}", "allowed"],
+          ["test{}", "denied"],
+        ],
+      );
+      assert.ok(doc.outputs["clusterId"]?.endsWith("/managedClusters/tipsAndTricksAKSCluster"));
+      assert.deepEqual(armWrites(s.azure, "PUT"), ONE_OF_EACH, "exactly one of each resource");
+
+      const objects = await clusterObjects(s.api, "tipsAndTricksAKSCluster");
+      assert.deepEqual(objects.policies, ["backend-policy", "default-deny-ingress"]);
+      assert.deepEqual(objects.services, ["backend"]);
+      assert.equal(
+        objects.pods.length,
+        1,
+        `only the backend pod, no probe pods: ${JSON.stringify(objects.pods)}`,
+      );
+      assert.equal(objects.pods[0]!.labels["app"], "webapp");
+      assert.equal(objects.pods[0]!.labels["role"], "backend");
+      assert.equal(objects.namespaceLabels["purpose"], "test");
+
+      const list = await json<{ value: { name: string; phase: string }[] }>(
+        await fetch(`${s.api}/clusters?phase=Succeeded&team=platform`),
+      );
+      assert.deepEqual(
+        list.value.map((c) => c.name),
+        ["tipsAndTricksAKSCluster"],
+      );
+      await deleteAndCheckGone(s, "tipsAndTricksAKSCluster");
+    } finally {
+      await s.stop();
+    }
+  },
+
+  /** Expectations that contradict the policies: 400 before a single ARM request. */
+  async contradiction(stateDir) {
+    const s = await startStack({ stateDir });
+    try {
+      const body = tutorial();
+      const ns = (body["namespaces"] as Record<string, unknown>[])[0]!;
+      const expectations = ns["expectations"] as { allowed: boolean }[];
+      expectations[1]!.allowed = true; // the unlabelled pod is in fact denied by the policies
+      const r = await post(s.api, body);
+      assert.equal(r.status, 400);
+      const e = await json<{ error: { details: { code: string; path: string }[] } }>(r);
+      assert.ok(
+        e.error.details.some((d) => d.code === "ExpectationUnsatisfiable"),
+        JSON.stringify(e),
+      );
+      const arm = s.azure.recorder
+        .query({})
+        .filter((q) => !q.path.startsWith("/msi") && !q.path.includes("/_emulator"));
+      assert.equal(arm.length, 0, "no ARM request");
+    } finally {
+      await s.stop();
+    }
+  },
+
+  /** 429 storms, 503s, dropped connections and PrincipalNotFound: still Succeeded, one of each. */
+  async faults(stateDir) {
+    const s = await startStack({
+      stateDir,
+      faults: {
+        rules: [
+          { kind: "throttle", method: "GET", times: 6, retryAfterSeconds: 0 },
+          {
+            kind: "throttle",
+            method: "PUT",
+            resourceType: "Microsoft.Network/virtualNetworks",
+            times: 3,
+            retryAfterSeconds: 0,
+          },
+          {
+            kind: "error",
+            status: 503,
+            resourceType: "Microsoft.ManagedIdentity/userAssignedIdentities",
+            times: 3,
+          },
+          {
+            kind: "drop",
+            resourceType: "Microsoft.ContainerService/managedClusters",
+            method: "PUT",
+            times: 2,
+          },
+          {
+            kind: "error",
+            status: 400,
+            code: "PrincipalNotFound",
+            message: "Principal does not exist in the directory",
+            resourceType: "Microsoft.Authorization/roleAssignments",
+            times: 8,
+          },
+        ],
+      },
+    });
+    try {
+      const r = await post(s.api, tutorial());
+      assert.equal(r.status, 202);
+      const doc = await waitForPhase(s.api, "tipsAndTricksAKSCluster", ["Succeeded", "Failed"]);
+      assert.equal(doc.phase, "Succeeded", JSON.stringify(doc.error));
+      assert.deepEqual(armWrites(s.azure, "PUT"), ONE_OF_EACH);
+      const throttled = s.azure.recorder.query({ status: 429 }).length;
+      assert.ok(throttled >= 9, `429s were served (${throttled})`);
+    } finally {
+      await s.stop();
+    }
+  },
+
+  /** A cluster create that ends Failed: the AKS error in the status, rollback honoured. */
+  async failedCreate(stateDir) {
+    const s = await startStack({
+      stateDir,
+      faults: {
+        rules: [
+          {
+            kind: "provisioningFailure",
+            resourceType: "Microsoft.ContainerService/managedClusters",
+            code: "QuotaExceeded",
+            message:
+              "Operation could not be completed as it results in exceeding approved standardDSv5Family Cores quota",
+            times: 1,
+          },
+        ],
+      },
+    });
+    try {
+      const r = await post(s.api, { ...tutorial(), onFailure: "rollback" });
+      assert.equal(r.status, 202);
+      const doc: ClusterDoc = await waitForPhase(s.api, "tipsAndTricksAKSCluster", ["Failed", "Succeeded"]);
+      assert.equal(doc.phase, "Failed");
+      assert.equal(doc.error?.code, "QuotaExceeded");
+      assert.equal(doc.error?.step, "cluster");
+      assert.equal(doc.steps.find((x) => x.name === "rollback")?.status, "Succeeded");
+      assert.deepEqual(armWrites(s.azure, "PUT"), ONE_OF_EACH);
+      assert.deepEqual(
+        armWrites(s.azure, "DELETE"),
+        Object.fromEntries(Object.keys(ONE_OF_EACH).map((k) => [k, 1])),
+        "rollback deleted each created resource once",
+      );
+    } finally {
+      await s.stop();
+    }
+  },
+
+  /** kill -9 the host during the cluster create and during seeding: completes, no duplicates. */
+  async crash(stateDir) {
+    const s = await startStack({ stateDir, hostProcess: true, timeScale: 0.02 });
+    let host = s.host as HostProcess;
+    const api = () => `${host.url}/api`;
+    const killWhen = async (what: string, ready: (d: ClusterDoc) => boolean) => {
+      const deadline = Date.now() + 60_000;
+      for (;;) {
+        assert.ok(Date.now() < deadline, `never saw ${what}`);
+        const r = await fetch(`${api()}/clusters/tipsAndTricksAKSCluster`);
+        if (r.status === 200 || r.status === 202) {
+          const d = await json<ClusterDoc>(r);
+          if (ready(d)) break;
+          assert.ok(!["Succeeded", "Failed"].includes(d.phase), `finished before ${what}: ${d.phase}`);
+        }
+        await new Promise((res) => setTimeout(res, 10));
+      }
+      await host.kill();
+      host = await spawnHost(stateDir, s.env, false);
+    };
+    try {
+      assert.equal((await post(api(), tutorial())).status, 202);
+      await killWhen("the cluster create", (d) =>
+        d.steps.some((x) => x.name === "cluster" && x.status === "Running"),
+      );
+      await killWhen("seeding", (d) => d.phase === "Seeding" || d.phase === "Verifying");
+      const doc = await waitForPhase(api(), "tipsAndTricksAKSCluster", ["Succeeded", "Failed"], 120_000);
+      assert.equal(doc.phase, "Succeeded", JSON.stringify(doc.error));
+      assert.equal(doc.verification?.passed, true);
+      assert.deepEqual(armWrites(s.azure, "PUT"), ONE_OF_EACH, "no duplicate resources after two crashes");
+      const objects = await clusterObjects(api(), "tipsAndTricksAKSCluster");
+      assert.equal(objects.pods.length, 1, `no leftover probe pods: ${JSON.stringify(objects.pods)}`);
+    } finally {
+      await host.stop();
+      await s.azure.stop();
+      await s.kube.stop();
+    }
+  },
+
+  /** The same request 10 times at once: one orchestration; 20 different clusters at once. */
+  async concurrency(stateDir) {
+    const s = await startStack({ stateDir });
+    try {
+      const body = tutorial();
+      const same = await Promise.all(Array.from({ length: 10 }, () => post(s.api, body)));
+      assert.ok(
+        same.every((r) => r.status === 202 || r.status === 200),
+        same.map((r) => r.status).join(","),
+      );
+      await waitForPhase(s.api, "tipsAndTricksAKSCluster", ["Succeeded", "Failed"], 120_000);
+      assert.equal(armWrites(s.azure, "PUT")["Microsoft.ContainerService/managedClusters"], 1);
+
+      const names = Array.from({ length: 20 }, (_, i) => `c${String(i).padStart(2, "0")}`);
+      const started = await Promise.all(
+        names.map((name) => post(s.api, { name, team: "platform", nodePool: { count: 1 } })),
+      );
+      assert.ok(
+        started.every((r) => r.status === 202),
+        started.map((r) => r.status).join(","),
+      );
+      const docs = await Promise.all(
+        names.map((n) => waitForPhase(s.api, n, ["Succeeded", "Failed"], 240_000)),
+      );
+      assert.deepEqual(
+        docs.filter((d) => d.phase !== "Succeeded").map((d) => `${d.name}: ${JSON.stringify(d.error)}`),
+        [],
+      );
+      assert.equal(armWrites(s.azure, "PUT")["Microsoft.ContainerService/managedClusters"], 21);
+    } finally {
+      await s.stop();
+    }
+  },
+};
+
+const [name, stateDir] = process.argv.slice(2);
+const scenario = name ? scenarios[name] : undefined;
+if (!scenario || !stateDir) {
+  console.error(`usage: scenarios.js <${Object.keys(scenarios).join("|")}> <stateDir>`);
+  process.exit(2);
+}
+try {
+  await scenario(stateDir);
+  process.exit(0);
+} catch (e) {
+  console.error(e instanceof Error ? (e.stack ?? e.message) : String(e));
+  process.exit(1);
+}

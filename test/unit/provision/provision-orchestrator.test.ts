@@ -1,0 +1,289 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { provisionCluster } from "../../../orchestrations/provisionCluster.js";
+import type { ProvisionCustomStatus, ProvisionOutput } from "../../../shared/provision/types.js";
+import { activities, drive, inputOf, type Answer, type Call, type Scheduled } from "./driver.js";
+import { provisionInput, spec, timing } from "./fixtures.js";
+
+type Answers = Record<string, (s: Call, n: number) => Answer>;
+
+const CLUSTER_ID =
+  "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/akstips/providers/Microsoft.ContainerService/managedClusters/tipsAndTricksAKSCluster";
+
+function answers(overrides: Answers = {}): (s: Scheduled) => Answer {
+  const counts = new Map<string, number>();
+  const base: Answers = {
+    ensureResourceGroup: () => ({ ok: true, value: { resourceGroupId: "/rg", created: true } }),
+    ensureVirtualNetwork: () => ({
+      status: "running",
+      poller: { kind: "virtualNetworkCreate", state: "vnet-state" },
+    }),
+    ensureIdentity: () => ({
+      ok: true,
+      value: { identityId: "/id", principalId: "principal-1", clientId: "client-1" },
+    }),
+    assignSubnetRole: () => ({ ok: true, value: { roleAssignmentId: "/ra", created: true } }),
+    submitClusterCreate: () => ({
+      status: "running",
+      poller: { kind: "clusterCreate", state: "aks-state" },
+      retryAfterSeconds: 30,
+    }),
+    pollArmOperation: (s) => {
+      const kind = inputOf<{ kind: string }>(s).kind;
+      if (kind === "virtualNetworkCreate") return { status: "succeeded", value: { id: "/vnet" } };
+      const n = (counts.get("poll:cluster") ?? 0) + 1;
+      counts.set("poll:cluster", n);
+      return n < 3
+        ? { status: "running", poller: { kind, state: `aks-state-${n}` }, retryAfterSeconds: 20 }
+        : { status: "succeeded", value: { id: CLUSTER_ID, fqdn: "tips.hcp.eastus.azmk8s.io" } };
+    },
+    "sub:seedNamespace": () => ({ ok: true, value: { policies: ["default-deny-ingress"], workloads: [] } }),
+    "sub:verifyConnectivity": () => ({
+      ok: true,
+      value: {
+        report: {
+          passed: true,
+          results: [{ from: "test{}", to: "backend.test:80", expected: "denied", observed: "denied" }],
+        },
+        rounds: 1,
+      },
+    }),
+    "sub:deprovisionCluster": () => ({ deleted: ["/cluster", "/vnet"], kept: [] }),
+  };
+  const table = { ...base, ...overrides };
+  return (s) => {
+    if (s.kind === "timer") return undefined;
+    const key = s.kind === "sub" ? `sub:${s.name}` : s.name;
+    const n = (counts.get(key) ?? 0) + 1;
+    counts.set(key, n);
+    const f = table[key];
+    if (!f) throw new Error(`unexpected ${key}`);
+    return f(s, n);
+  };
+}
+
+function lastStatus(run: { statuses: unknown[] }): ProvisionCustomStatus {
+  return run.statuses.at(-1) as ProvisionCustomStatus;
+}
+
+describe("provisionCluster orchestrator", () => {
+  it("runs the flow in order and succeeds with outputs and verification", () => {
+    const run = drive(provisionCluster, provisionInput(), answers());
+    const out = run.output as ProvisionOutput;
+    assert.equal(out.phase, "Succeeded");
+    assert.equal(out.outputs.clusterId, CLUSTER_ID);
+    assert.equal(out.outputs.fqdn, "tips.hcp.eastus.azmk8s.io");
+    assert.equal(out.outputs.identityPrincipalId, "principal-1");
+    assert.deepEqual(activities(run.log), [
+      "ensureResourceGroup",
+      "ensureVirtualNetwork",
+      "ensureIdentity",
+      "pollArmOperation",
+      "assignSubnetRole",
+      "submitClusterCreate",
+      "pollArmOperation",
+      "pollArmOperation",
+      "pollArmOperation",
+      "sub:seedNamespace",
+      "sub:verifyConnectivity",
+    ]);
+    const status = lastStatus(run);
+    assert.equal(status.phase, "Succeeded");
+    assert.deepEqual(
+      status.steps.map((s) => [s.name, s.status]),
+      [
+        ["resourceGroup", "Succeeded"],
+        ["virtualNetwork", "Succeeded"],
+        ["identity", "Succeeded"],
+        ["roleAssignment", "Succeeded"],
+        ["cluster", "Succeeded"],
+        ["seed:test", "Succeeded"],
+        ["verification", "Succeeded"],
+      ],
+    );
+    // The submission and three polls.
+    assert.equal(status.steps.find((s) => s.name === "cluster")!.attempts, 4);
+  });
+
+  it("waits on durable timers that honour Retry-After, and submits the cluster exactly once", () => {
+    const run = drive(provisionCluster, provisionInput(), answers());
+    const timers = run.log.filter((s) => s.kind === "timer");
+    const delays = timers.map((t) => (t.kind === "timer" ? (t.fireAt.getTime() - t.at.getTime()) / 1000 : 0));
+    // vnet: no Retry-After → poll interval; cluster: 30 s, then 20 s, 20 s as ARM asked.
+    assert.deepEqual(delays, [timing.pollIntervalSeconds, 30, 20, 20]);
+    assert.equal(activities(run.log).filter((a) => a === "submitClusterCreate").length, 1);
+    const polls = run.log.filter((s) => s.kind === "activity" && s.name === "pollArmOperation");
+    assert.deepEqual(
+      polls.map((p) => inputOf<{ state: string }>(p).state),
+      ["vnet-state", "aks-state", "aks-state-1", "aks-state-2"],
+    );
+  });
+
+  it("without Retry-After, waits the expected create time before the first cluster poll, then polls at the interval", () => {
+    const run = drive(
+      provisionCluster,
+      provisionInput(),
+      answers({
+        submitClusterCreate: () => ({ status: "running", poller: { kind: "clusterCreate", state: "c" } }),
+      }),
+    );
+    const delays = run.log
+      .filter((s) => s.kind === "timer")
+      .map((t) => (t.kind === "timer" ? (t.fireAt.getTime() - t.at.getTime()) / 1000 : 0));
+    // vnet: interval; cluster: the expected create time first, then ARM's Retry-After (20 s) twice.
+    assert.deepEqual(delays, [timing.pollIntervalSeconds, timing.clusterCreateFirstPollSeconds, 20, 20]);
+  });
+
+  it("asks the GET-only activity, never a second PUT, when it holds no poller for the cluster", () => {
+    const run = drive(
+      provisionCluster,
+      provisionInput(),
+      answers({
+        submitClusterCreate: () => ({ status: "running" }),
+        getClusterState: (_s, n) =>
+          n < 2 ? { status: "running" } : { status: "succeeded", value: { clusterId: CLUSTER_ID } },
+      }),
+    );
+    assert.equal((run.output as ProvisionOutput).phase, "Succeeded");
+    const names = activities(run.log);
+    assert.equal(names.filter((a) => a === "submitClusterCreate").length, 1);
+    assert.equal(names.filter((a) => a === "getClusterState").length, 2);
+  });
+
+  it("surfaces a permanent ARM failure with its code and rolls back when asked to", () => {
+    const run = drive(
+      provisionCluster,
+      provisionInput(spec({ onFailure: "rollback" })),
+      answers({
+        pollArmOperation: (s) =>
+          inputOf<{ kind: string }>(s).kind === "virtualNetworkCreate"
+            ? { status: "succeeded", value: {} }
+            : { status: "failed", error: { code: "QuotaExceeded", message: "cores quota exceeded" } },
+      }),
+    );
+    const out = run.output as ProvisionOutput;
+    assert.equal(out.phase, "Failed");
+    assert.deepEqual(out.error, { code: "QuotaExceeded", message: "cores quota exceeded", step: "cluster" });
+    const names = activities(run.log);
+    assert.ok(!names.includes("sub:seedNamespace"), "no seeding after a failed cluster");
+    const rollback = run.log.find((s) => s.kind === "sub" && s.name === "deprovisionCluster");
+    assert.ok(rollback);
+    assert.equal(inputOf<{ rollback: boolean }>(rollback).rollback, true);
+    assert.equal(inputOf<{ provisionInstanceId: string }>(rollback).provisionInstanceId, "aksv-test-0000");
+    const status = lastStatus(run);
+    assert.equal(status.phase, "Failed");
+    assert.equal(status.error?.code, "QuotaExceeded");
+    assert.equal(status.steps.find((s) => s.name === "rollback")?.status, "Succeeded");
+    assert.equal(status.steps.find((s) => s.name === "seed:test")?.status, "Skipped");
+  });
+
+  it("keeps what was created on failure when onFailure is keep, and says so", () => {
+    const run = drive(
+      provisionCluster,
+      provisionInput(spec({ onFailure: "keep" })),
+      answers({
+        submitClusterCreate: () => ({
+          status: "failed",
+          error: { code: "InvalidParameter", message: "bad" },
+        }),
+      }),
+    );
+    assert.equal((run.output as ProvisionOutput).phase, "Failed");
+    assert.ok(!activities(run.log).includes("sub:deprovisionCluster"));
+    const status = lastStatus(run);
+    assert.ok(status.warnings.some((w) => w.includes('onFailure is "keep"') && w.includes("/rg")));
+  });
+
+  it("fails fast at the first permanent failure without calling later steps", () => {
+    const run = drive(
+      provisionCluster,
+      provisionInput(spec({ onFailure: "keep" })),
+      answers({
+        ensureResourceGroup: () => ({
+          ok: false,
+          error: { code: "LinkedAuthorizationFailed", message: "no rights", statusCode: 403 },
+        }),
+      }),
+    );
+    assert.deepEqual(activities(run.log), ["ensureResourceGroup"]);
+    assert.equal((run.output as ProvisionOutput).error?.code, "LinkedAuthorizationFailed");
+  });
+
+  it("retries PrincipalNotFound with the principal retry policy and reports its code when retries run out", () => {
+    const run = drive(
+      provisionCluster,
+      provisionInput(spec({ onFailure: "keep" })),
+      answers({
+        assignSubnetRole: () => ({
+          throw:
+            "Activity function 'assignSubnetRole' failed: PrincipalNotFound: Principal principal-1 does not exist",
+        }),
+      }),
+    );
+    const call = run.log.find((s) => s.kind === "activity" && s.name === "assignSubnetRole");
+    assert.ok(call && call.kind === "activity");
+    assert.equal(call.retry.maxNumberOfAttempts, timing.principalRetry.maxAttempts);
+    assert.equal(call.retry.firstRetryIntervalInMilliseconds, timing.principalRetry.firstRetryMs);
+    const out = run.output as ProvisionOutput;
+    assert.equal(out.error?.code, "PrincipalNotFound");
+    assert.equal(out.error?.step, "roleAssignment");
+  });
+
+  it("names the failed step when one of the parallel pair runs out of retries", () => {
+    const run = drive(
+      provisionCluster,
+      provisionInput(spec({ onFailure: "keep" })),
+      answers({
+        ensureIdentity: () => ({ throw: "Activity function 'ensureIdentity' failed: Http503: unavailable" }),
+      }),
+    );
+    assert.equal((run.output as ProvisionOutput).error?.step, "identity");
+    assert.equal((run.output as ProvisionOutput).error?.code, "Http503");
+  });
+
+  it("gives up on a cluster create at its deadline", () => {
+    const run = drive(
+      provisionCluster,
+      provisionInput(spec({ onFailure: "keep" })),
+      answers({
+        pollArmOperation: (s) =>
+          inputOf<{ kind: string }>(s).kind === "virtualNetworkCreate"
+            ? { status: "succeeded", value: {} }
+            : { status: "running", poller: { kind: "clusterCreate", state: "s" }, retryAfterSeconds: 60 },
+      }),
+    );
+    const out = run.output as ProvisionOutput;
+    assert.equal(out.error?.code, "OperationTimedOut");
+    const polls = run.log.filter((s) => s.kind === "activity" && s.name === "pollArmOperation").length;
+    assert.ok(polls <= timing.clusterDeadlineSeconds / 60 + 2, `bounded polling (${polls})`);
+  });
+
+  it("fails with VerificationFailed listing the expectations that were not met", () => {
+    const run = drive(
+      provisionCluster,
+      provisionInput(spec({ onFailure: "keep" })),
+      answers({
+        "sub:verifyConnectivity": () => ({
+          ok: true,
+          value: {
+            report: {
+              passed: false,
+              results: [{ from: "test{}", to: "backend.test:80", expected: "denied", observed: "allowed" }],
+            },
+            rounds: 3,
+          },
+        }),
+      }),
+    );
+    const status = lastStatus(run);
+    assert.equal(status.error?.code, "VerificationFailed");
+    assert.equal(status.verification?.passed, false);
+    assert.equal(status.steps.find((s) => s.name === "verification")?.attempts, 3);
+  });
+
+  it("never puts a credential into activity inputs or custom status", () => {
+    const run = drive(provisionCluster, provisionInput(), answers());
+    const recorded = JSON.stringify([run.log, run.statuses]);
+    assert.doesNotMatch(recorded, /kubeconfig|token|password|secret|BEGIN CERTIFICATE/i);
+  });
+});

@@ -1,0 +1,261 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import functions from "@azure/functions";
+import { Validator } from "@seriousme/openapi-schema-validator";
+import { ClusterApi, specHash, type Orchestrations } from "../../../functions/clusters-api.js";
+import { apiDocument } from "../../../functions/openapi.js";
+import { loadConfig } from "../../../shared/config/index.js";
+import {
+  namespaceManifest,
+  policyManifests,
+  probePodManifest,
+  serviceManifest,
+} from "../../../shared/kube/manifests.js";
+import { planProbes } from "../../../shared/provision/probes.js";
+import { buildStatusDocument, retryAfterFor } from "../../../shared/provision/status.js";
+import { StepTracker } from "../../../shared/provision/steps.js";
+import { provisionInput, spec, tutorialDocument } from "./fixtures.js";
+
+// @azure/functions is a CommonJS bundle whose HttpRequest Node cannot see as a named export.
+const { HttpRequest } = functions;
+
+const input = provisionInput();
+const at = new Date("2026-01-01T00:01:00Z");
+
+function running(custom: unknown) {
+  return {
+    runtimeStatus: "Running",
+    input,
+    output: null,
+    customStatus: custom,
+    createdTime: "2026-01-01T00:00:00Z",
+  };
+}
+
+describe("status document", () => {
+  it("shows the phase and steps of a running provisioning from its custom status", () => {
+    const t = new StepTracker(["resourceGroup", "cluster"], "Provisioning");
+    t.start("resourceGroup", at).succeed("resourceGroup", at).start("cluster", at).attempt("cluster");
+    const doc = buildStatusDocument(running(t.snapshot()));
+    assert.equal(doc.name, "tipsAndTricksAKSCluster");
+    assert.equal(doc.phase, "Provisioning");
+    assert.deepEqual(
+      doc.steps.map((s) => [s.name, s.status, s.attempts]),
+      [
+        ["resourceGroup", "Succeeded", 1],
+        ["cluster", "Running", 2],
+      ],
+    );
+    assert.equal(doc.links.self, "/api/clusters/tipsAndTricksAKSCluster");
+    assert.equal(retryAfterFor(doc.phase), 10);
+  });
+
+  it("reports Accepted before the orchestration has run", () => {
+    const doc = buildStatusDocument({ runtimeStatus: "Pending", input, output: null, customStatus: null });
+    assert.equal(doc.phase, "Accepted");
+    assert.deepEqual(doc.steps, []);
+  });
+
+  it("takes outputs, verification and error from a completed run", () => {
+    const doc = buildStatusDocument({
+      runtimeStatus: "Completed",
+      input,
+      customStatus: { phase: "Failed", steps: [], outputs: { resourceGroupId: "/rg" }, warnings: ["w"] },
+      output: {
+        phase: "Failed",
+        outputs: { resourceGroupId: "/rg", vnetId: "/vnet" },
+        error: { code: "QuotaExceeded", message: "cores", step: "cluster" },
+      },
+    });
+    assert.equal(doc.phase, "Failed");
+    assert.deepEqual(doc.error, { code: "QuotaExceeded", message: "cores", step: "cluster" });
+    assert.deepEqual(doc.outputs, { resourceGroupId: "/rg", vnetId: "/vnet" });
+    assert.deepEqual(doc.warnings, ["w"]);
+    assert.equal(retryAfterFor(doc.phase), undefined);
+  });
+
+  it("reports a crashed or terminated orchestration as Failed with the first line of its reason", () => {
+    const doc = buildStatusDocument({
+      runtimeStatus: "Failed",
+      input,
+      customStatus: null,
+      output: "Orchestrator function 'provisionCluster' failed: boom\n at stack",
+    });
+    assert.equal(doc.phase, "Failed");
+    assert.equal(doc.error?.code, "OrchestrationFailed");
+    assert.doesNotMatch(doc.error!.message, /stack/);
+  });
+
+  it("moves to Deleting and then Deleted with the deprovisioning steps after DELETE", () => {
+    const done = {
+      runtimeStatus: "Completed",
+      input,
+      customStatus: null,
+      output: { phase: "Succeeded", outputs: {} },
+    };
+    const deleting = new StepTracker(["delete:cluster"], "Deleting").start("delete:cluster", at).snapshot();
+    const d1 = buildStatusDocument(done, {
+      runtimeStatus: "Running",
+      input: { rollback: false },
+      output: null,
+      customStatus: deleting,
+    });
+    assert.equal(d1.phase, "Deleting");
+    assert.deepEqual(
+      d1.steps.map((s) => s.name),
+      ["delete:cluster"],
+    );
+    const d2 = buildStatusDocument(done, {
+      runtimeStatus: "Completed",
+      input: { rollback: false },
+      output: { deleted: ["/c"], kept: [] },
+      customStatus: deleting,
+    });
+    assert.equal(d2.phase, "Deleted");
+  });
+});
+
+describe("seeded objects and probes", () => {
+  const ns = spec().namespaces[0]!;
+  it("orders the default-deny policy before the request's own policies", () => {
+    assert.deepEqual(
+      policyManifests(ns).map((p) => p.metadata?.name),
+      ["default-deny-ingress", "backend-policy"],
+    );
+    assert.deepEqual(policyManifests(ns)[0]!.spec, { podSelector: {}, policyTypes: ["Ingress"] });
+  });
+
+  it("hands client-node ingress peers as `_from`, the model property it serializes to `from`", () => {
+    // A plain `from` is dropped by client-node's serializer: the policy would allow everyone.
+    const rule = policyManifests(ns)[1]!.spec?.ingress?.[0] as Record<string, unknown>;
+    assert.deepEqual(Object.keys(rule), ["_from"]);
+    assert.deepEqual(rule["_from"], [
+      { podSelector: { matchLabels: { app: "webapp", role: "frontend" } }, namespaceSelector: {} },
+    ]);
+  });
+
+  it("adds no labels of its own (ownership is an annotation), so policies select exactly what was checked", () => {
+    assert.deepEqual(namespaceManifest(ns).metadata?.labels, { purpose: "test" });
+    assert.deepEqual(serviceManifest("test", ns.workloads[0]!)?.spec?.selector, {
+      app: "webapp",
+      role: "backend",
+    });
+    const probe = planProbes(spec(), 1)[1]!;
+    const pod = probePodManifest({ ...probe, image: "busybox:1.36", timeoutSeconds: 3 });
+    assert.deepEqual(pod.metadata?.labels, {});
+    assert.deepEqual(pod.spec?.containers[0]?.command, [
+      "wget",
+      "-qO-",
+      "--timeout=3",
+      "http://backend.test:80",
+    ]);
+    assert.equal(pod.spec?.restartPolicy, "Never");
+  });
+
+  it("plans one probe per expectation from the source namespace with the source labels", () => {
+    const probes = planProbes(spec(), 2);
+    assert.deepEqual(
+      probes.map((p) => [p.podName, p.namespace, p.labels, p.host, p.port, p.expected]),
+      [
+        ["aksv-probe-0-0-r2", "test", { app: "webapp", role: "frontend" }, "backend.test", 80, "allowed"],
+        ["aksv-probe-0-1-r2", "test", {}, "backend.test", 80, "denied"],
+      ],
+    );
+  });
+});
+
+describe("HTTP API request validation (before any orchestration or ARM call)", () => {
+  const untouchable: Orchestrations = {
+    startNew: () => Promise.reject(new Error("must not start")),
+    getStatus: () => Promise.reject(new Error("must not read")),
+    getStatusAll: () => Promise.reject(new Error("must not read")),
+    terminate: () => Promise.reject(new Error("must not terminate")),
+  };
+  const api = new ClusterApi({
+    config: loadConfig({ AKSV_TARGET_SUBSCRIPTION_ID: "00000000-0000-0000-0000-000000000001" }),
+    orchestrations: untouchable,
+    userKubeconfig: () => Promise.reject(new Error("must not call ARM")),
+  });
+  const post = (body: string, headers: Record<string, string> = {}) =>
+    api.create(
+      new HttpRequest({
+        method: "POST",
+        url: "http://localhost/api/clusters",
+        body: { string: body },
+        headers,
+      }),
+    );
+
+  it("answers 400 with every problem at once, ARM-style", async () => {
+    const doc = tutorialDocument();
+    const res = await post(
+      JSON.stringify({
+        ...doc,
+        name: "-bad-",
+        network: { ...(doc["network"] as object), dnsServiceIp: "192.168.0.10" },
+        extra: 1,
+      }),
+    );
+    assert.equal(res.status, 400);
+    const body = res.jsonBody as { error: { code: string; details: { path: string; code: string }[] } };
+    assert.equal(body.error.code, "InvalidClusterSpec");
+    const paths = body.error.details.map((d) => d.path);
+    assert.ok(paths.includes("name"), JSON.stringify(paths));
+    assert.ok(paths.includes("extra"));
+    assert.ok(
+      paths.some((p) => p.startsWith("network.dnsServiceIp")),
+      JSON.stringify(paths),
+    );
+  });
+
+  it("answers 400 for a body that is not JSON", async () => {
+    const res = await post("{nope");
+    assert.equal(res.status, 400);
+    assert.equal(
+      (res.jsonBody as { error: { details: { code: string }[] } }).error.details[0]!.code,
+      "InvalidJson",
+    );
+  });
+
+  it("rejects an unusable Idempotency-Key", async () => {
+    const res = await post(JSON.stringify(tutorialDocument()), { "Idempotency-Key": "x".repeat(300) });
+    assert.equal(res.status, 400);
+    assert.equal((res.jsonBody as { error: { code: string } }).error.code, "InvalidIdempotencyKey");
+  });
+
+  it("rejects a request whose expectations contradict its policies before anything else", async () => {
+    const doc = tutorialDocument();
+    const ns = (doc["namespaces"] as { expectations: { allowed: boolean }[] }[])[0]!;
+    ns.expectations[1]!.allowed = true; // the unlabelled pod is denied by the policies
+    const res = await post(JSON.stringify(doc));
+    assert.equal(res.status, 400);
+    const body = res.jsonBody as { error: { details: { path: string; code: string }[] } };
+    assert.ok(
+      body.error.details.some(
+        (d) => d.code === "ExpectationUnsatisfiable" && d.path.startsWith("namespaces[0].expectations[1]"),
+      ),
+      JSON.stringify(body),
+    );
+  });
+
+  it("identifies a request by its normalised spec, whatever the key order or defaults spelled out", () => {
+    const a = spec();
+    const b = spec({ onFailure: "keep", nodePool: { count: 1, name: "system" } });
+    assert.equal(specHash(a), specHash(b));
+    assert.notEqual(specHash(a), specHash(spec({ onFailure: "rollback" })));
+  });
+});
+
+describe("OpenAPI document", () => {
+  it("is a valid OpenAPI 3.1 document with every cluster route", async () => {
+    const doc = apiDocument();
+    const result = await new Validator().validate(doc);
+    assert.equal(result.valid, true, JSON.stringify(result.errors));
+    assert.deepEqual(Object.keys(doc["paths"] as object).sort(), [
+      "/clusters",
+      "/clusters/{name}",
+      "/clusters/{name}/kubeconfig",
+      "/openapi.json",
+    ]);
+  });
+});

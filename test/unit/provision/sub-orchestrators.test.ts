@@ -1,0 +1,190 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { deprovisionCluster } from "../../../orchestrations/deprovisionCluster.js";
+import { seedNamespace } from "../../../orchestrations/seedNamespace.js";
+import { verifyConnectivity } from "../../../orchestrations/verifyConnectivity.js";
+import type { ProbesInput } from "../../../shared/provision/activity-io.js";
+import type { DeprovisionOutput, ProvisionCustomStatus } from "../../../shared/provision/types.js";
+import { activities, drive, inputOf } from "./driver.js";
+import { SUBSCRIPTION, spec, timing } from "./fixtures.js";
+
+const s = spec();
+const target = { subscriptionId: SUBSCRIPTION, resourceGroup: s.resourceGroup, name: s.name };
+
+describe("deprovisionCluster orchestrator", () => {
+  it("deletes in reverse order of creation, waiting for each long delete", () => {
+    const run = drive(
+      deprovisionCluster,
+      { provisionInstanceId: "aksv-x", target, spec: s, timing, rollback: false },
+      (c) => {
+        if (c.kind === "timer") return undefined;
+        if (c.kind === "activity" && c.name === "pollArmOperation") return { status: "succeeded", value: {} };
+        const kind = inputOf<{ kind: string }>(c).kind;
+        if (kind === "cluster" || kind === "resourceGroup")
+          return { status: "running", poller: { kind: `${kind}Delete`, state: "s" } };
+        return { status: "succeeded", value: { outcome: "deleted", resourceId: `/${kind}` } };
+      },
+    );
+    const kinds = run.log
+      .filter((c) => c.kind === "activity" && c.name === "deleteOwnedResource")
+      .map((c) => inputOf<{ kind: string }>(c).kind);
+    assert.deepEqual(kinds, ["cluster", "roleAssignment", "identity", "virtualNetwork", "resourceGroup"]);
+    assert.deepEqual(activities(run.log), [
+      "deleteOwnedResource",
+      "pollArmOperation",
+      "deleteOwnedResource",
+      "deleteOwnedResource",
+      "deleteOwnedResource",
+      "deleteOwnedResource",
+      "pollArmOperation",
+    ]);
+    const out = run.output as DeprovisionOutput;
+    assert.equal(out.deleted.length, 5);
+    assert.ok(out.deleted[0]!.endsWith("/managedClusters/tipsAndTricksAKSCluster"));
+    assert.equal((run.statuses.at(-1) as ProvisionCustomStatus).phase, "Deleted");
+    assert.ok(
+      run.log.every((c) => c.kind !== "activity" || inputOf<{ instanceId?: string }>(c).instanceId !== ""),
+    );
+  });
+
+  it("keeps resources it did not create and says so", () => {
+    const run = drive(
+      deprovisionCluster,
+      { provisionInstanceId: "aksv-x", target, spec: s, timing, rollback: false },
+      (c) => {
+        const kind = inputOf<{ kind: string }>(c).kind;
+        return {
+          status: "succeeded",
+          value: { outcome: kind === "resourceGroup" ? "notOwned" : "absent", resourceId: `/${kind}` },
+        };
+      },
+    );
+    const out = run.output as DeprovisionOutput;
+    assert.deepEqual(out.kept, ["/resourceGroup"]);
+    assert.deepEqual(out.deleted, []);
+    const status = run.statuses.at(-1) as ProvisionCustomStatus;
+    assert.ok(
+      status.warnings.some((w) => w.includes("/resourceGroup") && w.includes("not created by this system")),
+    );
+  });
+
+  it("stops at the first failed delete with its code", () => {
+    const run = drive(
+      deprovisionCluster,
+      { provisionInstanceId: "aksv-x", target, spec: s, timing, rollback: true },
+      (c) =>
+        inputOf<{ kind: string }>(c).kind === "identity"
+          ? { status: "failed", error: { code: "AuthorizationFailed", message: "no" } }
+          : { status: "succeeded", value: { outcome: "deleted", resourceId: "/r" } },
+    );
+    const out = run.output as DeprovisionOutput;
+    assert.equal(out.error?.code, "AuthorizationFailed");
+    assert.equal(out.error?.step, "delete:identity");
+    assert.equal(activities(run.log).length, 3);
+  });
+});
+
+describe("seedNamespace orchestrator", () => {
+  const ns = s.namespaces[0]!;
+  it("applies namespace, then policies, then workloads, then polls readiness with timers", () => {
+    let counter = 0;
+    const run = drive(seedNamespace, { target, namespace: ns, timing }, (c) => {
+      if (c.kind === "timer") return undefined;
+      if (c.kind === "activity" && c.name === "checkWorkloadsReady") {
+        const n = (counter += 1);
+        return {
+          ok: true,
+          value: n < 3 ? { ready: false, pending: ["backend: 0/1 ready"] } : { ready: true, pending: [] },
+        };
+      }
+      return { ok: true, value: c.kind === "activity" && c.name === "seedNamespaceObject" ? "test" : ["x"] };
+    });
+    assert.deepEqual(activities(run.log), [
+      "seedNamespaceObject",
+      "seedNetworkPolicies",
+      "seedWorkloads",
+      "checkWorkloadsReady",
+      "checkWorkloadsReady",
+      "checkWorkloadsReady",
+    ]);
+    assert.equal(run.log.filter((c) => c.kind === "timer").length, 2);
+    assert.deepEqual(run.output, { ok: true, value: { policies: ["x"], workloads: ["x"] } });
+  });
+
+  it("fails with WorkloadsNotReady after the ready deadline", () => {
+    const run = drive(seedNamespace, { target, namespace: ns, timing }, (c) => {
+      if (c.kind === "activity" && c.name === "checkWorkloadsReady")
+        return { ok: true, value: { ready: false, pending: ["backend: 0/1 ready"] } };
+      return { ok: true, value: [] };
+    });
+    const out = run.output as { ok: boolean; error: { code: string; message: string } };
+    assert.equal(out.ok, false);
+    assert.equal(out.error.code, "WorkloadsNotReady");
+    assert.match(out.error.message, /backend: 0\/1 ready/);
+  });
+
+  it("does not create workloads when the policies could not be applied", () => {
+    const run = drive(seedNamespace, { target, namespace: ns, timing }, (c) =>
+      c.kind === "activity" && c.name === "seedNetworkPolicies"
+        ? { ok: false, error: { code: "KubernetesInvalid", message: "bad policy" } }
+        : { ok: true, value: "test" },
+    );
+    assert.deepEqual(activities(run.log), ["seedNamespaceObject", "seedNetworkPolicies"]);
+    assert.equal((run.output as { ok: boolean }).ok, false);
+  });
+});
+
+describe("verifyConnectivity orchestrator", () => {
+  const probe = { image: "busybox:1.36", timeoutSeconds: 3 };
+  it("probes again only what did not match, removes probe pods every round, and reports", () => {
+    let round = 0;
+    const run = drive(verifyConnectivity, { target, spec: s, timing, probe }, (c) => {
+      if (c.kind === "timer") return undefined;
+      const input = inputOf<ProbesInput>(c);
+      if (c.kind === "activity" && c.name === "removeConnectivityProbes")
+        return { ok: true, value: input.probes.length };
+      round += 1;
+      // Round 1: the frontend probe is still denied (policy not enforced yet); round 2: allowed.
+      return {
+        ok: true,
+        value: input.probes.map((p) => ({
+          podName: p.podName,
+          observed: p.expected === "allowed" && round === 1 ? "denied" : p.expected,
+        })),
+      };
+    });
+    const probeCalls = run.log.filter((c) => c.kind === "activity" && c.name === "runConnectivityProbes");
+    assert.deepEqual(
+      probeCalls.map((c) => inputOf<ProbesInput>(c).probes.map((p) => p.podName)),
+      [["aksv-probe-0-0-r1", "aksv-probe-0-1-r1"], ["aksv-probe-0-0-r2"]],
+    );
+    assert.equal(activities(run.log).filter((a) => a === "removeConnectivityProbes").length, 2);
+    const out = run.output as {
+      ok: true;
+      value: { report: { passed: boolean; results: unknown[] }; rounds: number };
+    };
+    assert.equal(out.value.report.passed, true);
+    assert.equal(out.value.rounds, 2);
+    assert.deepEqual(out.value.report.results, [
+      {
+        from: "test{app=webapp,role=frontend}",
+        to: "backend.test:80",
+        expected: "allowed",
+        observed: "allowed",
+      },
+      { from: "test{}", to: "backend.test:80", expected: "denied", observed: "denied" },
+    ]);
+  });
+
+  it("reports failure after the last round when an expectation never holds", () => {
+    const run = drive(verifyConnectivity, { target, spec: s, timing, probe }, (c) => {
+      const input = inputOf<ProbesInput>(c);
+      if (c.kind === "activity" && c.name === "runConnectivityProbes")
+        return { ok: true, value: input.probes.map((p) => ({ podName: p.podName, observed: "allowed" })) };
+      return { ok: true, value: 0 };
+    });
+    const out = run.output as { ok: true; value: { report: { passed: boolean }; rounds: number } };
+    assert.equal(out.value.report.passed, false);
+    assert.equal(out.value.rounds, timing.verificationAttempts);
+  });
+});
