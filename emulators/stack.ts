@@ -79,7 +79,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       appDir: options.appDir ?? REPO_ROOT,
       port: ports.host,
       stateDir,
-      timeScale,
+      // The app scales its own waits by AKSV_TIME_SCALE (see shared/config): the host's clock runs
+      // at real speed, or every timer would be scaled twice.
+      timeScale: 1,
       reset,
       env: appEnv,
       ...(options.logLevel ? { logLevel: options.logLevel } : {}),
