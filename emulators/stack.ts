@@ -57,16 +57,24 @@ export function appSettingsFor(
   };
 }
 
-export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
+export interface LocalEmulators {
+  caPath: string;
+  azure: AzureEmulator;
+  kube: KubeEmulator;
+}
+
+/** The two cloud emulators, wired together (ARM registers its clusters with Kubernetes). */
+export async function startEmulators(
+  options: Pick<LocalStackOptions, "stateDir" | "timeScale" | "ports" | "reset" | "faults">,
+): Promise<LocalEmulators> {
   const stateDir = resolve(options.stateDir);
   const { timeScale } = options;
-  const ports = { host: 7071, azure: 7443, kube: 7444, ...options.ports };
+  const ports = { azure: 7443, kube: 7444, ...options.ports };
   const reset = options.reset ?? false;
   const ca = await ensureLocalCa(stateDir);
   const kube = await startKubeEmulator({ port: ports.kube, stateDir, timeScale, reset });
-  let azure: AzureEmulator | undefined;
   try {
-    azure = await startAzureEmulator({
+    const azure = await startAzureEmulator({
       port: ports.azure,
       stateDir,
       timeScale,
@@ -74,34 +82,43 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       reset,
       ...(options.faults ? { faults: options.faults } : {}),
     });
-    const appEnv = { ...appSettingsFor(azure, ca.certPath, timeScale), ...options.env };
+    return { caPath: ca.certPath, azure, kube };
+  } catch (err) {
+    await kube.stop();
+    throw err;
+  }
+}
+
+export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
+  const { azure, kube, caPath } = await startEmulators(options);
+  try {
+    const appEnv = { ...appSettingsFor(azure, caPath, options.timeScale), ...options.env };
     const host = await startFunctionsHost({
       appDir: options.appDir ?? REPO_ROOT,
-      port: ports.host,
-      stateDir,
+      port: options.ports?.host ?? 7071,
+      stateDir: resolve(options.stateDir),
       // The app scales its own waits by AKSV_TIME_SCALE (see shared/config): the host's clock runs
       // at real speed, or every timer would be scaled twice.
       timeScale: 1,
-      reset,
+      reset: options.reset ?? false,
       env: appEnv,
       ...(options.logLevel ? { logLevel: options.logLevel } : {}),
     });
-    const started = azure;
     return {
       api: `${host.url}/api`,
-      caPath: ca.certPath,
+      caPath,
       appEnv,
-      azure: started,
+      azure,
       kube,
       host,
       stop: async () => {
         await host.stop();
-        await started.stop();
+        await azure.stop();
         await kube.stop();
       },
     };
   } catch (err) {
-    await azure?.stop();
+    await azure.stop();
     await kube.stop();
     throw err;
   }

@@ -8,10 +8,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
-import { ensureCa, missingPieces } from "./stack.js";
+import { ensureCa } from "./stack.js";
 
 const SCRIPT = fileURLToPath(new URL("./scenarios.js", import.meta.url));
-const skip = missingPieces();
 
 async function run(scenario: string): Promise<void> {
   const stateDir = await mkdtemp(join(tmpdir(), `aksv-e2e-${scenario}-`));
@@ -38,7 +37,7 @@ async function run(scenario: string): Promise<void> {
   }
 }
 
-describe("provisioning end to end", { skip: skip ?? false }, () => {
+describe("provisioning end to end", () => {
   it("the tutorial's request reaches Succeeded, verified, with exactly the seeded objects; DELETE leaves nothing", () =>
     run("tutorial"));
   it("a request whose expectations contradict its policies is refused with 400 before any ARM call", () =>

@@ -1,67 +1,18 @@
-// The whole local stack for end-to-end tests: Kubernetes emulator, Azure emulator (registering its
-// clusters with the former) and the Functions host running this very app, all on port 0 with a
-// temporary state directory. The emulators are loaded by path at run time, so this file compiles
-// on a branch where they have not landed yet (the tests then skip, saying why).
+// The whole local stack for end-to-end tests and the provisioning benchmark: emulators/stack.ts on
+// port 0 with a temporary state directory, test-sized SDK retry delays, and optionally the Functions
+// host in its own process (crash tests kill it with SIGKILL).
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync } from "node:fs";
 import { createInterface } from "node:readline";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { join } from "node:path";
+import type { AzureEmulator, AzureEmulatorOptions } from "../../emulators/azure/index.js";
+import type { FunctionsHost } from "../../emulators/functions-host/index.js";
+import type { KubeEmulator } from "../../emulators/kube/index.js";
+import { appSettingsFor, REPO_ROOT, startEmulators, startLocalStack } from "../../emulators/stack.js";
+import { ensureLocalCa } from "../../emulators/common/tls.js";
 
-/** The repository root (this file runs from dist/test/e2e/). */
-export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
+export const ROOT = REPO_ROOT;
 
-const MODULES = {
-  azure: "dist/emulators/azure/index.js",
-  kube: "dist/emulators/kube/index.js",
-  host: "dist/emulators/functions-host/index.js",
-  tls: "dist/emulators/common/tls.js",
-} as const;
-
-/** Why the stack cannot run here (an emulator missing), or undefined when it can. */
-export function missingPieces(): string | undefined {
-  const missing = Object.values(MODULES).filter((m) => !existsSync(join(ROOT, m)));
-  return missing.length ? `not built on this branch: ${missing.join(", ")}` : undefined;
-}
-
-export interface RecordedRequest {
-  method: string;
-  path: string;
-  status: number;
-  resourceType?: string;
-}
-
-export interface FaultRule {
-  kind: "throttle" | "error" | "drop" | "provisioningFailure" | "slow";
-  method?: string;
-  path?: string;
-  resourceType?: string;
-  skip?: number;
-  times?: number;
-  status?: number;
-  code?: string;
-  message?: string;
-  retryAfterSeconds?: number;
-  factor?: number;
-}
-
-interface AzureEmulator {
-  url: string;
-  subscriptionId: string;
-  identityEndpoint: string;
-  identityHeader: string;
-  faults: { add(rules: FaultRule[]): void; configure(config: object): void };
-  recorder: { query(filter: object): RecordedRequest[] };
-  stop(): Promise<void>;
-}
-interface KubeEmulator {
-  url: string;
-  stop(): Promise<void>;
-}
-interface FunctionsHost {
-  url: string;
-  stop(): Promise<void>;
-}
+type StoppableHost = Pick<FunctionsHost, "url" | "stop">;
 
 export interface Stack {
   api: string;
@@ -69,22 +20,17 @@ export interface Stack {
   env: Record<string, string>;
   azure: AzureEmulator;
   kube: KubeEmulator;
-  host: FunctionsHost;
+  host: StoppableHost;
   stop(): Promise<void>;
-}
-
-async function load<T>(path: string): Promise<T> {
-  return (await import(pathToFileURL(join(ROOT, path)).href)) as T;
 }
 
 /** Creates (or reuses) the local CA of a state directory and returns its path. */
 export async function ensureCa(stateDir: string): Promise<string> {
-  const tls = await load<{ ensureLocalCa(dir: string): Promise<{ certPath: string }> }>(MODULES.tls);
-  return (await tls.ensureLocalCa(stateDir)).certPath;
+  return (await ensureLocalCa(stateDir)).certPath;
 }
 
 /** A Functions host in its own process (crash tests kill it with SIGKILL). */
-export interface HostProcess extends FunctionsHost {
+export interface HostProcess extends StoppableHost {
   process: ChildProcess;
   kill(): Promise<void>;
 }
@@ -133,57 +79,40 @@ export async function spawnHost(
 
 export interface StackOptions {
   stateDir: string;
-  /** Emulated seconds per wall second for the emulators and the app's own waits. */
+  /** Wall seconds per emulated second for the emulators and the app's own waits. */
   timeScale?: number;
   /** Keep state from a previous start (host restart tests). */
   keepState?: boolean;
   env?: Record<string, string>;
-  faults?: { rules?: FaultRule[]; throttling?: object };
+  faults?: AzureEmulatorOptions["faults"];
   /** Run the Functions host as a child process (kill -9 tests). */
   hostProcess?: boolean;
 }
 
+/** SDK retry delays sized for tests: fault scenarios stay fast. */
+const TEST_APP_SETTINGS = { AKSV_ARM_RETRY_DELAY_MS: "20", AKSV_ARM_MAX_RETRY_DELAY_MS: "200" };
+
 export async function startStack(o: StackOptions): Promise<Stack> {
-  const scale = o.timeScale ?? 0.01;
+  const timeScale = o.timeScale ?? 0.01;
   const reset = !o.keepState;
-  const { startKubeEmulator } = await load<{ startKubeEmulator(x: object): Promise<KubeEmulator> }>(
-    MODULES.kube,
-  );
-  const { startAzureEmulator } = await load<{ startAzureEmulator(x: object): Promise<AzureEmulator> }>(
-    MODULES.azure,
-  );
-  const { startFunctionsHost } = await load<{ startFunctionsHost(x: object): Promise<FunctionsHost> }>(
-    MODULES.host,
-  );
-  const kube = await startKubeEmulator({ port: 0, stateDir: o.stateDir, timeScale: scale, reset });
-  const azure = await startAzureEmulator({
-    port: 0,
+  const common = {
     stateDir: o.stateDir,
-    timeScale: scale,
-    kubeUrl: kube.url,
+    timeScale,
     reset,
+    ports: { host: 0, azure: 0, kube: 0 },
     ...(o.faults ? { faults: o.faults } : {}),
-  });
-  const env = {
-    AKSV_ARM_ENDPOINT: azure.url,
-    IDENTITY_ENDPOINT: azure.identityEndpoint,
-    IDENTITY_HEADER: azure.identityHeader,
-    AKSV_TARGET_SUBSCRIPTION_ID: azure.subscriptionId,
-    AKSV_TIME_SCALE: String(scale),
-    AKSV_ARM_RETRY_DELAY_MS: "20",
-    AKSV_ARM_MAX_RETRY_DELAY_MS: "200",
-    ...o.env,
   };
-  const host = o.hostProcess
-    ? await spawnHost(o.stateDir, env, reset)
-    : await startFunctionsHost({
-        appDir: ROOT,
-        port: 0,
-        stateDir: o.stateDir,
-        reset,
-        logLevel: process.env["AKSV_LOG_LEVEL"] ?? "warning",
-        env,
-      });
+  if (!o.hostProcess) {
+    const s = await startLocalStack({
+      ...common,
+      env: { ...TEST_APP_SETTINGS, ...o.env },
+      logLevel: process.env["AKSV_LOG_LEVEL"] ?? "warning",
+    });
+    return { api: s.api, env: s.appEnv, azure: s.azure, kube: s.kube, host: s.host, stop: s.stop };
+  }
+  const { azure, kube, caPath } = await startEmulators(common);
+  const env = { ...appSettingsFor(azure, caPath, timeScale), ...TEST_APP_SETTINGS, ...o.env };
+  const host = await spawnHost(o.stateDir, env, reset);
   return {
     env,
     api: `${host.url}/api`,
