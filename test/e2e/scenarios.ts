@@ -3,7 +3,7 @@
 // Usage: node dist/test/e2e/scenarios.js <scenario> <stateDir>. Exit 0 = passed; assertion
 // failures print to stderr and exit 1.
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { CoreV1Api, KubeConfig, NetworkingV1Api } from "@kubernetes/client-node";
 import {
@@ -90,6 +90,25 @@ async function armStatus(s: Stack, path: string): Promise<number> {
   return r.status;
 }
 
+/**
+ * Durable history is stored readable: every byte the task hub wrote (inputs, outputs, custom status,
+ * history, in the database and its WAL) must be free of tokens, kubeconfigs and the identity secret.
+ */
+function assertNoSecretsInTaskHub(stateDir: string, env: Record<string, string>): void {
+  const dir = join(stateDir, "functions-host");
+  const files = readdirSync(dir).filter((f) => statSync(join(dir, f)).isFile() && !f.endsWith(".keys.json"));
+  assert.ok(files.length > 0, "the task hub wrote files");
+  const text = files.map((f) => readFileSync(join(dir, f)).toString("latin1")).join("\n");
+  assert.ok(text.includes("tipsAndTricksAKSCluster"), "the scan reads the task hub's content");
+  assert.doesNotMatch(text, /eyJ[\w-]{10,}\.eyJ[\w-]{10,}\./, "no JWT in the task hub");
+  assert.doesNotMatch(
+    text,
+    /certificate-authority-data|client-key-data|adminToken|kind: Config/,
+    "no kubeconfig in the task hub",
+  );
+  assert.ok(!text.includes(env["IDENTITY_HEADER"]!), "no managed-identity secret in the task hub");
+}
+
 const scenarios: Record<string, (stateDir: string) => Promise<void>> = {
   /** The tutorial's request: Succeeded, verified, exactly the seeded objects, idempotent, deletable. */
   async tutorial(stateDir) {
@@ -139,6 +158,7 @@ const scenarios: Record<string, (stateDir: string) => Promise<void>> = {
         ["tipsAndTricksAKSCluster"],
       );
       await deleteAndCheckGone(s, "tipsAndTricksAKSCluster");
+      assertNoSecretsInTaskHub(stateDir, s.env);
     } finally {
       await s.stop();
     }
