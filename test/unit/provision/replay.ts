@@ -6,6 +6,7 @@
 import { createRequire } from "node:module";
 import functions from "@azure/functions";
 import type { OrchestrationContext } from "durable-functions";
+import { EventType } from "../../../emulators/functions-host/durable/history.js";
 
 const require = createRequire(import.meta.url);
 const { Orchestrator } = require("durable-functions/lib/src/orchestrations/Orchestrator.js") as {
@@ -31,19 +32,8 @@ interface Action {
   compoundActions?: Action[];
 }
 
-const T = {
-  ExecutionStarted: 0,
-  TaskScheduled: 4,
-  TaskCompleted: 5,
-  TaskFailed: 6,
-  SubOrchestrationInstanceCreated: 7,
-  SubOrchestrationInstanceCompleted: 8,
-  SubOrchestrationInstanceFailed: 9,
-  TimerCreated: 10,
-  TimerFired: 11,
-  OrchestratorStarted: 12,
-  OrchestratorCompleted: 13,
-} as const;
+/** The host's own event-type table: the replay engine reads these numbers. */
+const T = EventType;
 
 export interface ReplayOptions {
   orchestrators: Record<string, OrchestratorFn>;
