@@ -64,14 +64,14 @@ class PlainProgress implements Progress {
       this.phase = doc.phase;
     }
     for (const s of doc.steps) {
-      const text = `${s.status}${s.attempts > 1 ? ` (attempt ${s.attempts})` : ""}${s.error ? ` ${s.error.code}` : ""}`;
-      if (this.steps.get(s.name) === text) continue;
-      if (!this.steps.has(s.name) && s.status === "Pending") {
-        this.steps.set(s.name, text);
-        continue;
-      }
-      this.steps.set(s.name, text);
-      this.out.write(`${at}   step ${s.name}: ${text}\n`);
+      // A change is a new status or error; further polls of a running step are not.
+      const key = `${s.status} ${s.error?.code ?? ""}`;
+      if (this.steps.get(s.name) === key) continue;
+      const first = !this.steps.has(s.name);
+      this.steps.set(s.name, key);
+      if (first && s.status === "Pending") continue;
+      const attempts = s.attempts > 1 ? ` (attempt ${s.attempts})` : "";
+      this.out.write(`${at}   step ${s.name}: ${s.status}${s.error ? ` ${s.error.code}` : ""}${attempts}\n`);
     }
     const percent = percentDone(doc);
     if (this.pipelines && percent !== this.percent) {
