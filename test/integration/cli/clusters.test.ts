@@ -34,12 +34,23 @@ function cliEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   return { ...env, ...extra };
 }
 
-function cli(args: string[], extra: Record<string, string> = {}): Promise<Run> {
+function run(file: string, args: string[], extra: Record<string, string>): Promise<Run> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [CLI, ...args], { env: cliEnv(extra) }, (error, stdout, stderr) =>
+    execFile(file, args, { env: cliEnv(extra) }, (error, stdout, stderr) =>
       resolve({ code: error ? (typeof error.code === "number" ? error.code : 1) : 0, stdout, stderr }),
     );
   });
+}
+
+function cli(args: string[], extra: Record<string, string> = {}): Promise<Run> {
+  return run(process.execPath, [CLI, ...args], extra);
+}
+
+/** The CLI on a pseudo-terminal (util-linux `script`); stdout and stderr both arrive in `stdout`. */
+function cliOnTty(args: string[], extra: Record<string, string> = {}): Promise<Run> {
+  const quote = (a: string) => `'${a.replace(/'/g, "'\\''")}'`;
+  const command = [process.execPath, CLI, ...args].map(quote).join(" ");
+  return run("script", ["-qec", command, "/dev/null"], extra);
 }
 
 const show = (r: Run) => `exit ${r.code}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;
@@ -224,9 +235,15 @@ describe("aks-vending CLI against the local stack", () => {
       t.stderr,
       /^error: WaitTimeout: gave up on cluster tipsAndTricksAKSCluster after 0:00; it is still Deleting/m,
     );
-    const r = await cli([...at(), "delete", NAME, "--wait", ...fast]);
+    // On a terminal the progress block is redrawn in place; NO_COLOR turns colours off.
+    const r = await cliOnTty([...at(), "delete", NAME, "--wait", ...fast], { NO_COLOR: "1" });
     assert.equal(r.code, 0, show(r));
-    assert.match(r.stdout, /^cluster tipsAndTricksAKSCluster deleted in \d+:\d\d$/m);
+    assert.match(r.stdout, /^cluster tipsAndTricksAKSCluster deleted in \d+:\d\d\r?$/m);
+    const esc = String.fromCharCode(27);
+    assert.match(r.stdout, new RegExp(`${esc}\\[13A\r${esc}\\[J`), "the 13-line block is redrawn in place");
+    assert.match(r.stdout, /tipsAndTricksAKSCluster {2}Deleted {2}\[#{30}\] 100% {2}\d+:\d\d\r?\n/);
+    assert.match(r.stdout, /^ {2}✓ verification +Succeeded\r?$/m);
+    assert.doesNotMatch(r.stdout, new RegExp(`${esc}\\[\\d+m`), "no colours with NO_COLOR");
     const get = await cli([...at(), "get", NAME, "-o", "json"]);
     if (get.code === 0) assert.equal((JSON.parse(get.stdout) as { phase: string }).phase, "Deleted");
     else assert.equal((JSON.parse(get.stdout) as { error: { code: string } }).error.code, "ClusterNotFound");
