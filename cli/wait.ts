@@ -12,8 +12,8 @@ export interface WaitOptions {
   timeoutMs: number;
   /** Longest pause between two polls; Retry-After is honoured up to this. */
   maxPollMs: number;
-  /** No progress display (e.g. `-o json` and stderr is not wanted). */
-  quiet?: boolean;
+  /** `-o json`: standard output is for the JSON (and pipeline commands) only. */
+  json?: boolean;
   /** The answer that started the wait (POST/DELETE), shown first. */
   first?: StatusReply;
 }
@@ -100,28 +100,21 @@ const ICONS: Record<string, string> = {
 /** A block redrawn in place on a TTY: a bar, the phase, elapsed time and every step. */
 class TtyProgress implements Progress {
   private lines = 0;
-  private last?: ClusterStatusDocument;
-  private readonly started = Date.now();
-  private readonly offset: number;
+  private last?: { doc: ClusterStatusDocument; elapsedMs: number; at: number };
   private readonly timer: NodeJS.Timeout;
   private readonly c: Paint;
 
-  constructor(
-    private readonly out: NodeJS.WriteStream,
-    elapsedMs: number,
-  ) {
-    this.offset = elapsedMs;
+  constructor(private readonly out: NodeJS.WriteStream) {
     this.c = paint(useColor(out));
     // Keep the clock moving between polls.
-    this.timer = setInterval(
-      () => this.last && this.draw(this.last, this.offset + Date.now() - this.started),
-      1000,
-    );
+    this.timer = setInterval(() => {
+      if (this.last) this.draw(this.last.doc, this.last.elapsedMs + Date.now() - this.last.at);
+    }, 1000);
     this.timer.unref();
   }
 
   update(doc: ClusterStatusDocument, elapsedMs: number): void {
-    this.last = doc;
+    this.last = { doc, elapsedMs, at: Date.now() };
     this.draw(doc, elapsedMs);
   }
 
@@ -155,14 +148,14 @@ class TtyProgress implements Progress {
   }
 }
 
-const silent: Progress = { update() {}, finish() {} };
-
+/**
+ * Progress goes to stderr, except inside Azure DevOps where it goes to stdout with the logging
+ * commands (a task with failOnStderr would fail on it), unless stdout is for `-o json`.
+ */
 function progressFor(options: WaitOptions): Progress {
-  const pipelines = inAzurePipelines();
-  if (options.quiet && !pipelines) return silent;
+  if (inAzurePipelines()) return new PlainProgress(options.json ? process.stderr : process.stdout, true);
   const out = process.stderr;
-  if (out.isTTY && !pipelines) return new TtyProgress(out, 0);
-  return new PlainProgress(out, pipelines);
+  return out.isTTY ? new TtyProgress(out) : new PlainProgress(out, false);
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

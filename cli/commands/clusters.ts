@@ -179,6 +179,7 @@ async function waitAndReport(
     goal,
     timeoutMs: flags.timeout,
     maxPollMs: flags.pollInterval,
+    json: g.output === "json",
     ...(first ? { first } : {}),
   });
   report(g, name, result, flags.timeout);

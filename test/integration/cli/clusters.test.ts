@@ -194,8 +194,8 @@ describe("aks-vending CLI against the local stack", () => {
       for (const l of progress)
         assert.match(l, /^##vso\[task\.setprogress value=\d{1,3};\][A-Za-z]+( \([a-zA-Z]+\))?$/);
       assert.ok(!vso.some((l) => l.includes("task.setvariable")), "no outputs for a failed cluster");
-      // Progress lines (stderr) show the failing step.
-      assert.match(r.stderr, /^\[\d+:\d\d\] {3}step cluster: Failed QuotaExceeded( \(attempt \d+\))?$/m);
+      // Progress lines (on stdout in a pipeline) show the failing step.
+      assert.match(r.stdout, /^\[\d+:\d\d\] {3}step cluster: Failed QuotaExceeded( \(attempt \d+\))?$/m);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
