@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 // The aks-vending command. Each command group lives in its own module under cli/commands/.
-import { Command } from "commander";
+import { Command, Option } from "commander";
+import { DEFAULT_API, registerClusterCommands } from "./commands/clusters.js";
 import { registerNetpolCommands } from "./commands/netpol.js";
 import { registerSpecCommands } from "./commands/spec.js";
+import { parseOutputFormat } from "./output.js";
 
 export function buildProgram(): Command {
   const program = new Command("aks-vending")
@@ -10,7 +12,19 @@ export function buildProgram(): Command {
       "Self-service AKS clusters: validate requests, evaluate NetworkPolicies, create and watch clusters",
     )
     .showHelpAfterError()
-    .configureOutput({ outputError: (str, write) => write(str) });
+    .configureOutput({ outputError: (str, write) => write(str) })
+    .addOption(
+      new Option("--api <url>", "base URL of the cluster API").env("AKSV_API_URL").default(DEFAULT_API),
+    )
+    .addOption(
+      new Option("--token <token>", "bearer token sent with every request (never printed)").env("AKSV_TOKEN"),
+    )
+    .addOption(
+      new Option("-o, --output <format>", "json (for scripts) or table")
+        .argParser(parseOutputFormat)
+        .default("table"),
+    );
+  registerClusterCommands(program);
   registerSpecCommands(program);
   registerNetpolCommands(program);
   return program;

@@ -1,0 +1,169 @@
+// A small client of the cluster API (functions/clusters-api.ts) over fetch. It sends the bearer
+// token when one is given and turns ARM-style error bodies into ApiError.
+import type { ClusterStatusDocument } from "../shared/provision/types.js";
+
+export interface ApiClientOptions {
+  /** Base URL of the API, e.g. http://127.0.0.1:7071/api (no trailing slash needed). */
+  api: string;
+  /** Sent as `Authorization: Bearer <token>` when given; never printed. */
+  token?: string;
+}
+
+export interface ArmErrorDetail {
+  path?: string;
+  code?: string;
+  message?: string;
+}
+
+export interface ArmErrorBody {
+  error: { code: string; message: string; details?: ArmErrorDetail[] };
+}
+
+export interface ClusterSummary {
+  name: string;
+  resourceGroup: string;
+  subscriptionId: string;
+  team: string;
+  phase: string;
+  createdAt?: string;
+  lastUpdatedAt?: string;
+}
+
+/** A status document with the server's polling hint. */
+export interface StatusReply {
+  status: number;
+  doc: ClusterStatusDocument;
+  /** Seconds, from the Retry-After header (undefined when absent or not a number). */
+  retryAfter?: number;
+}
+
+/** The API answered with an error status; `body` is what it sent (ARM-style when it could parse it). */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly body: unknown,
+  ) {
+    super(ApiError.summary(status, body));
+  }
+
+  get arm(): ArmErrorBody["error"] | undefined {
+    return isArmError(this.body) ? this.body.error : undefined;
+  }
+
+  get code(): string {
+    return this.arm?.code ?? `HTTP${this.status}`;
+  }
+
+  private static summary(status: number, body: unknown): string {
+    if (isArmError(body)) return `${body.error.code}: ${body.error.message}`;
+    return `the API answered ${status}${typeof body === "string" && body ? `: ${body.slice(0, 200)}` : ""}`;
+  }
+}
+
+export function isArmError(body: unknown): body is ArmErrorBody {
+  if (!body || typeof body !== "object" || !("error" in body)) return false;
+  const e = (body as { error: unknown }).error;
+  return !!e && typeof e === "object" && typeof (e as { code?: unknown }).code === "string";
+}
+
+/** Could not reach the API at all (connection refused, DNS, …). */
+export class ApiUnreachableError extends Error {}
+
+function parseRetryAfter(value: string | null): number | undefined {
+  if (value === null) return undefined;
+  const n = Number(value);
+  if (Number.isFinite(n) && n >= 0) return n;
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : Math.max(0, (at - Date.now()) / 1000);
+}
+
+export class ApiClient {
+  private readonly base: string;
+
+  constructor(private readonly options: ApiClientOptions) {
+    this.base = options.api.replace(/\/+$/, "");
+  }
+
+  private async request(method: string, path: string, body?: string): Promise<Response> {
+    const headers: Record<string, string> = { accept: "application/json" };
+    if (body !== undefined) headers["content-type"] = "application/json";
+    if (this.options.token) headers["authorization"] = `Bearer ${this.options.token}`;
+    const url = `${this.base}${path}`;
+    try {
+      return await fetch(url, { method, headers, ...(body !== undefined ? { body } : {}) });
+    } catch (e) {
+      const cause = (e as { cause?: { code?: string; message?: string } }).cause;
+      throw new ApiUnreachableError(
+        `cannot reach the API at ${this.base} (${cause?.code ?? cause?.message ?? (e as Error).message}); set --api or AKSV_API_URL`,
+      );
+    }
+  }
+
+  private static async body(r: Response): Promise<unknown> {
+    const text = await r.text();
+    if (!text) return undefined;
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      return text;
+    }
+  }
+
+  private async expect(r: Response, ok: number[]): Promise<unknown> {
+    const body = await ApiClient.body(r);
+    if (!ok.includes(r.status)) throw new ApiError(r.status, body);
+    return body;
+  }
+
+  private async status(r: Response, ok: number[]): Promise<StatusReply> {
+    const doc = (await this.expect(r, ok)) as ClusterStatusDocument;
+    const retryAfter = parseRetryAfter(r.headers.get("retry-after"));
+    return { status: r.status, doc, ...(retryAfter !== undefined ? { retryAfter } : {}) };
+  }
+
+  private static clusterPath(name: string): string {
+    return `/clusters/${encodeURIComponent(name)}`;
+  }
+
+  /** POST /clusters with the request document as given (the server validates it). */
+  async create(specText: string): Promise<StatusReply> {
+    return this.status(await this.request("POST", "/clusters", specText), [200, 201, 202]);
+  }
+
+  async get(name: string): Promise<StatusReply> {
+    return this.status(await this.request("GET", ApiClient.clusterPath(name)), [200, 202]);
+  }
+
+  /** Every page of GET /clusters, following nextLink. */
+  async list(filter: { phase?: string; team?: string } = {}): Promise<ClusterSummary[]> {
+    const query = new URLSearchParams();
+    if (filter.phase) query.set("phase", filter.phase);
+    if (filter.team) query.set("team", filter.team);
+    const out: ClusterSummary[] = [];
+    let path: string | undefined = `/clusters${query.toString() ? `?${query.toString()}` : ""}`;
+    while (path) {
+      const page = (await this.expect(await this.request("GET", path), [200])) as {
+        value: ClusterSummary[];
+        nextLink?: string;
+      };
+      out.push(...page.value);
+      // nextLink is server-relative (/api/clusters?…): keep only what follows /clusters.
+      const i = page.nextLink?.indexOf("/clusters") ?? -1;
+      path = i >= 0 ? page.nextLink!.slice(i) : undefined;
+    }
+    return out;
+  }
+
+  /** DELETE /clusters/{name}: undefined when there was nothing to delete (204). */
+  async delete(name: string): Promise<StatusReply | undefined> {
+    const r = await this.request("DELETE", ApiClient.clusterPath(name));
+    if (r.status === 204) return undefined;
+    return this.status(r, [200, 202]);
+  }
+
+  async kubeconfig(name: string): Promise<string> {
+    const r = await this.request("GET", `${ApiClient.clusterPath(name)}/kubeconfig`);
+    if (r.status !== 200) throw new ApiError(r.status, await ApiClient.body(r));
+    return r.text();
+  }
+}

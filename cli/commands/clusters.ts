@@ -1,0 +1,311 @@
+// `aks-vending create | get | list | delete | wait | kubeconfig`: the cluster API for people and
+// pipelines. Global options (cli/main.ts): --api, --token, -o/--output. Exit codes: 0 success,
+// 1 usage or API error, 2 request refused as invalid (400), 3 cluster Failed, 4 wait timed out.
+import { Option, type Command } from "commander";
+import { parse as parseYaml } from "yaml";
+import type { ClusterStatusDocument } from "../../shared/provision/types.js";
+import { ApiClient, ApiError, ApiUnreachableError, type StatusReply } from "../api-client.js";
+import { readInput } from "../io.js";
+import {
+  formatApiError,
+  formatElapsed,
+  inAzurePipelines,
+  paint,
+  parseDuration,
+  renderTable,
+  useColor,
+  vso,
+  writeJson,
+  type OutputFormat,
+} from "../output.js";
+import { waitForCluster, type WaitGoal, type WaitResult } from "../wait.js";
+import { EXIT_INVALID } from "./spec.js";
+
+export const EXIT_FAILED = 3;
+export const EXIT_TIMEOUT = 4;
+
+export const DEFAULT_API = "http://127.0.0.1:7071/api";
+
+export interface GlobalOptions {
+  api: string;
+  token?: string;
+  output: OutputFormat;
+}
+
+interface WaitFlags {
+  timeout: number;
+  pollInterval: number;
+}
+
+function client(g: GlobalOptions): ApiClient {
+  return new ApiClient({ api: g.api, ...(g.token ? { token: g.token } : {}) });
+}
+
+/** Fails the Azure DevOps step with a readable issue (no-op outside a pipeline). */
+function failPipelineStep(message: string, code: string): void {
+  if (!inAzurePipelines()) return;
+  vso("task.logissue", { type: "error" }, message);
+  vso("task.complete", { result: "Failed" }, code, true);
+}
+
+/** Runs a command body: API errors print readably (or as the body with -o json) and exit non-zero. */
+async function guarded(g: GlobalOptions, body: () => Promise<void>): Promise<void> {
+  try {
+    await body();
+  } catch (e) {
+    if (e instanceof ApiError) {
+      if (g.output === "json" && e.body !== undefined) writeJson(e.body);
+      else process.stderr.write(`${formatApiError(e)}\n`);
+      failPipelineStep(e.message, e.code);
+      process.exitCode = e.status === 400 ? EXIT_INVALID : 1;
+    } else if (e instanceof ApiUnreachableError) {
+      process.stderr.write(`error: ${e.message}\n`);
+      failPipelineStep(e.message, "ApiUnreachable");
+      process.exitCode = 1;
+    } else throw e;
+  }
+}
+
+function stepsTable(doc: ClusterStatusDocument): string {
+  return renderTable(
+    ["STEP", "STATUS", "ATTEMPTS", "ERROR"],
+    doc.steps.map((s) => [s.name, s.status, String(s.attempts), s.error ? s.error.code : ""]),
+  );
+}
+
+function verificationText(doc: ClusterStatusDocument): string[] {
+  const v = doc.verification;
+  if (!v) return ["verification: not run"];
+  const ok = v.results.filter((r) => r.observed === r.expected).length;
+  const lines = [
+    `verification: ${v.passed ? "passed" : "FAILED"} (${ok}/${v.results.length} probes as expected)`,
+  ];
+  for (const r of v.results)
+    if (r.observed !== r.expected)
+      lines.push(`  ${r.from} → ${r.to}: expected ${r.expected}, observed ${r.observed}`);
+  return lines;
+}
+
+function outputsText(doc: ClusterStatusDocument): string[] {
+  return [
+    `  clusterId:     ${doc.outputs.clusterId ?? "-"}`,
+    `  fqdn:          ${doc.outputs.fqdn ?? "-"}`,
+    `  resourceGroup: ${doc.resourceGroup}`,
+  ];
+}
+
+/** The human-readable status document. */
+function describe(doc: ClusterStatusDocument): string {
+  const c = paint(useColor(process.stdout));
+  const phase =
+    doc.phase === "Succeeded" ? c.green(doc.phase) : doc.phase === "Failed" ? c.red(doc.phase) : doc.phase;
+  const lines = [
+    `${c.bold(doc.name)}  ${phase}`,
+    `  team:          ${doc.team}`,
+    `  subscription:  ${doc.subscriptionId}`,
+    ...outputsText(doc),
+    ...(doc.createdAt ? [`  created:       ${doc.createdAt}`] : []),
+    ...(doc.lastUpdatedAt ? [`  updated:       ${doc.lastUpdatedAt}`] : []),
+    "",
+    stepsTable(doc),
+    "",
+    ...verificationText(doc),
+    ...doc.warnings.map((w) => `warning: ${w}`),
+    ...(doc.error ? [`error: ${doc.error.code} at step ${doc.error.step}: ${doc.error.message}`] : []),
+  ];
+  return `${lines.join("\n")}\n`;
+}
+
+function show(g: GlobalOptions, doc: ClusterStatusDocument): void {
+  if (g.output === "json") writeJson(doc);
+  else process.stdout.write(describe(doc));
+}
+
+/** Prints how a wait ended, sets pipeline variables, and sets the exit code. */
+function report(g: GlobalOptions, name: string, result: WaitResult, timeoutMs: number): void {
+  const took = formatElapsed(result.elapsedMs);
+  switch (result.kind) {
+    case "succeeded": {
+      const doc = result.doc;
+      if (inAzurePipelines()) {
+        vso("task.setvariable", { variable: "clusterId", isOutput: "true" }, doc.outputs.clusterId ?? "");
+        vso("task.setvariable", { variable: "fqdn", isOutput: "true" }, doc.outputs.fqdn ?? "");
+        vso("task.setvariable", { variable: "resourceGroup", isOutput: "true" }, doc.resourceGroup);
+      }
+      if (g.output === "json") writeJson(doc);
+      else
+        process.stdout.write(
+          `${[`cluster ${doc.name} Succeeded in ${took}`, ...outputsText(doc), ...verificationText(doc)].join("\n")}\n`,
+        );
+      return;
+    }
+    case "deleted":
+      if (g.output === "json")
+        writeJson(result.doc ? { ...result.doc, phase: "Deleted" } : { name, phase: "Deleted" });
+      else process.stdout.write(`cluster ${name} deleted in ${took}\n`);
+      return;
+    case "failed": {
+      const doc = result.doc;
+      const code = doc.error?.code ?? (doc.phase === "Deleted" ? "ClusterDeleted" : "ProvisioningFailed");
+      const message = `cluster ${doc.name} ${doc.phase === "Deleted" ? "was deleted" : "Failed"}${doc.error ? ` at step ${doc.error.step}` : ""}: ${code}${doc.error ? `: ${doc.error.message}` : ""}`;
+      if (g.output === "json") writeJson(doc);
+      else if (doc.verification) process.stdout.write(`${verificationText(doc).join("\n")}\n`);
+      process.stderr.write(`error: ${message}\n`);
+      failPipelineStep(message, code);
+      process.exitCode = EXIT_FAILED;
+      return;
+    }
+    case "timeout": {
+      const doc = result.doc;
+      const running = doc?.steps.find((s) => s.status === "Running");
+      const message = `WaitTimeout: gave up on cluster ${name} after ${formatElapsed(timeoutMs)}; it is still ${doc?.phase ?? "unknown"}${running ? ` (step ${running.name} running)` : ""} and continues on the server`;
+      if (g.output === "json") writeJson({ error: { code: "WaitTimeout", message }, status: doc ?? null });
+      process.stderr.write(`error: ${message}\n`);
+      failPipelineStep(message, "WaitTimeout");
+      process.exitCode = EXIT_TIMEOUT;
+      return;
+    }
+  }
+}
+
+async function waitAndReport(
+  g: GlobalOptions,
+  name: string,
+  goal: WaitGoal,
+  flags: WaitFlags,
+  first?: StatusReply,
+): Promise<void> {
+  const result = await waitForCluster(client(g), name, {
+    goal,
+    timeoutMs: flags.timeout,
+    maxPollMs: flags.pollInterval,
+    json: g.output === "json",
+    ...(first ? { first } : {}),
+  });
+  report(g, name, result, flags.timeout);
+}
+
+function withWaitOptions(cmd: Command, waitFlag: boolean): Command {
+  if (waitFlag) cmd.option("--wait", "wait until the cluster is done, showing progress");
+  return cmd
+    .addOption(
+      new Option("--timeout <duration>", "give up waiting after this long (e.g. 45m, 90s, 1h30m)")
+        .argParser(parseDuration)
+        .default(parseDuration("45m"), "45m"),
+    )
+    .addOption(
+      new Option(
+        "--poll-interval <duration>",
+        "longest pause between polls; the server's Retry-After is honoured up to it",
+      )
+        .argParser(parseDuration)
+        .default(parseDuration("10s"), "10s"),
+    );
+}
+
+/** The request document as the JSON the API takes (YAML files are converted). */
+async function requestBody(file: string): Promise<string> {
+  const text = await readInput(file);
+  return /\.ya?ml$/i.test(file) ? JSON.stringify(parseYaml(text)) : text;
+}
+
+export function registerClusterCommands(program: Command): void {
+  const globals = (cmd: Command) => cmd.optsWithGlobals<GlobalOptions>();
+
+  withWaitOptions(
+    program
+      .command("create")
+      .description("Request a cluster (POST /clusters); with --wait, follow it until it is ready")
+      .requiredOption(
+        "-f, --file <file>",
+        "the ClusterSpec document (JSON or YAML), or - for standard input",
+      ),
+    true,
+  ).action(async (options: WaitFlags & { file: string; wait?: boolean }, cmd: Command) => {
+    const g = globals(cmd);
+    await guarded(g, async () => {
+      const reply = await client(g).create(await requestBody(options.file));
+      if (options.wait) return waitAndReport(g, reply.doc.name, "ready", options, reply);
+      if (g.output === "json") writeJson(reply.doc);
+      else
+        process.stdout.write(
+          `cluster ${reply.doc.name} ${reply.status === 202 ? "accepted" : reply.doc.phase} (phase ${reply.doc.phase}); follow it with: aks-vending wait ${reply.doc.name}\n`,
+        );
+    });
+  });
+
+  program
+    .command("get")
+    .description("Show a cluster's status: phase, steps, outputs, verification, error")
+    .argument("<name>", "the cluster's name")
+    .action(async (name: string, _o: unknown, cmd: Command) => {
+      const g = globals(cmd);
+      await guarded(g, async () => show(g, (await client(g).get(name)).doc));
+    });
+
+  program
+    .command("list")
+    .description("List clusters")
+    .option("--phase <phase>", "only clusters in this phase (e.g. Succeeded, Failed)")
+    .option("--team <team>", "only this team's clusters")
+    .action(async (options: { phase?: string; team?: string }, cmd: Command) => {
+      const g = globals(cmd);
+      await guarded(g, async () => {
+        const clusters = await client(g).list(options);
+        if (g.output === "json") return writeJson(clusters);
+        if (clusters.length === 0) return void process.stdout.write("no clusters\n");
+        process.stdout.write(
+          `${renderTable(
+            ["NAME", "TEAM", "PHASE", "RESOURCE GROUP", "CREATED"],
+            clusters.map((c) => [c.name, c.team, c.phase, c.resourceGroup, c.createdAt ?? ""]),
+          )}\n`,
+        );
+      });
+    });
+
+  withWaitOptions(
+    program
+      .command("delete")
+      .description("Delete a cluster and what was created for it; with --wait, follow it until it is gone")
+      .argument("<name>", "the cluster's name"),
+    true,
+  ).action(async (name: string, options: WaitFlags & { wait?: boolean }, cmd: Command) => {
+    const g = globals(cmd);
+    await guarded(g, async () => {
+      const reply = await client(g).delete(name);
+      if (!reply) {
+        if (g.output === "json") writeJson({ name, phase: "Deleted" });
+        else process.stdout.write(`cluster ${name} does not exist (nothing to delete)\n`);
+        return;
+      }
+      if (options.wait) return waitAndReport(g, name, "deleted", options, reply);
+      if (g.output === "json") writeJson(reply.doc);
+      else
+        process.stdout.write(
+          `cluster ${name} is ${reply.doc.phase}; follow it with: aks-vending delete ${name} --wait\n`,
+        );
+    });
+  });
+
+  withWaitOptions(
+    program
+      .command("wait")
+      .description(
+        "Wait until a cluster is Succeeded (exit 0) or Failed (exit 3), showing progress; exit 4 on timeout",
+      )
+      .argument("<name>", "the cluster's name"),
+    false,
+  ).action(async (name: string, options: WaitFlags, cmd: Command) => {
+    const g = globals(cmd);
+    await guarded(g, () => waitAndReport(g, name, "ready", options));
+  });
+
+  program
+    .command("kubeconfig")
+    .description("Print the cluster's user kubeconfig to standard output (e.g. > kubeconfig.yaml)")
+    .argument("<name>", "the cluster's name")
+    .action(async (name: string, _o: unknown, cmd: Command) => {
+      const g = globals(cmd);
+      await guarded(g, async () => void process.stdout.write(await client(g).kubeconfig(name)));
+    });
+}
