@@ -6,23 +6,25 @@ import { createInterface } from "node:readline";
 import { join } from "node:path";
 import type { AzureEmulator, AzureEmulatorOptions } from "../../emulators/azure/index.js";
 import type { FunctionsHost } from "../../emulators/functions-host/index.js";
-import type { KubeEmulator } from "../../emulators/kube/index.js";
-import { appSettingsFor, REPO_ROOT, startEmulators, startLocalStack } from "../../emulators/stack.js";
+import {
+  appSettingsFor,
+  REPO_ROOT,
+  startEmulators,
+  startLocalStack,
+  type LocalStack,
+} from "../../emulators/stack.js";
 import { ensureLocalCa } from "../../emulators/common/tls.js";
 
 export const ROOT = REPO_ROOT;
 
 type StoppableHost = Pick<FunctionsHost, "url" | "stop">;
 
-export interface Stack {
-  api: string;
+/** The local stack as tests use it: the host may run in its own process (see spawnHost). */
+export type Stack = Pick<LocalStack, "api" | "azure" | "kube" | "stop"> & {
   /** The app's environment (to start another host on the same stack). */
   env: Record<string, string>;
-  azure: AzureEmulator;
-  kube: KubeEmulator;
   host: StoppableHost;
-  stop(): Promise<void>;
-}
+};
 
 /** Creates (or reuses) the local CA of a state directory and returns its path. */
 export async function ensureCa(stateDir: string): Promise<string> {
