@@ -116,12 +116,16 @@ export function problemsFromZod(
     }
     if (issue.code === "invalid_union" && issue.errors.length > 0) {
       // Report the branch that got furthest (most specific) rather than "invalid input".
-      const branches = issue.errors.map((branch) => problemsFromZod(branch, knownKeys));
+      // Branch issues carry paths relative to the union: prefix them before formatting.
+      const branches = issue.errors.map((branch) =>
+        problemsFromZod(
+          branch.map((i) => ({ ...i, path: [...issue.path, ...i.path] })),
+          knownKeys,
+        ),
+      );
       const nonType = branches.find((b) => b.length > 0 && b.every((p) => p.code !== "InvalidType"));
       if (nonType) {
-        out.push(
-          ...nonType.map((p) => ({ ...p, path: formatPath(issue.path) + (p.path ? `.${p.path}` : "") })),
-        );
+        out.push(...nonType);
         continue;
       }
     }
