@@ -40,6 +40,9 @@ export interface LocalStack {
   stop(): Promise<void>;
 }
 
+/** The audience the local stack's API accepts tokens for (AKSV_AUTH_AUDIENCE). */
+export const LOCAL_API_AUDIENCE = "api://aks-vending-local";
+
 /** The app settings that point the unmodified app at the emulators. */
 export function appSettingsFor(
   azure: AzureEmulator,
@@ -54,6 +57,9 @@ export function appSettingsFor(
     AKSV_ARM_ENDPOINT: azure.url,
     AKSV_TARGET_SUBSCRIPTION_ID: azure.subscriptionId,
     AKSV_TIME_SCALE: String(timeScale),
+    // Callers sign in with the Azure emulator's issuer (dev tokens), as with Entra ID in Azure.
+    AKSV_AUTH_ISSUER: azure.issuer,
+    AKSV_AUTH_AUDIENCE: LOCAL_API_AUDIENCE,
   };
 }
 

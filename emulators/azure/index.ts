@@ -72,9 +72,10 @@ export interface AzureEmulator {
   stop(): Promise<void>;
 }
 
-function adminHandler(faults: FaultInjector, recorder: RequestRecorder) {
+function adminHandler(faults: FaultInjector, recorder: RequestRecorder, issuer: TokenIssuer) {
   return async (req: ArmRequest): Promise<ArmResponse | undefined> => {
     const path = req.path.toLowerCase();
+    if (path === "/_emulator/tokens" && req.method === "POST") return issuer.devToken(req.body);
     if (path === "/_emulator/faults") {
       if (req.method === "GET") return { status: 200, body: faults.describe() };
       if (req.method === "PUT") {
@@ -160,7 +161,7 @@ export async function startAzureEmulator(options: AzureEmulatorOptions): Promise
       faults,
       recorder,
       authenticate: (h) => issuer.authenticate(h),
-      admin: adminHandler(faults, recorder),
+      admin: adminHandler(faults, recorder, issuer),
       baseUrl: () => baseUrl,
     },
     { cert: cert.certPem, key: cert.keyPem },

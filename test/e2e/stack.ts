@@ -8,12 +8,14 @@ import type { AzureEmulator, AzureEmulatorOptions } from "../../emulators/azure/
 import type { FunctionsHost } from "../../emulators/functions-host/index.js";
 import {
   appSettingsFor,
+  LOCAL_API_AUDIENCE,
   REPO_ROOT,
   startEmulators,
   startLocalStack,
   type LocalStack,
 } from "../../emulators/stack.js";
 import { ensureLocalCa } from "../../emulators/common/tls.js";
+import { devTokenBody, type DevTokenRequest } from "../../shared/auth/dev-token.js";
 
 export const ROOT = REPO_ROOT;
 
@@ -127,6 +129,24 @@ export async function startStack(o: StackOptions): Promise<Stack> {
       await kube.stop();
     },
   };
+}
+
+/**
+ * A caller's token from the stack's issuer (the Azure emulator), for the local API's audience.
+ * Default: an admin (Clusters.Admin), who sees every team's clusters.
+ */
+export async function devToken(
+  stack: Pick<Stack, "azure">,
+  r: Omit<DevTokenRequest, "audience"> = { roles: ["Clusters.Admin"] },
+): Promise<string> {
+  const body = devTokenBody({ audience: LOCAL_API_AUDIENCE, ...r });
+  return stack.azure.issueToken({
+    audience: LOCAL_API_AUDIENCE,
+    subject: String(body["subject"]),
+    objectId: String(body["subject"]),
+    ...(r.expiresInSeconds !== undefined ? { expiresInSeconds: r.expiresInSeconds } : {}),
+    claims: { roles: body["roles"], ...(body["groups"] ? { groups: body["groups"] } : {}) },
+  });
 }
 
 export interface ClusterDoc {

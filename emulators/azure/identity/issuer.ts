@@ -39,7 +39,12 @@ export interface TokenOptions {
   appId?: string;
   /** Lifetime in seconds (negative gives an already expired token, for tests). */
   expiresInSeconds?: number;
+  /** Further claims (roles, groups, name, preferred_username…); registered claims cannot be set here. */
+  claims?: Record<string, unknown>;
 }
+
+/** Claims a caller of the dev-token endpoint may not set: the issuer owns them. */
+const RESERVED_CLAIMS = ["iss", "aud", "sub", "exp", "nbf", "iat", "oid", "tid", "ver"];
 
 /** A stable GUID derived from text (for principals of client ids we have not seen before). */
 export function guidFrom(text: string): string {
@@ -93,7 +98,11 @@ export class TokenIssuer {
   async issue(options: TokenOptions): Promise<{ token: string; expiresOn: number }> {
     const now = Math.floor(Date.now() / 1000);
     const exp = now + (options.expiresInSeconds ?? 3600);
+    const extra = Object.fromEntries(
+      Object.entries(options.claims ?? {}).filter(([k]) => !RESERVED_CLAIMS.includes(k)),
+    );
     const token = await new SignJWT({
+      ...extra,
       oid: options.objectId,
       tid: this.tenantId,
       ...(options.appId ? { appid: options.appId, azp: options.appId } : {}),
@@ -192,9 +201,50 @@ export class TokenIssuer {
     );
   }
 
+  /**
+   * POST /_emulator/tokens — the local stack's stand-in for signing in to Entra ID: a token for any
+   * audience with the roles and groups asked for (`aks-vending dev-token`, tests). Body:
+   * `{ audience, subject?, roles?, groups?, name?, expiresInSeconds?, claims? }`.
+   */
+  async devToken(body: unknown): Promise<{ status: number; body: unknown }> {
+    const b = (body ?? {}) as Record<string, unknown>;
+    const bad = (message: string) => ({ status: 400, body: { error: { code: "InvalidRequest", message } } });
+    if (typeof b["audience"] !== "string" || !b["audience"]) return bad("audience (string) is required");
+    const list = (k: string) => {
+      const v = b[k];
+      return v === undefined || (Array.isArray(v) && v.every((x) => typeof x === "string"));
+    };
+    if (!list("roles") || !list("groups")) return bad("roles and groups must be arrays of strings");
+    if (b["expiresInSeconds"] !== undefined && typeof b["expiresInSeconds"] !== "number")
+      return bad("expiresInSeconds must be a number");
+    const subject = typeof b["subject"] === "string" && b["subject"] ? b["subject"] : "dev-user";
+    const name = typeof b["name"] === "string" ? b["name"] : subject;
+    const objectId = guidFrom(`user:${subject}`);
+    const claims: Record<string, unknown> = {
+      name,
+      preferred_username: `${subject}@aks-vending.local`,
+      ...(b["roles"] ? { roles: b["roles"] } : {}),
+      ...(b["groups"] ? { groups: b["groups"] } : {}),
+      ...((b["claims"] as Record<string, unknown> | undefined) ?? {}),
+    };
+    const { token, expiresOn } = await this.issue({
+      audience: b["audience"],
+      subject: objectId,
+      objectId,
+      claims,
+      ...(typeof b["expiresInSeconds"] === "number" ? { expiresInSeconds: b["expiresInSeconds"] } : {}),
+    });
+    return {
+      status: 200,
+      body: { token_type: "Bearer", access_token: token, expires_on: expiresOn },
+    };
+  }
+
   private metadata(tenant: string) {
     const base = this.baseUrl();
     return {
+      /** Not in Entra ID's metadata: tells `aks-vending dev-token` that this is the local issuer. */
+      aks_vending_dev_token_endpoint: `${base}/_emulator/tokens`,
       issuer: this.issuer,
       authorization_endpoint: `${base}/${tenant}/oauth2/v2.0/authorize`,
       token_endpoint: `${base}/${tenant}/oauth2/v2.0/token`,
