@@ -26,6 +26,8 @@ export interface LocalStackOptions {
   env?: Record<string, string>;
   faults?: AzureEmulatorOptions["faults"];
   logLevel?: string;
+  /** CORS origins the API allows (a portal under development); default local.settings.json Host.CORS. */
+  corsOrigins?: string[];
 }
 
 export interface LocalStack {
@@ -109,6 +111,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       reset: options.reset ?? false,
       env: appEnv,
       ...(options.logLevel ? { logLevel: options.logLevel } : {}),
+      ...(options.corsOrigins
+        ? { cors: { allowedOrigins: options.corsOrigins, supportCredentials: false } }
+        : {}),
     });
     return {
       api: `${host.url}/api`,

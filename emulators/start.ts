@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // `npm start`: the whole local stack in one process tree, with a ready-to-paste example; Ctrl-C stops it.
 import { Command } from "commander";
+import { parseCorsOrigins } from "./functions-host/http/cors.js";
 import { REPO_ROOT, startLocalStack } from "./stack.js";
 
 const env = process.env;
@@ -13,6 +14,11 @@ const opts = new Command("npm start")
   .option("--azure-port <n>", "Azure emulator port", env["AKSV_AZURE_PORT"] ?? "7443")
   .option("--kube-port <n>", "Kubernetes emulator port", env["AKSV_KUBE_PORT"] ?? "7444")
   .option("--log-level <level>", "host log level", env["AKSV_LOG_LEVEL"] ?? "information")
+  .option(
+    "--cors <origins>",
+    "origins a portal may call the API from (comma-separated, or *)",
+    env["AKSV_CORS"],
+  )
   .option("--reset", "start with empty state", false)
   .parse()
   .opts<{
@@ -23,6 +29,7 @@ const opts = new Command("npm start")
     kubePort: string;
     logLevel: string;
     reset: boolean;
+    cors?: string;
   }>();
 
 const timeScale = Number(opts.timeScale);
@@ -36,6 +43,7 @@ const stack = await startLocalStack({
   timeScale,
   reset: opts.reset,
   logLevel: opts.logLevel,
+  ...(opts.cors ? { corsOrigins: parseCorsOrigins(opts.cors) } : {}),
   ports: { host: Number(opts.hostPort), azure: Number(opts.azurePort), kube: Number(opts.kubePort) },
 }).catch((err: unknown) => {
   const e = err as NodeJS.ErrnoException;

@@ -41,6 +41,9 @@ param clusterDefaultLocation string = ''
 @description('Team mapping: group object id (or app role value) in the caller\'s token → team name.')
 param teamMap object = {}
 
+@description('Origins a portal calls the API from, comma-separated (e.g. https://portal.contoso.com); empty: none.')
+param corsAllowedOrigins string = ''
+
 @description('Durable Functions backend.')
 @allowed(['AzureStorage', 'DurableTaskScheduler'])
 param durableBackend string = 'AzureStorage'
@@ -176,6 +179,7 @@ module functionApp 'modules/function-app.bicep' = {
     }
     appConfiguration: union(appConfiguration, empty(clustersGroupName) ? {} : resourceGroupScopeConfiguration)
     virtualNetworkSubnetId: privateNetworking ? network!.outputs.appSubnetId : ''
+    corsAllowedOrigins: filter(map(split(corsAllowedOrigins, ','), o => trim(o)), o => !empty(o))
   }
   // The host starts with its identity: give it its storage and monitoring roles first.
   dependsOn: [appRoles]

@@ -2,6 +2,7 @@
 // local.settings.json (`Values` become environment variables of the app).
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
+import { parseCorsOrigins, validateCors, type CorsSettings } from "./http/cors.js";
 
 export interface HostJsonSettings {
   routePrefix: string;
@@ -51,14 +52,25 @@ export async function readHostJson(appDir: string): Promise<HostJsonSettings> {
   };
 }
 
-/** local.settings.json `Values` (strings only, as the host passes them). */
-export async function readLocalSettings(appDir: string): Promise<Record<string, string>> {
-  const json = await readJson<{ Values?: Record<string, unknown> }>(join(appDir, "local.settings.json"));
+interface LocalSettingsJson {
+  Values?: Record<string, unknown>;
+  Host?: { CORS?: unknown; CORSCredentials?: unknown };
+}
+
+/** local.settings.json: `Values` (strings only, as the host passes them) and `Host` CORS settings. */
+export async function readLocalSettings(
+  appDir: string,
+): Promise<{ values: Record<string, string>; cors: CorsSettings }> {
+  const json = await readJson<LocalSettingsJson>(join(appDir, "local.settings.json"));
   const values: Record<string, string> = {};
   for (const [k, v] of Object.entries(json?.Values ?? {})) {
     if (v !== null && v !== undefined) values[k] = String(v);
   }
-  return values;
+  const cors = validateCors({
+    allowedOrigins: parseCorsOrigins(typeof json?.Host?.CORS === "string" ? json.Host.CORS : undefined),
+    supportCredentials: json?.Host?.CORSCredentials === true,
+  });
+  return { values, cors };
 }
 
 /**

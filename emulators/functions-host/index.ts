@@ -5,6 +5,7 @@ import { mkdir, rm } from "node:fs/promises";
 import type { Server } from "node:http";
 import { join, resolve } from "node:path";
 import { ScaledClock, type Clock } from "./clock.js";
+import { validateCors, type CorsSettings } from "./http/cors.js";
 import { appEnvironment, readHostJson, readLocalSettings, type HostJsonSettings } from "./config.js";
 import { durableClientBindingData } from "./durable/client-binding.js";
 import { Dispatcher } from "./durable/dispatcher.js";
@@ -20,6 +21,7 @@ import { DURABLE_SYSTEM_KEY, loadOrCreateKeys, type HostKeys } from "./keys.js";
 import { HOST_VERSION, LanguageWorker } from "./language-worker-host.js";
 import { createLogger, parseLogLevel, type LogLevel } from "./log.js";
 
+export type { CorsSettings } from "./http/cors.js";
 export { ManualClock, ScaledClock, type Clock } from "./clock.js";
 export { durableClientBindingData } from "./durable/client-binding.js";
 
@@ -44,6 +46,8 @@ export interface FunctionsHostOptions {
   /** Overrides host.json settings. */
   hostJson?: Partial<HostJsonSettings>;
   maxRequestBodyBytes?: number;
+  /** CORS in front of the HTTP triggers; default local.settings.json `Host.CORS` / `Host.CORSCredentials`. */
+  cors?: CorsSettings;
   /** How long stop() waits for in-flight invocations before abandoning them (default 5000 ms). */
   shutdownGraceMs?: number;
 }
@@ -77,7 +81,8 @@ export async function startFunctionsHost(options: FunctionsHostOptions): Promise
     options.logSink,
   );
   const settings: HostJsonSettings = { ...(await readHostJson(appDir)), ...options.hostJson };
-  const localSettings = await readLocalSettings(appDir);
+  const { values: localSettings, cors } = await readLocalSettings(appDir);
+  if (options.cors) validateCors(options.cors);
   const keys = await loadOrCreateKeys(join(dir, "host.keys.json"));
   const store = new TaskHubStore(join(dir, `${settings.hubName}.sqlite`));
   const clock =
@@ -102,6 +107,7 @@ export async function startFunctionsHost(options: FunctionsHostOptions): Promise
       keys,
       logger,
       maxRequestBodyBytes: options.maxRequestBodyBytes ?? DEFAULT_BODY_LIMIT,
+      cors: options.cors ?? cors,
       router: () => live.router,
       durableApi: () => live.durableApi,
       invokeHttp: (route, req, params) => invokeHttpFunction(route.fn, req, params, invoker, logger),

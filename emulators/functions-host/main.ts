@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Standalone entry: node dist/emulators/functions-host/main.js --app-dir . --port 7071 --state-dir .local [--reset]
 import { Command } from "commander";
+import { parseCorsOrigins } from "./http/cors.js";
 import { startFunctionsHost } from "./index.js";
 
 const program = new Command()
@@ -19,6 +20,8 @@ const program = new Command()
     "trace|debug|information|warning|error|none",
     process.env["AKSV_LOG_LEVEL"] ?? "information",
   )
+  .option("--cors <origins>", "allowed CORS origins, comma-separated or * (as func start --cors)")
+  .option("--cors-credentials", "allow credentials on CORS requests", false)
   .option("--reset", "delete the task hub and keys before starting", false);
 
 const opts = program.parse().opts<{
@@ -28,6 +31,8 @@ const opts = program.parse().opts<{
   timeScale: string;
   logLevel: string;
   reset: boolean;
+  cors?: string;
+  corsCredentials: boolean;
 }>();
 
 const host = await startFunctionsHost({
@@ -37,6 +42,9 @@ const host = await startFunctionsHost({
   timeScale: Number(opts.timeScale),
   logLevel: opts.logLevel,
   reset: opts.reset,
+  ...(opts.cors !== undefined
+    ? { cors: { allowedOrigins: parseCorsOrigins(opts.cors), supportCredentials: opts.corsCredentials } }
+    : {}),
 }).catch((err: unknown) => {
   process.stderr.write(`${(err as Error).message}\n`);
   process.exit(1);

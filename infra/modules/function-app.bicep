@@ -46,6 +46,9 @@ param appConfiguration object
 @description('Subnet for outbound VNet integration; empty: none.')
 param virtualNetworkSubnetId string = ''
 
+@description('Origins browsers may call the API from (a portal); empty: no CORS.')
+param corsAllowedOrigins array = []
+
 @description('Memory per instance (MB): 512, 2048 or 4096.')
 @allowed([512, 2048, 4096])
 param instanceMemoryMB int = 2048
@@ -146,6 +149,10 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
       minTlsVersion: '1.2'
       ftpsState: 'Disabled'
       http20Enabled: true
+      cors: {
+        allowedOrigins: corsAllowedOrigins
+        supportCredentials: false
+      }
     }
   }
 }

@@ -6,6 +6,7 @@ import { RPC_PATH, WEBHOOK_PATH } from "../durable/client-binding.js";
 import type { DurableHttpApi } from "../durable/http-api.js";
 import { authorized, type HostKeys } from "../keys.js";
 import type { Logger } from "../log.js";
+import { preflight, withCors, type CorsSettings } from "./cors.js";
 import type { HttpRoute, HttpRouter } from "./router.js";
 import { header, jsonResponse, type HostRequest, type HostResponse } from "./types.js";
 
@@ -14,6 +15,8 @@ export interface FrontDoorHandlers {
   keys: HostKeys;
   logger: Logger;
   maxRequestBodyBytes: number;
+  /** CORS in front of the HTTP triggers (as App Service applies it). */
+  cors: CorsSettings;
   /** Undefined until the app is loaded (requests get 503 meanwhile). */
   router: () => HttpRouter | undefined;
   durableApi: () => DurableHttpApi | undefined;
@@ -68,10 +71,14 @@ export async function handleRequest(
   }
   const prefix = h.routePrefix ? `/${h.routePrefix}` : "";
   if (prefix && path !== prefix && !path.startsWith(prefix + "/")) return { status: 404 };
+  return withCors(h.cors, req, preflight(h.cors, req) ?? (await trigger(h, req, path.slice(prefix.length))));
+}
+
+async function trigger(h: FrontDoorHandlers, req: HostRequest, path: string): Promise<HostResponse> {
   const router = h.router();
   if (!router)
     return jsonResponse(503, { error: { code: "HostStarting", message: "The host is starting." } });
-  const result = router.match(req.method, path.slice(prefix.length));
+  const result = router.match(req.method, path);
   if (result.kind === "notFound") return { status: 404 };
   if (result.kind === "methodNotAllowed")
     return { status: 405, headers: { Allow: result.allowed.join(", ") } };

@@ -101,6 +101,21 @@ describe("compiled infra template", () => {
     assert.equal(props(site)["httpsOnly"], true);
   });
 
+  test("CORS for portals comes from the corsAllowedOrigins parameter, without credentials", () => {
+    const site = single("Microsoft.Web/sites");
+    const cors = (
+      props(site)["siteConfig"] as { cors?: { allowedOrigins: unknown; supportCredentials: unknown } }
+    ).cors;
+    assert.ok(cors, "siteConfig.cors is set");
+    assert.equal(cors.supportCredentials, false);
+    assert.match(String(cors.allowedOrigins), /corsAllowedOrigins/);
+    assert.ok(main.parameters?.["corsAllowedOrigins"], "main.bicep has a corsAllowedOrigins parameter");
+    const params = JSON.parse(readFileSync(path.join(REPO_ROOT, "infra/main.parameters.json"), "utf8")) as {
+      parameters: Record<string, { value: string }>;
+    };
+    assert.equal(params.parameters["corsAllowedOrigins"]?.value, "${AKSV_CORS_ALLOWED_ORIGINS=}");
+  });
+
   test("publishing with basic (password) credentials is disabled for ftp and scm", () => {
     const policies = ofType(resources, "Microsoft.Web/sites/basicPublishingCredentialsPolicies");
     const names = policies.map((p) => p.resource.name).join(" ");
