@@ -4,6 +4,8 @@
 // Reached with the app's managed identity (role "Storage Table Data Contributor"), as ARM is.
 import { odata, TableClient } from "@azure/data-tables";
 import type { TokenCredential } from "@azure/identity";
+import { armCredential } from "../azure/clients.js";
+import { appConfig, type AppConfig } from "../config/index.js";
 import { CALLBACK_HEADERS, type PipelineCallback } from "./headers.js";
 
 export interface CallbackTableConfig {
@@ -76,4 +78,15 @@ function toCallback(row: Record<string, unknown>): PipelineCallback | undefined 
     cb[name] = v;
   }
   return cb as PipelineCallback;
+}
+
+let store: { key: string; value: CallbackStore } | undefined;
+
+/** The callback table of this deployment (one client per process), or undefined when not configured. */
+export function callbackStore(config: AppConfig = appConfig()): CallbackStore | undefined {
+  const c = config.callback;
+  if (!c) return undefined;
+  const key = `${c.tableUrl}|${c.table}`;
+  if (store?.key !== key) store = { key, value: new CallbackStore(c, armCredential(config)) };
+  return store.value;
 }
