@@ -3,6 +3,7 @@
 // completes the task's timeline record) and the timeline records API. Faults: fail the next N event
 // POSTs with 500, or hold a task's event — applied, as Azure DevOps would, but never answered — so a
 // test can kill the Functions host while its POST is in flight.
+import type { ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createServer, type Server } from "node:https";
 import { ensureLocalCa, issueServerCertificate } from "../../emulators/common/tls.js";
@@ -27,7 +28,7 @@ const RECORDS = /^\/[^/]+\/_apis\/distributedtask\/hubs\/[^/]+\/plans\/([^/]+)\/
 export class DevOpsStandIn {
   readonly events: ReceivedEvent[] = [];
   private readonly records = new Map<string, TimelineRecord>();
-  private failures = 0;
+  private readonly failures = new Map<string, number>();
   private readonly held = new Set<string>();
   private readonly heldArrived = new Map<string, () => void>();
   private server!: Server;
@@ -67,8 +68,9 @@ export class DevOpsStandIn {
     };
   }
 
-  failNext(n: number): void {
-    this.failures = n;
+  /** The task's next `n` TaskCompleted POSTs answer 500 (and are not applied). */
+  failNext(taskInstanceId: string, n: number): void {
+    this.failures.set(taskInstanceId, n);
   }
 
   /** The task's TaskCompleted will be applied but not answered; resolves when it arrives. */
@@ -90,7 +92,7 @@ export class DevOpsStandIn {
     rawUrl: string,
     authorization: string | undefined,
     text: string,
-    res: import("node:http").ServerResponse,
+    res: ServerResponse,
   ): void {
     const url = new URL(rawUrl, "https://standin.invalid");
     const reply = (status: number, body?: unknown) => {
@@ -111,8 +113,9 @@ export class DevOpsStandIn {
       const body = JSON.parse(text || "{}") as ReceivedEvent["body"];
       if (url.searchParams.get("api-version") !== "2.0-preview.1")
         return reply(400, { message: "api-version 2.0-preview.1 expected" });
-      if (this.failures > 0) {
-        this.failures--;
+      const failures = this.failures.get(body.taskId ?? "") ?? 0;
+      if (failures > 0) {
+        this.failures.set(body.taskId ?? "", failures - 1);
         this.events.push({ path, authorization, body, applied: false });
         return reply(500, { message: "VS402... transient failure (stand-in)" });
       }
