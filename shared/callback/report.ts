@@ -68,10 +68,13 @@ async function call(
   }
 }
 
-/** Whether the task's timeline record says it is completed already. */
-async function alreadyCompleted(deps: ReportDeps, cb: PipelineCallback): Promise<boolean | "gone"> {
+/**
+ * Whether the task's timeline record says it is completed already. A record we may not read (a
+ * token scoped to events only) counts as not completed: the POST then decides.
+ */
+async function alreadyCompleted(deps: ReportDeps, cb: PipelineCallback): Promise<boolean> {
   const r = await call(deps, cb, timelineRecordsUrl(cb), { method: "GET" });
-  if (permanent(r.status)) return "gone";
+  if (permanent(r.status)) return false;
   if (!r.ok)
     throw new TransientError({ code: "DevOpsUnavailable", message: `timeline records: HTTP ${r.status}` });
   const body = (await r.json()) as { value?: { id?: string; state?: string }[] };
@@ -82,9 +85,7 @@ async function alreadyCompleted(deps: ReportDeps, cb: PipelineCallback): Promise
 export async function reportToPipelines(input: ReportInput, deps: ReportDeps): Promise<ReportOutput> {
   const out: ReportOutput = { sent: 0, alreadyCompleted: 0, abandoned: [] };
   for (const { callback: cb } of await deps.rows.list(input.instanceId)) {
-    const done = await alreadyCompleted(deps, cb);
-    if (done === true) out.alreadyCompleted++;
-    else if (done === "gone") out.abandoned.push(cb.TaskInstanceId);
+    if (await alreadyCompleted(deps, cb)) out.alreadyCompleted++;
     else {
       const r = await call(deps, cb, planEventsUrl(cb), {
         method: "POST",
