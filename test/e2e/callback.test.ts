@@ -12,6 +12,7 @@ import { after, before, describe, it } from "node:test";
 import { odata, TableClient } from "@azure/data-tables";
 import { provisionInstanceId } from "../../shared/azure/names.js";
 import { credentialFor } from "../integration/azure/helpers.js";
+import { waitFor } from "../integration/functions-host/helpers.js";
 import { DevOpsStandIn } from "./devops-standin.js";
 import {
   devToken,
@@ -33,19 +34,8 @@ function files(dir: string): string[] {
   });
 }
 
-async function until<T>(
-  what: string,
-  f: () => T | undefined | Promise<T | undefined>,
-  ms = 90_000,
-): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await f();
-    if (v !== undefined) return v;
-    assert.ok(Date.now() < deadline, `timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+/** Clusters take tens of seconds here: a longer deadline than waitFor's default. */
+const until = <T>(what: string, f: () => Promise<T | undefined> | T | undefined) => waitFor(what, f, 90_000);
 
 describe("Azure DevOps agentless callback (server job)", () => {
   let stateDir: string;

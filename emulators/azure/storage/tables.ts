@@ -2,8 +2,7 @@
 // service's conditional-write rules. No HTTP here (table-server.ts maps the wire onto it). Persisted
 // as one JSON file, <stateDir>/azure/tables.json, written atomically after every change (the data is
 // a handful of rows).
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { readJsonFile, writeJsonFile } from "../core/store.js";
 
 /** An entity's properties as the wire carries them (values plus "Name@odata.type" annotations). */
 export type EntityProperties = Record<string, unknown>;
@@ -71,22 +70,13 @@ export class TableStore {
   private sequence = 0;
 
   constructor(dir: string, reset: boolean) {
-    mkdirSync(dir, { recursive: true });
-    this.file = join(dir, "tables.json");
-    if (reset) rmSync(this.file, { force: true });
-    let loaded: TablesFile | undefined;
-    try {
-      loaded = JSON.parse(readFileSync(this.file, "utf8")) as TablesFile;
-    } catch {
-      loaded = undefined;
-    }
+    const { file, loaded } = readJsonFile<TablesFile>(dir, "tables.json", reset);
+    this.file = file;
     this.state = loaded?.version === 1 ? loaded : { version: 1, tables: {} };
   }
 
   private save(): void {
-    const tmp = `${this.file}.tmp`;
-    writeFileSync(tmp, JSON.stringify(this.state));
-    renameSync(tmp, this.file);
+    writeJsonFile(this.file, this.state);
   }
 
   /** Table names are case-insensitive in the service; the name keeps its creation casing. */
