@@ -16,8 +16,8 @@ export interface LocalStackOptions {
   stateDir: string;
   /** Wall seconds per emulated second, for the emulators and the app's own waits. */
   timeScale: number;
-  /** Ports; 0 picks free ones (tests). Defaults 7071, 7443, 7444. */
-  ports?: { host?: number; azure?: number; kube?: number };
+  /** Ports; 0 picks free ones (tests). Defaults 7071, 7443, 7444; the Table service 7445 (0 when azure is 0). */
+  ports?: { host?: number; azure?: number; kube?: number; table?: number };
   /** Start every piece with empty state. */
   reset?: boolean;
   /** Directory of the app the host loads (default: this repository). */
@@ -62,6 +62,10 @@ export function appSettingsFor(
     // Callers sign in with the Azure emulator's issuer (dev tokens), as with Entra ID in Azure.
     AKSV_AUTH_ISSUER: azure.issuer,
     AKSV_AUTH_AUDIENCE: LOCAL_API_AUDIENCE,
+    // Azure DevOps server-job callbacks wait in the emulator's Table service; a local stand-in for
+    // Azure DevOps (tests) listens on the loopback address.
+    AKSV_CALLBACK_TABLE_URL: azure.tableUrl,
+    AKSV_CALLBACK_ALLOWED_HOSTS: "dev.azure.com,*.visualstudio.com,127.0.0.1,localhost",
   };
 }
 
@@ -88,6 +92,7 @@ export async function startEmulators(
       timeScale,
       kubeUrl: kube.url,
       reset,
+      tablePort: ports.table ?? (ports.azure === 0 ? 0 : 7445),
       ...(options.faults ? { faults: options.faults } : {}),
     });
     return { caPath: ca.certPath, azure, kube };

@@ -13,6 +13,11 @@ const opts = new Command("npm start")
   .option("--host-port <n>", "Functions host port", env["AKSV_HOST_PORT"] ?? "7071")
   .option("--azure-port <n>", "Azure emulator port", env["AKSV_AZURE_PORT"] ?? "7443")
   .option("--kube-port <n>", "Kubernetes emulator port", env["AKSV_KUBE_PORT"] ?? "7444")
+  .option(
+    "--table-port <n>",
+    "Table service port (default 7445; 0 when --azure-port is 0)",
+    env["AKSV_TABLE_PORT"],
+  )
   .option("--log-level <level>", "host log level", env["AKSV_LOG_LEVEL"] ?? "information")
   .option(
     "--cors <origins>",
@@ -27,6 +32,7 @@ const opts = new Command("npm start")
     hostPort: string;
     azurePort: string;
     kubePort: string;
+    tablePort?: string;
     logLevel: string;
     reset: boolean;
     cors?: string;
@@ -44,11 +50,16 @@ const stack = await startLocalStack({
   reset: opts.reset,
   logLevel: opts.logLevel,
   ...(opts.cors ? { corsOrigins: parseCorsOrigins(opts.cors) } : {}),
-  ports: { host: Number(opts.hostPort), azure: Number(opts.azurePort), kube: Number(opts.kubePort) },
+  ports: {
+    host: Number(opts.hostPort),
+    azure: Number(opts.azurePort),
+    kube: Number(opts.kubePort),
+    ...(opts.tablePort !== undefined ? { table: Number(opts.tablePort) } : {}),
+  },
 }).catch((err: unknown) => {
   const e = err as NodeJS.ErrnoException;
   process.stderr.write(
-    `error: the local stack did not start: ${e.code === "EADDRINUSE" ? `a port is already in use (${e.message}); stop the other instance or pass --host-port/--azure-port/--kube-port` : e.message}\n`,
+    `error: the local stack did not start: ${e.code === "EADDRINUSE" ? `a port is already in use (${e.message}); stop the other instance or pass --host-port/--azure-port/--kube-port/--table-port` : e.message}\n`,
   );
   process.exit(1);
 });
@@ -60,6 +71,7 @@ process.stdout.write(
     `  API                 ${stack.api}   (OpenAPI: ${stack.api}/openapi.json)`,
     `  Durable webhooks    ${stack.host.url}/runtime/webhooks/durabletask`,
     `  Azure emulator      ${stack.azure.url}   (subscription ${stack.azure.subscriptionId})`,
+    `  Table service       ${stack.azure.tableUrl}   (Azure DevOps callbacks)`,
     `  Kubernetes emulator ${stack.kube.url}`,
     `  CA certificate      ${stack.caPath}   (curl --cacert, NODE_EXTRA_CA_CERTS)`,
     `  State               ${opts.stateDir}   (time scale ${timeScale})`,

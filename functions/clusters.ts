@@ -6,6 +6,8 @@ import { appConfig } from "../shared/config/index.js";
 import { armClients } from "../shared/azure/clients.js";
 import { scrub } from "../shared/azure/errors.js";
 import { armError, ClusterApi, type Orchestrations } from "./clusters-api.js";
+import { callbackStore } from "../shared/callback/store.js";
+import { createCluster } from "./pipeline-callback.js";
 
 function api(context: InvocationContext): ClusterApi {
   const config = appConfig();
@@ -53,7 +55,13 @@ app.http("clusters", {
   authLevel: "anonymous",
   extraInputs,
   handler: guarded((request, context) =>
-    request.method === "POST" ? api(context).create(request) : api(context).list(request.query),
+    request.method === "POST"
+      ? createCluster(api(context), request, {
+          config: appConfig(),
+          orchestrations: df.getClient(context),
+          callbacks: callbackStore(),
+        })
+      : api(context).list(request.query),
   ),
 });
 

@@ -1,5 +1,7 @@
 // OpenAPI 3.1 paths and response schemas of the cluster API (the request schema, ClusterSpec, is
 // generated from the zod schema in shared/spec/openapi.ts).
+import { CALLBACK_HEADERS } from "../shared/callback/headers.js";
+
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const json = (schema: unknown) => ({ "application/json": { schema } });
 const error = (description: string) => ({ description, content: json(ref("ErrorResponse")) });
@@ -119,6 +121,16 @@ const status = (description: string, headers: Record<string, unknown> = retryAft
   content: json(ref("ClusterStatus")),
 });
 
+/** The callback headers of an Azure DevOps server task (AzureFunction@1 / InvokeRESTAPI@1, waitForCompletion). */
+const callbackHeaders = CALLBACK_HEADERS.map((name) => ({
+  name,
+  in: "header",
+  required: false,
+  description:
+    "Azure DevOps server-job callback (all eight or none): the cluster's outcome is posted to the task as TaskCompleted",
+  schema: { type: "string" },
+}));
+
 export const clusterApiPaths: Record<string, unknown> = {
   "/clusters": {
     post: {
@@ -131,16 +143,18 @@ export const clusterApiPaths: Record<string, unknown> = {
           required: false,
           schema: { type: "string", maxLength: 255 },
         },
+        ...callbackHeaders,
       ],
       requestBody: { required: true, content: json(ref("ClusterSpec")) },
       responses: {
-        "200": status("The same request already succeeded"),
+        "200": status("The same request already succeeded, or any accepted request with callback headers"),
         "202": status("Accepted (or the same request is already running); poll the Location", {
           ...retryAfter,
           Location: { description: "The cluster's status URL", schema: { type: "string" } },
         }),
         "400": error("The request has problems (all of them are listed in details)"),
         "409": error("ClusterAlreadyExists, ClusterBeingDeleted or IdempotencyKeyReused"),
+        "501": error("CallbackNotConfigured: callback headers sent to a deployment without a callback table"),
       },
     },
     get: {

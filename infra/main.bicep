@@ -96,6 +96,7 @@ module storage 'modules/storage.bicep' = {
     tags: tags
     deploymentContainerName: 'app-package'
     privateNetworking: privateNetworking
+    callbackTableName: 'pipelinecallbacks'
   }
 }
 
@@ -172,6 +173,7 @@ module functionApp 'modules/function-app.bicep' = {
       table: storage.outputs.tableEndpoint
     }
     deploymentContainerUrl: storage.outputs.deploymentContainerUrl
+    callbackTableName: storage.outputs.callbackTableName
     applicationInsightsConnectionString: monitoring.outputs.connectionString
     durableTaskScheduler: {
       endpoint: useScheduler ? scheduler!.outputs.endpoint : ''

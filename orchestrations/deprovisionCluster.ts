@@ -8,6 +8,7 @@ import { OWNED_RESOURCE_KINDS } from "../shared/provision/activity-io.js";
 import { STEP, StepTracker } from "../shared/provision/steps.js";
 import type { DeprovisionInput, DeprovisionOutput } from "../shared/provision/types.js";
 import { ACTIVITY, addSeconds, callLro, retryOptions, untilDone, type Flow } from "./flow.js";
+import { reportCompletion } from "./notifyPipelines.js";
 
 const STEP_OF: Record<OwnedResourceKind, string> = {
   cluster: STEP.deleteCluster,
@@ -28,6 +29,9 @@ export function* deprovisionCluster(ctx: OrchestrationContext): Flow<Deprovision
   );
   const publish = () => ctx.df.setCustomStatus(t.snapshot());
   const out: DeprovisionOutput = { deleted: [], kept: [] };
+  // A DELETE may have stopped a provisioning that pipelines still wait on: it has failed for them.
+  // (None left when the provisioning ended by itself: it reported and removed its callbacks.)
+  if (!input.rollback) yield* reportCompletion(ctx, input.provisionInstanceId, "failed", timing);
 
   for (const kind of OWNED_RESOURCE_KINDS) {
     const step = STEP_OF[kind];

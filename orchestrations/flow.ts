@@ -24,6 +24,7 @@ export const ACTIVITY = {
   checkWorkloadsReady: "checkWorkloadsReady",
   runConnectivityProbes: "runConnectivityProbes",
   removeConnectivityProbes: "removeConnectivityProbes",
+  reportToPipelines: "reportToPipelines",
 } as const;
 
 export const ORCHESTRATION = {
@@ -31,6 +32,7 @@ export const ORCHESTRATION = {
   deprovisionCluster: "deprovisionCluster",
   seedNamespace: "seedNamespace",
   verifyConnectivity: "verifyConnectivity",
+  notifyPipelines: "notifyPipelines",
 } as const;
 
 export function retryOptions(r: ProvisionTiming["activityRetry"]): df.RetryOptions {

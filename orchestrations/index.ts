@@ -19,8 +19,10 @@ import {
   seedNetworkPolicies,
   seedWorkloads,
 } from "./activities/kube.js";
+import { reportToPipelinesActivity } from "./activities/callback.js";
 import { deprovisionCluster } from "./deprovisionCluster.js";
 import { ACTIVITY, ORCHESTRATION } from "./flow.js";
+import { notifyPipelines } from "./notifyPipelines.js";
 import { provisionCluster } from "./provisionCluster.js";
 import { seedNamespace } from "./seedNamespace.js";
 import { verifyConnectivity } from "./verifyConnectivity.js";
@@ -29,6 +31,7 @@ df.app.orchestration(ORCHESTRATION.provisionCluster, provisionCluster);
 df.app.orchestration(ORCHESTRATION.deprovisionCluster, deprovisionCluster);
 df.app.orchestration(ORCHESTRATION.seedNamespace, seedNamespace);
 df.app.orchestration(ORCHESTRATION.verifyConnectivity, verifyConnectivity);
+df.app.orchestration(ORCHESTRATION.notifyPipelines, notifyPipelines);
 
 // Activities receive their input only (not the invocation context): each builds its clients from
 // configuration through its default dependencies.
@@ -47,6 +50,7 @@ const activities: Record<keyof typeof ACTIVITY, (input: never) => Promise<unknow
   checkWorkloadsReady: (i) => checkWorkloadsReady(i),
   runConnectivityProbes: (i) => runConnectivityProbes(i),
   removeConnectivityProbes: (i) => removeConnectivityProbes(i),
+  reportToPipelines: (i) => reportToPipelinesActivity(i),
 };
 for (const [name, fn] of Object.entries(activities))
   df.app.activity(name, { handler: (input: unknown) => fn(input as never) });

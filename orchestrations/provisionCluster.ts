@@ -27,6 +27,7 @@ import type {
   VerifyInput,
   VerifyOutput,
 } from "../shared/provision/types.js";
+import { reportCompletion } from "./notifyPipelines.js";
 import {
   ACTIVITY,
   addSeconds,
@@ -62,6 +63,7 @@ export function* provisionCluster(ctx: OrchestrationContext): Flow<ProvisionOutp
   if (outcome.ok) {
     t.phase("Succeeded");
     publish();
+    yield* reportCompletion(ctx, ctx.df.instanceId, "succeeded", input.timing);
     const out: ProvisionOutput = { phase: "Succeeded", outputs: t.status.outputs };
     if (t.status.verification) out.verification = t.status.verification;
     return out;
@@ -107,6 +109,7 @@ export function* provisionCluster(ctx: OrchestrationContext): Flow<ProvisionOutp
   }
   t.phase("Failed");
   publish();
+  yield* reportCompletion(ctx, ctx.df.instanceId, "failed", input.timing);
   return { phase: "Failed", outputs: t.status.outputs, error: { ...outcome.error, step: outcome.step } };
 }
 

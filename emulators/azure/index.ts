@@ -19,6 +19,8 @@ import { DEFAULT_TENANT_ID, TokenIssuer, type TokenOptions } from "./identity/is
 import { managedIdentityRoutes } from "./managedidentity/routes.js";
 import { networkRoutes } from "./network/routes.js";
 import { resourceGroupRoutes } from "./resources/routes.js";
+import { TableServer } from "./storage/table-server.js";
+import { TableStore } from "./storage/tables.js";
 
 export { AKS_AAD_SERVER_APP_ID, DEFAULT_TENANT_ID } from "./identity/issuer.js";
 export type { FaultConfig, FaultRule } from "./core/faults.js";
@@ -27,6 +29,8 @@ export type { RecordedRequest } from "./core/recorder.js";
 
 export const DEFAULT_SUBSCRIPTION_ID = "00000000-0000-4000-8000-000000000001";
 export const DEFAULT_PORT = 7443;
+/** The storage account the Table service emulator serves (path-style, as Azurite does). */
+export const LOCAL_STORAGE_ACCOUNT = "aksvlocal";
 
 export interface AzureEmulatorOptions {
   /** 0 picks a free port. */
@@ -48,6 +52,8 @@ export interface AzureEmulatorOptions {
   tenantId?: string;
   /** Listen address (127.0.0.1). */
   host?: string;
+  /** Port of the Table service (0 picks a free one, the default). */
+  tablePort?: number;
 }
 
 export interface AzureEmulator {
@@ -63,6 +69,8 @@ export interface AzureEmulator {
   /** IDENTITY_ENDPOINT / IDENTITY_HEADER for ManagedIdentityCredential (App Service style). */
   identityEndpoint: string;
   identityHeader: string;
+  /** Table service endpoint of the local storage account, e.g. https://127.0.0.1:<port>/aksvlocal. */
+  tableUrl: string;
   faults: FaultInjector;
   recorder: RequestRecorder;
   /** Signs a token with the emulator's key (tests: expired or wrong-audience tokens). */
@@ -172,6 +180,14 @@ export async function startAzureEmulator(options: AzureEmulatorOptions): Promise
   });
   const port = (server.address() as AddressInfo).port;
   baseUrl = `https://${host}:${port}`;
+  const tables = await new TableServer({
+    store: new TableStore(join(options.stateDir, "azure"), options.reset ?? false),
+    account: LOCAL_STORAGE_ACCOUNT,
+    tenantId,
+    verify: (token) => issuer.verify(token),
+    tls: { cert: cert.certPem, key: cert.keyPem },
+  }).listen(options.tablePort ?? 0, host);
+  const tableUrl = `https://${host}:${(tables.address() as AddressInfo).port}/${LOCAL_STORAGE_ACCOUNT}`;
   lro.resume();
   store.save();
 
@@ -186,6 +202,7 @@ export async function startAzureEmulator(options: AzureEmulatorOptions): Promise
     subscriptionId: subscriptions[0]!.subscriptionId,
     identityEndpoint: `${baseUrl}/msi/token`,
     identityHeader: issuer.identityHeader,
+    tableUrl,
     faults,
     recorder,
     issueToken: async (o) => (await issuer.issue(o)).token,
@@ -194,10 +211,11 @@ export async function startAzureEmulator(options: AzureEmulatorOptions): Promise
       if (stopped) return;
       stopped = true;
       await lro.stop();
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
+      for (const s of [server, tables])
+        await new Promise<void>((resolve) => {
+          s.close(() => resolve());
+          s.closeAllConnections();
+        });
       store.flush();
     },
   };

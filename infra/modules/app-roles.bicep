@@ -31,7 +31,7 @@ resource scheduler 'Microsoft.DurableTask/schedulers@2025-11-01' existing = if (
 var storageRoles = [
   roleIds.storageBlobDataOwner // host leases, deployment package
   roleIds.storageQueueDataContributor // host and Durable Functions (Azure Storage backend) queues
-  roleIds.storageTableDataContributor // Durable Functions (Azure Storage backend) history and instances
+  roleIds.storageTableDataContributor // Durable Functions history and instances; Azure DevOps callbacks table
 ]
 
 resource storageAssignments 'Microsoft.Authorization/roleAssignments@2022-04-01' = [

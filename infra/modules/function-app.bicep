@@ -28,6 +28,9 @@ param storageEndpoints {
   table: string
 }
 
+@description('Table of that account holding Azure DevOps server-job callbacks (AKSV_CALLBACK_TABLE).')
+param callbackTableName string
+
 @description('URL of the blob container that receives the deployment package.')
 param deploymentContainerUrl string
 
@@ -85,6 +88,13 @@ var schedulerSettings = {
   AzureFunctionsJobHost__extensions__durableTask__storageProvider__type: 'azureManaged'
   AzureFunctionsJobHost__extensions__durableTask__storageProvider__connectionStringName: 'DURABLE_TASK_SCHEDULER_CONNECTION_STRING'
   AzureFunctionsJobHost__extensions__durableTask__hubName: durableTaskScheduler.taskHubName
+}
+
+// Azure DevOps server-job callbacks wait in a table of the app's own account (managed identity;
+// Storage Table Data Contributor from app-roles).
+var callbackSettings = {
+  AKSV_CALLBACK_TABLE_URL: storageEndpoints.table
+  AKSV_CALLBACK_TABLE: callbackTableName
 }
 
 var azureStorageBackendSettings = {
@@ -163,6 +173,7 @@ resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
   properties: union(
     appConfiguration,
     storageSettings,
+    callbackSettings,
     monitoringSettings,
     useScheduler ? schedulerSettings : azureStorageBackendSettings,
     identitySettings

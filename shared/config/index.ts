@@ -21,6 +21,16 @@ export interface AppConfig {
   /** Timings the orchestration runs with (copied into its input, so replay never reads the environment). */
   timing: ProvisionTiming;
   probe: { image: string; timeoutSeconds: number };
+  /** Azure DevOps server-job callbacks (absent: requests carrying callback headers are refused). */
+  callback?: CallbackConfig;
+}
+
+export interface CallbackConfig {
+  /** Table service endpoint holding the callbacks' tokens, e.g. https://<account>.table.core.windows.net */
+  tableUrl: string;
+  table: string;
+  /** Hosts a PlanUrl may name (exact, or "*.suffix"): where the caller's token may be sent. */
+  allowedHosts: string[];
 }
 
 /** Durations in seconds unless named otherwise. */
@@ -125,6 +135,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       image: env["AKSV_PROBE_IMAGE"] || "busybox:1.36",
       timeoutSeconds: num(env, "AKSV_PROBE_TIMEOUT_SECONDS", 3),
     },
+    ...(env["AKSV_CALLBACK_TABLE_URL"]
+      ? {
+          callback: {
+            tableUrl: env["AKSV_CALLBACK_TABLE_URL"].replace(/\/+$/, ""),
+            table: env["AKSV_CALLBACK_TABLE"] || "pipelinecallbacks",
+            allowedHosts: (env["AKSV_CALLBACK_ALLOWED_HOSTS"] || "dev.azure.com,*.visualstudio.com")
+              .split(",")
+              .map((h) => h.trim())
+              .filter(Boolean),
+          },
+        }
+      : {}),
   };
 }
 

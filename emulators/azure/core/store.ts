@@ -58,6 +58,25 @@ export interface State {
   identityHeader?: string;
 }
 
+/** Reads `<dir>/<name>` (creating `dir`); nothing when absent, unreadable, or `reset` deletes it. */
+export function readJsonFile<T>(dir: string, name: string, reset: boolean): { file: string; loaded?: T } {
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, name);
+  if (reset) rmSync(file, { force: true });
+  try {
+    return { file, loaded: JSON.parse(readFileSync(file, "utf8")) as T };
+  } catch {
+    return { file };
+  }
+}
+
+/** Writes atomically: a temporary file, then a rename. */
+export function writeJsonFile(file: string, value: unknown): void {
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, JSON.stringify(value), { mode: 0o600 });
+  renameSync(tmp, file);
+}
+
 const emptyState = (): State => ({ version: 1, resources: {}, operations: {}, principals: {} });
 
 export class Store {
@@ -66,15 +85,8 @@ export class Store {
   private pending = false;
 
   constructor(dir: string, reset: boolean) {
-    mkdirSync(dir, { recursive: true });
-    this.file = join(dir, "state.json");
-    if (reset) rmSync(this.file, { force: true });
-    let loaded: State | undefined;
-    try {
-      loaded = JSON.parse(readFileSync(this.file, "utf8")) as State;
-    } catch {
-      loaded = undefined;
-    }
+    const { file, loaded } = readJsonFile<State>(dir, "state.json", reset);
+    this.file = file;
     this.state = loaded?.version === 1 ? loaded : emptyState();
   }
 
@@ -87,9 +99,7 @@ export class Store {
 
   flush(): void {
     this.pending = false;
-    const tmp = `${this.file}.${process.pid}.tmp`;
-    writeFileSync(tmp, JSON.stringify(this.state), { mode: 0o600 });
-    renameSync(tmp, this.file);
+    writeJsonFile(this.file, this.state);
   }
 
   get(id: string): StoredResource | undefined {

@@ -136,6 +136,11 @@ export class TokenIssuer {
     return p;
   }
 
+  /** Verifies a token this issuer signed (signature, issuer, expiry); other services check the audience. */
+  async verify(token: string): Promise<JWTPayload> {
+    return (await jwtVerify(token, this.publicKey, { issuer: this.issuer, clockTolerance: 0 })).payload;
+  }
+
   /** Checks ARM's bearer token; throws ARM's 401 answers. */
   async authenticate(authorization: string | undefined): Promise<Principal> {
     const challenge = {

@@ -243,6 +243,24 @@ describe("compiled infra template", () => {
     }
   });
 
+  test("Azure DevOps callbacks: the app gets its account's table endpoint and table, and may write that table", () => {
+    const settings = appSettings();
+    assert.match(settings.get("AKSV_CALLBACK_TABLE_URL") ?? "", /storageEndpoints'\)\.table/);
+    assert.match(settings.get("AKSV_CALLBACK_TABLE") ?? "", /callbackTableName/);
+    const tables = ofType(resources, "Microsoft.Storage/storageAccounts/tableServices/tables");
+    assert.equal(tables.length, 1, "one callbacks table");
+    // The assignment scoped to the storage account (`scope` is an ARM property of the resource).
+    const onStorage = roleAssignments.filter((a) =>
+      JSON.stringify((a.resource as { scope?: unknown }).scope ?? "").includes(
+        "Microsoft.Storage/storageAccounts",
+      ),
+    );
+    assert.ok(
+      onStorage.some((a) => roleDefinitionGuids(a).includes(ROLE.storageTableDataContributor)),
+      "Storage Table Data Contributor on the storage account",
+    );
+  });
+
   test("infra/main.parameters.json names only parameters of the template and gives every required one", () => {
     const file = JSON.parse(readFileSync(path.join(REPO_ROOT, "infra", "main.parameters.json"), "utf8")) as {
       parameters: Record<string, { value: unknown }>;

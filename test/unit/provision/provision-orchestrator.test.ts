@@ -49,6 +49,7 @@ function answers(overrides: Answers = {}): (s: Scheduled) => Answer {
       },
     }),
     "sub:deprovisionCluster": () => ({ deleted: ["/cluster", "/vnet"], kept: [] }),
+    reportToPipelines: () => ({ sent: 0, alreadyCompleted: 0, abandoned: [] }),
   };
   const table = { ...base, ...overrides };
   return (s) => {
@@ -86,7 +87,11 @@ describe("provisionCluster orchestrator", () => {
       "pollArmOperation",
       "sub:seedNamespace",
       "sub:verifyConnectivity",
+      "reportToPipelines",
     ]);
+    // The pipelines waiting on it hear the outcome last, by instance id only (their tokens stay in
+    // Table storage, out of durable history).
+    assert.deepEqual(inputOf(run.log.at(-1)!), { instanceId: "aksv-test-0000", result: "succeeded" });
     const status = lastStatus(run);
     assert.equal(status.phase, "Succeeded");
     assert.deepEqual(
@@ -205,7 +210,8 @@ describe("provisionCluster orchestrator", () => {
         }),
       }),
     );
-    assert.deepEqual(activities(run.log), ["ensureResourceGroup"]);
+    assert.deepEqual(activities(run.log), ["ensureResourceGroup", "reportToPipelines"]);
+    assert.deepEqual(inputOf(run.log.at(-1)!), { instanceId: "aksv-test-0000", result: "failed" });
     assert.equal((run.output as ProvisionOutput).error?.code, "LinkedAuthorizationFailed");
   });
 

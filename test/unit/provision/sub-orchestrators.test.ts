@@ -29,7 +29,10 @@ describe("deprovisionCluster orchestrator", () => {
       .filter((c) => c.kind === "activity" && c.name === "deleteOwnedResource")
       .map((c) => inputOf<{ kind: string }>(c).kind);
     assert.deepEqual(kinds, ["cluster", "roleAssignment", "identity", "virtualNetwork", "resourceGroup"]);
+    // A DELETE first tells waiting pipelines that the provisioning it may have stopped failed.
+    assert.deepEqual(inputOf(run.log[0]!), { instanceId: "aksv-x", result: "failed" });
     assert.deepEqual(activities(run.log), [
+      "reportToPipelines",
       "deleteOwnedResource",
       "pollArmOperation",
       "deleteOwnedResource",
