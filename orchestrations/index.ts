@@ -19,8 +19,10 @@ import {
   seedNetworkPolicies,
   seedWorkloads,
 } from "./activities/kube.js";
+import { clusterQuotaSlot } from "./clusterQuotaSlot.js";
 import { deprovisionCluster } from "./deprovisionCluster.js";
 import { ACTIVITY, ORCHESTRATION } from "./flow.js";
+import { QUOTA_SLOT_ORCHESTRATION } from "../shared/provision/quota.js";
 import { provisionCluster } from "./provisionCluster.js";
 import { seedNamespace } from "./seedNamespace.js";
 import { verifyConnectivity } from "./verifyConnectivity.js";
@@ -29,6 +31,7 @@ df.app.orchestration(ORCHESTRATION.provisionCluster, provisionCluster);
 df.app.orchestration(ORCHESTRATION.deprovisionCluster, deprovisionCluster);
 df.app.orchestration(ORCHESTRATION.seedNamespace, seedNamespace);
 df.app.orchestration(ORCHESTRATION.verifyConnectivity, verifyConnectivity);
+df.app.orchestration(QUOTA_SLOT_ORCHESTRATION, clusterQuotaSlot);
 
 // Activities receive their input only (not the invocation context): each builds its clients from
 // configuration through its default dependencies.
