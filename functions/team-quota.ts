@@ -106,14 +106,24 @@ export class TeamQuota {
         input,
       )) ?? (await this.start(await this.settled(releasing.filter((id) => ids.includes(id))), input));
     if (claimed) return claimed;
+    // Name the clusters as they are now: racing requests may have filled the slots since the read.
+    const clusters = [
+      ...new Set([
+        ...held,
+        ...(await this.slots(team))
+          .filter((slot) => !releasing.includes(slot.id))
+          .map((slot) => slot.input.cluster),
+      ]),
+    ];
     const setting = this.deps.quota.perTeam[team] !== undefined ? "AKSV_TEAM_QUOTAS" : "AKSV_TEAM_QUOTA";
-    return { ok: false, limit, setting, clusters: held.sort() };
+    return { ok: false, limit, setting, clusters: clusters.sort() };
   }
 
   /** Frees `slot` if `holder` still holds it (a conditional release: see clusterQuotaSlot). */
   async release(holder: string, slot: string): Promise<void> {
     const event: QuotaRelease = { holder, slot };
-    await this.o.raiseEvent(slot, RELEASE_EVENT, event);
+    // A slot that completed meanwhile (another request released it) answers 410: nothing to do.
+    await this.o.raiseEvent(slot, RELEASE_EVENT, event).catch(() => undefined);
   }
 
   private async start(ids: string[], input: QuotaSlotInput): Promise<Claim | undefined> {
