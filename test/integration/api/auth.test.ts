@@ -10,7 +10,9 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { generateKeyPair, SignJWT, UnsecuredJWT } from "jose";
 import { LOCAL_API_AUDIENCE } from "../../../emulators/stack.js";
+import type { FunctionsHost } from "../../../emulators/functions-host/index.js";
 import { TAGS } from "../../../shared/azure/models.js";
+import { quotaSlotId } from "../../../shared/provision/quota.js";
 import { callApi, devToken, json, startStack, waitForPhase, type Stack } from "../../e2e/stack.js";
 
 const QUOTA = 2;
@@ -256,11 +258,34 @@ describe("per-team quota", () => {
     }
     assert.deepEqual(await listNames(gamma), accepted);
 
+    // A stale release (another holder, or another slot of this holder) frees nothing.
+    const host = stack.host as FunctionsHost;
+    const webhook = `${host.url}/runtime/webhooks/durabletask/instances`;
+    const code = `code=${host.keys.systemKeys["durabletask_extension"]}`;
+    const slot = async (id: string) =>
+      json<{ runtimeStatus: string; input: { holder: string } }>(await fetch(`${webhook}/${id}?${code}`));
+    const held = await slot(quotaSlotId("gamma", 0));
+    for (const event of [
+      { holder: "aksv-someone-else" },
+      { holder: held.input.holder, slot: "aksv-quota-gamma-1" },
+    ]) {
+      const r = await fetch(`${webhook}/${quotaSlotId("gamma", 0)}/raiseEvent/release?${code}`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(event),
+      });
+      assert.equal(r.status, 202);
+    }
+    await new Promise((r) => setTimeout(r, 300)); // let the host deliver the events (nothing to wait for)
+    assert.equal((await slot(quotaSlotId("gamma", 0))).runtimeStatus, "Running", "the slot is still held");
+
     // The same request again is the same cluster: it takes no second slot.
     const again = await post(gamma, cluster(accepted[0]!, "gamma"));
     assert.ok([200, 202].includes(again.status), `repeat: ${again.status}`);
     assert.equal((await post(gamma, cluster("gamma-9", "gamma"))).status, 409);
 
+    // Deleting during the AKS create is another story (AKS refuses with OperationNotAllowed): let it finish.
+    await waitForPhase(stack.api, gamma, accepted[0]!, ["Succeeded"]);
     const del = await callApi(stack.api, gamma, `/clusters/${accepted[0]}`, { method: "DELETE" });
     assert.equal(del.status, 202);
     await waitForPhase(stack.api, gamma, accepted[0]!, ["Deleted"]);
