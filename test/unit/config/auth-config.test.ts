@@ -2,6 +2,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { loadConfig, teamQuota } from "../../../shared/config/index.js";
+import { validateClusterSpec } from "../../../shared/spec/validate.js";
 
 const ISSUER = "https://login.microsoftonline.com/tenant/v2.0";
 
@@ -96,6 +97,29 @@ describe("team quota configuration", () => {
 });
 
 describe("target resource group", () => {
+  const doc = { name: "c1", team: "platform", nodePool: { count: 1 } };
+
+  it("puts every cluster into it, and refuses a request naming another one (400 naming the field)", () => {
+    const options = { resourceGroup: "rg-clusters" };
+    const defaulted = validateClusterSpec(doc, options);
+    assert.ok(defaulted.ok);
+    assert.equal(defaulted.spec.resourceGroup, "rg-clusters");
+    const same = validateClusterSpec({ ...doc, resourceGroup: "RG-Clusters" }, options);
+    assert.ok(same.ok, "ARM compares resource group names case-insensitively");
+    const other = validateClusterSpec({ ...doc, resourceGroup: "rg-mine" }, options);
+    assert.ok(!other.ok);
+    assert.deepEqual(
+      other.errors.map((e) => [e.path, e.code]),
+      [["resourceGroup", "ResourceGroupNotAllowed"]],
+    );
+    assert.match(
+      other.errors[0]!.message,
+      /only in resource group "rg-clusters" \(AKSV_TARGET_RESOURCE_GROUP\)/,
+    );
+    const free = validateClusterSpec({ ...doc, resourceGroup: "rg-mine" });
+    assert.ok(free.ok && free.spec.resourceGroup === "rg-mine", "unset: the request decides");
+  });
+
   it("is unset by default and read from AKSV_TARGET_RESOURCE_GROUP", () => {
     assert.equal(loadConfig({}).targetResourceGroup, undefined);
     assert.equal(
