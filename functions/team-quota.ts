@@ -88,15 +88,17 @@ export class TeamQuota {
     const holders = new Set<string>();
     for (const slot of slots) {
       const h = slot.input.holder;
-      if (h === holder) return { ok: true, slot: slot.id, started: false };
       if (holders.has(h) || this.stale(slot, await this.deps.holding(h))) {
-        // A holder counts once: a second slot of it (two identical requests raced) goes too.
+        // A holder counts once: a second slot of it (two identical requests raced) goes too. A
+        // re-create after a deletion gets a fresh slot rather than its stale one, so that a
+        // concurrent claim releasing the stale one cannot take the new cluster's slot away.
         await this.release(h, slot.id);
         releasing.push(slot.id);
-      } else {
-        holders.add(h);
-        held.push(slot.input.cluster);
+        continue;
       }
+      if (h === holder) return { ok: true, slot: slot.id, started: false };
+      holders.add(h);
+      held.push(slot.input.cluster);
     }
     const ids = Array.from({ length: limit }, (_, k) => quotaSlotId(team, k));
     const busy = new Set(slots.map((s) => s.id));
