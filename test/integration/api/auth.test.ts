@@ -16,6 +16,8 @@ import { quotaSlotId } from "../../../shared/provision/quota.js";
 import { callApi, devToken, json, startStack, waitForPhase, type Stack } from "../../e2e/stack.js";
 
 const QUOTA = 2;
+/** An Entra group object id that AKSV_TEAM_MAP maps to team alpha. */
+const ALPHA_GROUP = "5f0c2a1e-0000-4000-8000-00000000a1fa";
 let stack: Stack;
 let stateDir: string;
 const tokens: Record<string, string> = {};
@@ -62,11 +64,19 @@ async function armGet(path: string): Promise<{ status: number; body: { tags?: Re
 
 before(async () => {
   stateDir = await mkdtemp(join(tmpdir(), "aksv-auth-"));
-  stack = await startStack({ stateDir, env: { AKSV_TEAM_QUOTA: String(QUOTA) } });
+  stack = await startStack({
+    stateDir,
+    env: { AKSV_TEAM_QUOTA: String(QUOTA), AKSV_TEAM_MAP: JSON.stringify({ [ALPHA_GROUP]: "alpha" }) },
+  });
   tokens["admin"] = await devToken(stack);
   tokens["alpha"] = await devToken(stack, { teams: ["alpha"], user: "alice" });
   tokens["alphaReader"] = await devToken(stack, { teams: ["alpha"], roles: ["Clusters.Read"], user: "rita" });
   tokens["alphaNoRole"] = await devToken(stack, { teams: ["alpha"], roles: [], user: "nora" });
+  tokens["alphaByGroup"] = await devToken(stack, {
+    groups: [ALPHA_GROUP],
+    roles: ["Clusters.Read"],
+    user: "gina",
+  });
   tokens["beta"] = await devToken(stack, { teams: ["beta"], user: "bob" });
   tokens["gamma"] = await devToken(stack, { teams: ["gamma"], user: "gus" });
   tokens["delta"] = await devToken(stack, { teams: ["delta"], user: "dora" });
@@ -212,6 +222,7 @@ describe("authorization", () => {
       assert.equal(e.error.code, "AuthorizationFailed");
       assert.match(e.error.message, /Clusters\.Write/);
     }
+    assert.deepEqual(await listNames(tokens["alphaByGroup"]!), ["alpha-one"], "team from the groups claim");
     const noRole = tokens["alphaNoRole"]!;
     for (const path of ["/clusters", "/clusters/alpha-one", "/clusters/alpha-one/kubeconfig"])
       assert.equal((await callApi(stack.api, noRole, path)).status, 403, `no role: GET ${path}`);
