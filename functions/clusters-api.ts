@@ -2,6 +2,7 @@
 // the durable client and ARM behind small interfaces. functions/clusters.ts mounts it on HTTP.
 import { createHash } from "node:crypto";
 import type { HttpRequest, HttpResponseInit } from "@azure/functions";
+import { hasRoleFor, isAdmin, canSee, type Action, type Caller } from "../shared/auth/caller.js";
 import type { AppConfig } from "../shared/config/index.js";
 import {
   deprovisionInstanceId,
@@ -24,6 +25,7 @@ import type {
 import type { ClusterSpec } from "../shared/spec/schema.js";
 import { invalidSpecError, validateClusterSpecText } from "../shared/spec/validate.js";
 import type { Problem } from "../shared/validation/problems.js";
+import { RUNNING, TeamQuota, type Holding } from "./team-quota.js";
 
 export const BASE_PATH = "/api/clusters";
 const PROVISION = "provisionCluster";
@@ -40,6 +42,7 @@ export interface Orchestrations {
   getStatus(instanceId: string): Promise<Instance>;
   getStatusAll(): Promise<Instance[]>;
   terminate(instanceId: string, reason: string): Promise<void>;
+  raiseEvent(instanceId: string, eventName: string, eventData: unknown): Promise<void>;
 }
 
 export interface ClusterApiDeps {
@@ -78,8 +81,6 @@ function isNotFound(e: unknown): boolean {
   return e instanceof Error && /\b404\b/.test(e.message);
 }
 
-const RUNNING = ["Pending", "Running", "ContinuedAsNew", "Suspended"];
-
 interface Found {
   provision: Instance;
   input: ProvisionInput;
@@ -91,8 +92,52 @@ function time(t: Date | string | undefined): number {
   return t === undefined ? 0 : new Date(t).getTime();
 }
 
+const ROLES_FOR: Record<Action, string> = {
+  read: "Clusters.Read, Clusters.Write or Clusters.Admin",
+  write: "Clusters.Write or Clusters.Admin",
+};
+
+/** 403 when the caller has no app role for `action` at all (team rules come later, per cluster). */
+function roleRequired(caller: Caller, action: Action, what: string): HttpResponseInit | undefined {
+  if (hasRoleFor(caller, action)) return undefined;
+  return armError(
+    403,
+    "AuthorizationFailed",
+    `${caller.displayName} may not ${what}: that needs the app role ${ROLES_FOR[action]}`,
+  );
+}
+
 export class ClusterApi {
-  constructor(private readonly deps: ClusterApiDeps) {}
+  private readonly quota: TeamQuota;
+
+  constructor(private readonly deps: ClusterApiDeps) {
+    this.quota = new TeamQuota({
+      orchestrations: deps.orchestrations,
+      quota: deps.config.quota,
+      holding: (holder) => this.holding(holder),
+      now: () => (deps.now?.() ?? new Date()).getTime(),
+    });
+  }
+
+  /** The cluster a quota slot's holder stands for (see TeamQuota). */
+  private async holding(holder: string): Promise<Holding | undefined> {
+    const p = await this.status(holder);
+    const f = p && (await this.withDeprovision(p));
+    if (!f) return undefined;
+    const phase = this.document(f).phase;
+    return {
+      name: f.input.spec.name,
+      team: f.input.spec.team,
+      phase,
+      ...(f.deprovision ? { deletedSince: time(f.deprovision.createdTime) } : {}),
+    };
+  }
+
+  /** The cluster `name` if the caller may see it: another team's cluster is as missing as a missing one. */
+  private async findFor(caller: Caller, name: string): Promise<Found | undefined> {
+    const f = await this.find(name);
+    return f && canSee(caller, f.input.spec.team) ? f : undefined;
+  }
 
   private async status(instanceId: string): Promise<Instance | undefined> {
     try {
@@ -116,7 +161,7 @@ export class ClusterApi {
   async find(name: string): Promise<Found | undefined> {
     const guess = provisionInstanceId({
       subscriptionId: this.deps.config.targetSubscriptionId,
-      resourceGroup: `rg-${name}`,
+      resourceGroup: this.deps.config.targetResourceGroup ?? `rg-${name}`,
       name,
     });
     const direct = await this.status(guess);
@@ -155,14 +200,27 @@ export class ClusterApi {
     };
   }
 
-  async create(request: HttpRequest): Promise<HttpResponseInit> {
+  async create(request: HttpRequest, caller: Caller): Promise<HttpResponseInit> {
+    const refused = roleRequired(caller, "write", "create clusters");
+    if (refused) return refused;
+    const { defaultLocation, targetResourceGroup } = this.deps.config;
     const validation = validateClusterSpecText(await request.text(), {
-      defaultLocation: this.deps.config.defaultLocation,
+      defaultLocation,
+      ...(targetResourceGroup ? { resourceGroup: targetResourceGroup } : {}),
     });
     if (!validation.ok) return { status: 400, jsonBody: invalidSpecError(validation.errors) };
     // validateClusterSpec also decides the expectations with the NetworkPolicy engine: a request
     // whose expectations contradict its policies is refused here, before any ARM call.
     const spec = validation.spec;
+    if (!isAdmin(caller) && !caller.teams.has(spec.team))
+      return armError(
+        403,
+        "AuthorizationFailed",
+        `${caller.displayName} may not create clusters for team ${spec.team}; your teams: ${
+          [...caller.teams].sort().join(", ") || "(none)"
+        }`,
+        [{ path: "team", code: "TeamNotAllowed", message: `not one of the caller's teams` }],
+      );
     const subscriptionId = spec.subscriptionId ?? this.deps.config.targetSubscriptionId;
     if (!subscriptionId)
       return armError(400, "InvalidClusterSpec", "no subscriptionId in the request and none configured", [
@@ -196,13 +254,27 @@ export class ClusterApi {
       timing: this.deps.config.timing,
       probe: this.deps.config.probe,
       warnings: validation.warnings.map((w) => `${w.path}: ${w.message}`),
+      requestedBy: { id: caller.id, name: caller.displayName },
     };
+    const claim = await this.quota.claim({ team: spec.team, holder: instanceId, cluster: spec.name });
+    if (!claim.ok)
+      return armError(
+        409,
+        "QuotaExceeded",
+        `team ${spec.team} has ${claim.limit} of ${claim.limit} clusters (${claim.setting}); delete one of: ${
+          claim.clusters.join(", ") || "(none yet visible)"
+        } or ask the platform team to raise the quota`,
+      );
     try {
       await this.deps.orchestrations.startNew(PROVISION, { instanceId, input });
     } catch (e) {
-      // Lost a race with an identical request: answer with the instance that won.
+      // Lost a race with an identical request: answer with the instance that won (which holds
+      // the slot too; a second slot of the same holder is freed by the next claim).
       const winner = await this.find(spec.name);
-      if (!winner) throw e;
+      if (!winner) {
+        if (claim.started) await this.quota.release(instanceId, claim.slot);
+        throw e;
+      }
       return (
         this.conflict(winner, instanceId, hash, idempotencyKey) ??
         this.respond(this.document(winner), 202, location)
@@ -252,13 +324,17 @@ export class ClusterApi {
     return phase === "Deleted" || (phase === "Failed" && !RUNNING.includes(f.provision.runtimeStatus));
   }
 
-  async get(name: string): Promise<HttpResponseInit> {
-    const f = await this.find(name);
+  async get(name: string, caller: Caller): Promise<HttpResponseInit> {
+    const refused = roleRequired(caller, "read", "read clusters");
+    if (refused) return refused;
+    const f = await this.findFor(caller, name);
     if (!f) return notFound(name);
     return this.respond(this.document(f));
   }
 
-  async list(query: URLSearchParams): Promise<HttpResponseInit> {
+  async list(query: URLSearchParams, caller: Caller): Promise<HttpResponseInit> {
+    const refused = roleRequired(caller, "read", "list clusters");
+    if (refused) return refused;
     const phase = query.get("phase") ?? undefined;
     const team = query.get("team") ?? undefined;
     const top = Math.min(Math.max(Number(query.get("top") ?? 50) || 50, 1), 200);
@@ -275,6 +351,7 @@ export class ClusterApi {
       docs.push(buildStatusDocument(i, current, BASE_PATH));
     }
     const selected = docs
+      .filter((d) => canSee(caller, d.team))
       .filter((d) => (!phase || d.phase.toLowerCase() === phase.toLowerCase()) && (!team || d.team === team))
       .sort((a, b) => a.name.localeCompare(b.name) || a.resourceGroup.localeCompare(b.resourceGroup));
     const page = selected.slice(skip, skip + top).map((d) => ({
@@ -296,8 +373,11 @@ export class ClusterApi {
     return { status: 200, jsonBody: body };
   }
 
-  async delete(name: string): Promise<HttpResponseInit> {
-    const f = await this.find(name);
+  async delete(name: string, caller: Caller): Promise<HttpResponseInit> {
+    const refused = roleRequired(caller, "write", "delete clusters");
+    if (refused) return refused;
+    const f = await this.findFor(caller, name);
+    // Another team's cluster answers exactly as a missing one (204: nothing of yours to delete).
     if (!f) return { status: 204 };
     const doc = this.document(f);
     const location = { Location: `${BASE_PATH}/${encodeURIComponent(f.input.spec.name)}` };
@@ -320,8 +400,10 @@ export class ClusterApi {
     return this.respond(deleting, 202, location);
   }
 
-  async kubeconfig(name: string): Promise<HttpResponseInit> {
-    const f = await this.find(name);
+  async kubeconfig(name: string, caller: Caller): Promise<HttpResponseInit> {
+    const refused = roleRequired(caller, "read", "read kubeconfigs");
+    if (refused) return refused;
+    const f = await this.findFor(caller, name);
     if (!f) return notFound(name);
     const phase = this.document(f).phase;
     if (phase !== "Succeeded")

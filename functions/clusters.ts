@@ -5,6 +5,8 @@ import * as df from "durable-functions";
 import { appConfig } from "../shared/config/index.js";
 import { armClients } from "../shared/azure/clients.js";
 import { scrub } from "../shared/azure/errors.js";
+import type { Caller } from "../shared/auth/caller.js";
+import { authenticate, isCaller } from "./authenticate.js";
 import { armError, ClusterApi, type Orchestrations } from "./clusters-api.js";
 import { callbackStore } from "../shared/callback/store.js";
 import { createCluster } from "./pipeline-callback.js";
@@ -29,12 +31,22 @@ function api(context: InvocationContext): ClusterApi {
 }
 
 type Handler = (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit>;
+type CallerHandler = (
+  request: HttpRequest,
+  context: InvocationContext,
+  caller: Caller,
+) => Promise<HttpResponseInit>;
 
-/** Unexpected failures become an ARM-style 500 with a correlation id, never a stack trace. */
-function guarded(handler: Handler): Handler {
+/**
+ * Every cluster route: the caller is authenticated first (401/503 otherwise, nothing else runs);
+ * unexpected failures become an ARM-style 500 with a correlation id, never a stack trace.
+ */
+function guarded(handler: CallerHandler): Handler {
   return async (request, context) => {
     try {
-      return await handler(request, context);
+      const caller = await authenticate(appConfig().auth, request.headers.get("authorization"), context);
+      if (!isCaller(caller)) return caller;
+      return await handler(request, context, caller);
     } catch (e) {
       context.error(`request failed: ${scrub(e instanceof Error ? e.message : String(e))}`);
       const response = armError(
@@ -47,6 +59,10 @@ function guarded(handler: Handler): Handler {
   };
 }
 
+// A malformed setting (AKSV_TEAM_MAP, quotas…) stops the app at load with the setting's name,
+// rather than at the first request.
+appConfig();
+
 const extraInputs = [df.input.durableClient()];
 
 app.http("clusters", {
@@ -54,14 +70,14 @@ app.http("clusters", {
   methods: ["GET", "POST"],
   authLevel: "anonymous",
   extraInputs,
-  handler: guarded((request, context) =>
+  handler: guarded((request, context, caller) =>
     request.method === "POST"
-      ? createCluster(api(context), request, {
+      ? createCluster(api(context), request, caller, {
           config: appConfig(),
           orchestrations: df.getClient(context),
           callbacks: callbackStore(),
         })
-      : api(context).list(request.query),
+      : api(context).list(request.query, caller),
   ),
 });
 
@@ -70,9 +86,9 @@ app.http("cluster", {
   methods: ["GET", "DELETE"],
   authLevel: "anonymous",
   extraInputs,
-  handler: guarded((request, context) => {
+  handler: guarded((request, context, caller) => {
     const name = request.params["name"] ?? "";
-    return request.method === "DELETE" ? api(context).delete(name) : api(context).get(name);
+    return request.method === "DELETE" ? api(context).delete(name, caller) : api(context).get(name, caller);
   }),
 });
 
@@ -81,5 +97,7 @@ app.http("clusterKubeconfig", {
   methods: ["GET"],
   authLevel: "anonymous",
   extraInputs,
-  handler: guarded((request, context) => api(context).kubeconfig(request.params["name"] ?? "")),
+  handler: guarded((request, context, caller) =>
+    api(context).kubeconfig(request.params["name"] ?? "", caller),
+  ),
 });

@@ -56,6 +56,12 @@ export const clusterApiSchemas: Record<string, unknown> = {
     required: ["name", "phase", "steps", "outputs", "warnings", "links"],
     properties: {
       ...summaryProperties,
+      requestedBy: {
+        type: "object",
+        description: "Who asked for the cluster (the token's object id and name)",
+        required: ["id", "name"],
+        properties: { id: { type: "string" }, name: { type: "string" } },
+      },
       steps: { type: "array", items: ref("ClusterStep") },
       outputs: {
         type: "object",
@@ -130,6 +136,16 @@ const callbackHeaders = CALLBACK_HEADERS.map((name) => ({
     "Azure DevOps server-job callback (all eight or none): the cluster's outcome is posted to the task as TaskCompleted",
   schema: { type: "string" },
 }));
+/** Every cluster operation needs a bearer token (see the document's `entra` security scheme). */
+const denied = {
+  "401": {
+    ...error("AuthenticationFailed: no bearer token, or one that is not valid for this API"),
+    headers: {
+      "WWW-Authenticate": { description: 'Bearer realm="aks-vending"', schema: { type: "string" } },
+    },
+  },
+  "403": error("AuthorizationFailed: the caller's app roles or teams do not allow this"),
+};
 
 export const clusterApiPaths: Record<string, unknown> = {
   "/clusters": {
@@ -153,7 +169,8 @@ export const clusterApiPaths: Record<string, unknown> = {
           Location: { description: "The cluster's status URL", schema: { type: "string" } },
         }),
         "400": error("The request has problems (all of them are listed in details)"),
-        "409": error("ClusterAlreadyExists, ClusterBeingDeleted or IdempotencyKeyReused"),
+        ...denied,
+        "409": error("ClusterAlreadyExists, ClusterBeingDeleted, IdempotencyKeyReused or QuotaExceeded"),
         "501": error("CallbackNotConfigured: callback headers sent to a deployment without a callback table"),
       },
     },
@@ -165,7 +182,10 @@ export const clusterApiPaths: Record<string, unknown> = {
         { name: "top", in: "query", schema: { type: "integer", minimum: 1, maximum: 200 } },
         { name: "skipToken", in: "query", schema: { type: "string" } },
       ],
-      responses: { "200": { description: "A page of clusters", content: json(ref("ClusterList")) } },
+      responses: {
+        "200": { description: "A page of the caller's teams' clusters", content: json(ref("ClusterList")) },
+        ...denied,
+      },
     },
   },
   "/clusters/{name}": {
@@ -175,7 +195,8 @@ export const clusterApiPaths: Record<string, unknown> = {
       responses: {
         "200": status("Terminal status"),
         "202": status("Still in progress"),
-        "404": error("ClusterNotFound"),
+        ...denied,
+        "404": error("ClusterNotFound (also for another team's cluster)"),
       },
     },
     delete: {
@@ -184,7 +205,8 @@ export const clusterApiPaths: Record<string, unknown> = {
       responses: {
         "200": status("Already deleted"),
         "202": status("Deletion started or running"),
-        "204": { description: "No such cluster" },
+        "204": { description: "No such cluster (or not one of the caller's teams')" },
+        ...denied,
       },
     },
   },
@@ -195,7 +217,8 @@ export const clusterApiPaths: Record<string, unknown> = {
       summary: "The cluster's user kubeconfig (never admin credentials)",
       responses: {
         "200": { description: "kubeconfig", content: { "application/yaml": { schema: { type: "string" } } } },
-        "404": error("ClusterNotFound"),
+        ...denied,
+        "404": error("ClusterNotFound (also for another team's cluster)"),
         "409": error("ClusterNotReady"),
       },
     },
@@ -203,6 +226,7 @@ export const clusterApiPaths: Record<string, unknown> = {
   "/openapi.json": {
     get: {
       operationId: "getOpenApi",
+      security: [],
       responses: { "200": { description: "This document", content: json({ type: "object" }) } },
     },
   },

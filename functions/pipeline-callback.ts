@@ -8,6 +8,7 @@
 // criterion is a 200 OK, and in callback mode the task waits for the TaskCompleted event anyway.
 import type { HttpRequest, HttpResponseInit } from "@azure/functions";
 import { provisionInstanceId } from "../shared/azure/names.js";
+import type { Caller } from "../shared/auth/caller.js";
 import { parseCallbackHeaders, type PipelineCallback } from "../shared/callback/headers.js";
 import type { AppConfig } from "../shared/config/index.js";
 import type { ClusterStatusDocument } from "../shared/provision/types.js";
@@ -25,13 +26,14 @@ const TERMINAL = { Succeeded: "succeeded", Failed: "failed" } as const;
 export async function createCluster(
   api: ClusterApi,
   request: HttpRequest,
+  caller: Caller,
   deps: PipelineCallbackDeps,
 ): Promise<HttpResponseInit> {
   const parsed = parseCallbackHeaders(
     (name) => request.headers.get(name),
     deps.config.callback?.allowedHosts ?? [],
   );
-  if (parsed.kind === "none") return api.create(request);
+  if (parsed.kind === "none") return api.create(request, caller);
   if (!deps.config.callback || !deps.callbacks)
     return armError(
       501,
@@ -46,7 +48,7 @@ export async function createCluster(
       parsed.problems,
     );
 
-  const response = await api.create(request);
+  const response = await api.create(request, caller);
   if (response.status !== 200 && response.status !== 202) return response;
   const doc = response.jsonBody as ClusterStatusDocument;
   const instanceId = provisionInstanceId({

@@ -19,7 +19,9 @@ import {
   seedNetworkPolicies,
   seedWorkloads,
 } from "./activities/kube.js";
+import { QUOTA_SLOT_ORCHESTRATION } from "../shared/provision/quota.js";
 import { reportToPipelinesActivity } from "./activities/callback.js";
+import { clusterQuotaSlot } from "./clusterQuotaSlot.js";
 import { deprovisionCluster } from "./deprovisionCluster.js";
 import { ACTIVITY, ORCHESTRATION } from "./flow.js";
 import { notifyPipelines } from "./notifyPipelines.js";
@@ -32,6 +34,7 @@ df.app.orchestration(ORCHESTRATION.deprovisionCluster, deprovisionCluster);
 df.app.orchestration(ORCHESTRATION.seedNamespace, seedNamespace);
 df.app.orchestration(ORCHESTRATION.verifyConnectivity, verifyConnectivity);
 df.app.orchestration(ORCHESTRATION.notifyPipelines, notifyPipelines);
+df.app.orchestration(QUOTA_SLOT_ORCHESTRATION, clusterQuotaSlot);
 
 // Activities receive their input only (not the invocation context): each builds its clients from
 // configuration through its default dependencies.

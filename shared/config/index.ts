@@ -2,12 +2,36 @@
 // local.settings.json Values locally). Every name is listed in the README's configuration table.
 // Production and the local stack differ only here: endpoints, credential source, timings.
 
+import type { TeamMapping } from "../auth/caller.js";
+
 export type CredentialKind = "managedIdentity" | "default";
+
+/** Who may call the API: the token issuer and audience, and how tokens name teams. */
+export interface AuthConfig {
+  issuer: string;
+  /** Accepted audiences; the first is the one clients ask tokens for. */
+  audiences: string[];
+  /** OIDC metadata URL; default `<issuer>/.well-known/openid-configuration`. */
+  metadataUrl: string;
+  clockSkewSeconds: number;
+  teams: TeamMapping;
+}
+
+/** Clusters a team may hold at once (not Deleted). */
+export interface QuotaConfig {
+  default: number;
+  perTeam: Record<string, number>;
+}
 
 export interface AppConfig {
   /** Subscription clusters are created in (a request may name another one). */
   targetSubscriptionId: string;
+  /** When set, every cluster goes into this resource group (the app's rights may be limited to it). */
+  targetResourceGroup?: string;
   defaultLocation: string;
+  /** Undefined when issuer or audience is missing: the API then refuses every cluster request. */
+  auth: AuthConfig | undefined;
+  quota: QuotaConfig;
   arm: {
     endpoint: string;
     /** Token audience for ARM; the same in every cloud the SDK's modular clients assume. */
@@ -81,6 +105,70 @@ function num(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
 }
 
 /**
+ * A setting holding a JSON object whose values must all pass `valid`; anything else is an error that
+ * names the setting and the expected shape (the app refuses to start rather than guess).
+ */
+function jsonRecord<T>(
+  env: NodeJS.ProcessEnv,
+  name: string,
+  shape: string,
+  valid: (v: unknown) => v is T,
+  value: string,
+): Record<string, T> {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === "") return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch (e) {
+    throw new Error(`${name} is not valid JSON (${(e as Error).message}); expected ${shape}`);
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed))
+    throw new Error(`${name} must be a JSON object ${shape}`);
+  for (const [k, v] of Object.entries(parsed))
+    if (!valid(v)) throw new Error(`${name}: "${k}" must map to ${value}, got ${JSON.stringify(v)}`);
+  return parsed as Record<string, T>;
+}
+
+const isTeamName = (v: unknown): v is string => typeof v === "string" && v.trim() !== "";
+const isCount = (v: unknown): v is number => typeof v === "number" && Number.isInteger(v) && v >= 0;
+
+function authConfig(env: NodeJS.ProcessEnv): AuthConfig | undefined {
+  const issuer = (env["AKSV_AUTH_ISSUER"] ?? "").trim().replace(/\/+$/, "");
+  const audiences = (env["AKSV_AUTH_AUDIENCE"] ?? "")
+    .split(",")
+    .map((a) => a.trim())
+    .filter((a) => a !== "");
+  if (!issuer || audiences.length === 0) return undefined;
+  return {
+    issuer,
+    audiences,
+    metadataUrl: env["AKSV_AUTH_METADATA_URL"]?.trim() || `${issuer}/.well-known/openid-configuration`,
+    clockSkewSeconds: num(env, "AKSV_AUTH_CLOCK_SKEW_SECONDS", 60),
+    teams: {
+      claim: env["AKSV_TEAM_CLAIM"]?.trim() || "groups",
+      groups: jsonRecord(env, "AKSV_TEAM_MAP", '{"<group id>": "<team>"}', isTeamName, "a team name"),
+      rolePrefix: env["AKSV_TEAM_ROLE_PREFIX"] ?? "Team.",
+    },
+  };
+}
+
+function quotaConfig(env: NodeJS.ProcessEnv): QuotaConfig {
+  const fallback = num(env, "AKSV_TEAM_QUOTA", 10);
+  if (!Number.isInteger(fallback))
+    throw new Error(`AKSV_TEAM_QUOTA must be a whole number, got "${fallback}"`);
+  return {
+    default: fallback,
+    perTeam: jsonRecord(env, "AKSV_TEAM_QUOTAS", '{"<team>": <clusters>}', isCount, "a whole number ≥ 0"),
+  };
+}
+
+/** How many clusters `team` may hold at once. */
+export function teamQuota(quota: QuotaConfig, team: string): number {
+  return quota.perTeam[team] ?? quota.default;
+}
+
+/**
  * `AKSV_TIME_SCALE` (shared with the emulators) shrinks every orchestration wait for the local stack
  * and tests; explicit settings win over the scaled defaults.
  */
@@ -97,8 +185,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (credential !== "managedIdentity" && credential !== "default")
     throw new Error(`AKSV_CREDENTIAL must be "managedIdentity" or "default", got "${credential}"`);
   const clientId = env["AKSV_MANAGED_IDENTITY_CLIENT_ID"];
+  const resourceGroup = env["AKSV_TARGET_RESOURCE_GROUP"]?.trim();
   return {
     targetSubscriptionId: env["AKSV_TARGET_SUBSCRIPTION_ID"] ?? "",
+    ...(resourceGroup ? { targetResourceGroup: resourceGroup } : {}),
+    auth: authConfig(env),
+    quota: quotaConfig(env),
     defaultLocation: env["AKSV_DEFAULT_LOCATION"] || "eastus",
     arm: {
       endpoint: (env["AKSV_ARM_ENDPOINT"] || "https://management.azure.com").replace(/\/+$/, ""),

@@ -137,6 +137,7 @@ export function buildStatusDocument(
   };
   const createdAt = iso(provision.createdTime);
   const lastUpdatedAt = iso(deprovision?.lastUpdatedTime ?? provision.lastUpdatedTime);
+  if (input?.requestedBy) doc.requestedBy = input.requestedBy;
   if (createdAt) doc.createdAt = createdAt;
   if (lastUpdatedAt) doc.lastUpdatedAt = lastUpdatedAt;
   const verification = output?.verification ?? custom?.verification;

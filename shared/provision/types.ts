@@ -71,6 +71,13 @@ export interface ProvisionInput {
   probe: { image: string; timeoutSeconds: number };
   /** Warnings from validation, shown in the status. */
   warnings: string[];
+  /** The caller who asked (from the token's oid and name; never the token). */
+  requestedBy?: Requester;
+}
+
+export interface Requester {
+  id: string;
+  name: string;
 }
 
 export interface ProvisionOutput {
@@ -102,6 +109,7 @@ export interface ClusterStatusDocument {
   subscriptionId: string;
   team: string;
   phase: Phase;
+  requestedBy?: Requester;
   createdAt?: string;
   lastUpdatedAt?: string;
   steps: StepStatus[];

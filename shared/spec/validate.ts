@@ -23,6 +23,8 @@ export type ValidationResult =
 export interface ValidateOptions {
   /** Location used when the document has none (e.g. the deployment's default region). */
   defaultLocation?: string;
+  /** The only resource group clusters may go into (AKSV_TARGET_RESOURCE_GROUP); also the default. */
+  resourceGroup?: string;
 }
 
 const KNOWN_KEYS = collectKeys(ClusterSpecSchema);
@@ -56,6 +58,17 @@ export function validateClusterSpec(input: unknown, options: ValidateOptions = {
   const parsed = ClusterSpecSchema.safeParse(doc, { reportInput: true });
   const errors: Problem[] = parsed.success ? [] : problemsFromZod(parsed.error.issues, KNOWN_KEYS);
   const warnings: Problem[] = [];
+  const requestedGroup = doc["resourceGroup"];
+  if (
+    options.resourceGroup &&
+    typeof requestedGroup === "string" &&
+    requestedGroup.toLowerCase() !== options.resourceGroup.toLowerCase()
+  )
+    errors.push({
+      path: "resourceGroup",
+      code: "ResourceGroupNotAllowed",
+      message: `this deployment creates clusters only in resource group "${options.resourceGroup}" (AKSV_TARGET_RESOURCE_GROUP); omit resourceGroup or set it to that`,
+    });
 
   // Cross-field rules run on every section that parsed on its own, so one broken field does not
   // hide the problems of the others.
@@ -87,7 +100,7 @@ export function validateClusterSpec(input: unknown, options: ValidateOptions = {
   const spec: ClusterSpec = {
     ...data,
     location: normaliseRegion(data.location),
-    resourceGroup: data.resourceGroup ?? `rg-${data.name}`,
+    resourceGroup: options.resourceGroup ?? data.resourceGroup ?? `rg-${data.name}`,
     network: planning.plan,
     namespaces: data.namespaces.map((ns) => ({
       ...ns,

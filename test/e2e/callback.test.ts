@@ -75,6 +75,22 @@ describe("Azure DevOps agentless callback (server job)", () => {
       out.push(e);
     return out;
   };
+  /** The provisioning orchestration's runtime status, from the host's Durable HTTP API (system key). */
+  const runtimeStatus = async (name: string): Promise<string> => {
+    const keys = JSON.parse(readFileSync(join(stateDir, "functions-host", "host.keys.json"), "utf8")) as {
+      systemKeys: Record<string, string>;
+    };
+    const id = provisionInstanceId({
+      subscriptionId: s.azure.subscriptionId,
+      resourceGroup: `rg-${name}`,
+      name,
+    });
+    const code = Object.values(keys.systemKeys)[0]!;
+    const r = await fetch(
+      `${host.url}/runtime/webhooks/durabletask/instances/${encodeURIComponent(id)}?code=${encodeURIComponent(code)}`,
+    );
+    return r.ok ? ((await r.json()) as { runtimeStatus: string }).runtimeStatus : "";
+  };
   /** The event of a task once it is applied, and no later than that: exactly one so far. */
   const completed = (task: string) =>
     until(`TaskCompleted for ${task}`, () => {
@@ -163,11 +179,15 @@ describe("Azure DevOps agentless callback (server job)", () => {
       await until(`${names[k]}'s callback row removed`, async () =>
         (await rows(names[k])).length === 0 ? true : undefined,
       );
-    // Let any late duplicate (a replayed activity) arrive before counting.
-    await new Promise((r) => setTimeout(r, 1500));
+    // Count only once every provisioning orchestration is over: no activity can run again after that.
+    for (const k of ["ok", "fail", "flaky", "held"] as const)
+      await until(`${names[k]}'s orchestration over`, async () =>
+        ["Completed", "Failed", "Terminated"].includes(await runtimeStatus(names[k])) ? true : undefined,
+      );
 
-    assert.equal((await waitForPhase(api(), names.ok, ["Succeeded", "Failed"])).phase, "Succeeded");
-    assert.equal((await waitForPhase(api(), names.fail, ["Succeeded", "Failed"])).phase, "Failed");
+    const token = auth["Authorization"]!.slice("Bearer ".length);
+    assert.equal((await waitForPhase(api(), token, names.ok, ["Succeeded", "Failed"])).phase, "Succeeded");
+    assert.equal((await waitForPhase(api(), token, names.fail, ["Succeeded", "Failed"])).phase, "Failed");
     for (const [k, events, result] of [
       ["ok", ok, "succeeded"],
       ["fail", fail, "failed"],

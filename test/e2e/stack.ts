@@ -166,9 +166,19 @@ export async function json<T>(r: Response): Promise<T> {
   return (await r.json()) as T;
 }
 
-/** Polls GET /api/clusters/{name} until the phase is one of `phases` (or the deadline passes). */
+/** A request to the API with the caller's bearer token (`path` follows /api, e.g. "/clusters"). */
+export function callApi(api: string, token: string, path: string, init: RequestInit = {}): Promise<Response> {
+  const headers = new Headers(init.headers);
+  headers.set("authorization", `Bearer ${token}`);
+  if (init.body !== undefined && !headers.has("content-type"))
+    headers.set("content-type", "application/json");
+  return fetch(`${api}${path}`, { ...init, headers });
+}
+
+/** Polls GET /api/clusters/{name} (as `token`'s caller) until the phase is one of `phases`. */
 export async function waitForPhase(
   api: string,
+  token: string,
   name: string,
   phases: string[],
   timeoutMs = 60_000,
@@ -176,7 +186,7 @@ export async function waitForPhase(
   const deadline = Date.now() + timeoutMs;
   let doc: ClusterDoc | undefined;
   while (Date.now() < deadline) {
-    const r = await fetch(`${api}/clusters/${encodeURIComponent(name)}`);
+    const r = await callApi(api, token, `/clusters/${encodeURIComponent(name)}`);
     if (r.status === 200 || r.status === 202) {
       doc = await json<ClusterDoc>(r);
       if (phases.includes(doc.phase)) return doc;

@@ -170,5 +170,12 @@ describe("npm run package", () => {
     const res = await fetch(`${host.url}/api/openapi.json`);
     assert.equal(res.status, 200);
     assert.equal(((await res.json()) as { openapi: string }).openapi, "3.1.0");
+    // No issuer or audience configured here: the cluster routes fail closed, never open.
+    const clusters = await fetch(`${host.url}/api/clusters`);
+    assert.equal(clusters.status, 503);
+    assert.equal(
+      ((await clusters.json()) as { error: { code: string } }).error.code,
+      "AuthenticationNotConfigured",
+    );
   });
 });

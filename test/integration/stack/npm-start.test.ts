@@ -8,6 +8,8 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
+import { LOCAL_API_AUDIENCE } from "../../../emulators/stack.js";
+import { devTokenBody } from "../../../shared/auth/dev-token.js";
 import { REPO_ROOT } from "../../helpers/examples.js";
 
 test("the launcher starts the host, the Azure emulator and the Kubernetes emulator, and stops them on SIGINT", async (t) => {
@@ -66,11 +68,32 @@ test("the launcher starts the host, the Azure emulator and the Kubernetes emulat
   );
   assert.equal(kube, "200", "curl --cacert trusts the Kubernetes emulator");
 
-  // The README's example: the tutorial's request reaches Succeeded, verified, in well under a minute.
+  // The README's example: a dev token from the Azure emulator (with curl, as printed), then the
+  // tutorial's request reaches Succeeded, verified, in well under a minute.
+  const issued = execFileSync(
+    "curl",
+    [
+      "-sS",
+      "--fail",
+      "--cacert",
+      urls["CA certificate"]!,
+      "-X",
+      "POST",
+      `${urls["Azure emulator"]}/_emulator/tokens`,
+      "-H",
+      "content-type: application/json",
+      "-d",
+      JSON.stringify(devTokenBody({ audience: LOCAL_API_AUDIENCE, teams: ["platform"] })),
+    ],
+    { encoding: "utf8" },
+  );
+  const authorization = `Bearer ${(JSON.parse(issued) as { access_token: string }).access_token}`;
+  const anonymous = await fetch(`${urls["API"]}/clusters`);
+  assert.equal(anonymous.status, 401, "the API refuses a request without a token");
   const started = Date.now();
   const post = await fetch(`${urls["API"]}/clusters`, {
     method: "POST",
-    headers: { "content-type": "application/json" },
+    headers: { "content-type": "application/json", authorization },
     body: readFileSync(join(REPO_ROOT, "examples/seed-tutorial.json")),
   });
   assert.equal(post.status, 202);
@@ -79,7 +102,9 @@ test("the launcher starts the host, the Azure emulator and the Kubernetes emulat
     assert.ok(Date.now() - started < 60_000, `still ${status.phase} after a minute`);
     await new Promise((r) => setTimeout(r, 250)); // polling interval of the status API, not a synchronisation sleep
     status = (await (
-      await fetch(`${urls["API"]}${post.headers.get("location")!.replace(/^\/api/, "")}`)
+      await fetch(`${urls["API"]}${post.headers.get("location")!.replace(/^\/api/, "")}`, {
+        headers: { authorization },
+      })
     ).json()) as typeof status;
   }
   assert.equal(status.phase, "Succeeded", JSON.stringify(status));

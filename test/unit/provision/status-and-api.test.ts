@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import functions from "@azure/functions";
 import { Validator } from "@seriousme/openapi-schema-validator";
+import type { Caller } from "../../../shared/auth/caller.js";
 import { ClusterApi, specHash, type Orchestrations } from "../../../functions/clusters-api.js";
 import { apiDocument } from "../../../functions/openapi.js";
 import { loadConfig } from "../../../shared/config/index.js";
@@ -165,11 +166,18 @@ describe("seeded objects and probes", () => {
 });
 
 describe("HTTP API request validation (before any orchestration or ARM call)", () => {
+  const admin: Caller = {
+    id: "admin",
+    displayName: "admin",
+    roles: new Set(["Clusters.Admin"]),
+    teams: new Set(),
+  };
   const untouchable: Orchestrations = {
     startNew: () => Promise.reject(new Error("must not start")),
     getStatus: () => Promise.reject(new Error("must not read")),
     getStatusAll: () => Promise.reject(new Error("must not read")),
     terminate: () => Promise.reject(new Error("must not terminate")),
+    raiseEvent: () => Promise.reject(new Error("must not raise")),
   };
   const api = new ClusterApi({
     config: loadConfig({ AKSV_TARGET_SUBSCRIPTION_ID: "00000000-0000-0000-0000-000000000001" }),
@@ -184,6 +192,7 @@ describe("HTTP API request validation (before any orchestration or ARM call)", (
         body: { string: body },
         headers,
       }),
+      admin,
     );
 
   it("answers 400 with every problem at once, ARM-style", async () => {
@@ -248,7 +257,9 @@ describe("HTTP API request validation (before any orchestration or ARM call)", (
 
 describe("OpenAPI document", () => {
   it("is a valid OpenAPI 3.1 document with every cluster route", async () => {
-    const doc = apiDocument();
+    const doc = apiDocument(
+      loadConfig({ AKSV_AUTH_ISSUER: "https://issuer.test/t/v2.0", AKSV_AUTH_AUDIENCE: "api://a,b" }).auth,
+    );
     const result = await new Validator().validate(doc);
     assert.equal(result.valid, true, JSON.stringify(result.errors));
     assert.deepEqual(Object.keys(doc["paths"] as object).sort(), [
@@ -257,5 +268,27 @@ describe("OpenAPI document", () => {
       "/clusters/{name}/kubeconfig",
       "/openapi.json",
     ]);
+  });
+
+  it("publishes how to sign in: the issuer's metadata and the audience, required on every cluster route", () => {
+    const doc = apiDocument(
+      loadConfig({ AKSV_AUTH_ISSUER: "https://issuer.test/t/v2.0", AKSV_AUTH_AUDIENCE: "api://a, b" }).auth,
+    ) as {
+      components: { securitySchemes: Record<string, unknown> };
+      security: unknown;
+      paths: Record<string, Record<string, { security?: unknown; responses: Record<string, unknown> }>>;
+    };
+    assert.deepEqual(doc.components.securitySchemes["entra"], {
+      type: "openIdConnect",
+      openIdConnectUrl: "https://issuer.test/t/v2.0/.well-known/openid-configuration",
+      description: "An Entra ID (locally: the Azure emulator's) access token for the API's audience",
+      "x-aks-vending-audience": "api://a",
+    });
+    assert.deepEqual(doc.security, [{ entra: [] }]);
+    assert.deepEqual(doc.paths["/openapi.json"]!["get"]!.security, [], "the document itself is anonymous");
+    for (const [path, item] of Object.entries(doc.paths))
+      for (const [method, op] of Object.entries(item))
+        if (path !== "/openapi.json" && method !== "parameters")
+          assert.ok(op.responses["401"] && op.responses["403"], `${method} ${path} documents 401 and 403`);
   });
 });
