@@ -2,6 +2,7 @@
 // profile's API > the local default. Token: --token > AKSV_TOKEN > the profile (commander gives a
 // command-line option precedence over its environment variable). A profile's token goes to its own
 // API only; a stored dev token close to expiry is renewed from the local issuer and stored again.
+import type { TokenCredential } from "@azure/identity";
 import { CliError } from "../errors.js";
 import { loadProfile, profilePath, saveProfile, sameApi, type Profile } from "./profile.js";
 import { azureCredential, azureToken, devToken, expiresSoon, type AccessToken } from "./tokens.js";
@@ -36,9 +37,10 @@ function fromProfile(profile: Profile, path: string): TokenProvider {
       return current.accessToken;
     };
   }
-  const credential = azureCredential();
+  let credential: TokenCredential | undefined;
   let current: AccessToken | undefined;
   return async () => {
+    credential ??= await azureCredential();
     if (!current || expiresSoon(current)) current = await azureToken(credential, profile.audience);
     return current.accessToken;
   };

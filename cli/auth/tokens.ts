@@ -1,7 +1,7 @@
 // Getting a token for the API's audience: a dev token from the local issuer, or one from
 // @azure/identity's DefaultAzureCredential (environment / workload identity for pipelines, managed
 // identity, Azure CLI, azd…). Tokens never reach stdout or stderr here.
-import { DefaultAzureCredential, type TokenCredential } from "@azure/identity";
+import type { TokenCredential } from "@azure/identity";
 import { decodeJwt } from "jose";
 import { requestDevToken } from "../../shared/auth/dev-token.js";
 import { CliError, fetchFailureReason, isUntrustedCertificate, TRUST_LOCAL_CA_HINT } from "../errors.js";
@@ -49,7 +49,9 @@ export function scopeOf(audience: string): string {
   return audience.endsWith("/.default") ? audience : `${audience.replace(/\/+$/, "")}/.default`;
 }
 
-export function azureCredential(): TokenCredential {
+/** Loaded on first use: @azure/identity adds most of a second to every command's start. */
+export async function azureCredential(): Promise<TokenCredential> {
+  const { DefaultAzureCredential } = await import("@azure/identity");
   return new DefaultAzureCredential();
 }
 

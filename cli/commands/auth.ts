@@ -110,7 +110,7 @@ export function registerAuthCommands(program: Command): void {
         process.stderr.write(
           "warning: --team, --role, --user and --expires-in apply to the local stack only\n",
         );
-      const token = await azureToken(azureCredential(), target.audience);
+      const token = await azureToken(await azureCredential(), target.audience);
       saveProfile({ kind: "azure-identity", ...common }, path);
       const { who, roles } = describeToken(token.accessToken);
       const appRoles = roles.filter((r) => (ROLES as readonly string[]).includes(r));
