@@ -49,6 +49,8 @@ export async function fetchOrExplain(url: string, init?: RequestInit): Promise<R
   } catch (e) {
     throw new CliError(
       `cannot reach ${url} (${fetchFailureReason(e)})${isUntrustedCertificate(e) ? `; ${TRUST_LOCAL_CA_HINT}` : ""}`,
+      1,
+      "Unreachable",
     );
   }
 }

@@ -7,7 +7,7 @@ import { registerClusterCommands } from "./commands/clusters.js";
 import { registerNetpolCommands } from "./commands/netpol.js";
 import { registerSpecCommands } from "./commands/spec.js";
 import { CliError } from "./errors.js";
-import { parseOutputFormat } from "./output.js";
+import { failPipelineStep, parseOutputFormat } from "./output.js";
 
 export function buildProgram(): Command {
   const program = new Command("aks-vending")
@@ -47,5 +47,7 @@ try {
   const err = e as NodeJS.ErrnoException;
   const message = err.code === "ENOENT" && err.path ? `cannot read ${err.path}: no such file` : err.message;
   process.stderr.write(`error: ${message}\n`);
+  // A failed login or dev-token in a pipeline fails its step as readably as a failed create.
+  if (e instanceof CliError) failPipelineStep(message, e.code);
   process.exitCode = e instanceof CliError ? e.exitCode : 1;
 }

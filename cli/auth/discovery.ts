@@ -28,11 +28,11 @@ export function metadataUrlOf(issuer: string): string {
 
 async function getJson(url: string): Promise<unknown> {
   const r = await fetchOrExplain(url, { headers: { accept: "application/json" } });
-  if (!r.ok) throw new CliError(`${url} answered ${r.status}`);
+  if (!r.ok) throw new CliError(`${url} answered ${r.status}`, 1, "DiscoveryFailed");
   try {
     return (await r.json()) as unknown;
   } catch {
-    throw new CliError(`${url} did not answer JSON`);
+    throw new CliError(`${url} did not answer JSON`, 1, "DiscoveryFailed");
   }
 }
 
@@ -56,11 +56,21 @@ export async function discover(api: string, flags: DiscoveryFlags): Promise<Sign
     ...(flags.issuer ? { openIdConnectUrl: metadataUrlOf(flags.issuer) } : {}),
     ...(flags.audience ? { audience: flags.audience } : {}),
   };
-  const found = flags.issuer && flags.audience ? {} : await advertised(api);
+  // With --audience given, an API that cannot be asked is no reason to stop (the issuer may be
+  // all that is missing, and only the local stack needs it).
+  const found =
+    flags.issuer && flags.audience
+      ? {}
+      : await advertised(api).catch((e: unknown) => {
+          if (flags.audience) return {};
+          throw e;
+        });
   const target = { ...found, ...fromFlags };
   if (!target.audience)
     throw new CliError(
       `the API at ${api} does not say how to sign in (no components.securitySchemes.entra in its openapi.json); pass --audience (and --issuer for the local stack)`,
+      1,
+      "DiscoveryFailed",
     );
   return {
     audience: target.audience,
@@ -71,7 +81,7 @@ export async function discover(api: string, flags: DiscoveryFlags): Promise<Sign
 export async function issuerMetadata(openIdConnectUrl: string): Promise<IssuerMetadata> {
   const m = (await getJson(openIdConnectUrl)) as Record<string, unknown>;
   if (typeof m["issuer"] !== "string")
-    throw new CliError(`${openIdConnectUrl} is not OpenID metadata (no issuer)`);
+    throw new CliError(`${openIdConnectUrl} is not OpenID metadata (no issuer)`, 1, "DiscoveryFailed");
   const endpoint = m["aks_vending_dev_token_endpoint"];
   return { issuer: m["issuer"], ...(typeof endpoint === "string" ? { devTokenEndpoint: endpoint } : {}) };
 }

@@ -39,7 +39,7 @@ export async function devToken(grant: DevTokenGrant, audience: string): Promise<
     const reason = (e as { cause?: unknown }).cause
       ? `cannot reach ${grant.endpoint} (${fetchFailureReason(e)})`
       : (e as Error).message;
-    throw new CliError(`no dev token: ${reason}${tlsHint(e)}`);
+    throw new CliError(`no dev token: ${reason}${tlsHint(e)}`, 1, "NotSignedIn");
   }
   return { accessToken, expiresOn: decodeJwt(accessToken).exp ?? 0 };
 }

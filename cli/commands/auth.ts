@@ -52,10 +52,14 @@ function addDevTokenOptions(cmd: Command, scope: string): Command {
 function grantFrom(endpoint: string, o: DevTokenFlags): DevTokenGrant {
   const teams = o.team ?? [];
   if (teams.length === 0 && o.role !== "Clusters.Admin")
-    throw new CliError("give --team T (repeatable), or --role Clusters.Admin for every team", EXIT_INVALID);
+    throw new CliError(
+      "give --team T (repeatable), or --role Clusters.Admin for every team",
+      EXIT_INVALID,
+      "InvalidArgument",
+    );
   const seconds = o.expiresIn === undefined ? undefined : Math.round(o.expiresIn / 1000);
   if (seconds !== undefined && seconds < 1)
-    throw new CliError("--expires-in must be at least 1s", EXIT_INVALID);
+    throw new CliError("--expires-in must be at least 1s", EXIT_INVALID, "InvalidArgument");
   return {
     endpoint,
     teams,
@@ -151,6 +155,7 @@ export function registerAuthCommands(program: Command): void {
       throw new CliError(
         `dev-token works only with the local stack (${meta ? `the issuer ${meta.issuer} has no dev-token endpoint` : `the API at ${api} names no issuer`}); use aks-vending login`,
         EXIT_INVALID,
+        "LocalStackOnly",
       );
     const token = await devToken(grantFrom(meta.devTokenEndpoint, o), target.audience);
     process.stdout.write(`${token.accessToken}\n`);

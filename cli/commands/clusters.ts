@@ -9,6 +9,7 @@ import { resolveSession, type Session } from "../auth/session.js";
 import { CliError } from "../errors.js";
 import { readInput } from "../io.js";
 import {
+  failPipelineStep,
   formatApiError,
   formatElapsed,
   inAzurePipelines,
@@ -56,13 +57,6 @@ function client(g: GlobalOptions): ApiClient {
 function signInHint(g: GlobalOptions): string {
   const note = session(g).note;
   return `hint: ${note ? `${note}; ` : ""}sign in with aks-vending login${g.api ? ` --api ${g.api}` : ""}, or pass a token with --token or AKSV_TOKEN`;
-}
-
-/** Fails the Azure DevOps step with a readable issue (no-op outside a pipeline). */
-function failPipelineStep(message: string, code: string): void {
-  if (!inAzurePipelines()) return;
-  vso("task.logissue", { type: "error" }, message);
-  vso("task.complete", { result: "Failed" }, code, true);
 }
 
 /** Runs a command body: API errors print readably (or as the body with -o json) and exit non-zero. */
