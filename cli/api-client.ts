@@ -1,7 +1,7 @@
 // A small client of the cluster API (functions/clusters-api.ts) over fetch. It sends the bearer
 // token when one is given and turns ARM-style error bodies into ApiError.
 import type { ClusterStatusDocument } from "../shared/provision/types.js";
-import { fetchFailureReason } from "./errors.js";
+import { fetchFailureReason, isUntrustedCertificate, TRUST_LOCAL_CA_HINT } from "./errors.js";
 
 export interface ApiClientOptions {
   /** Base URL of the API, e.g. http://127.0.0.1:7071/api (no trailing slash needed). */
@@ -99,7 +99,7 @@ export class ApiClient {
       return await fetch(url, { method, headers, ...(body !== undefined ? { body } : {}) });
     } catch (e) {
       throw new ApiUnreachableError(
-        `cannot reach the API at ${this.base} (${fetchFailureReason(e)}); set --api or AKSV_API_URL`,
+        `cannot reach the API at ${this.base} (${fetchFailureReason(e)}); ${isUntrustedCertificate(e) ? TRUST_LOCAL_CA_HINT : "set --api or AKSV_API_URL"}`,
       );
     }
   }
