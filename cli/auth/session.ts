@@ -46,9 +46,18 @@ function fromProfile(profile: Profile, path: string): TokenProvider {
   };
 }
 
+function tryLoad(path: string): Profile | undefined {
+  try {
+    return loadProfile(path);
+  } catch {
+    return undefined;
+  }
+}
+
 export function resolveSession(g: { api?: string; token?: string }): Session {
   const path = profilePath();
-  const profile = g.token && g.api ? undefined : loadProfile(path);
+  // With a token at hand the profile only names the default API: a damaged one is no reason to stop.
+  const profile = g.token && g.api ? undefined : g.token ? tryLoad(path) : loadProfile(path);
   const api = g.api ?? profile?.api ?? DEFAULT_API;
   if (g.token) {
     const token = g.token;
