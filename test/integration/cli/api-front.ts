@@ -17,6 +17,11 @@ export interface ApiFront {
   /** Base URL like the API's, e.g. http://127.0.0.1:1234/api */
   api: string;
   seen: SeenRequest[];
+  /**
+   * True once the front had to add the scheme: the API behind it predates authentication (it
+   * answers without a token and never 401/403).
+   */
+  readonly addedScheme: boolean;
   close(): Promise<void>;
 }
 
@@ -36,6 +41,7 @@ export async function startApiFront(
 ): Promise<ApiFront> {
   const upstream = new URL(upstreamApi);
   const seen: SeenRequest[] = [];
+  let addedScheme = false;
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
@@ -55,11 +61,14 @@ export async function startApiFront(
           const doc = JSON.parse(text) as { components?: { securitySchemes?: Record<string, unknown> } };
           const components = (doc.components ??= {});
           const schemes = (components.securitySchemes ??= {});
-          schemes["entra"] ??= {
-            type: "openIdConnect",
-            openIdConnectUrl: `${issuer}/.well-known/openid-configuration`,
-            "x-aks-vending-audience": audience,
-          };
+          if (!schemes["entra"]) {
+            addedScheme = true;
+            schemes["entra"] = {
+              type: "openIdConnect",
+              openIdConnectUrl: `${issuer}/.well-known/openid-configuration`,
+              "x-aks-vending-audience": audience,
+            };
+          }
           text = JSON.stringify(doc);
         }
         seen.push({
@@ -85,6 +94,9 @@ export async function startApiFront(
   return {
     api: `http://127.0.0.1:${port}${upstream.pathname.replace(/\/+$/, "")}`,
     seen,
+    get addedScheme() {
+      return addedScheme;
+    },
     close: () => new Promise<void>((r) => server.close(() => r())),
   };
 }

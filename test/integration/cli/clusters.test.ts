@@ -404,10 +404,10 @@ describe("aks-vending CLI against the local stack", () => {
     assert.equal(claims.iss, stack.issuer);
     assert.equal(claims["appid"], "system-assigned");
     assert.equal(claims["roles"], undefined);
-    // Authenticated, without an app role: the API refuses with 403 (before API authentication
-    // landed it answered 200); never 401.
-    assert.ok([200, 403].includes(last.status), show(r));
-    assert.equal(r.code, last.status === 200 ? 0 : 1, show(r));
+    // Authenticated, but without an app role: the API refuses with 403, never 401 (an API from before
+    // authentication answers 200).
+    assert.equal(last.status, front.addedScheme ? 200 : 403, show(r));
+    assert.equal(r.code, front.addedScheme ? 0 : 1, show(r));
   });
 
   it("logout removes the profile; afterwards no token is sent and a 401 says how to sign in", async () => {
@@ -420,7 +420,8 @@ describe("aks-vending CLI against the local stack", () => {
     assert.deepEqual([again.code, again.stdout], [0, `not signed in (no ${profileFile})\n`]);
     const r = await cli([...at(), "get", NAME], env);
     assert.equal(front.seen.at(-1)!.authorization, undefined);
-    if (front.seen.at(-1)!.status === 401) {
+    assert.equal(front.seen.at(-1)!.status, front.addedScheme ? 200 : 401, show(r));
+    if (!front.addedScheme) {
       assert.equal(r.code, 1);
       assert.match(
         r.stderr,
