@@ -48,7 +48,10 @@ function addDevTokenOptions(cmd: Command, scope: string): Command {
     );
 }
 
-/** A dev-token request from the flags: at least one team, unless the caller is an admin. */
+/**
+ * A dev-token request from the flags (at least one team, unless the caller is an admin); without an
+ * endpoint it only checks them, before anything is asked of the network.
+ */
 function grantFrom(endpoint: string, o: DevTokenFlags): DevTokenGrant {
   const teams = o.team ?? [];
   if (teams.length === 0 && o.role !== "Clusters.Admin")
@@ -148,6 +151,7 @@ export function registerAuthCommands(program: Command): void {
     "",
   ).action(async (o: DevTokenFlags, cmd: Command) => {
     const g = cmd.optsWithGlobals<GlobalOptions>();
+    grantFrom("", o);
     const api = g.api ?? DEFAULT_API;
     const target = await discover(api, o);
     const meta = await metadataOf(target.openIdConnectUrl);

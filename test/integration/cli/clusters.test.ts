@@ -557,6 +557,12 @@ describe("aks-vending CLI options", () => {
         r.stderr,
         `error: dev-token works only with the local stack (the issuer ${base}/tenant/v2.0 has no dev-token endpoint); use aks-vending login\n`,
       );
+      // Flags are checked before anything is asked of the network.
+      const noTeam = await cli(["--api", "http://127.0.0.1:9/api", "dev-token"]);
+      assert.deepEqual(
+        [noTeam.code, noTeam.stderr],
+        [2, "error: give --team T (repeatable), or --role Clusters.Admin for every team\n"],
+      );
     } finally {
       server.close();
     }
