@@ -1,12 +1,16 @@
 // A small client of the cluster API (functions/clusters-api.ts) over fetch. It sends the bearer
 // token when one is given and turns ARM-style error bodies into ApiError.
 import type { ClusterStatusDocument } from "../shared/provision/types.js";
+import { fetchFailureReason, isUntrustedCertificate, TRUST_LOCAL_CA_HINT } from "./errors.js";
 
 export interface ApiClientOptions {
   /** Base URL of the API, e.g. http://127.0.0.1:7071/api (no trailing slash needed). */
   api: string;
-  /** Sent as `Authorization: Bearer <token>` when given; never printed. */
-  token?: string;
+  /**
+   * Sent as `Authorization: Bearer <token>` when given; never printed. A function is asked before
+   * every request (a long wait renews its token).
+   */
+  token?: string | (() => Promise<string>);
 }
 
 export interface ArmErrorDetail {
@@ -87,14 +91,15 @@ export class ApiClient {
   private async request(method: string, path: string, body?: string): Promise<Response> {
     const headers: Record<string, string> = { accept: "application/json" };
     if (body !== undefined) headers["content-type"] = "application/json";
-    if (this.options.token) headers["authorization"] = `Bearer ${this.options.token}`;
+    const token = this.options.token;
+    const bearer = typeof token === "function" ? await token() : token;
+    if (bearer) headers["authorization"] = `Bearer ${bearer}`;
     const url = `${this.base}${path}`;
     try {
       return await fetch(url, { method, headers, ...(body !== undefined ? { body } : {}) });
     } catch (e) {
-      const cause = (e as { cause?: { code?: string; message?: string } }).cause;
       throw new ApiUnreachableError(
-        `cannot reach the API at ${this.base} (${cause?.code ?? cause?.message ?? (e as Error).message}); set --api or AKSV_API_URL`,
+        `cannot reach the API at ${this.base} (${fetchFailureReason(e)}); ${isUntrustedCertificate(e) ? TRUST_LOCAL_CA_HINT : "set --api or AKSV_API_URL"}`,
       );
     }
   }

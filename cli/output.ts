@@ -111,3 +111,10 @@ export function vso(
   const tail = props && closingSemicolon ? ";" : "";
   process.stdout.write(`##vso[${command}${props ? ` ${props}${tail}` : ""}]${escapeData(message)}\n`);
 }
+
+/** Fails the Azure DevOps step with a readable issue (no-op outside a pipeline). */
+export function failPipelineStep(message: string, code: string): void {
+  if (!inAzurePipelines()) return;
+  vso("task.logissue", { type: "error" }, message);
+  vso("task.complete", { result: "Failed" }, code, true);
+}

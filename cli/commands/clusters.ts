@@ -5,8 +5,11 @@ import { Option, type Command } from "commander";
 import { parse as parseYaml } from "yaml";
 import type { ClusterStatusDocument } from "../../shared/provision/types.js";
 import { ApiClient, ApiError, ApiUnreachableError, type StatusReply } from "../api-client.js";
+import { resolveSession, type Session } from "../auth/session.js";
+import { CliError } from "../errors.js";
 import { readInput } from "../io.js";
 import {
+  failPipelineStep,
   formatApiError,
   formatElapsed,
   inAzurePipelines,
@@ -24,10 +27,10 @@ import { EXIT_INVALID } from "./spec.js";
 export const EXIT_FAILED = 3;
 export const EXIT_TIMEOUT = 4;
 
-export const DEFAULT_API = "http://127.0.0.1:7071/api";
-
 export interface GlobalOptions {
-  api: string;
+  /** --api / AKSV_API_URL; else the signed-in profile's API, else the local default. */
+  api?: string;
+  /** --token / AKSV_TOKEN; else the signed-in profile's. */
   token?: string;
   output: OutputFormat;
 }
@@ -37,15 +40,23 @@ interface WaitFlags {
   pollInterval: number;
 }
 
-function client(g: GlobalOptions): ApiClient {
-  return new ApiClient({ api: g.api, ...(g.token ? { token: g.token } : {}) });
+const sessions = new WeakMap<GlobalOptions, Session>();
+
+function session(g: GlobalOptions): Session {
+  let s = sessions.get(g);
+  if (!s) sessions.set(g, (s = resolveSession(g)));
+  return s;
 }
 
-/** Fails the Azure DevOps step with a readable issue (no-op outside a pipeline). */
-function failPipelineStep(message: string, code: string): void {
-  if (!inAzurePipelines()) return;
-  vso("task.logissue", { type: "error" }, message);
-  vso("task.complete", { result: "Failed" }, code, true);
+function client(g: GlobalOptions): ApiClient {
+  const s = session(g);
+  return new ApiClient({ api: s.api, ...(s.token ? { token: s.token } : {}) });
+}
+
+/** What to do after a 401: sign in (the reason is logged by the API, not returned). */
+function signInHint(g: GlobalOptions): string {
+  const note = session(g).note;
+  return `hint: ${note ? `${note}; ` : ""}sign in with aks-vending login${g.api ? ` --api ${g.api}` : ""}, or pass a token with --token or AKSV_TOKEN`;
 }
 
 /** Runs a command body: API errors print readably (or as the body with -o json) and exit non-zero. */
@@ -56,12 +67,17 @@ async function guarded(g: GlobalOptions, body: () => Promise<void>): Promise<voi
     if (e instanceof ApiError) {
       if (g.output === "json" && e.body !== undefined) writeJson(e.body);
       else process.stderr.write(`${formatApiError(e)}\n`);
+      if (e.status === 401) process.stderr.write(`${signInHint(g)}\n`);
       failPipelineStep(e.message, e.code);
       process.exitCode = e.status === 400 ? EXIT_INVALID : 1;
     } else if (e instanceof ApiUnreachableError) {
       process.stderr.write(`error: ${e.message}\n`);
       failPipelineStep(e.message, "ApiUnreachable");
       process.exitCode = 1;
+    } else if (e instanceof CliError) {
+      process.stderr.write(`error: ${e.message}\n`);
+      failPipelineStep(e.message, e.code);
+      process.exitCode = e.exitCode;
     } else throw e;
   }
 }

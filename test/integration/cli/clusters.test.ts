@@ -1,10 +1,12 @@
-// The real CLI process (node dist/cli/main.js) against the whole local stack: create --wait on the
-// tutorial, a failing create (injected QuotaExceeded), Azure DevOps logging commands, get/list/
-// kubeconfig, delete --wait, wait timeouts, readable API errors, and the bearer token header.
+// The real CLI process (node dist/cli/main.js) against the whole local stack: dev-token and login
+// (local dev token, and @azure/identity through the emulator's managed-identity endpoint), create
+// --wait on the tutorial, a failing create (injected QuotaExceeded), Azure DevOps logging commands,
+// get/list/kubeconfig, delete --wait, wait timeouts, readable API errors, and token precedence.
+// Every cluster command carries a token (from `aks-vending dev-token` itself, or a login profile).
 import assert from "node:assert/strict";
 import { execFile, spawn, type ChildProcess } from "node:child_process";
-import { readFileSync } from "node:fs";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { readFileSync, statSync } from "node:fs";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer, type IncomingHttpHeaders } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -12,8 +14,11 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
+import { decodeJwt } from "jose";
 import { parse as parseYaml } from "yaml";
+import { LOCAL_API_AUDIENCE } from "../../../emulators/stack.js";
 import { ensureCa, ROOT } from "../../e2e/stack.js";
+import { startApiFront, type ApiFront } from "./api-front.js";
 
 const CLI = join(ROOT, "dist/cli/main.js");
 const STACK = fileURLToPath(new URL("./stack-child.js", import.meta.url));
@@ -27,14 +32,32 @@ interface Run {
   stderr: string;
 }
 
-/** Environment of a CLI run: none of the test runner's pipeline or colour settings leak in. */
-function cliEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const k of ["TF_BUILD", "AKSV_API_URL", "AKSV_TOKEN", "NO_COLOR", "FORCE_COLOR"]) delete env[k];
-  return { ...env, ...extra };
+type Env = Record<string, string | undefined>;
+
+/** Set by a describe's before(): what every CLI run there gets (a token, the CA to trust…). */
+let defaults: Env = {};
+/** A sign-in profile directory of no test (so the user's own profile never leaks in). */
+const NO_PROFILE = join(tmpdir(), "aksv-cli-no-profile");
+
+/**
+ * Environment of a CLI run: none of the test runner's pipeline, colour, sign-in or Azure identity
+ * settings leak in; `undefined` in `extra` removes a default.
+ */
+function cliEnv(extra: Env): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, AKSV_CONFIG_DIR: NO_PROFILE };
+  for (const k of Object.keys(env))
+    if (
+      /^(TF_BUILD|AKSV_API_URL|AKSV_TOKEN|NO_COLOR|FORCE_COLOR|IDENTITY_|MSI_|AZURE_|NODE_EXTRA_CA_CERTS)/.test(
+        k,
+      )
+    )
+      delete env[k];
+  const merged: NodeJS.ProcessEnv = { ...env, ...defaults, ...extra };
+  for (const [k, v] of Object.entries(merged)) if (v === undefined) delete merged[k];
+  return merged;
 }
 
-function run(file: string, args: string[], extra: Record<string, string>): Promise<Run> {
+function run(file: string, args: string[], extra: Env): Promise<Run> {
   return new Promise((resolve) => {
     execFile(file, args, { env: cliEnv(extra) }, (error, stdout, stderr) =>
       resolve({ code: error ? (typeof error.code === "number" ? error.code : 1) : 0, stdout, stderr }),
@@ -42,12 +65,12 @@ function run(file: string, args: string[], extra: Record<string, string>): Promi
   });
 }
 
-function cli(args: string[], extra: Record<string, string> = {}): Promise<Run> {
+function cli(args: string[], extra: Env = {}): Promise<Run> {
   return run(process.execPath, [CLI, ...args], extra);
 }
 
 /** The CLI on a pseudo-terminal (util-linux `script`); stdout and stderr both arrive in `stdout`. */
-function cliOnTty(args: string[], extra: Record<string, string> = {}): Promise<Run> {
+function cliOnTty(args: string[], extra: Env = {}): Promise<Run> {
   const quote = (a: string) => `'${a.replace(/'/g, "'\\''")}'`;
   const command = [process.execPath, CLI, ...args].map(quote).join(" ");
   return run("script", ["-qec", command, "/dev/null"], extra);
@@ -55,30 +78,59 @@ function cliOnTty(args: string[], extra: Record<string, string> = {}): Promise<R
 
 const show = (r: Run) => `exit ${r.code}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;
 
+/** The bearer token of a recorded request. */
+const bearer = (authorization: string | undefined) => authorization?.replace(/^Bearer /, "");
+
+interface StackInfo {
+  api: string;
+  issuer: string;
+  identityEndpoint: string;
+  identityHeader: string;
+}
+
 describe("aks-vending CLI against the local stack", () => {
   let stateDir: string;
   let child: ChildProcess;
+  let stack: StackInfo;
+  let front: ApiFront;
   let api: string;
+  let ca: string;
+  /** An admin's token from `aks-vending dev-token`: every cluster command sends it as AKSV_TOKEN. */
+  let adminToken: string;
   /** Arguments every cluster command gets: the stack's API and quick polling. */
   const at = () => ["--api", api];
   const fast = ["--poll-interval", "100ms", "--timeout", "2m"];
+  /** A fresh sign-in profile directory (AKSV_CONFIG_DIR), and no AKSV_TOKEN. */
+  const signedOut = async (): Promise<Env> => ({
+    AKSV_CONFIG_DIR: await mkdtemp(join(stateDir, "config-")),
+    AKSV_TOKEN: undefined,
+  });
 
   before(async () => {
     stateDir = await mkdtemp(join(tmpdir(), "aksv-cli-"));
-    const ca = await ensureCa(stateDir);
+    ca = await ensureCa(stateDir);
     child = spawn(process.execPath, [STACK, stateDir, FAILING], {
       env: { ...process.env, NODE_EXTRA_CA_CERTS: ca },
       stdio: ["pipe", "pipe", "inherit"],
     });
-    api = await new Promise<string>((resolve, reject) => {
+    stack = await new Promise<StackInfo>((resolve, reject) => {
       child.once("exit", (code) => reject(new Error(`stack exited with ${code}`)));
       createInterface({ input: child.stdout! }).on("line", (line) => {
-        if (line.startsWith("{")) resolve((JSON.parse(line) as { api: string }).api);
+        if (line.startsWith("{")) resolve(JSON.parse(line) as StackInfo);
       });
     });
+    front = await startApiFront(stack.api, stack.issuer, LOCAL_API_AUDIENCE);
+    api = front.api;
+    defaults = { NODE_EXTRA_CA_CERTS: ca };
+    const t = await cli([...at(), "dev-token", "--role", "Clusters.Admin"]);
+    assert.equal(t.code, 0, show(t));
+    adminToken = t.stdout.trim();
+    defaults = { NODE_EXTRA_CA_CERTS: ca, AKSV_TOKEN: adminToken };
   });
 
   after(async () => {
+    defaults = {};
+    await front?.close();
     if (child.exitCode === null) {
       const exited = new Promise((r) => child.once("exit", r));
       child.stdin!.end();
@@ -87,9 +139,60 @@ describe("aks-vending CLI against the local stack", () => {
     await rm(stateDir, { recursive: true, force: true });
   });
 
-  it("create --wait on the tutorial succeeds, shows plain progress lines and prints the outputs", async () => {
-    const r = await cli([...at(), "create", "-f", TUTORIAL, "--wait", ...fast]);
+  it("dev-token prints only a token, for the API's audience, with the role and team roles asked for", async () => {
+    const r = await cli([
+      ...at(),
+      "dev-token",
+      "--team",
+      "platform",
+      "--team",
+      "data",
+      "--role",
+      "Clusters.Read",
+    ]);
     assert.equal(r.code, 0, show(r));
+    assert.equal(r.stderr, "");
+    assert.match(r.stdout, /^[\w-]+\.[\w-]+\.[\w-]+\n$/);
+    const claims = decodeJwt(r.stdout.trim());
+    assert.equal(claims.aud, LOCAL_API_AUDIENCE);
+    assert.equal(claims.iss, stack.issuer);
+    assert.deepEqual(claims["roles"], ["Clusters.Read", "Team.platform", "Team.data"]);
+    assert.equal(claims["preferred_username"], "dev-platform@aks-vending.local");
+    // The admin token every other test sends is accepted by the API.
+    assert.deepEqual(decodeJwt(adminToken)["roles"], ["Clusters.Admin"]);
+    const list = await cli([...at(), "list"]);
+    assert.equal(list.code, 0, show(list));
+    const last = front.seen.at(-1)!;
+    assert.equal(bearer(last.authorization), adminToken);
+    assert.equal(last.status, 200);
+  });
+
+  it("login on the local stack stores a renewable dev token (0600); create --wait then needs no --token and prints the outputs", async () => {
+    const env = await signedOut();
+    const login = await cli([...at(), "login", "--team", "platform"], env);
+    assert.equal(login.code, 0, show(login));
+    const profileFile = join(env["AKSV_CONFIG_DIR"]!, "profile.json");
+    assert.match(
+      login.stdout,
+      new RegExp(
+        `^signed in to ${api} as dev-platform@aks-vending\\.local \\(Clusters\\.Write, Team\\.platform\\) with a dev token from the local issuer ${stack.issuer}, renewed when it expires\nprofile: ${profileFile}\n$`,
+      ),
+    );
+    assert.equal(statSync(profileFile).mode & 0o777, 0o600);
+    const profile = JSON.parse(await readFile(profileFile, "utf8")) as {
+      kind: string;
+      token: { accessToken: string };
+    };
+    assert.equal(profile.kind, "dev-token");
+    assert.ok(!(login.stdout + login.stderr).includes(profile.token.accessToken), "the token is not printed");
+    const before = front.seen.length;
+    const r = await cli(["create", "-f", TUTORIAL, "--wait", ...fast], env);
+    assert.equal(r.code, 0, show(r));
+    // No --api either: the profile's API is the default; every request carried the stored token.
+    const sent = front.seen.slice(before);
+    assert.ok(sent.length >= 2 && sent[0]!.method === "POST", JSON.stringify(sent));
+    assert.ok(sent.every((s) => bearer(s.authorization) === profile.token.accessToken));
+    assert.ok(!(r.stdout + r.stderr).includes(profile.token.accessToken), "the token is not printed");
     assert.match(r.stdout, new RegExp(`^cluster ${NAME} Succeeded in \\d+:\\d\\d$`, "m"));
     assert.match(
       r.stdout,
@@ -228,6 +331,119 @@ describe("aks-vending CLI against the local stack", () => {
     }
   });
 
+  it("an expired stored dev token is renewed from the local issuer; one that cannot be renewed says to log in", async () => {
+    const env = await signedOut();
+    assert.equal(
+      (await cli([...at(), "login", "--team", "platform", "--role", "Clusters.Read"], env)).code,
+      0,
+    );
+    const profileFile = join(env["AKSV_CONFIG_DIR"]!, "profile.json");
+    type Stored = { token: { accessToken: string; expiresOn: number }; grant: { endpoint: string } };
+    const stored = JSON.parse(await readFile(profileFile, "utf8")) as Stored;
+    // An expired token (a marker: a renewal in the same second would sign the very same JWT).
+    const expired = {
+      ...stored,
+      token: { accessToken: "expired", expiresOn: Math.floor(Date.now() / 1000) - 5 },
+    };
+    await writeFile(profileFile, JSON.stringify(expired));
+    const r = await cli(["get", NAME, "-o", "json"], env);
+    assert.equal(r.code, 0, show(r));
+    const renewed = JSON.parse(await readFile(profileFile, "utf8")) as Stored;
+    assert.match(renewed.token.accessToken, /^[\w-]+\.[\w-]+\.[\w-]+$/);
+    assert.ok(renewed.token.expiresOn > Date.now() / 1000 + 3000);
+    assert.equal(statSync(profileFile).mode & 0o777, 0o600);
+    assert.equal(bearer(front.seen.at(-1)!.authorization), renewed.token.accessToken);
+    assert.deepEqual(decodeJwt(renewed.token.accessToken)["roles"], ["Clusters.Read", "Team.platform"]);
+    // The issuer is gone: no request is sent, the error says what to do.
+    const closed = createServer();
+    await new Promise<void>((res) => closed.listen(0, "127.0.0.1", res));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise((res) => closed.close(res));
+    await writeFile(
+      profileFile,
+      JSON.stringify({
+        ...expired,
+        grant: { ...stored.grant, endpoint: `http://127.0.0.1:${port}/_emulator/tokens` },
+      }),
+    );
+    const before = front.seen.length;
+    const gone = await cli(["get", NAME], env);
+    assert.equal(gone.code, 1, show(gone));
+    assert.match(
+      gone.stderr,
+      /^error: the stored sign-in token has expired and could not be renewed \(no dev token: cannot reach http:\/\/127\.0\.0\.1:\d+\/_emulator\/tokens \(ECONNREFUSED\)\); run aks-vending login\n$/,
+    );
+    assert.equal(front.seen.length, before, "nothing was sent to the API");
+  });
+
+  it("login --use-azure-identity (managed identity of the Azure emulator) stores no token; later commands authenticate with the credential", async () => {
+    const env: Env = {
+      ...(await signedOut()),
+      IDENTITY_ENDPOINT: stack.identityEndpoint,
+      IDENTITY_HEADER: stack.identityHeader,
+    };
+    const login = await cli([...at(), "login", "--use-azure-identity"], env);
+    assert.equal(login.code, 0, show(login));
+    assert.match(
+      login.stdout,
+      /^signed in to \S+ as app system-assigned through @azure\/identity \(token audience api:\/\/aks-vending-local\)/,
+    );
+    assert.match(
+      login.stderr,
+      /^warning: the token carries no app role \(Clusters\.Admin, Clusters\.Write, Clusters\.Read\)/,
+    );
+    const profile = JSON.parse(
+      await readFile(join(env["AKSV_CONFIG_DIR"]!, "profile.json"), "utf8"),
+    ) as Record<string, unknown>;
+    assert.deepEqual(profile, {
+      kind: "azure-identity",
+      api,
+      audience: LOCAL_API_AUDIENCE,
+      openIdConnectUrl: `${stack.issuer}/.well-known/openid-configuration`,
+    });
+    const r = await cli(["get", NAME, "-o", "json"], env);
+    const last = front.seen.at(-1)!;
+    const claims = decodeJwt(bearer(last.authorization) ?? "");
+    assert.equal(claims.aud, LOCAL_API_AUDIENCE);
+    assert.equal(claims.iss, stack.issuer);
+    assert.equal(claims["appid"], "system-assigned");
+    assert.equal(claims["roles"], undefined);
+    // Authenticated, but without an app role: the API refuses with 403, never 401 (an API from before
+    // authentication answers 200).
+    assert.equal(last.status, front.addedScheme ? 200 : 403, show(r));
+    assert.equal(r.code, front.addedScheme ? 0 : 1, show(r));
+  });
+
+  it("logout removes the profile; afterwards no token is sent and a 401 says how to sign in", async () => {
+    const env = await signedOut();
+    assert.equal((await cli([...at(), "login", "--role", "Clusters.Admin"], env)).code, 0);
+    const profileFile = join(env["AKSV_CONFIG_DIR"]!, "profile.json");
+    const out = await cli(["logout"], env);
+    assert.deepEqual([out.code, out.stdout], [0, `signed out (removed ${profileFile})\n`]);
+    const again = await cli(["logout"], env);
+    assert.deepEqual([again.code, again.stdout], [0, `not signed in (no ${profileFile})\n`]);
+    const r = await cli([...at(), "get", NAME], env);
+    assert.equal(front.seen.at(-1)!.authorization, undefined);
+    assert.equal(front.seen.at(-1)!.status, front.addedScheme ? 200 : 401, show(r));
+    if (!front.addedScheme) {
+      assert.equal(r.code, 1);
+      assert.match(
+        r.stderr,
+        /\nhint: not signed in; sign in with aks-vending login --api \S+, or pass a token with --token or AKSV_TOKEN\n$/,
+      );
+    }
+  });
+
+  it("without NODE_EXTRA_CA_CERTS the local issuer's TLS failure says how to trust the local CA", async () => {
+    const r = await cli([...at(), "dev-token", "--team", "platform"], { NODE_EXTRA_CA_CERTS: undefined });
+    assert.equal(r.code, 1, show(r));
+    assert.equal(r.stdout, "");
+    assert.match(
+      r.stderr,
+      /^error: cannot reach https:\/\/127\.0\.0\.1:\d+\/.+openid-configuration \([A-Z_]+\); the local stack's HTTPS endpoints use its own CA: set NODE_EXTRA_CA_CERTS to the CA certificate path `npm start` prints/,
+    );
+  });
+
   it("delete --wait with a tiny timeout exits 4 and says it timed out; delete --wait then finishes", async () => {
     const t = await cli([...at(), "delete", NAME, "--wait", "--timeout", "1ms"]);
     assert.equal(t.code, 4, show(t));
@@ -270,12 +486,83 @@ describe("aks-vending CLI options", () => {
       const a = await cli(["get", "x"], { AKSV_API_URL: url, AKSV_TOKEN: "t0ken" });
       const b = await cli(["--api", url, "--token", "other", "get", "x"]);
       const c = await cli(["--api", url, "get", "x"]);
-      for (const r of [a, b, c]) assert.equal(r.stderr, "error: ClusterNotFound: cluster x was not found\n");
+      // With a signed-in profile for this API: --token > AKSV_TOKEN > the profile's token, which goes
+      // to its own API only (and the profile's API is the default).
+      const dir = await mkdtemp(join(tmpdir(), "aksv-cli-config-"));
+      await writeFile(
+        join(dir, "profile.json"),
+        JSON.stringify({
+          kind: "dev-token",
+          api: url,
+          audience: "api://x",
+          grant: { endpoint: "http://127.0.0.1:9/_emulator/tokens", teams: ["t"], role: "Clusters.Write" },
+          token: { accessToken: "pr0file", expiresOn: Math.floor(Date.now() / 1000) + 3600 },
+        }),
+      );
+      const withProfile = { AKSV_CONFIG_DIR: dir };
+      const d = await cli(["get", "x"], withProfile);
+      const e = await cli(["get", "x"], { ...withProfile, AKSV_TOKEN: "t0ken" });
+      const f = await cli(["--token", "other", "get", "x"], { ...withProfile, AKSV_TOKEN: "t0ken" });
+      const elsewhere = await cli(["--api", `${url}x`, "get", "x"], withProfile);
+      await rm(dir, { recursive: true, force: true });
+      for (const r of [a, b, c, d, e, f])
+        assert.equal(r.stderr, "error: ClusterNotFound: cluster x was not found\n", show(r));
       assert.deepEqual(
         seen.map((h) => h.authorization),
-        ["Bearer t0ken", "Bearer other", undefined],
+        [
+          "Bearer t0ken",
+          "Bearer other",
+          undefined,
+          "Bearer pr0file",
+          "Bearer t0ken",
+          "Bearer other",
+          undefined,
+        ],
       );
+      assert.equal(elsewhere.code, 1);
       assert.ok(!a.stdout.includes("t0ken") && !a.stderr.includes("t0ken"), "the token is never printed");
+    } finally {
+      server.close();
+    }
+  });
+
+  it("dev-token against an API whose issuer is not the local one (Entra ID) exits 2 and points to login", async () => {
+    const server = createServer((req, res) => {
+      const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const body =
+        req.url === "/api/openapi.json"
+          ? {
+              openapi: "3.1.0",
+              components: {
+                securitySchemes: {
+                  entra: {
+                    type: "openIdConnect",
+                    openIdConnectUrl: `${base}/tenant/v2.0/.well-known/openid-configuration`,
+                    "x-aks-vending-audience": "api://aks-vending",
+                  },
+                },
+              },
+            }
+          : { issuer: `${base}/tenant/v2.0`, token_endpoint: `${base}/tenant/oauth2/v2.0/token` };
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(JSON.stringify(body));
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    try {
+      const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const r = await cli(["--api", `${base}/api`, "dev-token", "--team", "platform"]);
+      assert.equal(r.code, 2, show(r));
+      assert.equal(r.stdout, "");
+      assert.equal(
+        r.stderr,
+        `error: dev-token works only with the local stack (the issuer ${base}/tenant/v2.0 has no dev-token endpoint); use aks-vending login\n`,
+      );
+      // Flags are checked before anything is asked of the network.
+      const noTeam = await cli(["--api", "http://127.0.0.1:9/api", "dev-token"]);
+      assert.deepEqual(
+        [noTeam.code, noTeam.stderr],
+        [2, "error: give --team T (repeatable), or --role Clusters.Admin for every team\n"],
+      );
     } finally {
       server.close();
     }

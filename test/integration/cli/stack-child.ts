@@ -1,6 +1,6 @@
 // The local stack for the CLI tests, in its own process so that NODE_EXTRA_CA_CERTS (the emulators'
-// CA, which the app must trust) is in place when Node starts. Prints {"api": …} once ready and
-// stops the stack when its standard input closes.
+// CA, which the app must trust) is in place when Node starts. Prints {"api", "issuer",
+// "identityEndpoint", "identityHeader"} once ready and stops the stack when its standard input closes.
 // The managedCluster named <failingCluster> ends Failed with QuotaExceeded (fault injection).
 // Usage: node dist/test/integration/cli/stack-child.js <stateDir> <failingCluster>
 import { startStack } from "../../e2e/stack.js";
@@ -24,7 +24,8 @@ const stack = await startStack({
     ],
   },
 });
-process.stdout.write(`${JSON.stringify({ api: stack.api })}\n`);
+const { issuer, identityEndpoint, identityHeader } = stack.azure;
+process.stdout.write(`${JSON.stringify({ api: stack.api, issuer, identityEndpoint, identityHeader })}\n`);
 process.stdin.resume();
 process.stdin.on("end", () => {
   void stack.stop().then(() => process.exit(0));
