@@ -435,7 +435,10 @@ export async function deleteOwnedResource(
         const mc = await getOrUndefined(() => c.containerService.managedClusters.get(rg, t.name));
         if (!mc) return gone(id);
         if (!isOwnedBy(mc.tags, input.instanceId)) return kept(id);
-        if (mc.provisioningState === "Deleting") return { status: "running" };
+        // Deleting: a delete is under way. Creating/Updating…: AKS refuses a delete with 409
+        // OperationNotAllowed until that operation ends, so wait for it (the orchestrator asks again
+        // on a durable timer) — a DELETE during the create removes the cluster once it exists.
+        if (!isTerminalProvisioningState(mc.provisioningState)) return { status: "running" };
         return started(c.containerService.managedClusters.delete(rg, t.name), "clusterDelete", id);
       }
       case "roleAssignment": {

@@ -46,6 +46,8 @@ describe("provisioning end to end", () => {
     run("faults"));
   it("reports a cluster create that ends Failed with the AKS error and rolls back", () =>
     run("failedCreate"));
+  it("a DELETE during the AKS create waits for the create to end, then removes everything", () =>
+    run("deleteDuringCreate"));
   it("completes without duplicates when the host is killed (-9) during the cluster create and during seeding", () =>
     run("crash"));
   it("starts one orchestration for 10 identical concurrent requests, and provisions 20 clusters at once", () =>

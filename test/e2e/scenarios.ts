@@ -73,6 +73,11 @@ async function deleteAndCheckGone(s: Stack, name: string): Promise<void> {
   assert.equal(del.status, 202);
   const again = await callApi(s.api, token, `/clusters/${name}`, { method: "DELETE" });
   assert.ok([200, 202].includes(again.status), `DELETE is idempotent (${again.status})`);
+  await assertDeleted(s, name);
+}
+
+/** The DELETE ends Deleted and leaves nothing in ARM or in the Kubernetes emulator. */
+async function assertDeleted(s: Stack, name: string): Promise<void> {
   const doc = await waitForPhase(s.api, token, name, ["Deleted", "Failed"]);
   assert.equal(doc.phase, "Deleted", JSON.stringify(doc.error));
   const clusters = await json<{ clusters: unknown[] }>(await fetch(`${s.kube.url}/_emulator/clusters`));
@@ -286,6 +291,32 @@ const scenarios: Record<string, (stateDir: string) => Promise<void>> = {
         Object.fromEntries(Object.keys(ONE_OF_EACH).map((k) => [k, 1])),
         "rollback deleted each created resource once",
       );
+    } finally {
+      await s.stop();
+    }
+  },
+
+  /**
+   * DELETE while AKS is still creating the cluster (AKS refuses that delete with 409
+   * OperationNotAllowed): the deletion waits for the create to end, then removes everything.
+   */
+  async deleteDuringCreate(stateDir) {
+    const s = await startStack({ stateDir, timeScale: 0.02 });
+    await signIn(s);
+    try {
+      assert.equal((await post(s.api, tutorial())).status, 202);
+      const deadline = Date.now() + 60_000;
+      for (;;) {
+        assert.ok(Date.now() < deadline, "never saw the cluster create running");
+        const d = await json<ClusterDoc>(await callApi(s.api, token, "/clusters/tipsAndTricksAKSCluster"));
+        if (d.steps.some((x) => x.name === "cluster" && x.status === "Running")) break;
+        assert.ok(!["Succeeded", "Failed"].includes(d.phase), `finished before the create ran: ${d.phase}`);
+        await new Promise((res) => setTimeout(res, 10));
+      }
+      const del = await callApi(s.api, token, "/clusters/tipsAndTricksAKSCluster", { method: "DELETE" });
+      assert.equal(del.status, 202);
+      await assertDeleted(s, "tipsAndTricksAKSCluster");
+      assert.equal(armWrites(s.azure, "DELETE")["Microsoft.ContainerService/managedClusters"], 1);
     } finally {
       await s.stop();
     }
