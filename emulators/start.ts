@@ -80,6 +80,7 @@ process.stdout.write(
     `  State               ${opts.stateDir}   (time scale ${timeScale})`,
     "",
     "Try it (the API wants a bearer token; the Azure emulator signs dev tokens for the local issuer):",
+    `  export NODE_EXTRA_CA_CERTS=${stack.caPath}   # the CLI trusts the local CA`,
     `  export AKSV_TOKEN=$(node ${here}dist/cli/main.js dev-token --team platform)`,
     `    or: export AKSV_TOKEN=$(curl -sS --cacert ${stack.caPath} -X POST ${stack.azure.url}/_emulator/tokens -H 'content-type: application/json' -d '${tokenBody}' | node -pe 'JSON.parse(require("fs").readFileSync(0)).access_token')`,
     `  curl -sS -X POST ${stack.api}/clusters -H "Authorization: Bearer $AKSV_TOKEN" -H 'content-type: application/json' --data @${here}examples/seed-tutorial.json`,

@@ -34,12 +34,14 @@ test("the launcher starts the host, the Azure emulator and the Kubernetes emulat
   );
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
   const urls: Record<string, string> = {};
+  const exports: string[] = [];
   const lines = createInterface({ input: child.stdout! });
   await new Promise<void>((resolve, reject) => {
     child.once("exit", (code) => reject(new Error(`launcher exited early with ${code}`)));
     lines.on("line", (line) => {
       const m = /^\s+(API|Azure emulator|Kubernetes emulator|CA certificate)\s+(\S+)/.exec(line);
       if (m) urls[m[1]!] = m[2]!;
+      if (/^\s+export (NODE_EXTRA_CA_CERTS|AKSV_TOKEN)=/.test(line)) exports.push(line.trim());
       if (line.startsWith("Ctrl-C")) resolve();
     });
   });
@@ -88,6 +90,16 @@ test("the launcher starts the host, the Azure emulator and the Kubernetes emulat
     { encoding: "utf8" },
   );
   const authorization = `Bearer ${(JSON.parse(issued) as { access_token: string }).access_token}`;
+  // The printed way to get a token works as printed: the CLI's dev-token, trusting the printed CA.
+  assert.equal(exports.length, 2, "npm start prints the CA export and the dev-token command");
+  const printed = execFileSync("bash", ["-c", `${exports.join("\n")}\nprintf %s "$AKSV_TOKEN"`], {
+    cwd: REPO_ROOT,
+    encoding: "utf8",
+    env: { PATH: process.env["PATH"] ?? "", HOME: stateDir, AKSV_API_URL: urls["API"]! },
+  });
+  const listed = await fetch(`${urls["API"]}/clusters`, { headers: { authorization: `Bearer ${printed}` } });
+  assert.equal(listed.status, 200, "the printed dev-token command gives a token the API accepts");
+
   const anonymous = await fetch(`${urls["API"]}/clusters`);
   assert.equal(anonymous.status, 401, "the API refuses a request without a token");
   const started = Date.now();
