@@ -4,21 +4,12 @@
 // The critical path is the chain of ARM operations the flow must wait for, from the Azure
 // emulator's latency profile (resource group → max(VNet, identity) → role assignment → cluster),
 // scaled, plus the Kubernetes part as measured; overheadRatio = wall time / that lower bound.
-import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { DEFAULT_LATENCY } from "../emulators/azure/core/clock.js";
-import {
-  callApi,
-  devToken,
-  ensureCa,
-  ROOT,
-  startStack,
-  waitForPhase,
-  type ClusterDoc,
-} from "../test/e2e/stack.js";
+import { callApi, devToken, ROOT, startStack, waitForPhase, type ClusterDoc } from "../test/e2e/stack.js";
+import { runInStackChild } from "./child.js";
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -113,19 +104,4 @@ async function main(stateDir: string): Promise<Record<string, unknown>> {
   }
 }
 
-if (process.env["AKSV_BENCH_CHILD"]) {
-  console.log(JSON.stringify(await main(process.env["AKSV_STATE_DIR"]!), null, 2));
-} else {
-  // The app must trust the emulators' CA from process start: run the benchmark in a child.
-  const stateDir = mkdtempSync(join(tmpdir(), "aksv-bench-"));
-  try {
-    const ca = await ensureCa(stateDir);
-    const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), ...process.argv.slice(2)], {
-      env: { ...process.env, NODE_EXTRA_CA_CERTS: ca, AKSV_STATE_DIR: stateDir, AKSV_BENCH_CHILD: "1" },
-      stdio: ["ignore", "inherit", "inherit"],
-    });
-    process.exitCode = r.status ?? 1;
-  } finally {
-    rmSync(stateDir, { recursive: true, force: true });
-  }
-}
+await runInStackChild(fileURLToPath(import.meta.url), main);
