@@ -8,6 +8,7 @@ import { performance } from "node:perf_hooks";
 import * as k8s from "@kubernetes/client-node";
 import { clusterKey } from "../emulators/common/cluster-key.js";
 import { startKubeEmulator } from "../emulators/kube/index.js";
+import { kubeConfigFor, registration } from "../test/integration/kube/harness.js";
 
 const probes = Number(process.argv[process.argv.indexOf("--probes") + 1] || 100);
 const TIME_SCALE = 0.001;
@@ -20,27 +21,9 @@ function percentile(values: number[], p: number): number {
 const stateDir = await mkdtemp(join(tmpdir(), "aksv-kube-bench-"));
 const emulator = await startKubeEmulator({ port: 0, stateDir, timeScale: TIME_SCALE });
 try {
-  const resourceId =
-    "/subscriptions/0/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/bench";
-  const creds = emulator.registerCluster(clusterKey(resourceId), {
-    resourceId,
-    name: "bench",
-    kubernetesVersion: "1.33",
-    network: {
-      pluginMode: "overlay",
-      networkPolicy: "cilium",
-      podCidr: "10.244.0.0/16",
-      serviceCidr: "10.0.0.0/16",
-      dnsServiceIp: "10.0.0.10",
-    },
-  });
-  const kc = new k8s.KubeConfig();
-  kc.loadFromOptions({
-    clusters: [{ name: "c", server: creds.server, caData: creds.certificateAuthorityData }],
-    users: [{ name: "u", token: creds.adminToken }],
-    contexts: [{ name: "c", cluster: "c", user: "u" }],
-    currentContext: "c",
-  });
+  const reg = registration("bench");
+  const creds = emulator.registerCluster(clusterKey(reg.resourceId), reg);
+  const kc = kubeConfigFor(creds.server, creds.certificateAuthorityData, creds.adminToken);
   const core = kc.makeApiClient(k8s.CoreV1Api);
   const net = kc.makeApiClient(k8s.NetworkingV1Api);
   const namespace = "test";
