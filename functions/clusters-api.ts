@@ -13,7 +13,10 @@ import {
 import {
   asProvisionInput,
   buildStatusDocument,
+  currentDeprovision,
+  isRunning,
   retryAfterFor,
+  timeOf,
   type InstanceView,
 } from "../shared/provision/status.js";
 import type {
@@ -25,7 +28,7 @@ import type {
 import type { ClusterSpec } from "../shared/spec/schema.js";
 import { invalidSpecError, validateClusterSpecText } from "../shared/spec/validate.js";
 import type { Problem } from "../shared/validation/problems.js";
-import { RUNNING, TeamQuota, type Holding } from "./team-quota.js";
+import { TeamQuota, type Holding } from "./team-quota.js";
 
 export const BASE_PATH = "/api/clusters";
 const PROVISION = "provisionCluster";
@@ -88,8 +91,12 @@ interface Found {
   deprovision?: Instance;
 }
 
-function time(t: Date | string | undefined): number {
-  return t === undefined ? 0 : new Date(t).getTime();
+/** A provisioning run with its own deletion, if any (undefined when the input is not ours). */
+function found(provision: Instance, deprovision: Instance | undefined): Found | undefined {
+  const input = asProvisionInput(provision.input);
+  if (!input) return undefined;
+  const current = currentDeprovision(provision, deprovision);
+  return { provision, input, ...(current ? { deprovision: current } : {}) };
 }
 
 const ROLES_FOR: Record<Action, string> = {
@@ -114,22 +121,21 @@ export class ClusterApi {
     this.quota = new TeamQuota({
       orchestrations: deps.orchestrations,
       quota: deps.config.quota,
-      holding: (holder) => this.holding(holder),
+      holding: (holder, known) => this.holding(holder, known),
       now: () => (deps.now?.() ?? new Date()).getTime(),
     });
   }
 
-  /** The cluster a quota slot's holder stands for (see TeamQuota). */
-  private async holding(holder: string): Promise<Holding | undefined> {
-    const p = await this.status(holder);
-    const f = p && (await this.withDeprovision(p));
+  /** The cluster a quota slot's holder stands for (see TeamQuota), from statuses already read. */
+  private holding(holder: string, known: ReadonlyMap<string, Instance>): Holding | undefined {
+    const provision = known.get(holder);
+    const f = provision && found(provision, known.get(deprovisionInstanceId(holder)));
     if (!f) return undefined;
-    const phase = this.document(f).phase;
     return {
       name: f.input.spec.name,
       team: f.input.spec.team,
-      phase,
-      ...(f.deprovision ? { deletedSince: time(f.deprovision.createdTime) } : {}),
+      phase: this.document(f).phase,
+      ...(f.deprovision ? { deletedSince: timeOf(f.deprovision.createdTime) } : {}),
     };
   }
 
@@ -149,12 +155,7 @@ export class ClusterApi {
   }
 
   private async withDeprovision(provision: Instance): Promise<Found | undefined> {
-    const input = asProvisionInput(provision.input);
-    if (!input) return undefined;
-    const deprovision = await this.status(deprovisionInstanceId(provision.instanceId));
-    // A deletion older than this provisioning run belongs to an earlier life of the cluster.
-    const current = deprovision && time(deprovision.createdTime) >= time(provision.createdTime);
-    return { provision, input, ...(current ? { deprovision } : {}) };
+    return found(provision, await this.status(deprovisionInstanceId(provision.instanceId)));
   }
 
   /** Finds a cluster by name: the default target first, then every instance of that name. */
@@ -176,7 +177,7 @@ export class ClusterApi {
       if (f && f.input.spec.name.toLowerCase() === name.toLowerCase()) found.push(f);
     }
     // Several lives under different targets: the one that is not deleted, else the newest.
-    found.sort((a, b) => time(b.provision.createdTime) - time(a.provision.createdTime));
+    found.sort((a, b) => timeOf(b.provision.createdTime) - timeOf(a.provision.createdTime));
     return found.find((f) => this.document(f).phase !== "Deleted") ?? found[0];
   }
 
@@ -321,7 +322,7 @@ export class ClusterApi {
   /** A same-spec request starts a new run only when the previous one is over without success. */
   private restartable(f: Found): boolean {
     const phase = this.document(f).phase;
-    return phase === "Deleted" || (phase === "Failed" && !RUNNING.includes(f.provision.runtimeStatus));
+    return phase === "Deleted" || (phase === "Failed" && !isRunning(f.provision));
   }
 
   async get(name: string, caller: Caller): Promise<HttpResponseInit> {
@@ -346,9 +347,8 @@ export class ClusterApi {
       if (i.name !== PROVISION || !i.instanceId.startsWith("aksv-")) continue;
       const input = asProvisionInput(i.input);
       if (!input) continue;
-      const d = byId.get(deprovisionInstanceId(i.instanceId));
-      const current = d && time(d.createdTime) >= time(i.createdTime) ? d : undefined;
-      docs.push(buildStatusDocument(i, current, BASE_PATH));
+      const d = currentDeprovision(i, byId.get(deprovisionInstanceId(i.instanceId)));
+      docs.push(buildStatusDocument(i, d, BASE_PATH));
     }
     const selected = docs
       .filter((d) => canSee(caller, d.team))
@@ -382,7 +382,7 @@ export class ClusterApi {
     const doc = this.document(f);
     const location = { Location: `${BASE_PATH}/${encodeURIComponent(f.input.spec.name)}` };
     if (doc.phase === "Deleting" || doc.phase === "Deleted") return this.respond(doc, undefined, location);
-    if (RUNNING.includes(f.provision.runtimeStatus))
+    if (isRunning(f.provision))
       await this.deps.orchestrations.terminate(f.provision.instanceId, "deleted by request");
     const input: DeprovisionInput = {
       provisionInstanceId: f.provision.instanceId,

@@ -2,6 +2,7 @@
 // Exact under concurrency: a claim is a startNew of a slot's instance id, which the durable client
 // refuses while that instance runs (host.json: overridableExistingInstanceStates NonRunningStates).
 import { teamQuota, type QuotaConfig } from "../shared/config/index.js";
+import { isRunning, timeOf } from "../shared/provision/status.js";
 import type { Phase } from "../shared/provision/types.js";
 import {
   isQuotaSlotInput,
@@ -12,8 +13,6 @@ import {
   type QuotaSlotInput,
 } from "../shared/provision/quota.js";
 import type { Instance, Orchestrations } from "./clusters-api.js";
-
-export const RUNNING = ["Pending", "Running", "ContinuedAsNew", "Suspended"];
 
 /** What the API knows of the cluster a slot's holder (a provisioning instance id) stands for. */
 export interface Holding {
@@ -27,7 +26,11 @@ export interface Holding {
 export interface TeamQuotaDeps {
   orchestrations: Orchestrations;
   quota: QuotaConfig;
-  holding(holder: string): Promise<Holding | undefined>;
+  /**
+   * The cluster a holder stands for, looked up in `known` (every instance of the task hub, read once
+   * per claim: the holders' statuses are among them).
+   */
+  holding(holder: string, known: ReadonlyMap<string, Instance>): Holding | undefined;
   now(): number;
   /** A claimed slot whose holder never started (the API crashed in between) is freed after this. */
   orphanAfterMs?: number;
@@ -45,8 +48,6 @@ interface Slot {
   input: QuotaSlotInput;
 }
 
-const time = (t: Date | string | undefined) => (t === undefined ? 0 : new Date(t).getTime());
-
 export class TeamQuota {
   constructor(private readonly deps: TeamQuotaDeps) {}
 
@@ -54,16 +55,16 @@ export class TeamQuota {
     return this.deps.orchestrations;
   }
 
-  private async slots(team: string): Promise<Slot[]> {
-    return (await this.o.getStatusAll())
+  private slots(all: Instance[], team: string): Slot[] {
+    return all
       .filter(
         (i: Instance) =>
           i.name === QUOTA_SLOT_ORCHESTRATION &&
-          RUNNING.includes(i.runtimeStatus) &&
+          isRunning(i) &&
           isQuotaSlotInput(i.input) &&
           i.input.team === team,
       )
-      .map((i) => ({ id: i.instanceId, created: time(i.createdTime), input: i.input as QuotaSlotInput }))
+      .map((i) => ({ id: i.instanceId, created: timeOf(i.createdTime), input: i.input as QuotaSlotInput }))
       .sort((a, b) => a.created - b.created);
   }
 
@@ -82,13 +83,15 @@ export class TeamQuota {
   async claim(input: QuotaSlotInput): Promise<Claim> {
     const { team, holder } = input;
     const limit = teamQuota(this.deps.quota, team);
-    const slots = await this.slots(team);
+    const all = await this.o.getStatusAll();
+    const known = new Map(all.map((i) => [i.instanceId, i]));
+    const slots = this.slots(all, team);
     const held: string[] = [];
     const releasing: string[] = [];
     const holders = new Set<string>();
     for (const slot of slots) {
       const h = slot.input.holder;
-      if (holders.has(h) || this.stale(slot, await this.deps.holding(h))) {
+      if (holders.has(h) || this.stale(slot, this.deps.holding(h, known))) {
         // A holder counts once: a second slot of it (two identical requests raced) goes too. A
         // re-create after a deletion gets a fresh slot rather than its stale one, so that a
         // concurrent claim releasing the stale one cannot take the new cluster's slot away.
@@ -112,7 +115,7 @@ export class TeamQuota {
     const clusters = [
       ...new Set([
         ...held,
-        ...(await this.slots(team))
+        ...this.slots(await this.o.getStatusAll(), team)
           .filter((slot) => !releasing.includes(slot.id))
           .map((slot) => slot.input.cluster),
       ]),
@@ -137,7 +140,7 @@ export class TeamQuota {
         // Refused because the slot is taken meanwhile (else a real failure); taken by an identical
         // request for the same holder, it is ours to share.
         const now = await this.o.getStatus(id).catch(() => undefined);
-        if (!now || !RUNNING.includes(now.runtimeStatus)) throw e;
+        if (!now || !isRunning(now)) throw e;
         if (isQuotaSlotInput(now.input) && now.input.holder === input.holder)
           return { ok: true, slot: id, started: false };
       }
@@ -151,7 +154,7 @@ export class TeamQuota {
     let pending = ids;
     while (pending.length > 0 && Date.now() < deadline) {
       const states = await Promise.all(pending.map((id) => this.o.getStatus(id).catch(() => undefined)));
-      pending = pending.filter((_, i) => RUNNING.includes(states[i]?.runtimeStatus ?? ""));
+      pending = pending.filter((_, i) => states[i] !== undefined && isRunning(states[i]));
       if (pending.length > 0) await new Promise((r) => setTimeout(r, 25));
     }
     return ids.filter((id) => !pending.includes(id));

@@ -43,6 +43,31 @@ export function asProvisionInput(v: unknown): ProvisionInput | undefined {
     : undefined;
 }
 
+/** Durable runtime statuses of an instance that has not ended. */
+export const RUNNING_STATUSES = ["Pending", "Running", "ContinuedAsNew", "Suspended"];
+
+export function isRunning(view: Pick<InstanceView, "runtimeStatus">): boolean {
+  return RUNNING_STATUSES.includes(view.runtimeStatus);
+}
+
+/** A durable timestamp in ms since the epoch (0 when absent). */
+export function timeOf(t: Date | string | undefined): number {
+  return t === undefined ? 0 : new Date(t).getTime();
+}
+
+/**
+ * The deletion that belongs to this provisioning run, if any: a deletion older than the run belongs
+ * to an earlier life of the cluster.
+ */
+export function currentDeprovision<T extends InstanceView>(
+  provision: InstanceView,
+  deprovision: T | undefined,
+): T | undefined {
+  return deprovision && timeOf(deprovision.createdTime) >= timeOf(provision.createdTime)
+    ? deprovision
+    : undefined;
+}
+
 function iso(t: Date | string | undefined): string | undefined {
   if (t === undefined) return undefined;
   const d = typeof t === "string" ? new Date(t) : t;
@@ -112,7 +137,7 @@ export function buildStatusDocument(
         const dout = deprovision.output as DeprovisionOutput | null;
         phase = dout?.error ? "Failed" : "Deleted";
         error = dout?.error;
-      } else if (["Pending", "Running", "ContinuedAsNew", "Suspended"].includes(deprovision.runtimeStatus)) {
+      } else if (isRunning(deprovision)) {
         phase = "Deleting";
       } else {
         phase = "Failed";

@@ -54,7 +54,7 @@ function setup(holdings: Record<string, Holding>, quota = "1") {
   const q = new TeamQuota({
     orchestrations: o,
     quota: loadConfig({ AKSV_TEAM_QUOTA: quota }).quota,
-    holding: async (h) => holdings[h],
+    holding: (h) => holdings[h],
     now: () => clock.now,
     settleMs: 50,
   });
