@@ -33,6 +33,8 @@ export interface LocalStackOptions {
 export interface LocalStack {
   /** Base URL of the HTTP API, e.g. http://127.0.0.1:7071/api */
   api: string;
+  /** The self-service portal (signs in with the Azure emulator's issuer). */
+  portal: string;
   caPath: string;
   /** The app settings the host was started with (to start another host on the same stack). */
   appEnv: Record<string, string>;
@@ -44,6 +46,9 @@ export interface LocalStack {
 
 /** The audience the local stack's API accepts tokens for (AKSV_AUTH_AUDIENCE). */
 export const LOCAL_API_AUDIENCE = "api://aks-vending-local";
+
+/** The portal's client id on the local issuer (in Azure: its own Entra app registration). */
+export const LOCAL_PORTAL_CLIENT_ID = "aks-vending-portal-local";
 
 /** The app settings that point the unmodified app at the emulators. */
 export function appSettingsFor(
@@ -62,6 +67,7 @@ export function appSettingsFor(
     // Callers sign in with the Azure emulator's issuer (dev tokens), as with Entra ID in Azure.
     AKSV_AUTH_ISSUER: azure.issuer,
     AKSV_AUTH_AUDIENCE: LOCAL_API_AUDIENCE,
+    AKSV_PORTAL_CLIENT_ID: LOCAL_PORTAL_CLIENT_ID,
     // Azure DevOps server-job callbacks wait in the emulator's Table service; a local stand-in for
     // Azure DevOps (tests) listens on the loopback address.
     AKSV_CALLBACK_TABLE_URL: azure.tableUrl,
@@ -122,6 +128,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     });
     return {
       api: `${host.url}/api`,
+      portal: `${host.url}/api/portal/`,
       caPath,
       appEnv,
       azure,

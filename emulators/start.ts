@@ -71,7 +71,8 @@ process.stdout.write(
   [
     "",
     "aks-vending local stack is up",
-    `  API                 ${stack.api}   (OpenAPI: ${stack.api}/openapi.json)`,
+    `  Portal              ${stack.portal}   (sign in on the Azure emulator's page; accept its certificate once)`,
+    `  API                 ${stack.api}   (OpenAPI: ${stack.api}/openapi.json, reference: ${stack.api}/docs/)`,
     `  Durable webhooks    ${stack.host.url}/runtime/webhooks/durabletask`,
     `  Azure emulator      ${stack.azure.url}   (subscription ${stack.azure.subscriptionId})`,
     `  Table service       ${stack.azure.tableUrl}   (Azure DevOps callbacks)`,

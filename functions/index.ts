@@ -1,4 +1,5 @@
 // Entry point of the Functions app (package.json "main"): importing a module registers its functions.
 import "./openapi.js";
 import "./clusters.js";
+import "./portal.js";
 import "../orchestrations/index.js";

@@ -18,7 +18,7 @@ import yazl from "yazl";
 const execFileAsync = promisify(execFile);
 
 /** Compiled folders the app needs at run time (functions/README.md: no emulators, cli, test). */
-export const APP_FOLDERS = ["functions", "orchestrations", "shared"] as const;
+export const APP_FOLDERS = ["functions", "orchestrations", "shared", "portal"] as const;
 /** Files copied from the repository root. */
 export const ROOT_FILES = ["package.json", "package-lock.json", "host.json"] as const;
 /** Every entry gets this timestamp (local time, as the zip format stores it: the same in any zone). */
@@ -98,10 +98,14 @@ async function stage(root: string, stagingDir: string, dependencies: string): Pr
   for (const folder of APP_FOLDERS) {
     const from = path.join(root, "dist", folder);
     if (!(await exists(from))) continue; // a folder with no code yet
-    // JavaScript only: source maps point at TypeScript sources that are not shipped.
+    // JavaScript only (and the portal's pages, styles and licences): source maps point at
+    // TypeScript sources that are not shipped.
     await cp(from, path.join(stagingDir, "dist", folder), {
       recursive: true,
-      filter: async (source) => (await stat(source)).isDirectory() || source.endsWith(".js"),
+      filter: async (source) =>
+        (await stat(source)).isDirectory() ||
+        source.endsWith(".js") ||
+        (folder === "portal" && !source.endsWith(".map")),
     });
   }
   // cp(1): several times faster than fs.cp on ~20k files.

@@ -18,6 +18,8 @@ import {
 import { ArmError } from "../core/errors.js";
 import type { ArmRequest, Route } from "../core/router.js";
 import type { Principal, Store } from "../core/store.js";
+import { DEFAULT_TEAM_ROLE_PREFIX } from "../../../shared/auth/dev-token.js";
+import { AuthorizationCodes, corsHeaders, preflight, type SignedInUser } from "./authorize.js";
 
 /** Entra ID's well-known application id of the AKS AAD server (kubectl token audience). */
 export const AKS_AAD_SERVER_APP_ID = "6dae42f8-4368-4678-94ff-3960e28e3630";
@@ -63,6 +65,8 @@ export class TokenIssuer {
   private kid!: string;
   /** Secret the managed-identity endpoint requires in X-IDENTITY-HEADER. */
   identityHeader!: string;
+  /** Interactive sign-in of browser apps (authorization code + PKCE). */
+  private readonly codes = new AuthorizationCodes();
 
   constructor(
     private readonly store: Store,
@@ -257,8 +261,11 @@ export class TokenIssuer {
       response_types_supported: ["code", "id_token", "token"],
       subject_types_supported: ["pairwise"],
       id_token_signing_alg_values_supported: ["RS256"],
-      token_endpoint_auth_methods_supported: ["client_secret_post", "client_secret_basic"],
-      grant_types_supported: ["client_credentials"],
+      token_endpoint_auth_methods_supported: ["client_secret_post", "client_secret_basic", "none"],
+      grant_types_supported: ["client_credentials", "authorization_code"],
+      code_challenge_methods_supported: ["S256"],
+      response_modes_supported: ["query", "fragment"],
+      scopes_supported: ["openid", "profile", "email", "offline_access"],
       tenant_region_scope: "EU",
     };
   }
@@ -269,14 +276,74 @@ export class TokenIssuer {
     return first.replace(/\/\.default$/, "");
   }
 
-  private async clientCredentials(req: ArmRequest) {
+  /**
+   * Audience of a delegated token: the API scope among the OIDC ones ("api://x/.default" or
+   * "api://x/Some.Scope" → "api://x").
+   */
+  private static delegatedAudience(scope: string): string {
+    const oidc = ["openid", "profile", "email", "offline_access"];
+    const api = scope.split(/\s+/).find((s) => s && !oidc.includes(s)) ?? "";
+    return /^[a-z][a-z0-9+.-]*:\/\/.+\/[^/]+$/i.test(api) ? api.replace(/\/[^/]+$/, "") : api;
+  }
+
+  /** Tokens for a user signed in on the sign-in page: an access token for the API, an id token for the app. */
+  private async userTokens(u: SignedInUser) {
+    const objectId = guidFrom(`user:${u.user}`);
+    const profile = { name: u.user, preferred_username: `${u.user}@aks-vending.local` };
+    const audience = TokenIssuer.delegatedAudience(u.scope);
+    const access = await this.issue({
+      audience,
+      subject: objectId,
+      objectId,
+      claims: { ...profile, roles: [u.role, `${DEFAULT_TEAM_ROLE_PREFIX}${u.team}`], scp: "access_as_user" },
+    });
+    const id = await this.issue({
+      audience: u.clientId,
+      subject: objectId,
+      objectId,
+      claims: { ...profile, ...(u.nonce !== undefined ? { nonce: u.nonce } : {}) },
+    });
+    return {
+      token_type: "Bearer",
+      scope: u.scope,
+      expires_in: 3599,
+      ext_expires_in: 3599,
+      access_token: access.token,
+      id_token: id.token,
+      // What MSAL.js keys its account cache on (Entra ID returns it when asked with client_info=1).
+      client_info: Buffer.from(JSON.stringify({ uid: objectId, utid: this.tenantId })).toString("base64url"),
+    };
+  }
+
+  private async token(req: ArmRequest) {
     const f = form(req.body);
+    if (f.get("grant_type") !== "authorization_code") return this.clientCredentials(f);
+    const cors = corsHeaders(req);
+    const redeemed = this.codes.redeem(f);
+    if (!redeemed.ok)
+      return {
+        status: redeemed.status,
+        headers: cors,
+        body: { error: redeemed.error, error_description: redeemed.description },
+      };
+    return {
+      status: 200,
+      headers: { ...cors, "Cache-Control": "no-store" },
+      body: await this.userTokens(redeemed.user),
+    };
+  }
+
+  private async clientCredentials(f: URLSearchParams) {
     const oauthError = (status: number, error: string, description: string) => ({
       status,
       body: { error, error_description: description, error_codes: [status === 401 ? 7000215 : 900144] },
     });
     if (f.get("grant_type") !== "client_credentials")
-      return oauthError(400, "unsupported_grant_type", "AADSTS70003: only client_credentials is supported.");
+      return oauthError(
+        400,
+        "unsupported_grant_type",
+        "AADSTS70003: only client_credentials and authorization_code are supported.",
+      );
     const clientId = f.get("client_id");
     if (!clientId)
       return oauthError(400, "invalid_request", "AADSTS900144: The request body must contain 'client_id'.");
@@ -334,11 +401,13 @@ export class TokenIssuer {
   }
 
   routes(): Route[] {
-    const meta = (_req: ArmRequest, p: Record<string, string>) => ({
+    // Browser apps read the metadata and keys too, so they carry CORS headers as Entra ID's do.
+    const meta = (req: ArmRequest, p: Record<string, string>) => ({
       status: 200,
+      headers: corsHeaders(req),
       body: this.metadata(p["tenant"] ?? this.tenantId),
     });
-    const keys = () => ({ status: 200, body: this.jwks() });
+    const keys = (req: ArmRequest) => ({ status: 200, headers: corsHeaders(req), body: this.jwks() });
     return [
       {
         method: "GET",
@@ -359,7 +428,20 @@ export class TokenIssuer {
         method: "POST",
         anonymous: true,
         pattern: "/{tenant}/oauth2/v2.0/token",
-        handler: (r) => this.clientCredentials(r),
+        handler: (r) => this.token(r),
+      },
+      { method: "OPTIONS", anonymous: true, pattern: "/{tenant}/oauth2/v2.0/token", handler: preflight },
+      {
+        method: "GET",
+        anonymous: true,
+        pattern: "/{tenant}/oauth2/v2.0/authorize",
+        handler: (r) => this.codes.authorize(r),
+      },
+      {
+        method: "POST",
+        anonymous: true,
+        pattern: "/{tenant}/oauth2/v2.0/authorize",
+        handler: (r) => this.codes.signIn(r),
       },
       { method: "GET", anonymous: true, pattern: "/msi/token", handler: (r) => this.managedIdentityToken(r) },
     ];

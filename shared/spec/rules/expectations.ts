@@ -57,9 +57,23 @@ export function expectationEndpoints(spec: ClusterSpec, home: string, ex: Expect
   return { fromNs, toNs, workload, port };
 }
 
-export function checkExpectations(spec: ClusterSpec): Problem[] {
+/** The engine's input for a request: its namespaces, one pod per workload and per expectation's probe, and every policy. */
+export interface ExpectationModel {
+  namespaces: { name: string; labels: Record<string, string> }[];
+  pods: PodInput[];
+  policies: NetworkPolicyObject[];
+  /** The probe pod standing for each expectation ("namespace/name"), by namespace and expectation index. */
+  probes: { nsIndex: number; exIndex: number; pod: string; labels: Record<string, string> }[];
+}
+
+/**
+ * The cluster a request describes, as the NetworkPolicy engine sees it: the model the check below
+ * decides expectations on, and the portal draws its reachability matrix from.
+ */
+export function expectationModel(spec: ClusterSpec): ExpectationModel {
   const pods: PodInput[] = [];
   const policies: NetworkPolicyObject[] = [];
+  const probes: ExpectationModel["probes"] = [];
   spec.namespaces.forEach((ns, i) => {
     for (const w of ns.workloads)
       pods.push({
@@ -68,13 +82,16 @@ export function checkExpectations(spec: ClusterSpec): Problem[] {
         labels: w.labels,
         ports: w.ports.map((p) => ({ ...p })),
       });
-    ns.expectations.forEach((ex, j) =>
-      pods.push({
-        namespace: ex.from.namespace ?? ns.name,
-        name: probePodName(i, j),
+    ns.expectations.forEach((ex, j) => {
+      const namespace = ex.from.namespace ?? ns.name;
+      pods.push({ namespace, name: probePodName(i, j), labels: ex.from.labels });
+      probes.push({
+        nsIndex: i,
+        exIndex: j,
+        pod: `${namespace}/${probePodName(i, j)}`,
         labels: ex.from.labels,
-      }),
-    );
+      });
+    });
     if (ns.defaultDeny.length > 0)
       policies.push({
         apiVersion: "networking.k8s.io/v1",
@@ -90,14 +107,19 @@ export function checkExpectations(spec: ClusterSpec): Problem[] {
         spec: p.spec,
       });
   });
+  return {
+    namespaces: spec.namespaces.map((ns) => ({ name: ns.name, labels: ns.labels })),
+    pods,
+    policies,
+    probes,
+  };
+}
 
+export function checkExpectations(spec: ClusterSpec): Problem[] {
+  const { namespaces, pods, policies } = expectationModel(spec);
   let cluster: CompiledCluster;
   try {
-    cluster = compileCluster({
-      namespaces: spec.namespaces.map((ns) => ({ name: ns.name, labels: ns.labels })),
-      pods,
-      policies,
-    });
+    cluster = compileCluster({ namespaces, pods, policies });
   } catch (e) {
     // The spec has been validated already; this would be a bug in how it is modelled.
     if (e instanceof NetpolInputError)
