@@ -155,6 +155,14 @@ test("portal: sign in, create the tutorial, follow it to Succeeded, read the mat
     await dialog.getByRole("button", { name: `Delete ${NAME}` }).click();
     await page.locator('[data-phase="Deleted"]').waitFor({ timeout: 120_000 });
     await shot(page, "06-deleted.png");
+
+    // The API reference: Swagger UI from this origin on the app's own OpenAPI document, under a CSP.
+    const docs = await page.goto(`${stack.host.url}/api/docs/`);
+    assert.match(String(docs?.headers()["content-security-policy"]), /script-src 'self'/);
+    await page.locator(".swagger-ui .info .title").waitFor();
+    assert.match(await page.locator(".swagger-ui .info .title").innerText(), /aks-vending/i);
+    await page.getByText("/clusters/{name}/kubeconfig").first().waitFor();
+    await shot(page, "07-api-reference.png");
     assert.deepEqual(pageErrors, []);
   } finally {
     await browser.close();
