@@ -1,6 +1,7 @@
 // Waiting for a cluster: polls the status document (honouring Retry-After up to a bound) until it
 // reaches a final phase or the deadline passes, and shows progress while it waits — a redrawn block
 // on a TTY, one plain line per change otherwise, plus `##vso[task.setprogress]` inside Azure DevOps.
+import { formatDuration, progressOf } from "../shared/provision/progress.js";
 import type { ClusterStatusDocument, StepStatus } from "../shared/provision/types.js";
 import { ApiError, ApiUnreachableError, type ApiClient, type StatusReply } from "./api-client.js";
 import { formatElapsed, inAzurePipelines, paint, useColor, vso, type Paint } from "./output.js";
@@ -32,14 +33,15 @@ interface Progress {
   finish(): void;
 }
 
-function stepDone(s: StepStatus): boolean {
-  return s.status === "Succeeded" || s.status === "Skipped" || s.status === "Failed";
+/** Percent done, weighted by each step's expected duration (the AKS create dominates). */
+export function percentDone(doc: ClusterStatusDocument, now = Date.now()): number {
+  return progressOf(doc, now).percent;
 }
 
-export function percentDone(doc: ClusterStatusDocument): number {
-  if (doc.phase === "Succeeded" || doc.phase === "Deleted") return 100;
-  if (doc.steps.length === 0) return 0;
-  return Math.floor((100 * doc.steps.filter(stepDone).length) / doc.steps.length);
+/** " · about 4 min left", when the time left can be estimated. */
+function timeLeft(doc: ClusterStatusDocument, now = Date.now()): string {
+  const left = progressOf(doc, now).remainingSeconds;
+  return left === undefined ? "" : ` · about ${formatDuration(left)} left`;
 }
 
 function currentStep(doc: ClusterStatusDocument): StepStatus | undefined {
@@ -132,7 +134,7 @@ class TtyProgress implements Progress {
             ? this.c.yellow(s)
             : this.c.dim(s);
     const rows = [
-      `${this.c.bold(doc.name)}  ${doc.phase}  ${bar}  ${formatElapsed(elapsedMs)}`,
+      `${this.c.bold(doc.name)}  ${doc.phase}  ${bar}  ${formatElapsed(elapsedMs)}${timeLeft(doc)}`,
       ...doc.steps.map(
         (s) =>
           `  ${colour(s.status, ICONS[s.status] ?? "?")} ${s.name.padEnd(24)} ${colour(s.status, s.status)}${s.attempts > 1 ? this.c.dim(` ×${s.attempts}`) : ""}${s.error ? ` ${this.c.red(s.error.code)}` : ""}`,
