@@ -4,7 +4,9 @@ import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { ensureLocalCa, issueServerCertificate } from "../common/tls.js";
 import { authorizationRoutes } from "./authorization/routes.js";
-import { DEFAULT_LATENCY, scaledClock, type LatencyProfile } from "./core/clock.js";
+import { wallClock } from "../common/clock.js";
+import { timeScaleFromEnv } from "../../shared/config/time-scale.js";
+import { DEFAULT_LATENCY, type LatencyProfile } from "./core/latency.js";
 import type { ProviderContext, SubscriptionInfo } from "./core/context.js";
 import { ArmError } from "./core/errors.js";
 import { FaultInjector, type FaultConfig, type FaultRule } from "./core/faults.js";
@@ -24,7 +26,7 @@ import { TableStore } from "./storage/tables.js";
 
 export { AKS_AAD_SERVER_APP_ID, DEFAULT_TENANT_ID } from "./identity/issuer.js";
 export type { FaultConfig, FaultRule } from "./core/faults.js";
-export type { LatencyProfile } from "./core/clock.js";
+export type { LatencyProfile } from "./core/latency.js";
 export type { RecordedRequest } from "./core/recorder.js";
 
 export const DEFAULT_SUBSCRIPTION_ID = "00000000-0000-4000-8000-000000000001";
@@ -37,7 +39,7 @@ export interface AzureEmulatorOptions {
   port?: number;
   /** Root state directory (.local); the emulator keeps its files in <stateDir>/azure. */
   stateDir: string;
-  /** Wall seconds per emulated second (1 = real ARM timings). */
+  /** Wall seconds per emulated second (default AKSV_TIME_SCALE, else 1 = real ARM timings). */
   timeScale?: number;
   /** Seed for probabilistic faults. */
   seed?: number;
@@ -128,7 +130,7 @@ export async function startAzureEmulator(options: AzureEmulatorOptions): Promise
   const ca = await ensureLocalCa(options.stateDir);
   const cert = await issueServerCertificate(ca);
   const store = new Store(join(options.stateDir, "azure"), options.reset ?? false);
-  const clock = scaledClock(options.timeScale ?? 1);
+  const clock = wallClock(options.timeScale ?? timeScaleFromEnv());
   const tenantId = options.tenantId ?? DEFAULT_TENANT_ID;
   const subscriptions = options.subscriptions ?? [
     { subscriptionId: DEFAULT_SUBSCRIPTION_ID, displayName: "aks-vending local" },

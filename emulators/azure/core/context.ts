@@ -1,6 +1,7 @@
 // What every resource provider gets: state, time, the LRO engine, faults, latencies, and the hooks
 // that let one provider react to another's deletes (resource-group cascade) without importing it.
-import type { Clock, LatencyProfile } from "./clock.js";
+import type { Clock } from "../../common/clock.js";
+import type { LatencyProfile } from "./latency.js";
 import { ArmError, resourceGroupNotFound } from "./errors.js";
 import type { FaultInjector } from "./faults.js";
 import type { LroEngine } from "./lro.js";
