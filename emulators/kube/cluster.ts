@@ -4,7 +4,9 @@ import { deployments, reconcileDeployment } from "./apps/v1/deployments.js";
 import { jobs, reconcileJob } from "./batch/v1/jobs.js";
 import type { ClusterContext, Kind } from "./context.js";
 import type { ControllerHost } from "./controllers.js";
-import { configMaps, eventFor, serviceAccounts } from "./core/v1/configmaps.js";
+import { configMaps } from "./core/v1/configmaps.js";
+import { eventFor } from "./core/v1/events.js";
+import { serviceAccounts } from "./core/v1/serviceaccounts.js";
 import { namespaces } from "./core/v1/namespaces.js";
 import { pods, podSpec, podStatus } from "./core/v1/pods.js";
 import type { Container } from "./core/v1/podspec.js";
@@ -116,7 +118,7 @@ export class Cluster implements ClusterContext, ControllerHost {
 
   /** Creates the objects every AKS cluster starts with. */
   bootstrap(): void {
-    bootstrapCluster(this, this.caPem);
+    bootstrapCluster(this);
   }
 
   restore(state: ClusterState): void {
