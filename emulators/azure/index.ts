@@ -18,6 +18,7 @@ import { Store } from "./core/store.js";
 import { KubeRegistrar } from "./containerservice/kube.js";
 import { containerServiceRoutes } from "./containerservice/routes.js";
 import { DEFAULT_TENANT_ID, TokenIssuer, type TokenOptions } from "./identity/issuer.js";
+import { devToken, identityRoutes } from "./identity/routes.js";
 import { managedIdentityRoutes } from "./managedidentity/routes.js";
 import { networkRoutes } from "./network/routes.js";
 import { resourceGroupRoutes } from "./resources/routes.js";
@@ -85,7 +86,7 @@ export interface AzureEmulator {
 function adminHandler(faults: FaultInjector, recorder: RequestRecorder, issuer: TokenIssuer) {
   return async (req: ArmRequest): Promise<ArmResponse | undefined> => {
     const path = req.path.toLowerCase();
-    if (path === "/_emulator/tokens" && req.method === "POST") return issuer.devToken(req.body);
+    if (path === "/_emulator/tokens" && req.method === "POST") return devToken(issuer, req.body);
     if (path === "/_emulator/faults") {
       if (req.method === "GET") return { status: 200, body: faults.describe() };
       if (req.method === "PUT") {
@@ -153,7 +154,7 @@ export async function startAzureEmulator(options: AzureEmulatorOptions): Promise
   };
   const router = new Router();
   router.add(
-    ...issuer.routes(),
+    ...identityRoutes(issuer),
     ...lro.routes(),
     ...resourceGroupRoutes(ctx),
     ...networkRoutes(ctx),

@@ -4,7 +4,7 @@
 // Operations are stored, so after a restart pending ones are rescheduled and old poll URLs still work.
 import { randomUUID } from "node:crypto";
 import type { CancelTimer, Clock } from "../../common/clock.js";
-import { ArmError } from "./errors.js";
+import { ArmErrors, operationFailed } from "./errors.js";
 import type { ArmRequest, ArmResponse, Route } from "./router.js";
 import type { Operation, Store } from "./store.js";
 
@@ -141,7 +141,7 @@ export class LroEngine {
   private find(id: string, subscriptionId: string): Operation {
     const op = this.store.state.operations[id.toLowerCase()] ?? this.store.state.operations[id];
     if (!op || op.subscriptionId.toLowerCase() !== subscriptionId.toLowerCase())
-      throw new ArmError(404, "OperationNotFound", `The operation '${id}' could not be found.`);
+      throw ArmErrors.OperationNotFound(id);
     return op;
   }
 
@@ -163,10 +163,7 @@ export class LroEngine {
         status: 202,
         headers: { Location: `${req.baseUrl}${req.path}?api-version=${encodeURIComponent(req.apiVersion)}` },
       };
-    if (op.status !== "Succeeded") {
-      const e = op.error ?? { code: "Failed", message: "The operation failed." };
-      throw new ArmError(400, e.code, e.message);
-    }
+    if (op.status !== "Succeeded") throw operationFailed(op.error);
     if (op.kind === "delete") return { status: deletedStatus };
     return { status: 200, body: this.readResult(op) };
   }
