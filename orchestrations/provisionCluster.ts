@@ -1,4 +1,4 @@
-// provisionCluster: the flow of DESIGN.md, top-down. Resource group → (VNet + subnet ∥ identity) →
+// provisionCluster: the flow of docs/architecture.md, top-down. Resource group → (VNet + subnet ∥ identity) →
 // Network Contributor on the subnet → cluster create (monitored with durable timers) → seeding per
 // namespace → verification → outputs. On failure: rollback (deprovision what we created) or keep.
 import type { OrchestrationContext } from "durable-functions";

@@ -80,7 +80,7 @@ const ARM_LIMITS = {
   deletes: { burst: 200, perSecond: 10 },
 };
 
-// AKS RP buckets (quotas-skus-regions.md): key = the path prefix they count per.
+// AKS RP buckets (docs/arm-and-aks.md, throttling): key = the path prefix they count per.
 const AKS_LIMITS: { method: string; path: RegExp; burst: number; perSecond: number; what: string }[] = [
   {
     method: "PUT",
