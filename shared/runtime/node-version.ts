@@ -5,9 +5,10 @@
 
 /**
  * The oldest Node.js this project runs on; package.json `engines.node` says the same (a unit test
- * holds them together). 22.16: node:sqlite without a flag (22.13) and its isTransaction (22.16).
+ * holds them together). node:sqlite without a flag needs 22.13 and its isTransaction 22.16; undici 8,
+ * the HTTP client of @kubernetes/client-node 2, needs 22.19.
  */
-export const MIN_NODE = "22.16.0";
+export const MIN_NODE = "22.19.0";
 
 /** How to get a Node 22 without root, from the npm registry's `node` package. */
 export const NODE22_HINT =
