@@ -4,6 +4,7 @@
 
 import type { TeamMapping } from "../auth/caller.js";
 import { parsePipelineCallers, type PipelineCallers } from "../auth/pipeline-callers.js";
+import { timeScaleFromEnv } from "./time-scale.js";
 
 export type CredentialKind = "managedIdentity" | "default";
 
@@ -178,7 +179,7 @@ export function teamQuota(quota: QuotaConfig, team: string): number {
  * and tests; explicit settings win over the scaled defaults.
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
-  const scale = num(env, "AKSV_TIME_SCALE", 1);
+  const scale = timeScaleFromEnv(env);
   const ms = (v: number) => Math.max(1, Math.round(v * scale));
   const s = (v: number) => v * scale;
   const retry = (r: ProvisionTiming["activityRetry"]) => ({

@@ -56,6 +56,20 @@ export interface RequestFacts {
   subscriptionId?: string;
 }
 
+/** What the fault injector decided for one write: a failure for its operation, a slow-down. */
+export interface ProvisioningFault {
+  failWith?: { code: string; message: string };
+  factor: number;
+}
+
+/**
+ * Asks the fault injector, once, when a write has passed validation (a rejected request does not use
+ * up a rule's `times`).
+ */
+export type FaultCheck = () => ProvisioningFault;
+
+export const NO_FAULT: FaultCheck = () => ({ factor: 1 });
+
 export type RequestFault =
   | { kind: "respond"; status: number; code: string; message: string; retryAfterSeconds?: number }
   | { kind: "drop" };
@@ -199,7 +213,7 @@ export class FaultInjector {
   }
 
   /** Provisioning faults for a write that starts a long-running operation. */
-  provisioning(facts: RequestFacts): { failWith?: { code: string; message: string }; factor: number } {
+  provisioning(facts: RequestFacts): ProvisioningFault {
     const failure = this.fire(["provisioningFailure"], facts);
     const slow = this.fire(["slow"], facts);
     return {
