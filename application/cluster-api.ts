@@ -26,6 +26,7 @@ import type {
 } from "../shared/provision/types.js";
 import type { ClusterSpec } from "../shared/spec/schema.js";
 import { invalidSpecError, validateClusterSpecText } from "../shared/spec/validate.js";
+import { listed, parseListQuery } from "./list-query.js";
 import { isInstanceOf, type Instance, type Orchestrations, type UserKubeconfig } from "./ports.js";
 import { armError, type ApiRequest, type ApiResponse } from "./responses.js";
 import { TeamQuota, type Holding } from "./team-quota.js";
@@ -300,13 +301,19 @@ export class ClusterApi {
     return this.respond(this.document(f));
   }
 
+  /** GET /api/clusters: the caller's clusters, filtered, by pages; Deleted ones only when asked. */
   async list(query: URLSearchParams, caller: Caller): Promise<ApiResponse> {
     const refused = roleRequired(caller, "read", "list clusters");
     if (refused) return refused;
-    const phase = query.get("phase") ?? undefined;
-    const team = query.get("team") ?? undefined;
-    const top = Math.min(Math.max(Number(query.get("top") ?? 50) || 50, 1), 200);
-    const skip = Number(Buffer.from(query.get("skipToken") ?? "", "base64url").toString() || 0) || 0;
+    const parsed = parseListQuery(query);
+    if (!parsed.ok)
+      return armError(
+        400,
+        "InvalidQueryParameter",
+        parsed.problems.map((p) => p.message).join("; "),
+        parsed.problems,
+      );
+    const q = parsed.query;
     const all = await this.deps.orchestrations.getStatusAll();
     const byId = new Map(all.map((i) => [i.instanceId, i]));
     const docs: ClusterStatusDocument[] = [];
@@ -318,10 +325,9 @@ export class ClusterApi {
       docs.push(buildStatusDocument(i, d, BASE_PATH));
     }
     const selected = docs
-      .filter((d) => canSee(caller, d.team))
-      .filter((d) => (!phase || d.phase.toLowerCase() === phase.toLowerCase()) && (!team || d.team === team))
+      .filter((d) => canSee(caller, d.team) && listed(q, d))
       .sort((a, b) => a.name.localeCompare(b.name) || a.resourceGroup.localeCompare(b.resourceGroup));
-    const page = selected.slice(skip, skip + top).map((d) => ({
+    const page = selected.slice(q.skip, q.skip + q.top).map((d) => ({
       name: d.name,
       resourceGroup: d.resourceGroup,
       subscriptionId: d.subscriptionId,
@@ -332,9 +338,9 @@ export class ClusterApi {
       links: d.links,
     }));
     const body: { value: typeof page; nextLink?: string } = { value: page };
-    if (skip + top < selected.length) {
+    if (q.skip + q.top < selected.length) {
       const next = new URLSearchParams(query);
-      next.set("skipToken", Buffer.from(String(skip + top)).toString("base64url"));
+      next.set("skipToken", Buffer.from(String(q.skip + q.top)).toString("base64url"));
       body.nextLink = `${BASE_PATH}?${next.toString()}`;
     }
     return { status: 200, jsonBody: body };

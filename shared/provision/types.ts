@@ -9,8 +9,18 @@ import type { ClusterSpec } from "../spec/schema.js";
 export type { StepError } from "../azure/errors.js";
 export type { ClusterTarget } from "../azure/names.js";
 
-export type Phase =
-  "Accepted" | "Provisioning" | "Seeding" | "Verifying" | "Succeeded" | "Failed" | "Deleting" | "Deleted";
+/** A cluster's phases, in the order a life goes through them (GET ?phase= takes one of these). */
+export const PHASES = [
+  "Accepted",
+  "Provisioning",
+  "Seeding",
+  "Verifying",
+  "Succeeded",
+  "Failed",
+  "Deleting",
+  "Deleted",
+] as const;
+export type Phase = (typeof PHASES)[number];
 
 /**
  * What an activity or a sub-orchestration answers: a value, or the permanent failure that ends its
