@@ -2,7 +2,8 @@
 // configured issuer (Entra ID in Azure, the Azure emulator locally). One verifier per process, so
 // the issuer's metadata and JWKS are fetched once and cached. The app checks tokens itself, so it
 // behaves the same behind Easy Auth, API Management or nothing.
-import { callerFromClaims, type Caller } from "../shared/auth/caller.js";
+import type { Caller } from "../shared/auth/caller.js";
+import { callerOf, pipelineAudiences } from "../shared/auth/pipeline-callers.js";
 import {
   createTokenVerifier,
   TokenRejected,
@@ -27,7 +28,7 @@ function verifierFor(auth: AuthConfig): TokenVerifier {
       for: auth,
       verify: createTokenVerifier({
         issuer: auth.issuer,
-        audience: auth.audiences,
+        audience: [...auth.audiences, ...pipelineAudiences(auth.pipelineCallers)],
         metadataUrl: auth.metadataUrl,
         clockToleranceSeconds: auth.clockSkewSeconds,
       }),
@@ -53,7 +54,7 @@ export async function authenticate(
     );
   }
   try {
-    return callerFromClaims(await verifierFor(auth)(authorization), auth.teams);
+    return callerOf(await verifierFor(auth)(authorization), auth);
   } catch (e) {
     if (!(e instanceof TokenRejected)) throw e;
     if (e.reason === "unavailable") {

@@ -2,6 +2,7 @@
 // `npm start`: the whole local stack in one process tree, with a ready-to-paste example; Ctrl-C stops it.
 import { Command } from "commander";
 import { devTokenBody } from "../shared/auth/dev-token.js";
+import { timeScaleOption } from "./common/time-scale-option.js";
 import { parseCorsOrigins } from "./functions-host/http/cors.js";
 import { LOCAL_API_AUDIENCE, REPO_ROOT, startLocalStack } from "./stack.js";
 
@@ -10,7 +11,7 @@ const opts = new Command("npm start")
   .description("Run the Functions app with the Azure and Kubernetes emulators on 127.0.0.1")
   .option("--state-dir <dir>", "state directory", env["AKSV_STATE_DIR"] ?? ".local")
   // 0.02 makes the tutorial's 6-minute AKS create take about 7 s.
-  .option("--time-scale <x>", "wall seconds per emulated second", env["AKSV_TIME_SCALE"] ?? "0.02")
+  .addOption(timeScaleOption(0.02))
   .option("--host-port <n>", "Functions host port", env["AKSV_HOST_PORT"] ?? "7071")
   .option("--azure-port <n>", "Azure emulator port", env["AKSV_AZURE_PORT"] ?? "7443")
   .option("--kube-port <n>", "Kubernetes emulator port", env["AKSV_KUBE_PORT"] ?? "7444")
@@ -29,7 +30,7 @@ const opts = new Command("npm start")
   .parse()
   .opts<{
     stateDir: string;
-    timeScale: string;
+    timeScale: number;
     hostPort: string;
     azurePort: string;
     kubePort: string;
@@ -39,11 +40,7 @@ const opts = new Command("npm start")
     cors?: string;
   }>();
 
-const timeScale = Number(opts.timeScale);
-if (!(timeScale > 0)) {
-  process.stderr.write(`error: --time-scale must be a positive number, got "${opts.timeScale}"\n`);
-  process.exit(1);
-}
+const { timeScale } = opts;
 
 const stack = await startLocalStack({
   stateDir: opts.stateDir,

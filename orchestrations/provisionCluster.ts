@@ -1,6 +1,7 @@
-// provisionCluster, top-down: resource group → (VNet + subnet ∥ identity) → Network Contributor on
-// the subnet → cluster create (monitored with durable timers) → seeding per namespace →
-// verification → outputs. On failure: rollback (deprovision what we created) or keep.
+// provisionCluster: the flow of docs/architecture.md, top-down. Resource group → (VNet + subnet ∥
+// identity) → Network Contributor on the subnet → cluster create (monitored with durable timers) →
+// seeding per namespace → verification → outputs. On failure: rollback (deprovision what we
+// created) or keep.
 import type { OrchestrationContext } from "durable-functions";
 import { ownedTags } from "../shared/azure/models.js";
 import { identityName, ids, ROLE_DEFINITIONS } from "../shared/azure/names.js";

@@ -3,8 +3,8 @@
 // operation is due, calls the provider's completer, which moves the resource to its final state.
 // Operations are stored, so after a restart pending ones are rescheduled and old poll URLs still work.
 import { randomUUID } from "node:crypto";
-import type { Clock } from "./clock.js";
-import { ArmError } from "./errors.js";
+import type { CancelTimer, Clock } from "../../common/clock.js";
+import { ArmErrors, operationFailed } from "./errors.js";
 import type { ArmRequest, ArmResponse, Route } from "./router.js";
 import type { Operation, Store } from "./store.js";
 
@@ -32,7 +32,7 @@ export interface StartOptions {
 
 export class LroEngine {
   private readonly completers = new Map<string, Completer>();
-  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly timers = new Map<string, CancelTimer>();
   private readonly running = new Map<string, Promise<void>>();
   private stopped = false;
 
@@ -75,7 +75,7 @@ export class LroEngine {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    for (const t of this.timers.values()) clearTimeout(t);
+    for (const cancel of this.timers.values()) cancel();
     this.timers.clear();
     await Promise.allSettled([...this.running.values()]);
   }
@@ -94,13 +94,12 @@ export class LroEngine {
   }
 
   private schedule(op: Operation): void {
-    const delay = Math.max(0, op.dueAt - this.clock.now());
-    const timer = setTimeout(() => {
+    const cancel = this.clock.schedule(op.dueAt, () => {
       this.timers.delete(op.id);
       const run = this.complete(op.id).finally(() => this.running.delete(op.id));
       this.running.set(op.id, run);
-    }, delay);
-    this.timers.set(op.id, timer);
+    });
+    this.timers.set(op.id, cancel);
   }
 
   private async complete(id: string): Promise<void> {
@@ -142,7 +141,7 @@ export class LroEngine {
   private find(id: string, subscriptionId: string): Operation {
     const op = this.store.state.operations[id.toLowerCase()] ?? this.store.state.operations[id];
     if (!op || op.subscriptionId.toLowerCase() !== subscriptionId.toLowerCase())
-      throw new ArmError(404, "OperationNotFound", `The operation '${id}' could not be found.`);
+      throw ArmErrors.OperationNotFound(id);
     return op;
   }
 
@@ -164,10 +163,7 @@ export class LroEngine {
         status: 202,
         headers: { Location: `${req.baseUrl}${req.path}?api-version=${encodeURIComponent(req.apiVersion)}` },
       };
-    if (op.status !== "Succeeded") {
-      const e = op.error ?? { code: "Failed", message: "The operation failed." };
-      throw new ArmError(400, e.code, e.message);
-    }
+    if (op.status !== "Succeeded") throw operationFailed(op.error);
     if (op.kind === "delete") return { status: deletedStatus };
     return { status: 200, body: this.readResult(op) };
   }
