@@ -3,6 +3,7 @@
 import type { ProviderContext, SubscriptionInfo } from "../core/context.js";
 import { bodyObject, requireLocation, tagsOf } from "../core/request.js";
 import type { ArmRequest, Params, Route } from "../core/router.js";
+import { metadataRoutes } from "./metadata.js";
 import { RESOURCE_GROUP_TYPE, ResourceGroups } from "./model.js";
 
 export function resourceGroupRoutes(ctx: ProviderContext): Route[] {
@@ -54,6 +55,7 @@ export function resourceGroupRoutes(ctx: ProviderContext): Route[] {
   const group = "/subscriptions/{sub}/resourcegroups/{rg}";
   const resourceType = RESOURCE_GROUP_TYPE;
   return [
+    ...metadataRoutes(),
     {
       method: "GET",
       pattern: "/subscriptions",
