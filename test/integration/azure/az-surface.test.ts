@@ -97,3 +97,53 @@ test("az's sign-in path: the ADFS authority's OpenID configuration leads to a to
   const value = (subs.json as { value: { tenantId: string }[] }).value;
   assert.equal(value[0]!.tenantId, c.emulator.tenantId);
 });
+
+async function bearer(c: Awaited<ReturnType<typeof startForTest>>): Promise<Record<string, string>> {
+  const t = await c.credential.getToken("https://management.azure.com/.default");
+  return { authorization: `Bearer ${t!.token}`, "content-type": "application/json" };
+}
+
+test("Retry-After on every long-running-operation answer, emulated 15 s scaled by the time scale (whole seconds, at least 1)", async (t) => {
+  for (const [timeScale, expected] of [
+    [1, "15"],
+    [0.1, "2"],
+    [0.002, "1"],
+  ] as const) {
+    const c = await startForTest(t, {
+      timeScale,
+      latency: { resourceGroupWrite: 0, virtualNetworkCreate: 20 },
+    });
+    const base = `${c.emulator.url}/subscriptions/${c.sub}/resourceGroups/rg-retry`;
+    const h = await bearer(c);
+    const ca = c.emulator.caPem;
+    await call(`${base}?api-version=2021-04-01`, ca, {
+      method: "PUT",
+      headers: h,
+      body: '{"location":"eastus"}',
+    });
+    const put = await call(
+      `${base}/providers/Microsoft.Network/virtualNetworks/v?api-version=2023-09-01`,
+      ca,
+      {
+        method: "PUT",
+        headers: h,
+        body: JSON.stringify({
+          location: "eastus",
+          properties: { addressSpace: { addressPrefixes: ["10.0.0.0/16"] } },
+        }),
+      },
+    );
+    assert.equal(put.status, 201);
+    assert.equal(put.headers["retry-after"], expected, `PUT at time scale ${timeScale}`);
+    const poll = await call(String(put.headers["azure-asyncoperation"]), ca, { headers: h });
+    assert.equal((poll.json as { status: string }).status, "InProgress");
+    assert.equal(poll.headers["retry-after"], expected, `status poll at time scale ${timeScale}`);
+    const del = await call(`${base}?api-version=2021-04-01`, ca, { method: "DELETE", headers: h });
+    assert.equal(del.status, 202);
+    assert.equal(del.headers["retry-after"], expected, `group delete at time scale ${timeScale}`);
+    const result = await call(String(del.headers["location"]), ca, { headers: h });
+    assert.equal(result.status, 202);
+    assert.equal(result.headers["retry-after"], expected, `operation result at time scale ${timeScale}`);
+    await c.emulator.stop();
+  }
+});
