@@ -16,6 +16,6 @@ export const ResourcesErrors = armErrors({
   InvalidFilterInQueryString: {
     status: 400,
     text: (filter: string) =>
-      `Invalid $filter '${filter}'. Supported: resourceType, name, location, tagName and tagValue with 'eq', joined by 'and'.`,
+      `Invalid $filter '${filter}'. Supported: resourceGroup, resourceType, name, location, tagName and tagValue with 'eq', joined by 'and'.`,
   },
 });

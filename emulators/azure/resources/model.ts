@@ -132,7 +132,10 @@ export class ResourceGroups {
 function resourceFilter(filter: string | null): (r: StoredResource) => boolean {
   if (!filter?.trim()) return () => true;
   const clauses = filter.split(/\s+and\s+/i).map((clause) => {
-    const m = /^\s*(resourceType|name|location|tagName|tagValue)\s+eq\s+'((?:[^']|'')*)'\s*$/i.exec(clause);
+    const m =
+      /^\s*(resourceGroup|resourceType|name|location|tagName|tagValue)\s+eq\s+'((?:[^']|'')*)'\s*$/i.exec(
+        clause,
+      );
     if (!m) throw ResourcesErrors.InvalidFilterInQueryString(filter);
     return { field: m[1]!.toLowerCase(), value: m[2]!.replace(/''/g, "'") };
   });
@@ -150,6 +153,7 @@ function resourceFilter(filter: string | null): (r: StoredResource) => boolean {
         ? undefined
         : Object.keys(tags).find((k) => k.toLowerCase() === tagName.toLowerCase());
     return (
+      same("resourcegroup", r.id.split("/")[4]) &&
       same("resourcetype", r.type) &&
       same("name", r.body["name"]) &&
       same("location", r.body["location"]) &&
