@@ -135,7 +135,11 @@ describe("npm run package", () => {
   test("leaves out tests, emulators, the CLI, TypeScript sources, local settings and dev dependencies", () => {
     for (const { name } of entries) {
       assert.doesNotMatch(name, /^dist\/(test|emulators|cli|bench|scripts)\//, name);
-      assert.doesNotMatch(name, /^(functions|orchestrations|shared|emulators|test|infra)\//, name);
+      assert.doesNotMatch(
+        name,
+        /^(application|functions|orchestrations|shared|emulators|test|infra)\//,
+        name,
+      );
       if (!name.startsWith("node_modules/")) assert.doesNotMatch(name, /\.ts$|\.map$/, name);
       assert.notEqual(name, "local.settings.json");
       assert.doesNotMatch(

@@ -2,7 +2,6 @@
 // configured issuer (Entra ID in Azure, the Azure emulator locally). One verifier per process, so
 // the issuer's metadata and JWKS are fetched once and cached. The app checks tokens itself, so it
 // behaves the same behind Easy Auth, API Management or nothing.
-import type { HttpResponseInit } from "@azure/functions";
 import type { Caller } from "../shared/auth/caller.js";
 import { callerOf, pipelineAudiences } from "../shared/auth/pipeline-callers.js";
 import {
@@ -12,7 +11,7 @@ import {
   type TokenVerifier,
 } from "../shared/auth/token.js";
 import type { AuthConfig } from "../shared/config/index.js";
-import { armError } from "./clusters-api.js";
+import { armError, type ApiResponse } from "./responses.js";
 
 export const REALM = "aks-vending";
 
@@ -42,7 +41,7 @@ export async function authenticate(
   auth: AuthConfig | undefined,
   authorization: string | null,
   log: AuthLog,
-): Promise<Caller | HttpResponseInit> {
+): Promise<Caller | ApiResponse> {
   if (!auth) {
     // Fail closed: an API without an issuer and audience would be open to anyone.
     log.error(
@@ -81,6 +80,6 @@ export async function authenticate(
   }
 }
 
-export function isCaller(v: Caller | HttpResponseInit): v is Caller {
+export function isCaller(v: Caller | ApiResponse): v is Caller {
   return "roles" in v && "teams" in v;
 }
