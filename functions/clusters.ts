@@ -33,7 +33,8 @@ function orchestrations(context: InvocationContext): Orchestrations {
   };
 }
 
-function api(context: InvocationContext): ClusterApi {
+/** The cluster API for one invocation (also used by catalog-info.ts). */
+export function api(context: InvocationContext): ClusterApi {
   const config = appConfig();
   return new ClusterApi({
     config,
@@ -57,7 +58,7 @@ type CallerHandler = (
  * Every cluster route: the caller is authenticated first (401/503 otherwise, nothing else runs);
  * unexpected failures become an ARM-style 500 with a correlation id, never a stack trace.
  */
-function guarded(handler: CallerHandler): Handler {
+export function guarded(handler: CallerHandler): Handler {
   return async (request, context) => {
     try {
       const caller = await authenticate(appConfig().auth, request.headers.get("authorization"), context);
@@ -79,7 +80,7 @@ function guarded(handler: CallerHandler): Handler {
 // rather than at the first request.
 appConfig();
 
-const extraInputs = [df.input.durableClient()];
+export const extraInputs = [df.input.durableClient()];
 
 app.http("clusters", {
   route: "clusters",

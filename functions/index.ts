@@ -1,5 +1,6 @@
 // Entry point of the Functions app (package.json "main"): importing a module registers its functions.
 import "./openapi.js";
 import "./clusters.js";
+import "./catalog-info.js";
 import "./portal.js";
 import "../orchestrations/index.js";

@@ -223,6 +223,29 @@ export const clusterApiPaths: Record<string, unknown> = {
       },
     },
   },
+  "/clusters/{name}/catalog-info": {
+    parameters: [
+      nameParam,
+      {
+        name: "system",
+        in: "query",
+        required: false,
+        description: "Backstage system the entity belongs to (spec.system)",
+        schema: { type: "string" },
+      },
+    ],
+    get: {
+      operationId: "getClusterCatalogInfo",
+      summary: "The cluster as a Backstage catalog entity (kind Resource, type kubernetes-cluster)",
+      description:
+        "Same access as GET /clusters/{name}. JSON is YAML, so Backstage can read the answer as a catalog-info file.",
+      responses: {
+        "200": { description: "Backstage Resource entity", content: json({ type: "object" }) },
+        ...denied,
+        "404": error("ClusterNotFound (also for another team's cluster)"),
+      },
+    },
+  },
   "/openapi.json": {
     get: {
       operationId: "getOpenApi",

@@ -14,6 +14,7 @@ import type { FunctionsHost } from "../../../emulators/functions-host/index.js";
 import { TAGS } from "../../../shared/azure/models.js";
 import { quotaSlotId } from "../../../shared/provision/quota.js";
 import { callApi, devToken, json, startStack, waitForPhase, type Stack } from "../../e2e/stack.js";
+import { assertBackstageResource } from "../../helpers/backstage.js";
 
 const QUOTA = 2;
 /** An Entra group object id that AKSV_TEAM_MAP maps to team alpha. */
@@ -130,6 +131,7 @@ describe("authentication", () => {
       ["GET", "/clusters/x1"],
       ["DELETE", "/clusters/x1"],
       ["GET", "/clusters/x1/kubeconfig"],
+      ["GET", "/clusters/x1/catalog-info"],
     ];
     for (const [why, authorization] of Object.entries(bad))
       for (const [method, path] of routes) {
@@ -182,9 +184,34 @@ describe("authorization", () => {
     assert.equal(group.body.tags?.[TAGS.team], "alpha");
   });
 
+  it("serves the cluster as a Backstage Resource entity that Backstage's catalog accepts (GET …/catalog-info)", async () => {
+    const r = await callApi(stack.api, tokens["alpha"]!, "/clusters/alpha-one/catalog-info?system=aks");
+    assert.equal(r.status, 200);
+    const entity = await json<{
+      metadata: { name: string; annotations: Record<string, string> };
+      spec: unknown;
+    }>(r);
+    await assertBackstageResource(entity);
+    assert.equal(entity.metadata.name, "alpha-one");
+    assert.deepEqual(entity.spec, {
+      type: "kubernetes-cluster",
+      owner: "group:default/alpha",
+      system: "aks",
+    });
+    assert.equal(entity.metadata.annotations["aks-vending.io/phase"], "Succeeded");
+    assert.match(
+      entity.metadata.annotations["aks-vending.io/cluster-id"] ?? "",
+      /managedClusters\/alpha-one$/,
+    );
+    assert.equal(
+      entity.metadata.annotations["aks-vending.io/status-url"],
+      `${new URL(stack.api).origin}/api/clusters/alpha-one`,
+    );
+  });
+
   it("answers for another team's cluster exactly as for a missing one: 404 on GET and kubeconfig, absent from the list", async () => {
     const beta = tokens["beta"]!;
-    for (const path of ["", "/kubeconfig"]) {
+    for (const path of ["", "/kubeconfig", "/catalog-info"]) {
       const theirs = await callApi(stack.api, beta, `/clusters/alpha-one${path}`);
       const missing = await callApi(stack.api, beta, `/clusters/alpha-two${path}`);
       assert.equal(theirs.status, 404);

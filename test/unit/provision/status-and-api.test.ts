@@ -169,6 +169,7 @@ describe("OpenAPI document", () => {
     assert.deepEqual(Object.keys(doc["paths"] as object).sort(), [
       "/clusters",
       "/clusters/{name}",
+      "/clusters/{name}/catalog-info",
       "/clusters/{name}/kubeconfig",
       "/openapi.json",
     ]);
