@@ -9,9 +9,10 @@ import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { entityKindSchemaValidator, entitySchemaValidator } from "@backstage/catalog-model";
 import { parse } from "yaml";
+import { z } from "zod";
 import { EXPECTED_SECONDS } from "../../../shared/provision/progress.js";
 import { LIMITS, SPEC_DEFAULTS } from "../../../shared/spec/defaults.js";
-import { openApiComponents } from "../../../shared/spec/openapi.js";
+import { ClusterSpecSchema } from "../../../shared/spec/schema.js";
 import { validateClusterSpec } from "../../../shared/spec/validate.js";
 
 const ROOT = fileURLToPath(new URL("../../../../", import.meta.url));
@@ -41,7 +42,8 @@ const text = readFileSync(join(DIR, "template.yaml"), "utf8");
 const template = parse(text) as Template;
 const templateSchema = JSON.parse(readFileSync(join(DIR, "schema", "Template.v1beta3.schema.json"), "utf8"));
 const validateTemplate = entityKindSchemaValidator(templateSchema);
-const spec = (openApiComponents()["schemas"] as Record<string, JsonSchema>)["ClusterSpec"]!;
+/** The request schema as a caller sees it (what the API validates with, as JSON Schema). */
+const spec = z.toJSONSchema(ClusterSpecSchema, { io: "input", unrepresentable: "any" }) as JsonSchema;
 const tutorial = JSON.parse(readFileSync(join(ROOT, "examples", "seed-tutorial.json"), "utf8")) as Record<
   string,
   unknown
