@@ -68,7 +68,7 @@ export const pods: Kind = {
   shortNames: ["po"],
   namespaced: true,
   categories: ["all"],
-  subresources: ["status", "log"],
+  subresources: ["status", "log", "exec", "attach"],
   mergeKeys: podSpecMergeKeys("spec"),
   hasSpec: true,
   applyDefaults(obj) {
