@@ -23,6 +23,8 @@ import { toTable, wantsTable } from "./machinery/table.js";
 import type { KubeObject } from "./machinery/types.js";
 import { findKind, KINDS } from "./registry.js";
 import { authenticate } from "./auth.js";
+import { userOf } from "./authz.js";
+import { healthAnswer, type HealthEndpoint } from "./machinery/health.js";
 import { pods } from "./core/v1/pods.js";
 import type { Container } from "./core/v1/podspec.js";
 import type { StreamOptions } from "./runtime/streams.js";
@@ -116,13 +118,21 @@ export async function handleClusterRequest(
   serverAddress: string,
 ): Promise<Reply | undefined> {
   const method = req.method ?? "GET";
-  if (!PUBLIC_PATHS.has(path)) {
-    const caller = await authenticate(req.headers.authorization, cluster.registration, cluster.adminToken);
-    if (!caller) throw errors.unauthorized();
-  }
+  const caller = await authenticate(req.headers.authorization, cluster.registration, cluster.adminToken);
+  const health = /^\/(healthz|livez|readyz)(?:\/(.+))?$/.exec(path);
+  if (!caller && !PUBLIC_PATHS.has(path) && !health) throw errors.unauthorized();
   if (path === "/version") return json(200, versionInfo(cluster.registration.kubernetesVersion));
-  if (path === "/healthz" || path === "/livez" || path === "/readyz")
-    return { status: 200, text: "ok", contentType: "text/plain; charset=utf-8" };
+  if (health) {
+    const text = healthAnswer(health[1] as HealthEndpoint, health[2], query);
+    if (text === undefined)
+      return { status: 404, text: "404 page not found\n", contentType: "text/plain; charset=utf-8" };
+    return {
+      status: 200,
+      text,
+      contentType: "text/plain; charset=utf-8",
+      headers: { "X-Content-Type-Options": "nosniff" },
+    };
+  }
   if (path === "/api") return json(200, apiVersions(serverAddress));
   if (path === "/apis") return json(200, apiGroupList(KINDS));
   // An empty protobuf Document: kubectl's client-side validation and apply then use built-in types.
@@ -144,6 +154,17 @@ export async function handleClusterRequest(
   }
   const target = parseResourcePath(gv, rest);
   if (!target) throw errors.pathNotFound();
+  if (target.def.review) {
+    if (method !== "POST" || target.name || !caller) throw methodNotAllowed(target.def);
+    const body = cluster.rest.decode(
+      target.def,
+      await readBody(req),
+      req.headers["content-type"],
+      undefined,
+      writeOptions(req, query),
+    );
+    return json(201, target.def.review(body, userOf(caller)));
+  }
   return handleResource(cluster, req, res, target, query, method);
 }
 
@@ -232,7 +253,11 @@ async function handleResource(
     const deleted = list.items.map((o) => cluster.deleteObject(def, o));
     return json(200, { ...list, items: deleted });
   }
-  throw new ApiError(
+  throw methodNotAllowed(def);
+}
+
+function methodNotAllowed(def: Kind): ApiError {
+  return new ApiError(
     405,
     "MethodNotAllowed",
     "the server does not allow this method on the requested resource",

@@ -1,6 +1,7 @@
 // One emulated cluster: its store, address pools, controllers (namespace, endpoints, deployment,
 // job, garbage collector), the pod lifecycle stages and the simulated data plane, all on one clock.
 import { deployments, reconcileDeployment } from "./apps/v1/deployments.js";
+import { reconcileReplicaSet, replicaSets } from "./apps/v1/replicasets.js";
 import { jobs, reconcileJob } from "./batch/v1/jobs.js";
 import type { ClusterContext, Kind } from "./context.js";
 import type { ControllerHost } from "./controllers.js";
@@ -45,6 +46,10 @@ export interface ClusterState {
   logs: Record<string, LogEntry[] | string>;
   running: Record<string, Record<string, ProbeOutcome>>;
 }
+
+/** Kinds whose controllers own other objects, and the kinds the garbage collector follows. */
+const OWNERS: readonly Kind[] = [deployments, replicaSets, jobs];
+const DEPENDENTS: readonly Kind[] = [replicaSets, pods];
 
 /** Emulated seconds a CNI takes to program a NetworkPolicy change (enforcement is eventual). */
 export const POLICY_PROPAGATION_SECONDS = 0.5;
@@ -167,10 +172,9 @@ export class Cluster implements ClusterContext, ControllerHost {
     this.store.onWrite = this.onChange;
     for (const p of this.store.list("/pods")) this.podEngine.observe(p);
     for (const ns of this.store.list("/namespaces")) this.namespaceEngine.observe(ns);
-    for (const d of this.store.list(resourceId(deployments)))
-      this.enqueue(`deploy/${d.metadata.uid}`, () => this.reconcileOwner(deployments, d));
-    for (const j of this.store.list(resourceId(jobs)))
-      this.enqueue(`job/${j.metadata.uid}`, () => this.reconcileOwner(jobs, j));
+    for (const def of OWNERS)
+      for (const o of this.store.list(resourceId(def)))
+        this.enqueue(`owner/${o.metadata.uid}`, () => this.reconcileOwner(def, o));
   }
 
   stop(): void {
@@ -203,7 +207,20 @@ export class Cluster implements ClusterContext, ControllerHost {
     const live = this.store.get(resourceId(def), owner.metadata.namespace, owner.metadata.name!);
     if (!live || live.metadata.uid !== owner.metadata.uid || live.metadata.deletionTimestamp) return;
     if (def === deployments) reconcileDeployment(this, live);
+    else if (def === replicaSets) reconcileReplicaSet(this, live);
     else reconcileJob(this, live);
+  }
+
+  /** Wakes the controllers of the objects that own `o` (a pod's ReplicaSet, a ReplicaSet's Deployment). */
+  private wakeOwners(o: KubeObject): void {
+    for (const ref of o.metadata.ownerReferences ?? []) {
+      const def = OWNERS.find((d) => d.kind === ref["kind"]);
+      if (!def) continue;
+      const found = this.store
+        .list(resourceId(def), o.metadata.namespace)
+        .find((x) => x.metadata.uid === ref["uid"]);
+      if (found) this.enqueue(`owner/${found.metadata.uid}`, () => this.reconcileOwner(def, found));
+    }
   }
 
   private onEvent(e: StoreEvent): void {
@@ -219,15 +236,7 @@ export class Cluster implements ClusterContext, ControllerHost {
           if (ip && !podSpec(o).hostNetwork) this.ipam.pods.release(ip);
         } else this.podEngine.observe(o);
         this.enqueue(`endpoints/${ns}`, () => reconcileEndpoints(this, ns!));
-        for (const ref of o.metadata.ownerReferences ?? []) {
-          const owner = [deployments, jobs]
-            .map((d) => this.store.list(resourceId(d), ns).find((x) => x.metadata.uid === ref["uid"]))
-            .find(Boolean);
-          if (owner)
-            this.enqueue(`owner/${owner.metadata.uid}`, () =>
-              this.reconcileOwner(owner.kind === "Job" ? jobs : deployments, owner),
-            );
-        }
+        this.wakeOwners(o);
         break;
       case "/services":
         this.enqueue(`endpoints/${ns}`, () => reconcileEndpoints(this, ns!));
@@ -246,21 +255,23 @@ export class Cluster implements ClusterContext, ControllerHost {
         );
         break;
       case resourceId(deployments):
-        if (e.type !== "DELETED")
-          this.enqueue(`owner/${o.metadata.uid}`, () => this.reconcileOwner(deployments, o));
+      case resourceId(replicaSets):
+      case resourceId(jobs): {
+        const def = OWNERS.find((d) => resourceId(d) === e.resource)!;
+        if (e.type !== "DELETED") this.enqueue(`owner/${o.metadata.uid}`, () => this.reconcileOwner(def, o));
+        this.wakeOwners(o);
         break;
-      case resourceId(jobs):
-        if (e.type !== "DELETED") this.enqueue(`owner/${o.metadata.uid}`, () => this.reconcileOwner(jobs, o));
-        break;
+      }
     }
     if (e.type === "DELETED") this.enqueue(`gc/${o.metadata.uid}`, () => this.collectDependents(o));
   }
 
   /** Garbage collector: dependents of a deleted owner go too (background propagation). */
   private collectDependents(owner: KubeObject): void {
-    for (const p of this.store.list("/pods", owner.metadata.namespace))
-      if ((p.metadata.ownerReferences ?? []).some((r) => r["uid"] === owner.metadata.uid))
-        this.deleteObject(pods, p);
+    for (const def of DEPENDENTS)
+      for (const d of this.store.list(resourceId(def), owner.metadata.namespace))
+        if ((d.metadata.ownerReferences ?? []).some((r) => r["uid"] === owner.metadata.uid))
+          this.deleteObject(def, d);
   }
 
   private initNamespace(name: string): void {

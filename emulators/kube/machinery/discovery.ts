@@ -78,7 +78,7 @@ export function apiResourceList(kinds: readonly KindDef<never>[], gv: string) {
         singularName: k.singular,
         namespaced: k.namespaced,
         kind: k.kind,
-        verbs: k.plural === "namespaces" ? VERBS.filter((v) => v !== "deletecollection") : VERBS,
+        verbs: k.verbs ?? (k.plural === "namespaces" ? VERBS.filter((v) => v !== "deletecollection") : VERBS),
         ...(k.shortNames.length > 0 ? { shortNames: k.shortNames } : {}),
         ...(k.categories.length > 0 ? { categories: k.categories } : {}),
         storageVersionHash: Buffer.from(`${gv}/${k.kind}`).toString("base64").slice(0, 11),

@@ -4,7 +4,7 @@ import { randomUUID } from "node:crypto";
 import type { Kind } from "../../context.js";
 import { pods, podStatus } from "../../core/v1/pods.js";
 import { defaultPodSpec } from "../../core/v1/podspec.js";
-import { templateErrors } from "../../apps/v1/deployments.js";
+import { templateErrors } from "../../apps/v1/template.js";
 import { ownedBy, ownerReference, type ControllerHost } from "../../controllers.js";
 import { age, ageColumn, nameColumn, resourceId } from "../../machinery/kinds.js";
 import { podSpecMergeKeys } from "../../machinery/patch.js";
