@@ -25,6 +25,7 @@ import { findKind, KINDS } from "./registry.js";
 import { authenticate } from "./auth.js";
 import { userOf } from "./authz.js";
 import { healthAnswer, type HealthEndpoint } from "./machinery/health.js";
+import { acceptsJson, openApiV2, openApiV3, openApiV3Index } from "./openapi/index.js";
 import { pods } from "./core/v1/pods.js";
 import type { Container } from "./core/v1/podspec.js";
 import type { StreamOptions } from "./runtime/streams.js";
@@ -135,8 +136,24 @@ export async function handleClusterRequest(
   }
   if (path === "/api") return json(200, apiVersions(serverAddress));
   if (path === "/apis") return json(200, apiGroupList(KINDS));
-  // An empty protobuf Document: kubectl's client-side validation and apply then use built-in types.
-  if (path === "/openapi/v2") return { status: 200, text: "", contentType: "application/octet-stream" };
+  const gitVersion = versionInfo(cluster.registration.kubernetesVersion).gitVersion;
+  if (path === "/openapi/v2") {
+    // kubectl asks for the protobuf (gnostic) form only, which this server does not produce: 406
+    // sends it on to the OpenAPI v3 documents, as for an aggregated server without v2.
+    if (!acceptsJson(req.headers.accept))
+      throw new ApiError(
+        406,
+        "NotAcceptable",
+        "only the following media types are accepted: application/json",
+      );
+    return json(200, openApiV2(KINDS, gitVersion));
+  }
+  if (path === "/openapi/v3") return json(200, openApiV3Index(KINDS, gitVersion));
+  if (path.startsWith("/openapi/v3/")) {
+    const doc = openApiV3(KINDS, path.slice("/openapi/v3/".length), gitVersion);
+    if (!doc) throw errors.pathNotFound();
+    return json(200, doc, { "Cache-Control": "public, immutable", Etag: `"${gitVersion}"` });
+  }
   const parts = path.split("/").filter(Boolean);
   let gv: string | undefined;
   let rest: string[] = [];
