@@ -138,14 +138,16 @@ export async function handleClusterRequest(
   if (path === "/apis") return json(200, apiGroupList(KINDS));
   const gitVersion = versionInfo(cluster.registration.kubernetesVersion).gitVersion;
   if (path === "/openapi/v2") {
-    // kubectl asks for the protobuf (gnostic) form only, which this server does not produce: 406
-    // sends it on to the OpenAPI v3 documents, as for an aggregated server without v2.
+    // kubectl asks for the protobuf (gnostic) form only, which this server does not produce. An
+    // empty protobuf Document leaves it no v2 schema: it then validates through the server
+    // (fieldValidation, advertised in /openapi/v3) and explains and patches from v3. A 406 would
+    // send it to /swagger-2.0.0.pb-v1 and fail validation outright.
     if (!acceptsJson(req.headers.accept))
-      throw new ApiError(
-        406,
-        "NotAcceptable",
-        "only the following media types are accepted: application/json",
-      );
+      return {
+        status: 200,
+        text: "",
+        contentType: "application/octet-stream",
+      };
     return json(200, openApiV2(KINDS, gitVersion));
   }
   if (path === "/openapi/v3") return json(200, openApiV3Index(KINDS, gitVersion));
