@@ -259,7 +259,7 @@ export class ContainerRuntime {
     const lastTerminated = s?.lastState["terminated"] as { containerID?: string } | undefined;
     if (!running) {
       // The main process ended since the client saw it running (a probe that answers within
-      // milliseconds): what it printed that no whole-log read has returned yet (kubectl ≥ 1.34
+      // milliseconds): what it printed that no whole-log read has returned yet (kubectl ≥ 1.36
       // reads the log before attaching), then the end. The kubelet would answer "container not
       // found" and kubectl fall back to reading the log, printing lines twice or not at all.
       const ended = (s && "terminated" in s.state ? s.containerID : lastTerminated?.containerID) ?? "";
