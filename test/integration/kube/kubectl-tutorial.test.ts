@@ -5,73 +5,24 @@
 // pseudo-terminal (python3's pty module), explain, get --raw, auth can-i and api-resources.
 import { test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
-import { execFile, spawn } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { eventually, startHarness, type Harness } from "./harness.js";
+import {
+  backendPolicy,
+  kubectl,
+  podPhase,
+  kubectlWorks,
+  KUBECTL_MISSING,
+  runTool,
+  toolWorks,
+} from "./cli.js";
+import { startHarness } from "./harness.js";
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+const pythonPty = await toolWorks("python3", ["-c", "import pty, select"]);
 
-/** Runs a tool with stdin at end of input (kubectl run -i reads it and sends the end). */
-function run(command: string, args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => child.kill(), 90_000);
-    child.on("error", () => resolve({ code: -1, stdout, stderr }));
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      resolve({ code: code ?? -1, stdout, stderr });
-    });
-  });
-}
-
-const works = (command: string, args: string[]) =>
-  new Promise<boolean>((resolve) => execFile(command, args, (err) => resolve(!err)));
-
-const kubectlWorks = await works("kubectl", ["version", "--client"]);
-const pythonPty = await works("python3", ["-c", "import pty, select"]);
-
-const kubectl =
-  (h: Harness, cache: string) =>
-  (...args: string[]) =>
-    run("kubectl", [`--kubeconfig=${h.kubeconfigPath}`, `--cache-dir=${cache}`, ...args]);
-
-const DENY_ALL = `kind: NetworkPolicy
-apiVersion: networking.k8s.io/v1
-metadata:
-  name: backend-policy
-  namespace: test
-spec:
-  podSelector:
-    matchLabels:
-      app: web
-  ingress: []
-`;
-
-const ALLOW_FRONTEND = `kind: NetworkPolicy
-apiVersion: networking.k8s.io/v1
-metadata:
-  name: backend-policy
-  namespace: test
-spec:
-  podSelector:
-    matchLabels:
-      app: web
-  ingress:
-  - from:
-    - podSelector:
-        matchLabels:
-          app: frontend
-`;
+const DENY_ALL = backendPolicy({ app: "web" });
+const ALLOW_FRONTEND = backendPolicy({ app: "web" }, { app: "frontend" });
 
 // Drives a command in a pseudo-terminal: waits for each `expect`, then types `send`; prints a JSON
 // summary (exit status, everything the terminal showed, the steps that timed out).
@@ -118,7 +69,7 @@ async function inPty(
 ): Promise<{ status: number; output: string; missed: string[] }> {
   const script = join(dir, "drive_pty.py");
   await writeFile(script, PTY_DRIVER);
-  const r = await run("python3", [script, JSON.stringify(steps), ...argv]);
+  const r = await runTool("python3", [script, JSON.stringify(steps), ...argv]);
   assert.equal(r.code, 0, `pty driver failed: ${r.stderr}`);
   return JSON.parse(r.stdout) as { status: number; output: string; missed: string[] };
 }
@@ -141,7 +92,7 @@ async function setUp(t: TestContext) {
 
 test(
   "the tutorial with kubectl: run --expose, policies, run --rm -i … -- wget from a frontend and a plain pod",
-  { skip: kubectlWorks ? false : "kubectl is not installed (or cannot run) on this machine" },
+  { skip: kubectlWorks ? false : KUBECTL_MISSING },
   async (t) => {
     const { dir, k } = await setUp(t);
     assert.equal((await k("create", "namespace", "test")).stdout, "namespace/test created\n");
@@ -158,15 +109,7 @@ test(
       "80",
     );
     assert.equal(backend.stdout, "service/backend created\npod/backend created\n", backend.stderr);
-    await eventually(
-      async () =>
-        (await k("get", "pod", "backend", "-n", "test", "-o", "jsonpath={.status.phase}")).stdout ===
-        "Running"
-          ? true
-          : undefined,
-      "backend Running",
-      20_000,
-    );
+    await podPhase(k, "backend", "test", "Running");
 
     const wget = (name: string, labels?: string) =>
       k(
@@ -224,7 +167,7 @@ test(
   "the tutorial with kubectl: the interactive kubectl run --rm -it … -- sh through a pseudo-terminal",
   {
     skip: !kubectlWorks
-      ? "kubectl is not installed (or cannot run) on this machine"
+      ? KUBECTL_MISSING
       : !pythonPty
         ? "python3 (with its pty module) is not installed: it drives the pseudo-terminal"
         : false,
@@ -246,6 +189,15 @@ test(
     );
     await writeFile(join(dir, "allow.yaml"), ALLOW_FRONTEND);
     await k("apply", "-f", join(dir, "allow.yaml"));
+    // The tutorial's interactive probe: kubectl run --rm -it --image=alpine NAME [--labels …] -- sh
+    const runShell = (name: string, labels?: string) => [
+      "kubectl",
+      `--kubeconfig=${h.kubeconfigPath}`,
+      `--cache-dir=${join(dir, "cache")}`,
+      ...["run", "--rm", "-it", "--image=alpine", name, "-n", "test"],
+      ...(labels ? ["--labels", labels] : []),
+      ...["--", "sh"],
+    ];
     const session = await inPty(
       dir,
       [
@@ -256,22 +208,7 @@ test(
         { expect: "not found", send: "exit\r" },
         { expect: "deleted" },
       ],
-      [
-        "kubectl",
-        `--kubeconfig=${h.kubeconfigPath}`,
-        `--cache-dir=${join(dir, "cache")}`,
-        "run",
-        "--rm",
-        "-it",
-        "--image=alpine",
-        "network-policy",
-        "--labels",
-        "app=frontend",
-        "-n",
-        "test",
-        "--",
-        "sh",
-      ],
+      runShell("network-policy", "app=frontend"),
     );
     assert.deepEqual(session.missed, [], session.output);
     assert.equal(session.status, 0, session.output);
@@ -297,20 +234,7 @@ test(
         { expect: "status=", send: "exit\r" },
         { expect: "deleted" },
       ],
-      [
-        "kubectl",
-        `--kubeconfig=${h.kubeconfigPath}`,
-        `--cache-dir=${join(dir, "cache")}`,
-        "run",
-        "--rm",
-        "-it",
-        "--image=alpine",
-        "plain",
-        "-n",
-        "test",
-        "--",
-        "sh",
-      ],
+      runShell("plain"),
     );
     assert.deepEqual(denied.missed, [], denied.output);
     assert.match(denied.output.replace(/\r/g, ""), /wget: download timed out\nstatus=1\n/);
@@ -320,7 +244,7 @@ test(
 
 test(
   "the tutorial with kubectl: explain, get --raw, auth can-i, api-resources, readyz answer as a cluster does",
-  { skip: kubectlWorks ? false : "kubectl is not installed (or cannot run) on this machine" },
+  { skip: kubectlWorks ? false : KUBECTL_MISSING },
   async (t) => {
     const { k } = await setUp(t);
     const explain = await k("explain", "networkpolicy.spec.podSelector");

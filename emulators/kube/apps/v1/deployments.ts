@@ -4,10 +4,9 @@ import type { Kind } from "../../context.js";
 import { defaultPodSpec } from "../../core/v1/podspec.js";
 import { ownedBy, ownerReference, shortHash, type ControllerHost } from "../../controllers.js";
 import { age, ageColumn, nameColumn, resourceId } from "../../machinery/kinds.js";
-import { podSpecMergeKeys } from "../../machinery/patch.js";
 import { clone, isJsonObject, rfc3339, type KubeObject } from "../../machinery/types.js";
 import { replicaSets, replicaSetSpec, replicaSetStatus, type ReplicaSetStatus } from "./replicasets.js";
-import { templateErrors, type WorkloadSpec } from "./template.js";
+import { templateErrors, type WorkloadSpec, workloadKind } from "./template.js";
 
 const specOf = (d: KubeObject) => (d["spec"] as WorkloadSpec | undefined) ?? {};
 
@@ -18,11 +17,7 @@ export const deployments: Kind = {
   plural: "deployments",
   singular: "deployment",
   shortNames: ["deploy"],
-  namespaced: true,
-  categories: ["all"],
-  subresources: ["status"],
-  mergeKeys: podSpecMergeKeys("spec.template.spec"),
-  hasSpec: true,
+  ...workloadKind(),
   applyDefaults(obj) {
     const spec = isJsonObject(obj["spec"]) ? obj["spec"] : (obj["spec"] = {});
     spec["replicas"] ??= 1;

@@ -6,10 +6,9 @@ import { isPodReady, pods } from "../../core/v1/pods.js";
 import { defaultPodSpec } from "../../core/v1/podspec.js";
 import { ownedBy, ownerReference, type ControllerHost } from "../../controllers.js";
 import { age, ageColumn, nameColumn } from "../../machinery/kinds.js";
-import { podSpecMergeKeys } from "../../machinery/patch.js";
 import { randomSuffix } from "../../machinery/rest.js";
 import { clone, isJsonObject, type KubeObject } from "../../machinery/types.js";
-import { templateErrors, type WorkloadSpec } from "./template.js";
+import { templateErrors, type WorkloadSpec, workloadKind } from "./template.js";
 
 export interface ReplicaSetStatus {
   replicas: number;
@@ -30,11 +29,7 @@ export const replicaSets: Kind = {
   plural: "replicasets",
   singular: "replicaset",
   shortNames: ["rs"],
-  namespaced: true,
-  categories: ["all"],
-  subresources: ["status"],
-  mergeKeys: podSpecMergeKeys("spec.template.spec"),
-  hasSpec: true,
+  ...workloadKind(),
   applyDefaults(obj) {
     const spec = isJsonObject(obj["spec"]) ? obj["spec"] : (obj["spec"] = {});
     spec["replicas"] ??= 1;

@@ -1,5 +1,7 @@
 // What Deployments, ReplicaSets and Jobs share: a pod template under a label selector.
+import type { Kind } from "../../context.js";
 import { podSpecErrors } from "../../core/v1/podspec.js";
+import { podSpecMergeKeys } from "../../machinery/patch.js";
 import { matchesSelectorObject, type LabelSelectorObject } from "../../machinery/selectors.js";
 import type { FieldError } from "../../machinery/status.js";
 
@@ -28,4 +30,18 @@ export function templateErrors(spec: WorkloadSpec, requireSelector: boolean): Fi
     });
   out.push(...podSpecErrors(spec.template?.spec, "spec.template.spec"));
   return out;
+}
+
+/** What every kind with a pod template (Deployment, ReplicaSet, Job) declares alike. */
+export function workloadKind(): Pick<
+  Kind,
+  "namespaced" | "categories" | "subresources" | "mergeKeys" | "hasSpec"
+> {
+  return {
+    namespaced: true,
+    categories: ["all"],
+    subresources: ["status"],
+    mergeKeys: podSpecMergeKeys("spec.template.spec"),
+    hasSpec: true,
+  };
 }
