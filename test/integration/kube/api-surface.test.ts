@@ -95,8 +95,8 @@ test("EndpointSlices follow the service's ready pods; Secrets fold stringData; p
   }, "a ready endpoint in the slice");
   const pod = await core.readNamespacedPod({ name: "backend", namespace: "default" });
   assert.equal(slice.addressType, "IPv4");
-  assert.deepEqual(slice.endpoints[0]?.addresses, [pod.status?.podIP]);
-  assert.equal(slice.endpoints[0]?.targetRef?.name, "backend");
+  assert.deepEqual(slice.endpoints?.[0]?.addresses, [pod.status?.podIP]);
+  assert.equal(slice.endpoints?.[0]?.targetRef?.name, "backend");
   assert.deepEqual(
     slice.ports?.map((p) => [p.name, p.port, p.protocol]),
     [["http", 80, "TCP"]],
