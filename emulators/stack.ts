@@ -62,7 +62,7 @@ export function appSettingsFor(
     // Callers sign in with the Azure emulator's issuer (dev tokens), as with Entra ID in Azure.
     AKSV_AUTH_ISSUER: azure.issuer,
     AKSV_AUTH_AUDIENCE: LOCAL_API_AUDIENCE,
-    // Azure DevOps server-job callbacks wait in the emulator's Table service; a local stand-in for
+    // Azure DevOps server-job callbacks wait in the Table service (Azurite); a local stand-in for
     // Azure DevOps (tests) listens on the loopback address.
     AKSV_CALLBACK_TABLE_URL: azure.tableUrl,
     AKSV_CALLBACK_ALLOWED_HOSTS: "dev.azure.com,*.visualstudio.com,127.0.0.1,localhost",
