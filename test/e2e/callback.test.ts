@@ -17,7 +17,7 @@ import { ClientAssertionCredential } from "@azure/identity";
 import { decodeJwt } from "jose";
 import { provisionInstanceId } from "../../shared/azure/names.js";
 import { loadPipeline, PIPELINE_CLIENT_ID, serverSteps, TODAYS_SERVER_STEP } from "../helpers/pipeline.js";
-import { credentialFor } from "../integration/azure/helpers.js";
+import { credentialFor } from "../../harness/azure.js";
 import { waitFor } from "../integration/functions-host/helpers.js";
 import { DevOpsStandIn } from "./devops-standin.js";
 import type { AzureRmConnection } from "./devops-tasks.js";
@@ -30,7 +30,7 @@ import {
   type ClusterDoc,
   type HostProcess,
   type Stack,
-} from "./stack.js";
+} from "../../harness/stack.js";
 
 const FAILING = "cbfail";
 /** A pipeline app the deployment does not list in AKSV_PIPELINE_CALLERS. */

@@ -8,7 +8,8 @@ import { odata, RestError, TableClient, TableServiceClient } from "@azure/data-t
 import { generateKeyPair, SignJWT } from "jose";
 import { rm } from "node:fs/promises";
 import { startAzureEmulator, type AzureEmulator } from "../../../emulators/azure/index.js";
-import { credentialFor, startForTest, tempStateDir } from "./helpers.js";
+import { credentialFor } from "../../../harness/azure.js";
+import { startForTest, tempStateDir } from "./helpers.js";
 
 async function clients(t: TestContext) {
   const c = await startForTest(t);

@@ -4,8 +4,8 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { createInterface } from "node:readline";
 import { join } from "node:path";
-import type { AzureEmulator, AzureEmulatorOptions } from "../../emulators/azure/index.js";
-import type { FunctionsHost } from "../../emulators/functions-host/index.js";
+import type { AzureEmulator, AzureEmulatorOptions } from "../emulators/azure/index.js";
+import type { FunctionsHost } from "../emulators/functions-host/index.js";
 import {
   appSettingsFor,
   LOCAL_API_AUDIENCE,
@@ -13,9 +13,9 @@ import {
   startEmulators,
   startLocalStack,
   type LocalStack,
-} from "../../emulators/stack.js";
-import { ensureLocalCa } from "../../emulators/common/tls.js";
-import { devTokenBody, type DevTokenRequest } from "../../shared/auth/dev-token.js";
+} from "../emulators/stack.js";
+import { ensureLocalCa } from "../emulators/common/tls.js";
+import { devTokenBody, type DevTokenRequest } from "../shared/auth/dev-token.js";
 
 export const ROOT = REPO_ROOT;
 
