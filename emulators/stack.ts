@@ -102,6 +102,17 @@ export async function startEmulators(
   }
 }
 
+/** Stops a stack: the host first (its app calls the emulators), then the emulators. */
+export async function stopStack(
+  host: Pick<FunctionsHost, "stop">,
+  azure: AzureEmulator,
+  kube: KubeEmulator,
+): Promise<void> {
+  await host.stop();
+  await azure.stop();
+  await kube.stop();
+}
+
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
   const { azure, kube, caPath } = await startEmulators(options);
   try {
@@ -127,11 +138,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       azure,
       kube,
       host,
-      stop: async () => {
-        await host.stop();
-        await azure.stop();
-        await kube.stop();
-      },
+      stop: () => stopStack(host, azure, kube),
     };
   } catch (err) {
     await azure.stop();

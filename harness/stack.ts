@@ -12,6 +12,7 @@ import {
   REPO_ROOT,
   startEmulators,
   startLocalStack,
+  stopStack,
   type LocalStack,
 } from "../emulators/stack.js";
 import { ensureLocalCa } from "../emulators/common/tls.js";
@@ -123,11 +124,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     azure,
     kube,
     host,
-    stop: async () => {
-      await host.stop();
-      await azure.stop();
-      await kube.stop();
-    },
+    stop: () => stopStack(host, azure, kube),
   };
 }
 
