@@ -71,7 +71,7 @@ process.stdout.write(
     `  API                 ${stack.api}   (OpenAPI: ${stack.api}/openapi.json)`,
     `  Durable webhooks    ${stack.host.url}/runtime/webhooks/durabletask`,
     `  Azure emulator      ${stack.azure.url}   (subscription ${stack.azure.subscriptionId}, tenant ${stack.azure.tenantId})`,
-    `  Table service       ${stack.azure.tableUrl}   (Azure DevOps callbacks)`,
+    `  Table service       ${stack.azure.tableUrl}   (Azurite; Azure DevOps callbacks)`,
     `  Kubernetes emulator ${stack.kube.url}`,
     `  CA certificate      ${stack.caPath}   (curl --cacert, NODE_EXTRA_CA_CERTS)`,
     `  State               ${opts.stateDir}   (time scale ${timeScale})`,
