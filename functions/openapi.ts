@@ -16,9 +16,15 @@ export function apiDocument(auth?: AuthConfig): Record<string, unknown> {
   });
 }
 
+/** Generating the document takes tens of milliseconds: once per process (the settings do not change). */
+let served: Record<string, unknown> | undefined;
+
 app.http("openapi", {
   route: "openapi.json",
   methods: ["GET"],
   authLevel: "anonymous",
-  handler: async (): Promise<HttpResponseInit> => ({ status: 200, jsonBody: apiDocument(appConfig().auth) }),
+  handler: async (): Promise<HttpResponseInit> => {
+    served ??= apiDocument(appConfig().auth);
+    return { status: 200, jsonBody: served };
+  },
 });
