@@ -102,6 +102,11 @@ const denied: Record<"401" | "403" | "500" | "503", ZodOpenApiResponseObject> = 
   },
 };
 
+/** A cluster operation: tagged, and answering what every authenticated route may answer. */
+function clusterOperation(op: Omit<ZodOpenApiOperationObject, "tags">): ZodOpenApiOperationObject {
+  return { ...op, tags: [TAGS.clusters], responses: { ...denied, ...op.responses } };
+}
+
 const notFound = errorResponse("ClusterNotFound: no such cluster (also for another team's cluster)", [
   "ClusterNotFound",
 ]);
@@ -139,9 +144,8 @@ const callbackHeaders = z.object(
   ),
 );
 
-const createCluster: ZodOpenApiOperationObject = {
+const createCluster = clusterOperation({
   operationId: "createCluster",
-  tags: [TAGS.clusters],
   summary: "Request a cluster",
   description:
     "Validates the request (every problem at once), checks the team's quota and starts provisioning, which continues asynchronously: follow the Location. The same request again is idempotent; a different one for an existing name is a conflict.",
@@ -184,24 +188,19 @@ const createCluster: ZodOpenApiOperationObject = {
       "InvalidClusterSpec (every problem in details), InvalidIdempotencyKey or InvalidCallbackHeaders",
       ["InvalidClusterSpec"],
     ),
-    "401": denied["401"],
-    "403": denied["403"],
     "409": errorResponse("ClusterAlreadyExists, ClusterBeingDeleted, IdempotencyKeyReused or QuotaExceeded", [
       "ClusterAlreadyExists",
       "QuotaExceeded",
     ]),
-    "500": denied["500"],
     "501": errorResponse(
       "CallbackNotConfigured: callback headers sent to a deployment without a callback table",
       ["CallbackNotConfigured"],
     ),
-    "503": denied["503"],
   },
-};
+});
 
-const listClusters: ZodOpenApiOperationObject = {
+const listClusters = clusterOperation({
   operationId: "listClusters",
-  tags: [TAGS.clusters],
   summary: "List clusters",
   description:
     "The clusters of the caller's teams (every team's for Clusters.Admin), by name, a page at a time. Deleted clusters are left out unless all=true.",
@@ -234,30 +233,23 @@ const listClusters: ZodOpenApiOperationObject = {
     "400": errorResponse("InvalidQueryParameter: a phase that does not exist, or another malformed filter", [
       "InvalidQuery",
     ]),
-    ...denied,
   },
-};
+});
 
-const getCluster: ZodOpenApiOperationObject = {
+const getCluster = clusterOperation({
   operationId: "getCluster",
-  tags: [TAGS.clusters],
   summary: "A cluster's status",
   description: "Phase, steps, outputs, verification and error; poll it while it answers 202.",
   requestParams: { path: nameParam },
   responses: {
     "200": status("Terminal: Succeeded, Failed or Deleted", { ...succeeded, ...failed }),
     "202": status("In progress: ask again after Retry-After", { ...accepted, ...deleting }),
-    "401": denied["401"],
-    "403": denied["403"],
     "404": notFound,
-    "500": denied["500"],
-    "503": denied["503"],
   },
-};
+});
 
-const deleteCluster: ZodOpenApiOperationObject = {
+const deleteCluster = clusterOperation({
   operationId: "deleteCluster",
-  tags: [TAGS.clusters],
   summary: "Delete a cluster",
   description:
     "Deletes what this system created for the cluster, in reverse order (a running provisioning is stopped first). Follow the Location until Deleted.",
@@ -268,16 +260,11 @@ const deleteCluster: ZodOpenApiOperationObject = {
     }),
     "202": status("Deletion started or running", deleting, { Location: location }),
     "204": { description: "No such cluster (or not one of the caller's teams'): nothing to delete" },
-    "401": denied["401"],
-    "403": denied["403"],
-    "500": denied["500"],
-    "503": denied["503"],
   },
-};
+});
 
-const getKubeconfig: ZodOpenApiOperationObject = {
+const getKubeconfig = clusterOperation({
   operationId: "getClusterKubeconfig",
-  tags: [TAGS.clusters],
   summary: "A cluster's user kubeconfig",
   description:
     "The user kubeconfig (listClusterUserCredential), never admin credentials; with Entra ID clusters it signs in through kubelogin. Not cached (Cache-Control: no-store).",
@@ -294,14 +281,10 @@ const getKubeconfig: ZodOpenApiOperationObject = {
         },
       },
     },
-    "401": denied["401"],
-    "403": denied["403"],
     "404": notFound,
     "409": errorResponse("ClusterNotReady: the cluster has not Succeeded (yet)", ["ClusterNotReady"]),
-    "500": denied["500"],
-    "503": denied["503"],
   },
-};
+});
 
 const getOpenApi: ZodOpenApiOperationObject = {
   operationId: "getOpenApi",
