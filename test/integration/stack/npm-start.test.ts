@@ -4,12 +4,13 @@
 // and Ctrl-C (SIGINT) stops everything cleanly.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, execFileSync } from "node:child_process";
+import { spawn, execFile, execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
+import { promisify } from "node:util";
 import { LOCAL_API_AUDIENCE } from "../../../emulators/stack.js";
 import { ClusterListSchema, ClusterStatusSchema, HealthSchema } from "../../../shared/api/schemas.js";
 import { devTokenBody } from "../../../shared/auth/dev-token.js";
@@ -36,6 +37,10 @@ test("the launcher starts the host, the Azure emulator and the Kubernetes emulat
     { cwd: REPO_ROOT, stdio: ["ignore", "pipe", "inherit"] },
   );
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  // A failed assertion must not leave the stack running (it would keep the test process alive).
+  t.after(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+  });
   const urls: Record<string, string> = {};
   const exports: string[] = [];
   const cliLines: string[] = [];
@@ -100,23 +105,22 @@ test("the launcher starts the host, the Azure emulator and the Kubernetes emulat
   // The printed commands work as printed, on these ports, with nothing else set: the CLI's
   // dev-token and login name this stack's API, and trust the printed CA.
   assert.equal(exports.length, 2, "npm start prints the CA export and the dev-token command");
+  // Run without blocking this process: a synchronous child of several seconds would hold back the
+  // timers that retire idle keep-alive connections, and the next fetch would pick one the host closed.
+  const sh = async (script: string, env: Record<string, string>) =>
+    (await promisify(execFile)("bash", ["-c", script], { cwd: REPO_ROOT, encoding: "utf8", env })).stdout;
   const bare = { PATH: process.env["PATH"] ?? "", HOME: stateDir };
-  const printed = execFileSync("bash", ["-c", `${exports.join("\n")}\nprintf %s "$AKSV_TOKEN"`], {
-    cwd: REPO_ROOT,
-    encoding: "utf8",
-    env: bare,
-  });
+  const printed = await sh(`${exports.join("\n")}\nprintf %s "$AKSV_TOKEN"`, bare);
   assert.match(exports[1]!, new RegExp(`dev-token --team platform --api ${urls["API"]}\\)$`));
   const listed = await fetch(`${urls["API"]}/clusters`, { headers: { authorization: `Bearer ${printed}` } });
   assert.equal(listed.status, 200, "the printed dev-token command gives a token the API accepts");
   ClusterListSchema.parse(await listed.json());
   const login = cliLines.find((l) => / login /.test(l))!;
   assert.match(login, new RegExp(`login --team platform --api ${urls["API"]} `));
-  const signedIn = execFileSync(
-    "bash",
-    ["-c", `${exports[0]}\n${login}\n${login.split(" login ")[0]} list -o json`],
-    { cwd: REPO_ROOT, encoding: "utf8", env: { ...bare, AKSV_CONFIG_DIR: join(stateDir, "cli-config") } },
-  );
+  const signedIn = await sh(`${exports[0]}\n${login}\n${login.split(" login ")[0]} list -o json`, {
+    ...bare,
+    AKSV_CONFIG_DIR: join(stateDir, "cli-config"),
+  });
   assert.match(signedIn, new RegExp(`^signed in to ${urls["API"]} as dev-platform`), "the printed login");
   assert.match(signedIn, /^\[\]$/m, "a later command, without --api, uses the API signed in to");
 
