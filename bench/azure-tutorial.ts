@@ -6,9 +6,10 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startAzureEmulator } from "../emulators/azure/index.js";
+import { parseTimeScale } from "../shared/config/time-scale.js";
 import { FAST, clientsFor, clusterBody, prepareNetwork } from "../test/integration/azure/helpers.js";
 
-const timeScale = Number(process.argv[2] ?? "0.01");
+const timeScale = parseTimeScale(process.argv[2] ?? "0.01", "timeScale (first argument)");
 const stateDir = await mkdtemp(join(tmpdir(), "aksv-bench-azure-"));
 const emulator = await startAzureEmulator({ port: 0, stateDir, timeScale });
 try {

@@ -3,7 +3,6 @@
 // 1. throughput: N orchestrations × M sequential activities started at once (episodes/s, activities/s,
 //    start-to-complete latency percentiles); 2. idle latency of one such orchestration; 3. replay cost: one
 //    orchestration with L sequential activities, orchestrator invocation time as its history grows.
-import Database from "better-sqlite3";
 import { mkdtemp, rm } from "node:fs/promises";
 import { availableParallelism, cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -11,6 +10,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import * as df from "durable-functions";
 import azureFunctions from "@azure/functions";
+import { DatabaseSync } from "../emulators/functions-host/durable/sqlite.js";
 import { startFunctionsHost } from "../emulators/functions-host/index.js";
 
 const { values } = parseArgs({
@@ -38,12 +38,7 @@ const percentile = (sorted: number[], p: number): number =>
   sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 const round = (x: number): number => Math.round(x * 10) / 10;
 
-async function waitAllDone(
-  db: Database.Database,
-  prefix: string,
-  count: number,
-  pollMs = 100,
-): Promise<void> {
+async function waitAllDone(db: DatabaseSync, prefix: string, count: number, pollMs = 100): Promise<void> {
   const q = db.prepare(
     "SELECT COUNT(*) AS n FROM instances WHERE substr(instance_id, 1, ?) = ? AND runtime_status IN ('Completed','Failed')",
   );
@@ -77,7 +72,7 @@ const host = await startFunctionsHost({
   hostJson: { maxConcurrentActivityFunctions: 10, maxConcurrentOrchestratorFunctions: 10 },
   env: { FIXTURE_STATE_DIR: stateDir },
 });
-const db = new Database(join(stateDir, "functions-host", "FixtureHub.sqlite"), { readonly: true });
+const db = new DatabaseSync(join(stateDir, "functions-host", "FixtureHub.sqlite"), { readOnly: true });
 const durable = client(host.durableClientData());
 
 try {

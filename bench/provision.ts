@@ -7,7 +7,8 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { DEFAULT_LATENCY } from "../emulators/azure/core/clock.js";
+import { DEFAULT_LATENCY } from "../emulators/azure/core/latency.js";
+import { parseTimeScale } from "../shared/config/time-scale.js";
 import { callApi, devToken, ROOT, startStack, waitForPhase, type ClusterDoc } from "../test/e2e/stack.js";
 import { runInStackChild } from "./child.js";
 
@@ -16,7 +17,7 @@ function arg(name: string, fallback: string): string {
   return i >= 0 ? (process.argv[i + 1] ?? fallback) : fallback;
 }
 
-const timeScale = Number(arg("time-scale", "0.1"));
+const timeScale = parseTimeScale(arg("time-scale", "0.1"), "--time-scale");
 const concurrent = Number(arg("concurrent", "50"));
 
 const seconds = (a?: string, b?: string) => (a && b ? (Date.parse(b) - Date.parse(a)) / 1000 : 0);

@@ -1,17 +1,8 @@
 #!/usr/bin/env node
-// The aks-vending command. Each command group lives in its own module under cli/commands/.
-import { CliError } from "./errors.js";
-import { failPipelineStep } from "./output.js";
-import { buildProgram } from "./program.js";
+// The aks-vending command's entry: the Node version check, then the command itself (cli/run.ts). Only
+// this: ES modules evaluate every static import before their own code, and the command's imports fail on
+// an old Node with errors that do not say which Node to install.
+import { requireSupportedNode } from "../shared/runtime/node-version.js";
 
-try {
-  await buildProgram().parseAsync(process.argv);
-} catch (e) {
-  // Expected failures (unreadable file, bad arguments) get one readable line, not a stack trace.
-  const err = e as NodeJS.ErrnoException;
-  const message = err.code === "ENOENT" && err.path ? `cannot read ${err.path}: no such file` : err.message;
-  process.stderr.write(`error: ${message}\n`);
-  // A failed login or dev-token in a pipeline fails its step as readably as a failed create.
-  if (e instanceof CliError) failPipelineStep(message, e.code);
-  process.exitCode = e instanceof CliError ? e.exitCode : 1;
-}
+requireSupportedNode("aks-vending");
+await import("./run.js");

@@ -14,7 +14,7 @@ export interface BannerOptions {
 
 export type BannerStack = Pick<LocalStack, "api" | "caPath"> & {
   host: Pick<LocalStack["host"], "url">;
-  azure: Pick<LocalStack["azure"], "url" | "subscriptionId" | "tableUrl">;
+  azure: Pick<LocalStack["azure"], "url" | "subscriptionId" | "tenantId" | "tableUrl">;
   kube: Pick<LocalStack["kube"], "url">;
 };
 
@@ -29,7 +29,7 @@ export function banner(stack: BannerStack, options: BannerOptions): string {
     `  API                 ${stack.api}   (OpenAPI: ${stack.api}/openapi.json, health: ${stack.api}/health)`,
     `  Functions host      ${stack.host.url}/   (lists the app's HTTP routes)`,
     `  Durable webhooks    ${stack.host.url}/runtime/webhooks/durabletask`,
-    `  Azure emulator      ${stack.azure.url}   (subscription ${stack.azure.subscriptionId})`,
+    `  Azure emulator      ${stack.azure.url}   (subscription ${stack.azure.subscriptionId}, tenant ${stack.azure.tenantId})`,
     `  Table service       ${stack.azure.tableUrl}   (Azure DevOps callbacks)`,
     `  Kubernetes emulator ${stack.kube.url}`,
     `  CA certificate      ${stack.caPath}   (curl --cacert, NODE_EXTRA_CA_CERTS)`,
@@ -44,6 +44,11 @@ export function banner(stack: BannerStack, options: BannerOptions): string {
     `    or: export AKSV_TOKEN=$(curl -sS --cacert ${stack.caPath} -X POST ${stack.azure.url}/_emulator/tokens -H 'content-type: application/json' -d '${tokenBody}' | node -pe 'JSON.parse(require("fs").readFileSync(0)).access_token')`,
     `  curl -sS -X POST ${stack.api}/clusters -H "Authorization: Bearer $AKSV_TOKEN" -H 'content-type: application/json' --data @${here}examples/seed-tutorial.json`,
     `  curl -sS ${stack.api}/clusters/tipsAndTricksAKSCluster -H "Authorization: Bearer $AKSV_TOKEN"`,
+    "",
+    "Azure CLI (az trusts the local CA through REQUESTS_CA_BUNDLE; any client id and secret sign in):",
+    `  export REQUESTS_CA_BUNDLE=${stack.caPath}`,
+    `  az cloud register -n Local --endpoint-resource-manager ${stack.azure.url}/ && az cloud set -n Local`,
+    `  az login --service-principal -u local-app -p local-secret --tenant ${stack.azure.tenantId}`,
     "",
     "Ctrl-C stops everything.",
     "",

@@ -1,31 +1,47 @@
-// HTTP routes of the cluster API: thin handlers that hand the request to ClusterApi with the
-// durable client of this invocation. Registering them (importing this module) is enough.
+// HTTP routes of the cluster API: each authenticates the caller, hands the request to the
+// application (application/) with this invocation's durable client and ARM behind its ports, and
+// returns its answer. Registering them (importing this module) is enough.
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from "@azure/functions";
 import * as df from "durable-functions";
-import { appConfig } from "../shared/config/index.js";
-import { armClients } from "../shared/azure/clients.js";
-import { scrub } from "../shared/azure/errors.js";
+import { authenticate, isCaller } from "../application/authenticate.js";
+import { ClusterApi } from "../application/cluster-api.js";
+import { createCluster } from "../application/pipeline-callback.js";
+import type { Instance, Orchestrations } from "../application/ports.js";
+import { armError } from "../application/responses.js";
 import type { Caller } from "../shared/auth/caller.js";
-import { authenticate, isCaller } from "./authenticate.js";
-import { armError, ClusterApi, type Orchestrations } from "./clusters-api.js";
+import { scrub } from "../shared/azure/errors.js";
+import { clusterKubeconfig } from "../shared/azure/kubeconfig.js";
 import { callbackStore } from "../shared/callback/store.js";
-import { createCluster } from "./pipeline-callback.js";
+import { appConfig } from "../shared/config/index.js";
+
+/** The Orchestrations port over durable-functions' client (a 404 from the extension is "no such instance"). */
+function orchestrations(context: InvocationContext): Orchestrations {
+  const client = df.getClient(context);
+  return {
+    start: (orchestration, options) => client.startNew(orchestration.name, options),
+    getStatus: async (instanceId): Promise<Instance | undefined> => {
+      try {
+        return await client.getStatus(instanceId);
+      } catch (e) {
+        if (e instanceof Error && /\b404\b/.test(e.message)) return undefined;
+        throw e;
+      }
+    },
+    getStatusAll: () => client.getStatusAll(),
+    terminate: (instanceId, reason) => client.terminate(instanceId, reason),
+    raiseEvent: (instanceId, eventName, eventData) => client.raiseEvent(instanceId, eventName, eventData),
+  };
+}
 
 function api(context: InvocationContext): ClusterApi {
   const config = appConfig();
-  const orchestrations: Orchestrations = df.getClient(context);
   return new ClusterApi({
     config,
-    orchestrations,
+    orchestrations: orchestrations(context),
     userKubeconfig: async (target) => {
-      const { containerService } = armClients(config, target.subscriptionId);
-      const creds = await containerService.managedClusters.listClusterUserCredentials(
-        target.resourceGroup,
-        target.name,
-      );
-      const value = creds.kubeconfigs?.[0]?.value;
-      if (!value) throw new Error("ARM returned no user kubeconfig");
-      return Buffer.from(value).toString("utf8");
+      const yaml = await clusterKubeconfig(config, target, "user");
+      if (!yaml) throw new Error("ARM returned no user kubeconfig");
+      return yaml;
     },
   });
 }
@@ -74,7 +90,7 @@ app.http("clusters", {
     request.method === "POST"
       ? createCluster(api(context), request, caller, {
           config: appConfig(),
-          orchestrations: df.getClient(context),
+          orchestrations: orchestrations(context),
           callbacks: callbackStore(),
         })
       : api(context).list(request.query, caller),

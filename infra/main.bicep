@@ -41,6 +41,9 @@ param clusterDefaultLocation string = ''
 @description('Team mapping: group object id (or app role value) in the caller\'s token → team name.')
 param teamMap object = {}
 
+@description('Azure DevOps server jobs (AzureFunction@2): pipeline app client id → { roles, teams } (pipelines/README.md).')
+param pipelineCallers object = {}
+
 @description('Origins a portal calls the API from, comma-separated (e.g. https://portal.contoso.com); empty: none.')
 param corsAllowedOrigins string = ''
 
@@ -151,6 +154,7 @@ var appConfiguration = {
   AKSV_TARGET_SUBSCRIPTION_ID: clustersSubscriptionId
   AKSV_DEFAULT_LOCATION: empty(clusterDefaultLocation) ? location : clusterDefaultLocation
   AKSV_TEAM_MAP: string(teamMap)
+  AKSV_PIPELINE_CALLERS: string(pipelineCallers)
 }
 
 var resourceGroupScopeConfiguration = {

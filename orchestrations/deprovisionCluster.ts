@@ -2,13 +2,17 @@
 // resource group — deleting only what carries our tag for the provisioning instance, and waiting
 // (durable timers) for each long delete before the next. Also the rollback of a failed provisioning.
 import type { OrchestrationContext } from "durable-functions";
+import type * as df from "durable-functions";
 import { identityName, ids } from "../shared/azure/names.js";
-import type { DeleteInput, DeleteOutcome, OwnedResourceKind } from "../shared/provision/activity-io.js";
+import type { DeleteOutcome, LroStep, OwnedResourceKind } from "../shared/provision/activity-io.js";
 import { OWNED_RESOURCE_KINDS } from "../shared/provision/activity-io.js";
-import { STEP, StepTracker } from "../shared/provision/steps.js";
+import { ACTIVITY, ORCHESTRATION } from "../shared/provision/durable.js";
+import { STEP } from "../shared/provision/steps.js";
 import type { DeprovisionInput, DeprovisionOutput } from "../shared/provision/types.js";
-import { ACTIVITY, addSeconds, callLro, retryOptions, untilDone, type Flow } from "./flow.js";
+import { activity, orchestrator, retryOptions, type Flow } from "./durable.js";
+import { addSeconds, untilDone } from "./monitor.js";
 import { reportCompletion } from "./notifyPipelines.js";
+import { StepFailed, StepRunner } from "./step-runner.js";
 
 const STEP_OF: Record<OwnedResourceKind, string> = {
   cluster: STEP.deleteCluster,
@@ -18,57 +22,69 @@ const STEP_OF: Record<OwnedResourceKind, string> = {
   resourceGroup: STEP.deleteResourceGroup,
 };
 
-export function* deprovisionCluster(ctx: OrchestrationContext): Flow<DeprovisionOutput> {
-  const input = ctx.df.getInput<DeprovisionInput>();
-  const { target, spec, timing } = input;
-  const retry = retryOptions(timing.activityRetry);
-  const now = () => ctx.df.currentUtcDateTime;
-  const t = new StepTracker(
-    OWNED_RESOURCE_KINDS.map((k) => STEP_OF[k]),
-    "Deleting",
-  );
-  const publish = () => ctx.df.setCustomStatus(t.snapshot());
-  const out: DeprovisionOutput = { deleted: [], kept: [] };
-  // A DELETE may have stopped a provisioning that pipelines still wait on: it has failed for them.
-  // (None left when the provisioning ended by itself: it reported and removed its callbacks.)
-  if (!input.rollback) yield* reportCompletion(ctx, input.provisionInstanceId, "failed", timing);
+export const deprovisionCluster = orchestrator(
+  ORCHESTRATION.deprovisionCluster,
+  function* (ctx, input): Flow<DeprovisionOutput> {
+    const retry = retryOptions(input.timing.activityRetry);
+    // A DELETE may have stopped a provisioning that pipelines still wait on: it has failed for them.
+    // (None left when the provisioning ended by itself: it reported and removed its callbacks.)
+    if (!input.rollback) yield* reportCompletion(ctx, input.provisionInstanceId, "failed", input.timing);
 
-  for (const kind of OWNED_RESOURCE_KINDS) {
-    const step = STEP_OF[kind];
-    t.start(step, now());
-    publish();
-    const del: DeleteInput = { kind, target, instanceId: input.provisionInstanceId, spec };
-    const first = yield* callLro<DeleteOutcome>(ctx, ACTIVITY.deleteOwnedResource, del, retry);
-    const resourceId = first.status === "succeeded" ? first.value.resourceId : expectedId(kind, input);
-    const result = yield* untilDone(ctx, first, {
-      subscriptionId: target.subscriptionId,
-      timing,
-      retry,
-      deadline: addSeconds(
-        now(),
-        kind === "cluster" ? timing.clusterDeadlineSeconds : timing.armOperationDeadlineSeconds,
-      ),
-      ...(kind === "cluster" ? { firstWaitSeconds: timing.clusterDeleteFirstPollSeconds } : {}),
-      again: () => callLro<DeleteOutcome>(ctx, ACTIVITY.deleteOwnedResource, del, retry),
-      onPoll: () => t.attempt(step),
-    });
-    if (result.status === "failed") {
-      t.fail(step, now(), result.error).skipRemaining().phase("Failed");
-      publish();
-      out.error = { ...result.error, step };
-      return out;
+    const run = new StepRunner(
+      ctx,
+      OWNED_RESOURCE_KINDS.map((k) => STEP_OF[k]),
+      "Deleting",
+    );
+    const out: DeprovisionOutput = { deleted: [], kept: [] };
+    try {
+      for (const kind of OWNED_RESOURCE_KINDS) {
+        const step = STEP_OF[kind];
+        const deleted = yield* run.step(step, () =>
+          deleteOwned(ctx, kind, input, retry, () => run.attempt(step)),
+        );
+        if (deleted.outcome === "notOwned") {
+          out.kept.push(deleted.resourceId);
+          run.warn(`kept ${deleted.resourceId}: it was not created by this system`);
+        } else if (deleted.outcome === "deleted") out.deleted.push(deleted.resourceId);
+      }
+    } catch (e) {
+      if (!(e instanceof StepFailed)) throw e;
+      run.skipRemaining().phase("Failed");
+      return { ...out, error: e.failure };
     }
-    const value = result.status === "succeeded" ? result.value : undefined;
-    const outcome = value && "outcome" in value ? value : { outcome: "deleted" as const, resourceId };
-    if (outcome.outcome === "notOwned") {
-      out.kept.push(outcome.resourceId);
-      t.warn(`kept ${outcome.resourceId}: it was not created by this system`);
-    } else if (outcome.outcome === "deleted") out.deleted.push(outcome.resourceId);
-    t.succeed(step, now());
-  }
-  t.phase("Deleted");
-  publish();
-  return out;
+    run.phase("Deleted");
+    return out;
+  },
+);
+
+/** Deletes one owned resource (only if tagged with the provisioning instance), waiting for a long delete. */
+function* deleteOwned(
+  ctx: OrchestrationContext,
+  kind: OwnedResourceKind,
+  input: DeprovisionInput,
+  retry: df.RetryOptions,
+  onPoll: () => void,
+): Flow<LroStep<DeleteOutcome>> {
+  const { target, spec, timing } = input;
+  const del = { kind, target, instanceId: input.provisionInstanceId, spec };
+  const first = yield* activity(ctx, ACTIVITY.deleteOwnedResource, del, retry);
+  const resourceId = first.status === "succeeded" ? first.value.resourceId : expectedId(kind, input);
+  const result = yield* untilDone(ctx, first, {
+    subscriptionId: target.subscriptionId,
+    timing,
+    retry,
+    deadline: addSeconds(
+      ctx.df.currentUtcDateTime,
+      kind === "cluster" ? timing.clusterDeadlineSeconds : timing.armOperationDeadlineSeconds,
+    ),
+    ...(kind === "cluster" ? { firstWaitSeconds: timing.clusterDeleteFirstPollSeconds } : {}),
+    again: () => activity(ctx, ACTIVITY.deleteOwnedResource, del, retry),
+    onPoll,
+  });
+  if (result.status !== "succeeded") return result;
+  // A poll answers the resource (or nothing), not the outcome: the delete went through.
+  const v = result.value;
+  return { status: "succeeded", value: "outcome" in v ? v : { outcome: "deleted", resourceId } };
 }
 
 /** The id of a resource whose delete is still running (long deletes: cluster, VNet, group). */

@@ -4,13 +4,8 @@
 import type { OrchestrationContext } from "durable-functions";
 import type { CallbackResult } from "../shared/callback/headers.js";
 import type { ProvisionTiming } from "../shared/config/index.js";
-import { ACTIVITY, retryOptions, type Flow } from "./flow.js";
-
-export interface NotifyPipelinesInput {
-  provisionInstanceId: string;
-  result: CallbackResult;
-  timing: ProvisionTiming;
-}
+import { ACTIVITY, ORCHESTRATION } from "../shared/provision/durable.js";
+import { activity, orchestrator, retryOptions, type Flow } from "./durable.js";
 
 /** Reports with the retry policy; a report that still fails never changes the cluster's outcome. */
 export function* reportCompletion(
@@ -20,17 +15,14 @@ export function* reportCompletion(
   timing: ProvisionTiming,
 ): Flow<boolean> {
   try {
-    yield ctx.df.callActivityWithRetry(ACTIVITY.reportToPipelines, retryOptions(timing.activityRetry), {
-      instanceId: provisionInstanceId,
-      result,
-    });
+    const input = { instanceId: provisionInstanceId, result };
+    yield* activity(ctx, ACTIVITY.reportToPipelines, input, retryOptions(timing.activityRetry));
     return true;
   } catch {
     return false;
   }
 }
 
-export function* notifyPipelines(ctx: OrchestrationContext): Flow<{ reported: boolean }> {
-  const input = ctx.df.getInput<NotifyPipelinesInput>();
+export const notifyPipelines = orchestrator(ORCHESTRATION.notifyPipelines, function* (ctx, input) {
   return { reported: yield* reportCompletion(ctx, input.provisionInstanceId, input.result, input.timing) };
-}
+});

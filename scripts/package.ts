@@ -1,6 +1,6 @@
 // npm run package: the deployable Functions artifact, byte for byte reproducible.
 // Stages what the Functions host loads (package.json with "main", host.json, the compiled app under
-// dist/{functions,orchestrations,shared} without tests, emulators or the CLI, and production
+// dist/{application,functions,orchestrations,shared} without tests, emulators or the CLI, and production
 // node_modules from `npm ci --omit=dev` against package-lock.json, installed once per lockfile and
 // reused), then zips it with yazl: entries
 // sorted by path, one fixed timestamp, normalised modes, no extra timestamp fields. Two runs on the
@@ -18,7 +18,7 @@ import yazl from "yazl";
 const execFileAsync = promisify(execFile);
 
 /** Compiled folders the app needs at run time (functions/README.md: no emulators, cli, test). */
-export const APP_FOLDERS = ["functions", "orchestrations", "shared"] as const;
+export const APP_FOLDERS = ["application", "functions", "orchestrations", "shared"] as const;
 /** Files copied from the repository root. */
 export const ROOT_FILES = ["package.json", "package-lock.json", "host.json"] as const;
 /** Every entry gets this timestamp (local time, as the zip format stores it: the same in any zone). */

@@ -2,8 +2,7 @@
 // pipelines. Global options (cli/main.ts): --api, --token, -o/--output. Exit codes: 0 success,
 // 1 usage or API error, 2 request refused as invalid (400), 3 cluster Failed, 4 wait timed out.
 import { Option, type Command } from "commander";
-import { PHASES } from "../../shared/api/schemas.js";
-import type { ClusterStatusDocument, Phase } from "../../shared/provision/types.js";
+import { PHASES, type ClusterStatusDocument, type Phase } from "../../shared/provision/types.js";
 import { ApiClient, ApiError, ApiUnreachableError, type StatusReply } from "../api-client.js";
 import { resolveSession, type Session } from "../auth/session.js";
 import { CliError } from "../errors.js";

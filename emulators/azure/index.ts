@@ -4,7 +4,9 @@ import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { ensureLocalCa, issueServerCertificate } from "../common/tls.js";
 import { authorizationRoutes } from "./authorization/routes.js";
-import { DEFAULT_LATENCY, scaledClock, type LatencyProfile } from "./core/clock.js";
+import { wallClock } from "../common/clock.js";
+import { timeScaleFromEnv } from "../../shared/config/time-scale.js";
+import { DEFAULT_LATENCY, type LatencyProfile } from "./core/latency.js";
 import type { ProviderContext, SubscriptionInfo } from "./core/context.js";
 import { ArmError } from "./core/errors.js";
 import { FaultInjector, type FaultConfig, type FaultRule } from "./core/faults.js";
@@ -16,6 +18,7 @@ import { Store } from "./core/store.js";
 import { KubeRegistrar } from "./containerservice/kube.js";
 import { containerServiceRoutes } from "./containerservice/routes.js";
 import { DEFAULT_TENANT_ID, TokenIssuer, type TokenOptions } from "./identity/issuer.js";
+import { devToken, identityRoutes } from "./identity/routes.js";
 import { managedIdentityRoutes } from "./managedidentity/routes.js";
 import { networkRoutes } from "./network/routes.js";
 import { resourceGroupRoutes } from "./resources/routes.js";
@@ -24,7 +27,7 @@ import { TableStore } from "./storage/tables.js";
 
 export { AKS_AAD_SERVER_APP_ID, DEFAULT_TENANT_ID } from "./identity/issuer.js";
 export type { FaultConfig, FaultRule } from "./core/faults.js";
-export type { LatencyProfile } from "./core/clock.js";
+export type { LatencyProfile } from "./core/latency.js";
 export type { RecordedRequest } from "./core/recorder.js";
 
 export const DEFAULT_SUBSCRIPTION_ID = "00000000-0000-4000-8000-000000000001";
@@ -37,7 +40,7 @@ export interface AzureEmulatorOptions {
   port?: number;
   /** Root state directory (.local); the emulator keeps its files in <stateDir>/azure. */
   stateDir: string;
-  /** Wall seconds per emulated second (1 = real ARM timings). */
+  /** Wall seconds per emulated second (default AKSV_TIME_SCALE, else 1 = real ARM timings). */
   timeScale?: number;
   /** Seed for probabilistic faults. */
   seed?: number;
@@ -83,7 +86,7 @@ export interface AzureEmulator {
 function adminHandler(faults: FaultInjector, recorder: RequestRecorder, issuer: TokenIssuer) {
   return async (req: ArmRequest): Promise<ArmResponse | undefined> => {
     const path = req.path.toLowerCase();
-    if (path === "/_emulator/tokens" && req.method === "POST") return issuer.devToken(req.body);
+    if (path === "/_emulator/tokens" && req.method === "POST") return devToken(issuer, req.body);
     if (path === "/_emulator/faults") {
       if (req.method === "GET") return { status: 200, body: faults.describe() };
       if (req.method === "PUT") {
@@ -128,7 +131,7 @@ export async function startAzureEmulator(options: AzureEmulatorOptions): Promise
   const ca = await ensureLocalCa(options.stateDir);
   const cert = await issueServerCertificate(ca);
   const store = new Store(join(options.stateDir, "azure"), options.reset ?? false);
-  const clock = scaledClock(options.timeScale ?? 1);
+  const clock = wallClock(options.timeScale ?? timeScaleFromEnv());
   const tenantId = options.tenantId ?? DEFAULT_TENANT_ID;
   const subscriptions = options.subscriptions ?? [
     { subscriptionId: DEFAULT_SUBSCRIPTION_ID, displayName: "aks-vending local" },
@@ -151,7 +154,7 @@ export async function startAzureEmulator(options: AzureEmulatorOptions): Promise
   };
   const router = new Router();
   router.add(
-    ...issuer.routes(),
+    ...identityRoutes(issuer),
     ...lro.routes(),
     ...resourceGroupRoutes(ctx),
     ...networkRoutes(ctx),

@@ -3,6 +3,7 @@
 // [--time-scale 0.01] [--kube-url https://127.0.0.1:7444] [--reset] [--seed 1] [--faults file.json]
 import { readFileSync } from "node:fs";
 import { Command } from "commander";
+import { timeScaleOption } from "../common/time-scale-option.js";
 import { startAzureEmulator, DEFAULT_PORT } from "./index.js";
 import type { FaultConfig } from "./core/faults.js";
 
@@ -19,7 +20,7 @@ const program = new Command()
     "state directory (the emulator uses <dir>/azure, the CA <dir>/ca)",
     process.env["AKSV_STATE_DIR"] ?? ".local",
   )
-  .option("--time-scale <x>", "wall seconds per emulated second", process.env["AKSV_TIME_SCALE"] ?? "1")
+  .addOption(timeScaleOption(1))
   .option(
     "--kube-url <url>",
     "Kubernetes emulator URL for cluster registration",
@@ -33,7 +34,7 @@ const program = new Command()
 const o = program.opts<{
   port: string;
   stateDir: string;
-  timeScale: string;
+  timeScale: number;
   kubeUrl?: string;
   seed: string;
   faults?: string;
@@ -43,7 +44,7 @@ const o = program.opts<{
 const emulator = await startAzureEmulator({
   port: Number(o.port),
   stateDir: o.stateDir,
-  timeScale: Number(o.timeScale),
+  timeScale: o.timeScale,
   seed: Number(o.seed),
   reset: o.reset,
   ...(o.kubeUrl ? { kubeUrl: o.kubeUrl } : {}),

@@ -4,7 +4,8 @@
 import { mkdir, rm } from "node:fs/promises";
 import type { Server } from "node:http";
 import { join, resolve } from "node:path";
-import { ScaledClock, type Clock } from "./clock.js";
+import { emulatedClock, type Clock } from "../common/clock.js";
+import { timeScaleFromEnv } from "../../shared/config/time-scale.js";
 import { validateCors, type CorsSettings } from "./http/cors.js";
 import { appEnvironment, readHostJson, readLocalSettings, type HostJsonSettings } from "./config.js";
 import { durableClientBindingData } from "./durable/client-binding.js";
@@ -22,7 +23,7 @@ import { HOST_VERSION, LanguageWorker } from "./language-worker-host.js";
 import { createLogger, parseLogLevel, type LogLevel } from "./log.js";
 
 export type { CorsSettings } from "./http/cors.js";
-export { ManualClock, ScaledClock, type Clock } from "./clock.js";
+export { ManualClock, type Clock } from "../common/clock.js";
 export { durableClientBindingData } from "./durable/client-binding.js";
 
 export interface FunctionsHostOptions {
@@ -85,9 +86,7 @@ export async function startFunctionsHost(options: FunctionsHostOptions): Promise
   if (options.cors) validateCors(options.cors);
   const keys = await loadOrCreateKeys(join(dir, "host.keys.json"));
   const store = new TaskHubStore(join(dir, `${settings.hubName}.sqlite`));
-  const clock =
-    options.clock ??
-    persistentClock(store, options.timeScale ?? Number(process.env["AKSV_TIME_SCALE"] ?? "1"));
+  const clock = options.clock ?? persistentClock(store, options.timeScale ?? timeScaleFromEnv());
 
   let functions: FunctionIndex | undefined;
   let worker: LanguageWorker | undefined;
@@ -237,10 +236,11 @@ function persistentClock(store: TaskHubStore, timeScale: number): Clock {
   let emulatedNow = realNow;
   if (saved) {
     const a = JSON.parse(saved) as { anchorReal: number; anchorEmulated: number; timeScale: number };
-    emulatedNow = new ScaledClock(a).now();
-    if (a.timeScale === timeScale) return new ScaledClock(a);
+    const before = emulatedClock(a.timeScale, a);
+    if (a.timeScale === timeScale) return before;
+    emulatedNow = before.now();
   }
-  const clock = new ScaledClock({ timeScale, anchorReal: realNow, anchorEmulated: emulatedNow });
+  const clock = emulatedClock(timeScale, { anchorReal: realNow, anchorEmulated: emulatedNow });
   store.setMeta(
     "clock",
     JSON.stringify({ anchorReal: clock.anchorReal, anchorEmulated: clock.anchorEmulated, timeScale }),

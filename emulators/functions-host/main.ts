@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Standalone entry: node dist/emulators/functions-host/main.js --app-dir . --port 7071 --state-dir .local [--reset]
 import { Command } from "commander";
+import { timeScaleOption } from "../common/time-scale-option.js";
 import { parseCorsOrigins } from "./http/cors.js";
 import { startFunctionsHost } from "./index.js";
 
@@ -10,11 +11,7 @@ const program = new Command()
   .option("--app-dir <dir>", "the app directory (package.json main is loaded)", ".")
   .option("--port <port>", "port on 127.0.0.1 (0 = any free port)", "7071")
   .option("--state-dir <dir>", "state directory", process.env["AKSV_STATE_DIR"] ?? ".local")
-  .option(
-    "--time-scale <factor>",
-    "emulated time runs 1/factor times faster",
-    process.env["AKSV_TIME_SCALE"] ?? "1",
-  )
+  .addOption(timeScaleOption(1))
   .option(
     "--log-level <level>",
     "trace|debug|information|warning|error|none",
@@ -28,7 +25,7 @@ const opts = program.parse().opts<{
   appDir: string;
   port: string;
   stateDir: string;
-  timeScale: string;
+  timeScale: number;
   logLevel: string;
   reset: boolean;
   cors?: string;
@@ -39,7 +36,7 @@ const host = await startFunctionsHost({
   appDir: opts.appDir,
   port: Number(opts.port),
   stateDir: opts.stateDir,
-  timeScale: Number(opts.timeScale),
+  timeScale: opts.timeScale,
   logLevel: opts.logLevel,
   reset: opts.reset,
   ...(opts.cors !== undefined

@@ -1,16 +1,27 @@
 // What a new AKS cluster already contains: the four system namespaces, one node, the
 // `kubernetes` service, and CoreDNS (the kube-dns service on the DNS service IP plus its pods).
+// It needs only the narrow NewCluster below, so it does not import cluster.ts (which calls it).
 import { deployments } from "./apps/v1/deployments.js";
-import type { Cluster } from "./cluster.js";
-import { nodes } from "./core/v1/configmaps.js";
 import { namespaces } from "./core/v1/namespaces.js";
+import { nodes } from "./core/v1/nodes.js";
 import { services } from "./core/v1/services.js";
-import type { Kind } from "./context.js";
+import type { ClusterContext, Kind } from "./context.js";
+import type { RestStorage } from "./machinery/rest.js";
 import type { KubeObject } from "./machinery/types.js";
+import type { ClusterIpam } from "./network/ipam.js";
 
 export const NODE_NAME = "aks-nodepool1-12345678-vmss000000";
 
-export function bootstrapCluster(cluster: Cluster, _caPem: string): void {
+/** What bootstrapping uses of a cluster (a Cluster is one). */
+export interface NewCluster {
+  readonly rest: RestStorage<ClusterContext>;
+  readonly ipam: ClusterIpam;
+  readonly registration: { kubernetesVersion: string; network: { dnsServiceIp: string } };
+  /** Writes an object as the system does (status included, no admission). */
+  writeSystem(def: Kind, obj: KubeObject): KubeObject;
+}
+
+export function bootstrapCluster(cluster: NewCluster): void {
   const opts = { query: new URLSearchParams(), warnings: [] };
   const create = (def: Kind, obj: KubeObject) => cluster.rest.create(def, obj, opts, "kube-apiserver");
   for (const name of ["default", "kube-system", "kube-public", "kube-node-lease"])

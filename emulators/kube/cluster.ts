@@ -4,7 +4,9 @@ import { deployments, reconcileDeployment } from "./apps/v1/deployments.js";
 import { jobs, reconcileJob } from "./batch/v1/jobs.js";
 import type { ClusterContext, Kind } from "./context.js";
 import type { ControllerHost } from "./controllers.js";
-import { configMaps, eventFor, serviceAccounts } from "./core/v1/configmaps.js";
+import { configMaps } from "./core/v1/configmaps.js";
+import { eventFor } from "./core/v1/events.js";
+import { serviceAccounts } from "./core/v1/serviceaccounts.js";
 import { namespaces } from "./core/v1/namespaces.js";
 import { pods, podSpec, podStatus } from "./core/v1/pods.js";
 import type { Container } from "./core/v1/podspec.js";
@@ -14,12 +16,12 @@ import { parseProbe } from "./dataplane/probe.js";
 import { noEnforcement, type ReachabilityDecider } from "./dataplane/reachability.js";
 import { podStages, type PodRuntime } from "./lifecycle/pod-stages.js";
 import { StageEngine } from "./lifecycle/stages.js";
-import { rfc3339, type Clock } from "./machinery/clock.js";
+import type { Clock } from "../common/clock.js";
 import { groupResource, resourceId } from "./machinery/kinds.js";
 import { RestStorage } from "./machinery/rest.js";
 import { errors } from "./machinery/status.js";
 import { ObjectStore, type StoreEvent, type StoreSnapshot } from "./machinery/store.js";
-import { clone, type KubeObject } from "./machinery/types.js";
+import { clone, rfc3339, type KubeObject } from "./machinery/types.js";
 import { networkPolicies } from "./networking/v1/networkpolicies.js";
 import { ClusterIpam, type ClusterNetworkConfig } from "./network/ipam.js";
 import { bootstrapCluster, NODE_NAME } from "./bootstrap.js";
@@ -116,7 +118,7 @@ export class Cluster implements ClusterContext, ControllerHost {
 
   /** Creates the objects every AKS cluster starts with. */
   bootstrap(): void {
-    bootstrapCluster(this, this.caPem);
+    bootstrapCluster(this);
   }
 
   restore(state: ClusterState): void {

@@ -13,7 +13,8 @@ import { handleClusterRequest, readBody, type Reply } from "./api-server.js";
 import { Cluster, type ClusterRegistration, type ClusterState } from "./cluster.js";
 import { defaultDecider } from "./dataplane/engine.js";
 import type { ReachabilityDecider } from "./dataplane/reachability.js";
-import { scaledClock, timeScaleFromEnv, type Clock } from "./machinery/clock.js";
+import { wallClock, type Clock } from "../common/clock.js";
+import { timeScaleFromEnv } from "../../shared/config/time-scale.js";
 import { ApiError, errors } from "./machinery/status.js";
 
 export interface KubeEmulatorOptions {
@@ -89,7 +90,7 @@ export async function startKubeEmulator(options: KubeEmulatorOptions): Promise<K
   mkdirSync(clustersDir, { recursive: true });
   const ca = await ensureLocalCa(options.stateDir);
   const cert = await issueServerCertificate(ca);
-  const clock = scaledClock(options.timeScale ?? timeScaleFromEnv());
+  const clock = wallClock(options.timeScale ?? timeScaleFromEnv());
   const decider = options.decider ?? defaultDecider;
   const clusters = new Map<string, Cluster>();
   const dirty = new Set<string>();

@@ -2,7 +2,7 @@
 // Standalone Kubernetes emulator: node dist/emulators/kube/main.js --port 7444 --state-dir .local [--reset]
 import { Command } from "commander";
 import { startKubeEmulator } from "./index.js";
-import { timeScaleFromEnv } from "./machinery/clock.js";
+import { timeScaleOption } from "../common/time-scale-option.js";
 
 const program = new Command()
   .name("kube-emulator")
@@ -13,7 +13,7 @@ const program = new Command()
     "state directory (the emulator uses <dir>/kube and the CA in <dir>/ca)",
     process.env["AKSV_STATE_DIR"] ?? ".local",
   )
-  .option("--time-scale <factor>", "multiplier for emulated delays", (v) => Number(v), timeScaleFromEnv())
+  .addOption(timeScaleOption(1))
   .option("--reset", "start without any cluster", false)
   .parse();
 

@@ -2,9 +2,12 @@
 import { deployments } from "./apps/v1/deployments.js";
 import { jobs } from "./batch/v1/jobs.js";
 import type { Kind } from "./context.js";
-import { configMaps, events, nodes, serviceAccounts } from "./core/v1/configmaps.js";
+import { configMaps } from "./core/v1/configmaps.js";
+import { events } from "./core/v1/events.js";
 import { namespaces } from "./core/v1/namespaces.js";
+import { nodes } from "./core/v1/nodes.js";
 import { pods } from "./core/v1/pods.js";
+import { serviceAccounts } from "./core/v1/serviceaccounts.js";
 import { endpoints, services } from "./core/v1/services.js";
 import { groupVersion } from "./machinery/kinds.js";
 import { networkPolicies } from "./networking/v1/networkpolicies.js";

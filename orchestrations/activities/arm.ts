@@ -31,7 +31,6 @@ import {
   roleDefinitionId,
 } from "../../shared/azure/names.js";
 import type {
-  ActivityResult,
   ArmOperationKind,
   ClusterCreateInput,
   ClusterInfo,
@@ -49,6 +48,7 @@ import type {
   VirtualNetworkInput,
   VirtualNetworkOutput,
 } from "../../shared/provision/activity-io.js";
+import type { ActivityResult } from "../../shared/provision/types.js";
 
 export interface ArmDeps {
   config: AppConfig;

@@ -1,7 +1,7 @@
 // Kubernetes activities. Each fetches the cluster's admin kubeconfig from ARM itself (kept in this
 // process's memory for a few minutes, never returned, never logged), then does one seeding step.
 import { appConfig } from "../../shared/config/index.js";
-import { armClients } from "../../shared/azure/clients.js";
+import { clusterKubeconfig } from "../../shared/azure/kubeconfig.js";
 import { classifyArmError, scrub, TransientError, type StepError } from "../../shared/azure/errors.js";
 import { ids, type ClusterTarget } from "../../shared/azure/names.js";
 import {
@@ -13,12 +13,12 @@ import {
 import { deleteProbes, runProbes } from "../../shared/kube/probes.js";
 import { applyNamespace, applyPolicies, applyWorkloads, pendingWorkloads } from "../../shared/kube/seed.js";
 import type {
-  ActivityResult,
   KubeStepInput,
   ProbeOutcome,
   ProbesInput,
   ReadinessOutput,
 } from "../../shared/provision/activity-io.js";
+import type { ActivityResult } from "../../shared/provision/types.js";
 
 export interface KubeDeps {
   /** The cluster's clients; how the kubeconfig is obtained is the dependency's business. */
@@ -33,15 +33,9 @@ async function adminKubeconfig(target: ClusterTarget): Promise<string> {
   const key = ids.cluster(target).toLowerCase();
   const hit = kubeconfigs.get(key);
   if (hit && hit.expires > Date.now()) return hit.yaml;
-  const { containerService } = armClients(appConfig(), target.subscriptionId);
-  const creds = await containerService.managedClusters.listClusterAdminCredentials(
-    target.resourceGroup,
-    target.name,
-  );
-  const value = creds.kubeconfigs?.[0]?.value;
-  if (!value)
+  const yaml = await clusterKubeconfig(appConfig(), target, "admin");
+  if (!yaml)
     throw new TransientError({ code: "KubeconfigUnavailable", message: "ARM returned no kubeconfig" });
-  const yaml = Buffer.from(value).toString("utf8");
   kubeconfigs.set(key, { yaml, expires: Date.now() + KUBECONFIG_TTL_MS });
   return yaml;
 }

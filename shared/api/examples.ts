@@ -4,7 +4,7 @@
 import type { ClusterSpecInput } from "../spec/schema.js";
 import { invalidSpecError, validateClusterSpec } from "../spec/validate.js";
 import type { ArmErrorBody } from "../validation/problems.js";
-import type { ClusterStatusDocument } from "../provision/types.js";
+import { PHASES, type ClusterStatusDocument } from "../provision/types.js";
 import type { ClusterList, Health } from "./schemas.js";
 
 const SUBSCRIPTION = "6d2b4f1e-8a3c-4c57-9f0e-2b7d1c3a5e90";
@@ -199,18 +199,14 @@ export const ERROR_EXAMPLES = {
   InvalidClusterSpec: invalidSpecError(
     validationErrors({ name: "-x", team: "team-a", network: { dnsServiceIp: "10.1.0.10" } }),
   ),
-  InvalidQuery: error(
-    "InvalidQueryParameter",
-    'phase "Bogus" is not one of Accepted, Provisioning, Seeding, Verifying, Succeeded, Failed, Deleting, Deleted',
-    [
-      {
-        path: "phase",
-        code: "InvalidValue",
-        message:
-          "expected one of Accepted, Provisioning, Seeding, Verifying, Succeeded, Failed, Deleting, Deleted",
-      },
-    ],
-  ),
+  // GET /clusters?phase=Bogus (application/list-query.ts; the test holds the two equal).
+  InvalidQuery: error("InvalidQueryParameter", `phase must be one of ${PHASES.join(", ")} (got "Bogus")`, [
+    {
+      path: "phase",
+      code: "UnknownPhase",
+      message: `phase must be one of ${PHASES.join(", ")} (got "Bogus")`,
+    },
+  ]),
   AuthenticationFailed: error("AuthenticationFailed", "this API needs an Authorization: Bearer token"),
   AuthorizationFailed: error(
     "AuthorizationFailed",

@@ -215,7 +215,10 @@ const listClusters = clusterOperation({
           examples: ["team-a"],
         })
         .optional(),
-      all: z.boolean().default(false).meta({ description: "Include Deleted clusters" }),
+      all: z
+        .boolean()
+        .default(false)
+        .meta({ description: "Include Deleted clusters (phase=Deleted shows them too)" }),
       top: z.number().int().default(50).meta({ minimum: 1, maximum: 200, description: "Clusters per page" }),
       skipToken: z
         .string()
@@ -230,9 +233,10 @@ const listClusters = clusterOperation({
         page: { summary: "A page with more to come", value: ex.LIST_EXAMPLE },
       }),
     },
-    "400": errorResponse("InvalidQueryParameter: a phase that does not exist, or another malformed filter", [
-      "InvalidQuery",
-    ]),
+    "400": errorResponse(
+      "InvalidQueryParameter: a phase that does not exist, or an all other than true or false (every problem in details)",
+      ["InvalidQuery"],
+    ),
   },
 });
 

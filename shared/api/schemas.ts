@@ -5,18 +5,7 @@
 // change without the other. `.meta()` is what the document says of a field. Objects are strict:
 // the document says no other field is sent, and the API tests hold real answers to that.
 import { z } from "zod";
-
-/** Every phase a cluster goes through, in order (the `phase` filter of GET /clusters takes these). */
-export const PHASES = [
-  "Accepted",
-  "Provisioning",
-  "Seeding",
-  "Verifying",
-  "Succeeded",
-  "Failed",
-  "Deleting",
-  "Deleted",
-] as const;
+import { PHASES } from "../provision/types.js";
 
 export const PhaseSchema = z.enum(PHASES).meta({
   description:

@@ -30,7 +30,7 @@ const TRANSIENT_CODES = new Set([
   "ServiceUnavailable",
   "GatewayTimeout",
   "InternalOperationError",
-  "CustomKubeletIdentityMissingPermissionError", // role propagation, see anchors.md
+  "CustomKubeletIdentityMissingPermissionError", // role propagation, see docs/arm-and-aks.md
 ]);
 
 /** Codes that no amount of waiting fixes. Checked before the status-based rules. */

@@ -1,4 +1,4 @@
-// The Azure DevOps server-job callback: the headers AzureFunction@1 / InvokeRESTAPI@1 send with
+// The Azure DevOps server-job callback: the headers AzureFunction@1/@2 and InvokeRESTAPI@1 send with
 // `waitForCompletion: true` (their default `headers` input), and where the completion is reported.
 // Pure: no I/O, no Functions types.
 import type { Problem } from "../validation/problems.js";

@@ -3,6 +3,8 @@
 // Production and the local stack differ only here: endpoints, credential source, timings.
 
 import type { TeamMapping } from "../auth/caller.js";
+import { parsePipelineCallers, type PipelineCallers } from "../auth/pipeline-callers.js";
+import { timeScaleFromEnv } from "./time-scale.js";
 
 export type CredentialKind = "managedIdentity" | "default";
 
@@ -15,6 +17,8 @@ export interface AuthConfig {
   metadataUrl: string;
   clockSkewSeconds: number;
   teams: TeamMapping;
+  /** Azure DevOps server jobs accepted with their own app's token (AKSV_PIPELINE_CALLERS); absent: none. */
+  pipelineCallers?: PipelineCallers;
 }
 
 /** Clusters a team may hold at once (not Deleted). */
@@ -140,6 +144,7 @@ function authConfig(env: NodeJS.ProcessEnv): AuthConfig | undefined {
     .map((a) => a.trim())
     .filter((a) => a !== "");
   if (!issuer || audiences.length === 0) return undefined;
+  const pipelineCallers = parsePipelineCallers(env["AKSV_PIPELINE_CALLERS"]);
   return {
     issuer,
     audiences,
@@ -150,6 +155,7 @@ function authConfig(env: NodeJS.ProcessEnv): AuthConfig | undefined {
       groups: jsonRecord(env, "AKSV_TEAM_MAP", '{"<group id>": "<team>"}', isTeamName, "a team name"),
       rolePrefix: env["AKSV_TEAM_ROLE_PREFIX"] ?? "Team.",
     },
+    ...(Object.keys(pipelineCallers).length > 0 ? { pipelineCallers } : {}),
   };
 }
 
@@ -173,7 +179,7 @@ export function teamQuota(quota: QuotaConfig, team: string): number {
  * and tests; explicit settings win over the scaled defaults.
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
-  const scale = num(env, "AKSV_TIME_SCALE", 1);
+  const scale = timeScaleFromEnv(env);
   const ms = (v: number) => Math.max(1, Math.round(v * scale));
   const s = (v: number) => v * scale;
   const retry = (r: ProvisionTiming["activityRetry"]) => ({

@@ -6,8 +6,6 @@ import type { ClusterTarget } from "../azure/names.js";
 import type { ClusterSpec } from "../spec/schema.js";
 import type { ProbeResult } from "./types.js";
 
-export type ActivityResult<T> = { ok: true; value: T } | { ok: false; error: StepError };
-
 /** The long-running ARM operations whose pollers we serialize into history and restore later. */
 export type ArmOperationKind =
   | "virtualNetworkCreate"
@@ -84,6 +82,10 @@ export interface ClusterCreateInput {
   instanceId: string;
   identityId: string;
   subnetId: string;
+}
+/** getClusterState's input: the cluster is read by GET only (never a second PUT while it is busy). */
+export interface ClusterStateInput {
+  target: ClusterTarget;
 }
 export interface ClusterInfo {
   clusterId: string;

@@ -1,9 +1,9 @@
 // Per-team cluster quota with no storage of its own: slot k of team T is the durable orchestration
 // instance `aksv-quota-<T>-<k>` (k < quota), running `clusterQuotaSlot` for as long as it is held.
 // The durable client refuses to start an instance id that is still running, so at most `quota`
-// claims of a team can succeed at once, however many requests race.
+// claims of a team can succeed at once, however many requests race. (The orchestration is declared
+// with the others in durable.ts.)
 
-export const QUOTA_SLOT_ORCHESTRATION = "clusterQuotaSlot";
 export const RELEASE_EVENT = "release";
 
 export interface QuotaSlotInput {

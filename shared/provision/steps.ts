@@ -68,6 +68,12 @@ export class StepTracker {
     return this;
   }
 
+  /** Sets a step's attempts (the rounds a sub-orchestration ran for it). */
+  attempts(name: string, attempts: number): this {
+    this.step(name).attempts = attempts;
+    return this;
+  }
+
   succeed(name: string, at: Date): this {
     const s = this.step(name);
     s.status = "Succeeded";
@@ -86,6 +92,16 @@ export class StepTracker {
     s.attempts = Math.max(s.attempts, 1);
     s.error = error;
     this.status.error = { ...error, step: name };
+    return this;
+  }
+
+  /**
+   * Marks a step Failed without an error of its own and without touching the status's error: a
+   * rollback that did not finish after a failed provisioning (the provisioning's error is the one
+   * callers need).
+   */
+  abandon(name: string): this {
+    this.step(name).status = "Failed";
     return this;
   }
 

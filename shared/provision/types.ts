@@ -3,14 +3,30 @@
 import type { ProvisionTiming } from "../config/index.js";
 import type { StepError } from "../azure/errors.js";
 import type { ClusterTarget } from "../azure/names.js";
+import type { CallbackResult } from "../callback/headers.js";
 import type { ClusterSpec } from "../spec/schema.js";
-import type { ActivityResult } from "./activity-io.js";
 
 export type { StepError } from "../azure/errors.js";
 export type { ClusterTarget } from "../azure/names.js";
 
-export type Phase =
-  "Accepted" | "Provisioning" | "Seeding" | "Verifying" | "Succeeded" | "Failed" | "Deleting" | "Deleted";
+/** A cluster's phases, in the order a life goes through them (GET ?phase= takes one of these). */
+export const PHASES = [
+  "Accepted",
+  "Provisioning",
+  "Seeding",
+  "Verifying",
+  "Succeeded",
+  "Failed",
+  "Deleting",
+  "Deleted",
+] as const;
+export type Phase = (typeof PHASES)[number];
+
+/**
+ * What an activity or a sub-orchestration answers: a value, or the permanent failure that ends its
+ * step (transient failures are thrown and retried; see activity-io.ts).
+ */
+export type ActivityResult<T> = { ok: true; value: T } | { ok: false; error: StepError };
 
 export type StepState = "Pending" | "Running" | "Succeeded" | "Failed" | "Skipped";
 
@@ -138,3 +154,10 @@ export interface VerifyInput {
 }
 
 export type VerifyOutput = ActivityResult<{ report: VerificationReport; rounds: number }>;
+
+/** Input of notifyPipelines: completes the pipeline tasks of a provisioning that is already done. */
+export interface NotifyPipelinesInput {
+  provisionInstanceId: string;
+  result: CallbackResult;
+  timing: ProvisionTiming;
+}

@@ -1,6 +1,9 @@
-// Agentless waiting end to end: POST /api/clusters with the callback headers an AzureFunction@1 task
-// sends (waitForCompletion: true), against the whole local stack with the Functions host in its own
-// process, and a stand-in for Azure DevOps. Each task gets exactly one TaskCompleted with the right
+// Agentless waiting end to end, against the whole local stack with the Functions host in its own
+// process, and a stand-in for Azure DevOps. The example pipeline's server job, run as Azure DevOps runs
+// it (its service connection's token, not a header of its own), creates a cluster and gets its
+// TaskCompleted; the example as it was (a bearer token in a custom header through a Generic
+// connection) is refused as the service would have it refused. Then POST /api/clusters with the
+// callback headers (waitForCompletion: true): each task gets exactly one TaskCompleted with the right
 // result — across a SIGKILL of the host during provisioning, 500s from Azure DevOps, and a kill while
 // the TaskCompleted POST is in flight — and the AuthToken never reaches durable state.
 import assert from "node:assert/strict";
@@ -10,10 +13,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { odata, TableClient } from "@azure/data-tables";
+import { ClientAssertionCredential } from "@azure/identity";
+import { decodeJwt } from "jose";
 import { provisionInstanceId } from "../../shared/azure/names.js";
+import { loadPipeline, PIPELINE_CLIENT_ID, serverSteps, TODAYS_SERVER_STEP } from "../helpers/pipeline.js";
 import { credentialFor } from "../integration/azure/helpers.js";
 import { waitFor } from "../integration/functions-host/helpers.js";
 import { DevOpsStandIn } from "./devops-standin.js";
+import type { AzureRmConnection } from "./devops-tasks.js";
 import {
   devToken,
   json,
@@ -26,6 +33,8 @@ import {
 } from "./stack.js";
 
 const FAILING = "cbfail";
+/** A pipeline app the deployment does not list in AKSV_PIPELINE_CALLERS. */
+const UNLISTED_CLIENT_ID = "0f0e0d0c-0b0a-4909-8807-060504030201";
 
 function files(dir: string): string[] {
   return readdirSync(dir).flatMap((f) => {
@@ -91,6 +100,38 @@ describe("Azure DevOps agentless callback (server job)", () => {
     );
     return r.ok ? ((await r.json()) as { runtimeStatus: string }).runtimeStatus : "";
   };
+  /**
+   * An Azure Resource Manager service connection with workload identity federation: Azure DevOps
+   * exchanges its OIDC token for an Entra token (client credentials with a client assertion).
+   */
+  const armConnection = (clientId: string): AzureRmConnection => {
+    const credential = new ClientAssertionCredential(
+      s.azure.tenantId,
+      clientId,
+      () => Promise.resolve("azure-devops-oidc-token"),
+      {
+        authorityHost: s.azure.url,
+        disableInstanceDiscovery: true,
+        tlsOptions: { ca: s.azure.caPem },
+      } as ConstructorParameters<typeof ClientAssertionCredential>[3],
+    );
+    return {
+      type: "azurerm",
+      servicePrincipalId: clientId,
+      tenantId: s.azure.tenantId,
+      url: `${s.azure.url}/`,
+      token: async (resource) =>
+        (await credential.getToken(`${resource.replace(/\/+$/, "")}/.default`)).token,
+    };
+  };
+  /** The pipeline's variables, its API pointing at this stack, and one connection. */
+  const pipelineContext = (buildId: string, connection: AzureRmConnection) => {
+    const { variables } = loadPipeline();
+    return {
+      variables: { ...variables, AKSV_API_URL: api(), "Build.BuildId": buildId },
+      connections: { [variables["serviceConnection"]!]: connection },
+    };
+  };
   /** The event of a task once it is applied, and no later than that: exactly one so far. */
   const completed = (task: string) =>
     until(`TaskCompleted for ${task}`, () => {
@@ -104,6 +145,11 @@ describe("Azure DevOps agentless callback (server job)", () => {
       stateDir,
       hostProcess: true,
       timeScale: 0.02,
+      env: {
+        AKSV_PIPELINE_CALLERS: JSON.stringify({
+          [PIPELINE_CLIENT_ID]: { roles: ["Clusters.Write"], teams: ["team-a"] },
+        }),
+      },
       faults: {
         rules: [
           {
@@ -127,6 +173,71 @@ describe("Azure DevOps agentless callback (server job)", () => {
     await s.kube.stop();
     await devops.stop();
     await rm(stateDir, { recursive: true, force: true });
+  });
+
+  it("the example pipeline's server job creates its cluster with its service connection's token and gets TaskCompleted", async () => {
+    const [step] = serverSteps(loadPipeline());
+    const run = await devops.run(
+      step!,
+      pipelineContext("77", armConnection(PIPELINE_CLIENT_ID)),
+      "task-example",
+    );
+    assert.equal(run.status, 200, run.body);
+    assert.equal(run.request.url, `${api()}/clusters?code=&`);
+    const bearer = /^Bearer (.+)$/.exec(run.request.headers["Authorization"] ?? "")?.[1];
+    assert.ok(bearer, "the connection's bearer token");
+    const claims = decodeJwt(bearer);
+    assert.equal(claims.aud, `api://${PIPELINE_CLIENT_ID}`, "a token for the connection's own app");
+    assert.equal(claims["azp"], PIPELINE_CLIENT_ID);
+    assert.deepEqual(devops.record("task-example"), { id: "task-example", state: "inProgress" });
+    const events = await completed("task-example");
+    assert.equal(events[0]!.body.result, "succeeded");
+    assert.deepEqual(devops.record("task-example"), {
+      id: "task-example",
+      state: "completed",
+      result: "succeeded",
+    });
+    const token = auth["Authorization"]!.slice("Bearer ".length);
+    const cluster = await waitForPhase(api(), token, "team-a-77", ["Succeeded", "Failed"]);
+    assert.equal(cluster.phase, "Succeeded");
+    assert.equal((cluster as ClusterDoc & { team?: string }).team, "team-a");
+  });
+
+  it("today's example (InvokeRESTAPI@1, Generic connection, Bearer in a custom header) is refused: the connection's Basic replaced the token", async () => {
+    const token = await devToken(s, { roles: ["Clusters.Write"], teams: ["team-a"] });
+    const direct = await fetch(`${api()}/clusters`, { headers: { Authorization: `Bearer ${token}` } });
+    assert.equal(direct.status, 200, "the token itself is good for the API");
+    const { variables } = loadPipeline();
+    const run = await devops.run(
+      TODAYS_SERVER_STEP,
+      {
+        variables: { ...variables, AKSV_API_URL: api(), "Build.BuildId": "78", apiToken: token },
+        connections: { "aks-vending-api": { type: "generic", url: api() } },
+      },
+      "task-today",
+    );
+    assert.equal(run.status, 401, run.body);
+    assert.match(run.headers.get("www-authenticate") ?? "", /^Bearer realm="aks-vending"/);
+    assert.match(run.request.headers["Authorization"] ?? "", /^Basic /);
+    assert.ok(!JSON.stringify(run.request.headers).includes(token), "the custom header did not survive");
+    assert.deepEqual(devops.record("task-today"), { id: "task-today", state: "completed", result: "failed" });
+    assert.equal(await doc("team-a-78"), undefined, "no cluster was started");
+  });
+
+  it("a service connection whose app the deployment does not list is refused (401)", async () => {
+    const [step] = serverSteps(loadPipeline());
+    const run = await devops.run(
+      step!,
+      pipelineContext("79", armConnection(UNLISTED_CLIENT_ID)),
+      "task-unlisted",
+    );
+    assert.equal(run.status, 401, run.body);
+    assert.deepEqual(devops.record("task-unlisted"), {
+      id: "task-unlisted",
+      state: "completed",
+      result: "failed",
+    });
+    assert.equal(await doc("team-a-79"), undefined);
   });
 
   it("refuses incomplete callback headers with 400 naming the missing ones, and stores nothing", async () => {

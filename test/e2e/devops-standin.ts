@@ -1,5 +1,7 @@
-// A local stand-in for the two Azure DevOps endpoints a server-job callback uses, over HTTPS with the
-// stack's CA: the plan events API (records TaskCompleted and the Authorization it came with, and
+// A local stand-in for Azure DevOps' side of a server job, over HTTPS with the stack's CA: it runs a
+// server task's HTTP call as the service does (devops-tasks.ts: the task's definition, the service
+// connection's authorization replacing the Authorization header), and serves the two endpoints the
+// callback uses: the plan events API (records TaskCompleted and the Authorization it came with, and
 // completes the task's timeline record) and the timeline records API. Faults: fail the next N event
 // POSTs with 500, or hold a task's event — applied, as Azure DevOps would, but never answered — so a
 // test can kill the Functions host while its POST is in flight.
@@ -7,6 +9,7 @@ import type { ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createServer, type Server } from "node:https";
 import { ensureLocalCa, issueServerCertificate } from "../../emulators/common/tls.js";
+import { serverRequest, type ServerRequest, type TaskContext, type TaskStep } from "./devops-tasks.js";
 
 export interface ReceivedEvent {
   path: string;
@@ -20,6 +23,25 @@ interface TimelineRecord {
   id: string;
   state: "pending" | "inProgress" | "completed";
   result?: string;
+}
+
+type SystemVariable =
+  | "System.CollectionUri"
+  | "System.TeamProjectId"
+  | "System.HostType"
+  | "System.PlanId"
+  | "System.JobId"
+  | "System.TimelineId"
+  | "System.TaskInstanceId"
+  | "System.AccessToken";
+
+/** A server task the stand-in ran: what it sent and what the API answered. */
+export interface TaskRun {
+  taskInstanceId: string;
+  request: ServerRequest;
+  status: number;
+  headers: Headers;
+  body: string;
 }
 
 const EVENTS = /^\/[^/]+\/_apis\/distributedtask\/hubs\/[^/]+\/plans\/([^/]+)\/events$/;
@@ -54,18 +76,57 @@ export class DevOpsStandIn {
 
   /** Headers an AzureFunction@1 task in callback mode sends for a new task of the pipeline. */
   taskHeaders(taskInstanceId: string, token = `ado-token-${taskInstanceId}-secret`): Record<string, string> {
+    const v = this.systemVariables(taskInstanceId, token);
+    return {
+      PlanUrl: v["System.CollectionUri"],
+      ProjectId: v["System.TeamProjectId"],
+      HubName: v["System.HostType"],
+      PlanId: v["System.PlanId"],
+      JobId: v["System.JobId"],
+      TimelineId: v["System.TimelineId"],
+      TaskInstanceId: v["System.TaskInstanceId"],
+      AuthToken: v["System.AccessToken"],
+    };
+  }
+
+  /** A new task of the pipeline: its system variables, its timeline record, its accepted AuthToken. */
+  private systemVariables(taskInstanceId: string, token: string): Record<SystemVariable, string> {
     this.tokens.add(token);
     this.records.set(taskInstanceId, { id: taskInstanceId, state: "inProgress" });
     return {
-      PlanUrl: this.planUrl,
-      ProjectId: "6a5b8c1e-0000-4000-8000-00000000beef",
-      HubName: "build",
-      PlanId: "plan-0001",
-      JobId: "job-0001",
-      TimelineId: "timeline-0001",
-      TaskInstanceId: taskInstanceId,
-      AuthToken: token,
+      "System.CollectionUri": this.planUrl,
+      "System.TeamProjectId": "6a5b8c1e-0000-4000-8000-00000000beef",
+      "System.HostType": "build",
+      "System.PlanId": "plan-0001",
+      "System.JobId": "job-0001",
+      "System.TimelineId": "timeline-0001",
+      "System.TaskInstanceId": taskInstanceId,
+      "System.AccessToken": token,
     };
+  }
+
+  /**
+   * Runs a server job's task as Azure DevOps does: resolves its inputs with the pipeline's and the
+   * system's variables, calls with the service connection's authorization, and keeps the task's
+   * timeline record: failed at once on a non-2xx answer; with waitForCompletion, in progress until
+   * a TaskCompleted arrives; otherwise succeeded on 200 (the default success criterion).
+   */
+  async run(step: TaskStep, ctx: TaskContext, taskInstanceId: string): Promise<TaskRun> {
+    const variables = {
+      ...ctx.variables,
+      ...this.systemVariables(taskInstanceId, `ado-token-${taskInstanceId}-secret`),
+    };
+    const request = await serverRequest(step, { ...ctx, variables });
+    const r = await fetch(request.url, {
+      method: request.method,
+      headers: request.headers,
+      ...(request.body !== undefined ? { body: request.body } : {}),
+    });
+    const rec = this.records.get(taskInstanceId)!;
+    if (!r.ok) Object.assign(rec, { state: "completed", result: "failed" });
+    else if (!request.waitForCompletion)
+      Object.assign(rec, { state: "completed", result: r.status === 200 ? "succeeded" : "failed" });
+    return { taskInstanceId, request, status: r.status, headers: r.headers, body: await r.text() };
   }
 
   /** The task's next `n` TaskCompleted POSTs answer 500 (and are not applied). */

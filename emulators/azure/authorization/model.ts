@@ -1,173 +1,18 @@
-// Built-in role definitions (the ones this project uses, with their real ids and permissions) and
-// the permission check ARM applies: a principal may perform an action on a resource when a role
-// assignment at that resource or any parent scope grants it.
+// Microsoft.Authorization: role assignments at any scope and the permission check ARM applies (a
+// principal may perform an action on a resource when a role assignment at that resource or any
+// parent scope grants it). An assignment is synchronous; the same (scope, principal, role) under
+// another name is RoleAssignmentExists; a principal younger than the replication delay is
+// PrincipalNotFound unless principalType is given (the race the tutorial papered over with `sleep 15`).
+import { delay, requireResourceGroup, subscriptionOf, type ProviderContext } from "../core/context.js";
+import { ArmErrors } from "../core/errors.js";
+import { NO_FAULT, type FaultCheck } from "../core/faults.js";
 import type { Store, StoredResource } from "../core/store.js";
+import { AuthorizationErrors } from "./errors.js";
+import { BUILT_IN_ROLES, findRole, grants, type RoleDefinition } from "./roles.js";
 
 export const ROLE_ASSIGNMENT_TYPE = "Microsoft.Authorization/roleAssignments";
-export const ROLE_DEFINITION_TYPE = "Microsoft.Authorization/roleDefinitions";
-
-export interface RoleDefinition {
-  id: string;
-  roleName: string;
-  description: string;
-  actions: string[];
-  notActions: string[];
-  dataActions: string[];
-}
-
-const role = (
-  id: string,
-  roleName: string,
-  description: string,
-  actions: string[],
-  notActions: string[] = [],
-  dataActions: string[] = [],
-): RoleDefinition => ({
-  id,
-  roleName,
-  description,
-  actions,
-  notActions,
-  dataActions,
-});
-
-export const BUILT_IN_ROLES: readonly RoleDefinition[] = [
-  role(
-    "8e3af657-a8ff-443c-a75c-2fe8c4bcb635",
-    "Owner",
-    "Grants full access to manage all resources, including the ability to assign roles in Azure RBAC.",
-    ["*"],
-  ),
-  role(
-    "b24988ac-6180-42a0-ab88-20f7382dd24c",
-    "Contributor",
-    "Grants full access to manage all resources, but does not allow you to assign roles in Azure RBAC.",
-    ["*"],
-    [
-      "Microsoft.Authorization/*/Delete",
-      "Microsoft.Authorization/*/Write",
-      "Microsoft.Authorization/elevateAccess/Action",
-    ],
-  ),
-  role(
-    "acdd72a7-3385-48ef-bd42-f606fba81ae7",
-    "Reader",
-    "View all resources, but does not allow you to make any changes.",
-    ["*/read"],
-  ),
-  role(
-    "4d97b98b-1d4f-4787-a291-c67834d212e7",
-    "Network Contributor",
-    "Lets you manage networks, but not access to them.",
-    [
-      "Microsoft.Authorization/*/read",
-      "Microsoft.Insights/alertRules/*",
-      "Microsoft.Network/*",
-      "Microsoft.ResourceHealth/availabilityStatuses/read",
-      "Microsoft.Resources/deployments/*",
-      "Microsoft.Resources/subscriptions/resourceGroups/read",
-      "Microsoft.Support/*",
-    ],
-  ),
-  role(
-    "f1a07417-d97a-45cb-824c-7a7467783830",
-    "Managed Identity Operator",
-    "Read and Assign User Assigned Identity",
-    [
-      "Microsoft.ManagedIdentity/userAssignedIdentities/*/read",
-      "Microsoft.ManagedIdentity/userAssignedIdentities/*/assign/action",
-      "Microsoft.Authorization/*/read",
-      "Microsoft.Resources/subscriptions/resourceGroups/read",
-    ],
-  ),
-  role(
-    "18d7d88d-d35e-4fb5-a5c3-7773c20a72d9",
-    "User Access Administrator",
-    "Lets you manage user access to Azure resources.",
-    ["*/read", "Microsoft.Authorization/*", "Microsoft.Support/*"],
-  ),
-  role(
-    "f58310d9-a9f6-439a-9e8d-f62e7b41a168",
-    "Role Based Access Control Administrator",
-    "Manage access to Azure resources by assigning roles using Azure RBAC.",
-    [
-      "Microsoft.Authorization/roleAssignments/write",
-      "Microsoft.Authorization/roleAssignments/delete",
-      "*/read",
-      "Microsoft.Support/*",
-    ],
-  ),
-  role(
-    "0ab0b1a8-8aac-4efd-b8c2-3ee1fb270be8",
-    "Azure Kubernetes Service Cluster Admin Role",
-    "List cluster admin credential action.",
-    [
-      "Microsoft.ContainerService/managedClusters/listClusterAdminCredential/action",
-      "Microsoft.ContainerService/managedClusters/accessProfiles/listCredential/action",
-      "Microsoft.ContainerService/managedClusters/read",
-    ],
-  ),
-  role(
-    "4abbcc35-e782-43d8-92c5-2d3f1bd2253f",
-    "Azure Kubernetes Service Cluster User Role",
-    "List cluster user credential action.",
-    [
-      "Microsoft.ContainerService/managedClusters/listClusterUserCredential/action",
-      "Microsoft.ContainerService/managedClusters/read",
-    ],
-  ),
-  role(
-    "b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b",
-    "Azure Kubernetes Service RBAC Cluster Admin",
-    "Lets you manage all resources in the cluster.",
-    [
-      "Microsoft.Authorization/*/read",
-      "Microsoft.ContainerService/managedClusters/listClusterUserCredential/action",
-    ],
-    [],
-    ["Microsoft.ContainerService/managedClusters/*"],
-  ),
-];
-
-export function findRole(roleDefinitionId: string): RoleDefinition | undefined {
-  const guid = roleDefinitionId.split("/").pop()?.toLowerCase();
-  return BUILT_IN_ROLES.find((r) => r.id === guid);
-}
-
-/** Wire body of a role definition as seen from `scope`. */
-export function roleDefinitionBody(r: RoleDefinition, scope: string) {
-  return {
-    id: `${scope === "/" ? "" : scope}/providers/Microsoft.Authorization/roleDefinitions/${r.id}`,
-    name: r.id,
-    type: ROLE_DEFINITION_TYPE,
-    properties: {
-      roleName: r.roleName,
-      type: "BuiltInRole",
-      description: r.description,
-      assignableScopes: ["/"],
-      permissions: [
-        { actions: r.actions, notActions: r.notActions, dataActions: r.dataActions, notDataActions: [] },
-      ],
-    },
-  };
-}
-
-function actionMatches(pattern: string, action: string): boolean {
-  const re = new RegExp(
-    `^${pattern
-      .split("*")
-      .map((s) => s.replace(/[.+?^${}()|[\]\\/]/g, "\\$&"))
-      .join(".*")}$`,
-    "i",
-  );
-  return re.test(action);
-}
-
-export function grants(r: RoleDefinition, action: string): boolean {
-  return (
-    r.actions.some((a) => actionMatches(a, action)) && !r.notActions.some((a) => actionMatches(a, action))
-  );
-}
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const PRINCIPAL_TYPES = ["User", "Group", "ServicePrincipal", "ForeignGroup", "Device"];
 
 export interface AssignmentProperties {
   roleDefinitionId: string;
@@ -211,4 +56,148 @@ export function hasPermission(
     const def = findRole(p.roleDefinitionId);
     return def !== undefined && grants(def, action);
   });
+}
+
+/** An assignment's properties as the request gives them (validated here, not by the routes). */
+export interface AssignmentInput {
+  roleDefinitionId: unknown;
+  principalId: unknown;
+  principalType: unknown;
+  description: unknown;
+}
+
+export class RoleAssignments {
+  constructor(private readonly ctx: ProviderContext) {}
+
+  /** The scope must exist: a subscription, a resource group or a resource. */
+  requireScope(scope: string): void {
+    const m = /^\/subscriptions\/([^/]+)(?:\/resourceGroups\/([^/]+))?(\/.*)?$/i.exec(scope);
+    if (!m) throw AuthorizationErrors.InvalidScope(scope);
+    subscriptionOf(this.ctx, m[1]!);
+    if (m[2]) requireResourceGroup(this.ctx, m[1]!, m[2]);
+    if (m[3] && !this.ctx.store.get(scope)) throw ArmErrors.ResourceNotFound(scope);
+  }
+
+  /** The existing assignment when the same one is PUT again (`created` false). */
+  async create(
+    scope: string,
+    name: string,
+    input: AssignmentInput,
+    createdBy: string | null,
+    fault: FaultCheck = NO_FAULT,
+  ): Promise<{ assignment: StoredResource; created: boolean }> {
+    const { store, clock } = this.ctx;
+    if (!GUID.test(name)) throw AuthorizationErrors.InvalidRoleAssignmentId(name);
+    this.requireScope(scope);
+    const roleDefinitionId = String(input.roleDefinitionId ?? "");
+    const principalId = String(input.principalId ?? "");
+    const principalType = typeof input.principalType === "string" ? input.principalType : undefined;
+    const role = findRole(roleDefinitionId);
+    if (!roleDefinitionId || !role)
+      throw AuthorizationErrors.RoleDefinitionDoesNotExist(roleDefinitionId.split("/").pop() ?? "");
+    if (!GUID.test(principalId)) throw AuthorizationErrors.InvalidPrincipalId();
+    if (principalType !== undefined && !PRINCIPAL_TYPES.includes(principalType))
+      throw AuthorizationErrors.InvalidPrincipalType(principalType);
+
+    const id = this.idOf(scope, name);
+    const existing = store.get(id);
+    const same = (a: StoredResource) => {
+      const ap = assignmentProperties(a);
+      return (
+        ap.scope.toLowerCase() === scope.toLowerCase() &&
+        ap.principalId.toLowerCase() === principalId.toLowerCase() &&
+        findRole(ap.roleDefinitionId)?.id === role.id
+      );
+    };
+    if (existing) {
+      if (!same(existing)) throw AuthorizationErrors.RoleAssignmentUpdateNotPermitted();
+      return { assignment: existing, created: false };
+    }
+    const duplicate = roleAssignments(store).find(same);
+    if (duplicate) throw AuthorizationErrors.RoleAssignmentExists(duplicate.body["name"] as string);
+    if (principalType === undefined && clock.now() < this.visibleAt(principalId))
+      throw AuthorizationErrors.PrincipalNotFound(principalId, this.ctx.tenantId);
+    await delay(this.ctx, this.ctx.latency.roleAssignmentCreate, fault().factor);
+
+    const now = new Date(clock.now()).toISOString();
+    const assignment: StoredResource = {
+      id,
+      type: ROLE_ASSIGNMENT_TYPE,
+      body: {
+        id,
+        name,
+        type: ROLE_ASSIGNMENT_TYPE,
+        properties: {
+          roleDefinitionId: `/subscriptions/${scope.split("/")[2]!}/providers/Microsoft.Authorization/roleDefinitions/${role.id}`,
+          principalId,
+          principalType: principalType ?? store.state.principals[principalId]?.kind ?? "ServicePrincipal",
+          scope,
+          condition: null,
+          conditionVersion: null,
+          description: typeof input.description === "string" ? input.description : null,
+          createdOn: now,
+          updatedOn: now,
+          createdBy,
+          updatedBy: createdBy,
+          delegatedManagedIdentityResourceId: null,
+        },
+      },
+      internal: { effectiveAt: clock.now() + clock.toWallMs(this.ctx.latency.rolePropagation) },
+    };
+    store.put(assignment);
+    return { assignment, created: true };
+  }
+
+  get(scope: string, name: string): StoredResource {
+    const r = this.ctx.store.get(this.idOf(scope, name));
+    if (!r) throw AuthorizationErrors.RoleAssignmentNotFound(name);
+    return r;
+  }
+
+  /** The removed assignment, or nothing when there was none. */
+  delete(scope: string, name: string): StoredResource | undefined {
+    const r = this.ctx.store.get(this.idOf(scope, name));
+    if (r) this.ctx.store.remove(r.id);
+    return r;
+  }
+
+  /** Assignments at, above and (unless `atScope`) below `scope`, optionally of one principal. */
+  list(scope: string, filter: { principalId?: string; atScope: boolean }): StoredResource[] {
+    this.requireScope(scope);
+    const principal = filter.principalId?.toLowerCase();
+    return roleAssignments(this.ctx.store).filter((a) => {
+      const ap = assignmentProperties(a);
+      const above = scopeCovers(ap.scope, scope);
+      const below = scopeCovers(scope, ap.scope);
+      return (
+        (above || (!filter.atScope && below)) && (!principal || ap.principalId.toLowerCase() === principal)
+      );
+    });
+  }
+
+  roleDefinitions(roleName?: string): readonly RoleDefinition[] {
+    const name = roleName?.toLowerCase();
+    return BUILT_IN_ROLES.filter((r) => !name || r.roleName.toLowerCase() === name);
+  }
+
+  roleDefinition(id: string): RoleDefinition {
+    const r = findRole(id);
+    if (!r) throw AuthorizationErrors.RoleDefinitionNotFound(id);
+    return r;
+  }
+
+  private idOf(scope: string, name: string): string {
+    return `${scope}/providers/Microsoft.Authorization/roleAssignments/${name}`;
+  }
+
+  /** When a principal becomes visible to role assignments: never for an unknown one. */
+  private visibleAt(principalId: string): number {
+    const principals = this.ctx.store.state.principals;
+    const principal =
+      principals[principalId] ??
+      Object.values(principals).find((x) => x.id.toLowerCase() === principalId.toLowerCase());
+    return principal
+      ? principal.createdAt + this.ctx.clock.toWallMs(this.ctx.latency.principalReplication)
+      : Number.POSITIVE_INFINITY;
+  }
 }

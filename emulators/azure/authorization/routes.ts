@@ -1,222 +1,73 @@
-// Microsoft.Authorization: role definitions (built-in, read-only) and role assignments at any scope.
-// Role assignment PUT is synchronous (201); the same (scope, principal, role) under another name is
-// 409 RoleAssignmentExists; a principal younger than the replication delay is 400 PrincipalNotFound
-// unless principalType is given (the race the tutorial papered over with `sleep 15`).
-import {
-  bodyObject,
-  delay,
-  requireResourceGroup,
-  subscriptionOf,
-  type ProviderContext,
-} from "../core/context.js";
-import { ArmError } from "../core/errors.js";
+// Microsoft.Authorization on the wire: role definitions (built-in, read-only) and role assignments at
+// any scope (`{scope*}`), PUT 201, DELETE 200 (204 when absent), `$filter` of principalId and atScope().
+import type { ProviderContext } from "../core/context.js";
+import { bodyObject, propertiesOf, provisioningFault } from "../core/request.js";
 import type { ArmRequest, ArmResponse, Params, Route } from "../core/router.js";
-import type { StoredResource } from "../core/store.js";
-import {
-  BUILT_IN_ROLES,
-  ROLE_ASSIGNMENT_TYPE,
-  ROLE_DEFINITION_TYPE,
-  assignmentProperties,
-  findRole,
-  roleAssignments,
-  roleDefinitionBody,
-  scopeCovers,
-} from "./model.js";
-
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const PRINCIPAL_TYPES = ["User", "Group", "ServicePrincipal", "ForeignGroup", "Device"];
+import { RoleAssignments, ROLE_ASSIGNMENT_TYPE } from "./model.js";
+import { ROLE_DEFINITION_TYPE, roleDefinitionBody } from "./roles.js";
 
 export function authorizationRoutes(ctx: ProviderContext): Route[] {
-  const { store } = ctx;
-
-  /** The scope must exist: a subscription, a resource group or a resource. */
-  const requireScope = (scope: string) => {
-    const m = /^\/subscriptions\/([^/]+)(?:\/resourceGroups\/([^/]+))?(\/.*)?$/i.exec(scope);
-    if (!m)
-      throw new ArmError(400, "InvalidScope", `The scope '${scope}' is not valid for role assignments.`);
-    subscriptionOf(ctx, m[1]!);
-    if (m[2]) requireResourceGroup(ctx, m[1]!, m[2]);
-    if (m[3] && !store.get(scope))
-      throw new ArmError(
-        404,
-        "ResourceNotFound",
-        `The Resource '${scope}' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix`,
-      );
-  };
-
-  const idOf = (scope: string, name: string) =>
-    `${scope}/providers/Microsoft.Authorization/roleAssignments/${name}`;
+  const assignments = new RoleAssignments(ctx);
 
   const put = async (req: ArmRequest, p: Params): Promise<ArmResponse> => {
-    const scope = p["scope"]!;
-    const name = p["name"]!;
-    if (!GUID.test(name))
-      throw new ArmError(
-        400,
-        "InvalidRoleAssignmentId",
-        `The role assignment ID '${name}' is not valid. The role assignment ID must be a GUID.`,
-      );
-    requireScope(scope);
-    const props = (bodyObject(req)["properties"] ?? {}) as Record<string, unknown>;
-    const roleDefinitionId = String(props["roleDefinitionId"] ?? "");
-    const principalId = String(props["principalId"] ?? "");
-    const principalType = typeof props["principalType"] === "string" ? props["principalType"] : undefined;
-    const role = findRole(roleDefinitionId);
-    if (!roleDefinitionId || !role)
-      throw new ArmError(
-        400,
-        "RoleDefinitionDoesNotExist",
-        `The specified role definition with ID '${roleDefinitionId.split("/").pop() ?? ""}' does not exist.`,
-      );
-    if (!GUID.test(principalId))
-      throw new ArmError(
-        400,
-        "InvalidPrincipalId",
-        `A valid principal ID must be provided for role assignment.`,
-      );
-    if (principalType !== undefined && !PRINCIPAL_TYPES.includes(principalType))
-      throw new ArmError(400, "InvalidPrincipalType", `The principal type '${principalType}' is not valid.`);
-
-    const id = idOf(scope, name);
-    const existing = store.get(id);
-    const same = (a: StoredResource) => {
-      const ap = assignmentProperties(a);
-      return (
-        ap.scope.toLowerCase() === scope.toLowerCase() &&
-        ap.principalId.toLowerCase() === principalId.toLowerCase() &&
-        findRole(ap.roleDefinitionId)?.id === role.id
-      );
-    };
-    if (existing) {
-      if (!same(existing))
-        throw new ArmError(
-          400,
-          "RoleAssignmentUpdateNotPermitted",
-          "Tenant ID, application ID, principal ID, and scope are not allowed to be updated.",
-        );
-      return { status: 201, body: existing.body };
-    }
-    const duplicate = roleAssignments(store).find(same);
-    if (duplicate)
-      throw new ArmError(
-        409,
-        "RoleAssignmentExists",
-        `The role assignment already exists. The ID of the existing role assignment is ${duplicate.body["name"] as string}.`,
-      );
-
-    if (principalType === undefined) {
-      const principal =
-        store.state.principals[principalId] ??
-        Object.values(store.state.principals).find((x) => x.id.toLowerCase() === principalId.toLowerCase());
-      const visibleAt = principal
-        ? principal.createdAt + ctx.clock.toWallMs(ctx.latency.principalReplication)
-        : Infinity;
-      if (ctx.clock.now() < visibleAt)
-        throw new ArmError(
-          400,
-          "PrincipalNotFound",
-          `Principal ${principalId.replace(/-/g, "")} does not exist in the directory ${ctx.tenantId}. Check that you have the correct principal ID. If you are creating this principal and then immediately assigning a role, this error might be related to a replication delay. In this case, set the role assignment principalType property to a value, such as ServicePrincipal, User, or Group.  See https://aka.ms/docs-principaltype`,
-        );
-    }
-    const { factor } = ctx.faults.provisioning({
-      method: req.method,
-      path: req.path,
-      operation: "write",
-      resourceType: ROLE_ASSIGNMENT_TYPE,
-    });
-    await delay(ctx, ctx.latency.roleAssignmentCreate, factor);
-    const now = new Date(ctx.clock.now()).toISOString();
-    const known = store.state.principals[principalId];
-    const r: StoredResource = {
-      id,
-      type: ROLE_ASSIGNMENT_TYPE,
-      body: {
-        id,
-        name,
-        type: ROLE_ASSIGNMENT_TYPE,
-        properties: {
-          roleDefinitionId: `/subscriptions/${scope.split("/")[2]!}/providers/Microsoft.Authorization/roleDefinitions/${role.id}`,
-          principalId,
-          principalType: principalType ?? known?.kind ?? "ServicePrincipal",
-          scope,
-          condition: null,
-          conditionVersion: null,
-          description: typeof props["description"] === "string" ? props["description"] : null,
-          createdOn: now,
-          updatedOn: now,
-          createdBy: req.principal?.id ?? null,
-          updatedBy: req.principal?.id ?? null,
-          delegatedManagedIdentityResourceId: null,
-        },
+    const props = propertiesOf(bodyObject(req));
+    const { assignment } = await assignments.create(
+      p["scope"]!,
+      p["name"]!,
+      {
+        roleDefinitionId: props["roleDefinitionId"],
+        principalId: props["principalId"],
+        principalType: props["principalType"],
+        description: props["description"],
       },
-      internal: { effectiveAt: ctx.clock.now() + ctx.clock.toWallMs(ctx.latency.rolePropagation) },
-    };
-    store.put(r);
-    return { status: 201, body: r.body };
-  };
-
-  const get = (_req: ArmRequest, p: Params): ArmResponse => {
-    const r = store.get(idOf(p["scope"]!, p["name"]!));
-    if (!r)
-      throw new ArmError(404, "RoleAssignmentNotFound", `The role assignment '${p["name"]!}' is not found.`);
-    return { status: 200, body: r.body };
+      req.principal?.id ?? null,
+      provisioningFault(ctx, req, ROLE_ASSIGNMENT_TYPE),
+    );
+    return { status: 201, body: assignment.body };
   };
 
   const remove = (_req: ArmRequest, p: Params): ArmResponse => {
-    const r = store.get(idOf(p["scope"]!, p["name"]!));
-    if (!r) return { status: 204 };
-    store.remove(r.id);
-    return { status: 200, body: r.body };
+    const gone = assignments.delete(p["scope"]!, p["name"]!);
+    return gone ? { status: 200, body: gone.body } : { status: 204 };
   };
 
   const list = (req: ArmRequest, p: Params): ArmResponse => {
-    const scope = p["scope"]!;
-    requireScope(scope);
     const filter = req.query.get("$filter") ?? "";
-    const principal = /principalId\s+eq\s+'([^']+)'/i.exec(filter)?.[1]?.toLowerCase();
-    const atScope = /atScope\(\)/i.test(filter);
-    const value = roleAssignments(store)
-      .filter((a) => {
-        const ap = assignmentProperties(a);
-        const above = scopeCovers(ap.scope, scope);
-        const below = scopeCovers(scope, ap.scope);
-        return (above || (!atScope && below)) && (!principal || ap.principalId.toLowerCase() === principal);
-      })
+    const principalId = /principalId\s+eq\s+'([^']+)'/i.exec(filter)?.[1];
+    const value = assignments
+      .list(p["scope"]!, { ...(principalId ? { principalId } : {}), atScope: /atScope\(\)/i.test(filter) })
       .map((a) => a.body);
     return { status: 200, body: { value } };
   };
 
   const definitions = (req: ArmRequest, p: Params): ArmResponse => {
-    const name = /roleName\s+eq\s+'([^']+)'/i.exec(req.query.get("$filter") ?? "")?.[1]?.toLowerCase();
-    return {
-      status: 200,
-      body: {
-        value: BUILT_IN_ROLES.filter((r) => !name || r.roleName.toLowerCase() === name).map((r) =>
-          roleDefinitionBody(r, p["scope"]!),
-        ),
-      },
-    };
-  };
-
-  const definition = (_req: ArmRequest, p: Params): ArmResponse => {
-    const r = findRole(p["id"]!);
-    if (!r)
-      throw new ArmError(
-        404,
-        "RoleDefinitionDoesNotExist",
-        `The role definition '${p["id"]!}' could not be found.`,
-      );
-    return { status: 200, body: roleDefinitionBody(r, p["scope"]!) };
+    const roleName = /roleName\s+eq\s+'([^']+)'/i.exec(req.query.get("$filter") ?? "")?.[1];
+    const value = assignments.roleDefinitions(roleName).map((r) => roleDefinitionBody(r, p["scope"]!));
+    return { status: 200, body: { value } };
   };
 
   const ra = "{scope*}/providers/Microsoft.Authorization/roleAssignments";
   const rd = "{scope*}/providers/Microsoft.Authorization/roleDefinitions";
+  const resourceType = ROLE_ASSIGNMENT_TYPE;
   return [
-    { method: "GET", pattern: ra, resourceType: ROLE_ASSIGNMENT_TYPE, handler: list },
-    { method: "GET", pattern: `${ra}/{name}`, resourceType: ROLE_ASSIGNMENT_TYPE, handler: get },
-    { method: "PUT", pattern: `${ra}/{name}`, resourceType: ROLE_ASSIGNMENT_TYPE, handler: put },
-    { method: "DELETE", pattern: `${ra}/{name}`, resourceType: ROLE_ASSIGNMENT_TYPE, handler: remove },
+    { method: "GET", pattern: ra, resourceType, handler: list },
+    {
+      method: "GET",
+      pattern: `${ra}/{name}`,
+      resourceType,
+      handler: (_r, p) => ({ status: 200, body: assignments.get(p["scope"]!, p["name"]!).body }),
+    },
+    { method: "PUT", pattern: `${ra}/{name}`, resourceType, handler: put },
+    { method: "DELETE", pattern: `${ra}/{name}`, resourceType, handler: remove },
     { method: "GET", pattern: rd, resourceType: ROLE_DEFINITION_TYPE, handler: definitions },
-    { method: "GET", pattern: `${rd}/{id}`, resourceType: ROLE_DEFINITION_TYPE, handler: definition },
+    {
+      method: "GET",
+      pattern: `${rd}/{id}`,
+      resourceType: ROLE_DEFINITION_TYPE,
+      handler: (_r, p) => ({
+        status: 200,
+        body: roleDefinitionBody(assignments.roleDefinition(p["id"]!), p["scope"]!),
+      }),
+    },
   ];
 }

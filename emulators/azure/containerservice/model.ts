@@ -1,238 +1,455 @@
-// What AKS checks on a managedClusters PUT, reusing the project's own address planning
-// (shared/spec/rules/network.ts) and mapping its problem codes to AKS's codes and targets.
-import { overlaps, parseCidr } from "../../../shared/network/cidr.js";
-import { planNetwork } from "../../../shared/spec/rules/network.js";
-import { ClusterNameSchema, type ParsedNetwork } from "../../../shared/spec/schema.js";
-import { LIMITS } from "../../../shared/spec/defaults.js";
-import type { Problem } from "../../../shared/validation/problems.js";
-import { ArmError, type ArmErrorDetail } from "../core/errors.js";
+// Microsoft.ContainerService/managedClusters: a validated create or update runs as a long-running
+// operation (Creating → Succeeded/Failed over the emulated create time) that registers the cluster
+// with the Kubernetes emulator; no other write while one runs; delete unregisters it; credentials are
+// kubeconfigs for its API server there.
+import { createHash, randomBytes } from "node:crypto";
+import { contains, parseCidr } from "../../../shared/network/cidr.js";
+import { hasPermission } from "../authorization/model.js";
+import {
+  provisioningState,
+  removeTree,
+  requireResourceGroup,
+  type ProviderContext,
+  type ResourceRef,
+} from "../core/context.js";
+import { ArmErrors } from "../core/errors.js";
+import { NO_FAULT, type FaultCheck } from "../core/faults.js";
+import type { Json, JsonObject, Operation, Principal, StoredResource } from "../core/store.js";
+import { findTracked, findTrackedOrNone, trackedId, trackedResource } from "../core/tracked.js";
+import { AKS_AAD_SERVER_APP_ID, guidFrom, type TokenIssuer } from "../identity/issuer.js";
+import { IDENTITY_TYPE, identityProperties } from "../managedidentity/model.js";
+import { SUBNET_TYPE, subnetPrefix, subnetUsers } from "../network/model.js";
+import { ContainerServiceErrors } from "./errors.js";
+import { kubeconfig, type ClusterEndpoint, type KubeRegistrar } from "./kube.js";
+import {
+  addressesUsed,
+  pluginModeOf,
+  validateCluster,
+  type AgentPoolProfile,
+  type ClusterRequest,
+  type NetworkProfile,
+  type SubnetFacts,
+} from "./validation.js";
+import { currentVersion, requestedVersion } from "./versions.js";
 
 export const CLUSTER_TYPE = "Microsoft.ContainerService/managedClusters";
 export const SUBNET_JOIN_ACTION = "Microsoft.Network/virtualNetworks/subnets/join/action";
 const TERMINAL = ["Succeeded", "Failed", "Canceled"];
-const AKS_DEFAULTS = { serviceCidr: "10.0.0.0/16", podCidr: "10.244.0.0/16" };
+const CREATE = "containerservice/createOrUpdate";
+const DELETE = "containerservice/delete";
+const NETWORK_FIELDS = ["serviceCidr", "dnsServiceIP", "podCidr", "networkPlugin"] as const;
+const { InvalidParameter } = ContainerServiceErrors;
 
-export interface AgentPoolProfile {
-  name: string;
-  count: number;
-  vmSize?: string;
-  mode?: string;
-  osType?: string;
-  vnetSubnetID?: string;
-  [key: string]: unknown;
+interface ClusterProps {
+  provisioningState: string;
+  kubernetesVersion: string;
+  dnsPrefix: string;
+  fqdn: string;
+  agentPoolProfiles: AgentPoolProfile[];
+  networkProfile: NetworkProfile;
+  [key: string]: Json | undefined | AgentPoolProfile[] | NetworkProfile;
 }
 
-export interface NetworkProfile {
-  networkPlugin?: string;
-  networkPluginMode?: string;
-  networkPolicy?: string;
-  networkDataplane?: string;
-  podCidr?: string;
-  serviceCidr?: string;
-  dnsServiceIP?: string;
-  outboundType?: string;
-  loadBalancerSku?: string;
-  dockerBridgeCidr?: string;
-  [key: string]: unknown;
+function props(r: StoredResource): ClusterProps {
+  return r.body["properties"] as unknown as ClusterProps;
 }
 
-export interface ClusterRequest {
-  name: string;
-  location: string;
-  identity?: { type?: string; userAssignedIdentities?: Record<string, unknown> };
-  properties: {
-    kubernetesVersion?: string;
-    dnsPrefix?: string;
-    agentPoolProfiles?: AgentPoolProfile[];
-    networkProfile?: NetworkProfile;
-    servicePrincipalProfile?: { clientId?: string };
-    [key: string]: unknown;
+/** The kubelet identity AKS creates in the node resource group (`<cluster>-agentpool`). */
+function kubeletIdentity(sub: string, nodeResourceGroup: string, cluster: string) {
+  const resourceId = `/subscriptions/${sub}/resourcegroups/${nodeResourceGroup}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/${cluster}-agentpool`;
+  return {
+    kubeletidentity: {
+      resourceId,
+      clientId: guidFrom(`kubelet-client:${resourceId.toLowerCase()}`),
+      objectId: guidFrom(`kubelet-object:${resourceId.toLowerCase()}`),
+    },
   };
 }
 
-/** What validation needs to know about the subnet the node pool joins. */
-export interface SubnetFacts {
-  id: string;
-  prefix: string;
-  /** The VNet address prefix that contains the subnet. */
-  vnetPrefix: string;
-  /** Prefixes of the VNet's other subnets. */
-  siblingPrefixes: string[];
-  /** Addresses already taken by other clusters' nodes and pods. */
-  usedAddresses: number;
+function agentPoolBody(clusterId: string, pool: AgentPoolProfile): JsonObject {
+  const { name, ...properties } = pool;
+  return {
+    id: `${clusterId}/agentPools/${name}`,
+    name,
+    type: "Microsoft.ContainerService/managedClusters/agentPools",
+    properties: properties as unknown as JsonObject,
+  };
 }
 
 export function isTerminal(state: string | undefined): boolean {
   return state === undefined || TERMINAL.includes(state);
 }
 
-export function invalid(message: string, target: string, code = "InvalidParameter"): ArmError {
-  return new ArmError(400, code, message, target);
+export interface ContainerServiceDeps {
+  issuer: TokenIssuer;
+  kube: KubeRegistrar;
+  caPem: string;
 }
 
-// AKS names its targets after the wire properties.
-const TARGETS: Record<string, string> = {
-  "network.serviceCidr": "networkProfile.serviceCIDR",
-  "network.dnsServiceIp": "networkProfile.dnsServiceIP",
-  "network.podCidr": "networkProfile.podCIDR",
-  "network.subnetPrefix": "agentPoolProfile.vnetSubnetID",
-  "network.vnetAddressSpace": "agentPoolProfile.vnetSubnetID",
-  "network.dataplane": "networkProfile.networkDataplane",
-  "network.policy": "networkProfile.networkPolicy",
-};
-// Our codes that AKS spells differently; the rest become InvalidParameter.
-const CODES: Record<string, string> = {
-  DnsServiceIpOutOfServiceCidr: "DnsServiceIpOutOfServiceCidr",
-  ServiceCidrOverlapExistingSubnetsCidr: "ServiceCidrOverlapExistingSubnetsCidr",
-  SubnetTooSmall: "InsufficientSubnetSize",
-};
+/** A cluster PUT's content as the request gives it (the name comes from the path). */
+export type ClusterInput = Omit<ClusterRequest, "name"> & { tags: JsonObject };
 
-function toArm(problems: Problem[]): ArmError | undefined {
-  const details: ArmErrorDetail[] = problems.map((p) => ({
-    code: CODES[p.code] ?? "InvalidParameter",
-    message: p.message,
-    target: TARGETS[p.path] ?? p.path,
-  }));
-  const first = details[0];
-  if (!first) return undefined;
-  return new ArmError(400, first.code, first.message, first.target, details.length > 1 ? details : undefined);
-}
-
-export function pluginModeOf(np: NetworkProfile): "overlay" | "nodeSubnet" {
-  if (np.networkPlugin === "kubenet") return "overlay";
-  return np.networkPluginMode?.toLowerCase() === "overlay" ? "overlay" : "nodeSubnet";
-}
-
-/** Checks the request's shape; returns the normalised network profile AKS would store. */
-export function validateCluster(req: ClusterRequest, subnet: SubnetFacts | undefined): NetworkProfile {
-  if (!ClusterNameSchema.safeParse(req.name).success)
-    throw invalid(
-      `The name '${req.name}' is invalid: use 1-63 letters, digits, '-' or '_', starting and ending with a letter or digit.`,
-      "name",
-    );
-  const props = req.properties;
-  const np: NetworkProfile = { ...(props.networkProfile ?? {}) };
-  if (np.dockerBridgeCidr !== undefined)
-    throw invalid(
-      "The property 'dockerBridgeCidr' is not supported in api-version 2023-04-01 and later: the docker bridge is no longer used since the move to containerd. Remove it from networkProfile.",
-      "networkProfile.dockerBridgeCidr",
-    );
-  const pools = props.agentPoolProfiles ?? [];
-  if (pools.length === 0) throw invalid("At least one agent pool profile is required.", "agentPoolProfiles");
-  if (!pools.some((p) => (p.mode ?? "System") === "System"))
-    throw invalid(
-      "Must define at least one system pool.",
-      "agentPoolProfiles",
-      "MustDefineAtLeastOneSystemPool",
-    );
-  for (const p of pools) {
-    if (!/^[a-z][a-z0-9]{0,11}$/.test(p.name ?? ""))
-      throw invalid(
-        `Agent pool name '${p.name}' is invalid: 1-12 lowercase letters and digits, starting with a letter.`,
-        "agentPoolProfile.name",
-      );
-    if (!Number.isInteger(p.count) || p.count < LIMITS.nodeCountMin || p.count > LIMITS.nodeCountMax)
-      throw invalid(
-        `Agent pool '${p.name}' count ${String(p.count)} must be between ${LIMITS.nodeCountMin} and ${LIMITS.nodeCountMax}.`,
-        "agentPoolProfile.count",
-      );
-  }
-  const version = props.kubernetesVersion;
-  if (version !== undefined && !/^1\.(3[0-9])(\.\d+)?$/.test(version))
-    throw invalid(
-      `Version ${version} is not supported in this region. Supported versions are 1.30 to 1.39.`,
-      "kubernetesVersion",
-      "K8sVersionNotSupported",
-    );
-
-  const plugin = np.networkPlugin ?? "azure";
-  if (!["azure", "kubenet", "none"].includes(plugin))
-    throw invalid(`Network plugin '${plugin}' is not supported.`, "networkProfile.networkPlugin");
-  const mode = pluginModeOf({ ...np, networkPlugin: plugin });
-  const rawPolicy = np.networkPolicy?.toLowerCase();
-  const dataplane = np.networkDataplane?.toLowerCase();
-  if (rawPolicy !== undefined && !["cilium", "calico", "azure", "none"].includes(rawPolicy))
-    throw invalid(`Network policy '${np.networkPolicy}' is not supported.`, "networkProfile.networkPolicy");
-  if (dataplane !== undefined && !["cilium", "azure"].includes(dataplane))
-    throw invalid(
-      `Network dataplane '${np.networkDataplane}' is not supported.`,
-      "networkProfile.networkDataplane",
-    );
-  if (plugin === "kubenet" && (rawPolicy === "azure" || rawPolicy === "cilium"))
-    throw invalid(
-      `Network policy '${rawPolicy}' requires network plugin 'azure'.`,
-      "networkProfile.networkPolicy",
-    );
-  // "none" has no policy-specific rules; plan it as calico (the policy that adds no constraint).
-  const policy =
-    rawPolicy === undefined || rawPolicy === "none"
-      ? dataplane === "cilium"
-        ? "cilium"
-        : "calico"
-      : rawPolicy;
-  const network: ParsedNetwork = {
-    pluginMode: mode,
-    policy: policy as ParsedNetwork["policy"],
-    ...(dataplane ? { dataplane: dataplane as ParsedNetwork["dataplane"] } : {}),
-    ...(subnet ? { vnetAddressSpace: subnet.vnetPrefix, subnetPrefix: subnet.prefix } : {}),
-    // AKS's fixed defaults (it does not pick around the VNet as the ClusterSpec planner does).
-    serviceCidr: np.serviceCidr ?? AKS_DEFAULTS.serviceCidr,
-    ...(np.dnsServiceIP !== undefined ? { dnsServiceIp: np.dnsServiceIP } : {}),
-    ...(np.podCidr !== undefined || mode === "overlay"
-      ? { podCidr: np.podCidr ?? AKS_DEFAULTS.podCidr }
-      : {}),
-  };
-  const nodes = pools.reduce((n, p) => n + p.count, 0);
-  const planning = planNetwork(network, req.name, nodes);
-  const rejected = toArm(planning.errors);
-  if (rejected) throw rejected;
-  const plan = planning.plan;
-
-  if (subnet) {
-    const service = parseCidr(plan.serviceCidr);
-    const other = subnet.siblingPrefixes.find((s) => {
-      const c = parseCidr(s);
-      return service.ok && c.ok && overlaps(service.cidr, c.cidr);
+export class ManagedClusters {
+  constructor(
+    private readonly ctx: ProviderContext,
+    private readonly deps: ContainerServiceDeps,
+  ) {
+    const { store } = ctx;
+    ctx.lro.register(CREATE, async (op: Operation) => {
+      const r = store.get(op.resourceId);
+      if (!r) return { status: "Failed", error: { code: "NotFound", message: "The cluster was deleted." } };
+      if (op.failWith) {
+        this.setState(r, "Failed");
+        return { status: "Failed", error: op.failWith };
+      }
+      try {
+        await this.register(r);
+      } catch (e) {
+        this.setState(r, "Failed");
+        return { status: "Failed", error: { code: "InternalOperationError", message: (e as Error).message } };
+      }
+      this.setState(r, "Succeeded");
+      return { status: "Succeeded" };
     });
-    if (other)
-      throw invalid(
-        `The specified service CIDR ${plan.serviceCidr} is conflicted with an existing subnet CIDR ${other}.`,
-        "networkProfile.serviceCIDR",
-        "ServiceCidrOverlapExistingSubnetsCidr",
-      );
-    // Addresses this cluster takes from the subnet: one per node plus a surge node, and in
-    // node-subnet mode one per pod as well (same rule as planNetwork's SubnetTooSmall).
-    const perNode = mode === "overlay" ? 1 : 1 + LIMITS.nodeSubnetMaxPods;
-    const needed = (nodes + 1) * perNode;
-    const p = parseCidr(subnet.prefix);
-    const free = p.ok ? p.cidr.size - 5 - subnet.usedAddresses : 0;
-    if (subnet.usedAddresses > 0 && free < needed)
-      throw new ArmError(
-        400,
-        "SubnetIsFull",
-        `Subnet ${subnet.id.split("/").pop()!} with address prefix ${subnet.prefix} does not have enough capacity for ${needed} IP addresses (${Math.max(free, 0)} free).`,
+    ctx.lro.register(DELETE, async (op) => {
+      await removeTree(ctx, op.resourceId);
+      return { status: "Succeeded" };
+    });
+    ctx.onDelete.push(async (r) => {
+      if (r.type === CLUSTER_TYPE) await deps.kube.unregister(r.id);
+    });
+  }
+
+  get(ref: ResourceRef): StoredResource {
+    return findTracked(this.ctx, ref, CLUSTER_TYPE);
+  }
+
+  async createOrUpdate(
+    ref: ResourceRef,
+    input: ClusterInput,
+    fault: FaultCheck = NO_FAULT,
+  ): Promise<{ cluster: StoredResource; created: boolean; operation: Operation }> {
+    const { store, latency } = this.ctx;
+    requireResourceGroup(this.ctx, ref.sub, ref.rg, true);
+    const id = trackedId(ref, CLUSTER_TYPE);
+    const existing = store.get(id);
+    if (existing) this.notBusy(existing);
+    const { tags, ...rest } = input;
+    const request: ClusterRequest = { name: ref.name, ...rest };
+    const pools = request.properties.agentPoolProfiles ?? [];
+    const subnet = this.subnetFacts(pools, id);
+    const networkProfile = validateCluster(request, subnet);
+    if (existing) {
+      const before = props(existing).networkProfile;
+      for (const field of NETWORK_FIELDS)
+        if (before[field] !== networkProfile[field])
+          throw ContainerServiceErrors.PropertyChangeNotAllowed(field);
+    }
+    const { principalId, identity } = this.clusterPrincipal(request);
+    if (
+      subnet &&
+      principalId &&
+      !hasPermission(store, principalId, SUBNET_JOIN_ACTION, subnet.id, this.ctx.clock.now())
+    )
+      throw ContainerServiceErrors.LinkedAuthorizationFailed(principalId, SUBNET_JOIN_ACTION, subnet.id);
+
+    const { failWith, factor } = fault();
+    const name = (existing?.body["name"] as string | undefined) ?? ref.name;
+    const location = input.location;
+    const dnsPrefix =
+      request.properties.dnsPrefix ?? `${name.slice(0, 30)}-${ref.rg.slice(0, 10)}-${ref.sub.slice(0, 6)}`;
+    const fqdn =
+      (existing ? props(existing).fqdn : undefined) ??
+      `${dnsPrefix.toLowerCase()}-${createHash("sha256").update(id.toLowerCase()).digest("hex").slice(0, 8)}.hcp.${location}.azmk8s.io`;
+    const version = requestedVersion(request.properties.kubernetesVersion);
+    const current = currentVersion(version);
+    const nodeResourceGroup = `MC_${ref.rg}_${name}_${location}`;
+    const state = existing ? "Updating" : "Creating";
+    const cluster = trackedResource(existing, ref, CLUSTER_TYPE, {
+      location,
+      tags,
+      sku: { name: "Base", tier: "Free" },
+      identity,
+      properties: {
+        ...(request.properties as JsonObject),
+        provisioningState: state,
+        powerState: { code: "Running" },
+        kubernetesVersion: version,
+        currentKubernetesVersion: current,
+        dnsPrefix,
+        fqdn,
+        azurePortalFQDN: fqdn.replace(".hcp.", ".portal.hcp."),
+        agentPoolProfiles: pools.map((pool) => ({
+          ...pool,
+          mode: pool.mode ?? "System",
+          osType: pool.osType ?? "Linux",
+          vmSize: pool.vmSize ?? "Standard_D2s_v5",
+          type: "VirtualMachineScaleSets",
+          orchestratorVersion: version,
+          currentOrchestratorVersion: current,
+          provisioningState: state,
+          powerState: { code: "Running" },
+          maxPods: pool["maxPods"] ?? (pluginModeOf(networkProfile) === "overlay" ? 250 : 30),
+        })) as unknown as Json,
+        networkProfile: networkProfile as unknown as Json,
+        nodeResourceGroup,
+        // A cluster with a managed identity answers the placeholder service principal "msi" (az reads it).
+        ...(identity["type"] !== "None" ? { servicePrincipalProfile: { clientId: "msi" } } : {}),
+        identityProfile: (request.properties.identityProfile ??
+          kubeletIdentity(ref.sub, nodeResourceGroup, name)) as unknown as Json,
+        enableRBAC: true,
+        maxAgentPools: 100,
+        supportPlan: "KubernetesOfficial",
+      },
+    });
+    cluster.internal = existing?.internal ?? { adminToken: randomBytes(24).toString("hex") };
+    store.put(cluster);
+    const operation = this.start(
+      cluster,
+      existing ? "update" : "create",
+      (existing ? latency.clusterUpdate : latency.clusterCreate) * factor,
+      failWith,
+    );
+    return { cluster, created: !existing, operation };
+  }
+
+  /** The cluster's node pools as the agentPools subresource shows them. */
+  agentPools(ref: ResourceRef): JsonObject[] {
+    const cluster = this.get(ref);
+    return props(cluster).agentPoolProfiles.map((pool) => agentPoolBody(cluster.id, pool));
+  }
+
+  agentPool(ref: ResourceRef, pool: string): JsonObject {
+    const found = this.agentPools(ref).find((p) => String(p["name"]).toLowerCase() === pool.toLowerCase());
+    if (!found) throw ArmErrors.ResourceNotFound(`${CLUSTER_TYPE}/${ref.name}/agentPools/${pool}`, ref.rg);
+    return found;
+  }
+
+  /**
+   * PUT or DELETE of one agent pool: the cluster's update with its agentPoolProfiles changed, so the
+   * two views stay one (the same validation, the same Updating operation).
+   */
+  async writeAgentPool(
+    ref: ResourceRef,
+    pool: string,
+    profile: Record<string, unknown> | undefined,
+  ): Promise<{ pool?: JsonObject; created: boolean; operation: Operation }> {
+    const cluster = this.get(ref);
+    const p = props(cluster);
+    const others = p.agentPoolProfiles.filter((x) => String(x.name).toLowerCase() !== pool.toLowerCase());
+    const created = others.length === p.agentPoolProfiles.length;
+    const pools = profile ? [...others, { ...profile, name: pool } as unknown as AgentPoolProfile] : others;
+    const { operation, cluster: updated } = await this.createOrUpdate(ref, {
+      location: cluster.body["location"] as string,
+      tags: (cluster.body["tags"] as JsonObject | undefined) ?? {},
+      identity: cluster.body["identity"] as ClusterInput["identity"],
+      properties: { ...(p as ClusterInput["properties"]), agentPoolProfiles: pools },
+    });
+    const written = props(updated).agentPoolProfiles.find((x) => x.name === pool);
+    return { ...(written ? { pool: agentPoolBody(updated.id, written) } : {}), created, operation };
+  }
+
+  /** PATCH: only tags, as managedClusters.updateTags sends; a short Updating operation. */
+  updateTags(ref: ResourceRef, tags: JsonObject): { cluster: StoredResource; operation: Operation } {
+    const cluster = this.get(ref);
+    this.notBusy(cluster);
+    cluster.body["tags"] = tags;
+    this.setState(cluster, "Updating");
+    return { cluster, operation: this.start(cluster, "update", this.ctx.latency.clusterTagUpdate) };
+  }
+
+  /** Starts the delete (a second DELETE gets the running one); nothing when there is no cluster. */
+  delete(ref: ResourceRef): Operation | undefined {
+    const cluster = findTrackedOrNone(this.ctx, ref, CLUSTER_TYPE);
+    if (!cluster) return undefined;
+    if (provisioningState(cluster) === "Deleting") {
+      const running = this.ctx.lro.active(cluster.id)[0];
+      if (running) return running;
+    } else this.notBusy(cluster);
+    this.setState(cluster, "Deleting");
+    return this.start(cluster, "delete", this.ctx.latency.clusterDelete);
+  }
+
+  /** A kubeconfig for the cluster's API server: the admin token, or a token for `caller`. */
+  async kubeconfig(ref: ResourceRef, kind: "admin" | "user", caller: Principal | undefined): Promise<string> {
+    const r = this.get(ref);
+    const state = props(r).provisioningState;
+    if (state === "Creating" || state === "Deleting") throw ContainerServiceErrors.OperationNotAllowed(state);
+    if (state === "Failed" && !r.internal["endpoint"]) throw ContainerServiceErrors.BadRequest();
+    let endpoint = r.internal["endpoint"] as unknown as ClusterEndpoint | undefined;
+    if (!endpoint && this.deps.kube.configured) endpoint = await this.register(r);
+    const name = r.body["name"] as string;
+    const token =
+      kind === "admin"
+        ? (endpoint?.adminToken ?? (r.internal["adminToken"] as string))
+        : (
+            await this.deps.issuer.issue({
+              audience: AKS_AAD_SERVER_APP_ID,
+              subject: caller?.id ?? "anonymous",
+              objectId: caller?.id ?? "anonymous",
+              ...(caller?.appId ? { appId: caller.appId } : {}),
+            })
+          ).token;
+    return kubeconfig({
+      clusterName: name,
+      // AKS names both contexts after the cluster; az get-credentials --admin appends "-admin".
+      contextName: name,
+      userName: `cluster${kind === "admin" ? "Admin" : "User"}_${ref.rg}_${name}`,
+      server: endpoint?.server ?? `https://${props(r).fqdn}:443`,
+      certificateAuthorityData:
+        endpoint?.certificateAuthorityData ?? Buffer.from(this.deps.caPem).toString("base64"),
+      token,
+    });
+  }
+
+  private notBusy(r: StoredResource): void {
+    const state = props(r).provisioningState;
+    if (!isTerminal(state)) throw ContainerServiceErrors.OperationNotAllowed(state);
+  }
+
+  private setState(r: StoredResource, state: string): void {
+    const p = props(r);
+    p.provisioningState = state;
+    for (const pool of p.agentPoolProfiles) pool["provisioningState"] = state;
+    this.ctx.store.put(r);
+  }
+
+  /** Starts the cluster's long-running operation (its location is the cluster's). */
+  private start(
+    r: StoredResource,
+    kind: Operation["kind"],
+    durationSeconds: number,
+    failWith?: { code: string; message: string },
+  ): Operation {
+    return this.ctx.lro.start({
+      subscriptionId: r.id.split("/")[2]!,
+      providerNamespace: "Microsoft.ContainerService",
+      location: r.body["location"] as string,
+      resourceId: r.id,
+      handler: kind === "delete" ? DELETE : CREATE,
+      kind,
+      durationSeconds,
+      ...(failWith ? { failWith } : {}),
+    });
+  }
+
+  private async register(r: StoredResource): Promise<ClusterEndpoint | undefined> {
+    const { kube, issuer } = this.deps;
+    if (!kube.configured) return undefined;
+    const p = props(r);
+    const mode = pluginModeOf(p.networkProfile);
+    const subnetId = p.agentPoolProfiles[0]?.vnetSubnetID;
+    const subnet = subnetId ? this.ctx.store.get(subnetId) : undefined;
+    const endpoint = await kube.register({
+      resourceId: r.id,
+      name: r.body["name"] as string,
+      kubernetesVersion: p.kubernetesVersion,
+      network: {
+        pluginMode: mode,
+        networkPolicy: p.networkProfile.networkPolicy ?? "none",
+        ...(mode === "overlay"
+          ? { podCidr: p.networkProfile.podCidr! }
+          : { subnetPrefix: subnet ? subnetPrefix(subnet) : "10.224.0.0/16" }),
+        serviceCidr: p.networkProfile.serviceCidr!,
+        dnsServiceIp: p.networkProfile.dnsServiceIP!,
+      },
+      tokenValidation: { issuer: issuer.issuer, audience: AKS_AAD_SERVER_APP_ID, jwks: issuer.jwks() },
+    });
+    r.internal["endpoint"] = endpoint as unknown as JsonObject;
+    this.ctx.store.put(r);
+    return endpoint;
+  }
+
+  /** The subnet the node pools join, with what validation needs to know about its VNet. */
+  private subnetFacts(pools: AgentPoolProfile[], self: string): SubnetFacts | undefined {
+    const { store } = this.ctx;
+    const ids = [
+      ...new Set(
+        pools
+          .map((p) => p.vnetSubnetID)
+          .filter((x): x is string => !!x)
+          .map((x) => x.toLowerCase()),
+      ),
+    ];
+    if (ids.length === 0) return undefined;
+    if (ids.length > 1 || pools.some((p) => !p.vnetSubnetID))
+      throw InvalidParameter(
+        "All agent pools must use the same virtual network subnet in this emulator.",
         "agentPoolProfile.vnetSubnetID",
       );
+    const subnet = store.get(ids[0]!);
+    if (!subnet || subnet.type !== SUBNET_TYPE)
+      throw InvalidParameter(
+        `The subnet ${pools[0]!.vnetSubnetID!} could not be found.`,
+        "agentPoolProfile.vnetSubnetID",
+      );
+    const vnetId = subnet.id.replace(/\/subnets\/[^/]+$/i, "");
+    const vnet = store.get(vnetId)!;
+    const prefix = subnetPrefix(subnet);
+    const sp = parseCidr(prefix);
+    const vnetPrefixes = (vnet.body["properties"] as { addressSpace: { addressPrefixes: string[] } })
+      .addressSpace.addressPrefixes;
+    const vnetPrefix =
+      vnetPrefixes.find((v) => {
+        const c = parseCidr(v);
+        return c.ok && sp.ok && contains(c.cidr, sp.cidr);
+      }) ?? vnetPrefixes[0]!;
+    const used = subnetUsers(store, subnet.id)
+      .filter((c) => c.id.toLowerCase() !== self.toLowerCase())
+      .reduce((n, c) => n + addressesUsed(props(c).networkProfile, props(c).agentPoolProfiles), 0);
+    return {
+      id: subnet.id,
+      prefix,
+      vnetPrefix,
+      siblingPrefixes: store
+        .list(vnetId, SUBNET_TYPE)
+        .filter((s) => s.id !== subnet.id)
+        .map(subnetPrefix),
+      usedAddresses: used,
+    };
   }
-  return {
-    ...np,
-    networkPlugin: plugin,
-    ...(mode === "overlay" && plugin === "azure" ? { networkPluginMode: "overlay" } : {}),
-    networkPolicy: rawPolicy ?? "none",
-    ...(plugin === "azure" ? { networkDataplane: plan.dataplane } : {}),
-    serviceCidr: plan.serviceCidr,
-    dnsServiceIP: plan.dnsServiceIp,
-    ...(plan.podCidr ? { podCidr: plan.podCidr } : {}),
-    outboundType: np.outboundType ?? "loadBalancer",
-    loadBalancerSku: np.loadBalancerSku ?? "standard",
-    serviceCidrs: [plan.serviceCidr],
-    ...(plan.podCidr ? { podCidrs: [plan.podCidr] } : {}),
-    ipFamilies: ["IPv4"],
-  };
-}
 
-/** Addresses a cluster takes from its node subnet. */
-export function addressesUsed(profile: NetworkProfile, pools: AgentPoolProfile[]): number {
-  const nodes = pools.reduce((n, p) => n + p.count, 0);
-  return (nodes + 1) * (pluginModeOf(profile) === "overlay" ? 1 : 1 + LIMITS.nodeSubnetMaxPods);
+  /** The principal that acts for the cluster (its control-plane identity). */
+  private clusterPrincipal(req: ClusterRequest): { principalId?: string; identity: JsonObject } {
+    const { store } = this.ctx;
+    const type =
+      req.identity?.type ?? (req.properties.servicePrincipalProfile?.clientId ? "None" : "SystemAssigned");
+    if (type === "UserAssigned") {
+      const ids = Object.keys(req.identity?.userAssignedIdentities ?? {});
+      if (ids.length !== 1)
+        throw InvalidParameter(
+          "Exactly one user-assigned identity must be given for the cluster identity.",
+          "identity.userAssignedIdentities",
+        );
+      const uai = store.get(ids[0]!);
+      if (!uai || uai.type !== IDENTITY_TYPE)
+        throw InvalidParameter(
+          `The user assigned identity ${ids[0]!} could not be found.`,
+          "identity.userAssignedIdentities",
+        );
+      const ip = identityProperties(uai);
+      return {
+        principalId: ip.principalId,
+        identity: {
+          type: "UserAssigned",
+          userAssignedIdentities: { [uai.id]: { principalId: ip.principalId, clientId: ip.clientId } },
+        },
+      };
+    }
+    if (type === "SystemAssigned")
+      // AKS creates the system identity itself and grants it what it needs.
+      return {
+        identity: {
+          type: "SystemAssigned",
+          principalId: guidFrom(`system:${req.name}`),
+          tenantId: this.ctx.tenantId,
+        },
+      };
+    const clientId = req.properties.servicePrincipalProfile?.clientId;
+    if (!clientId)
+      throw InvalidParameter("A cluster identity or a service principal is required.", "identity");
+    const sp = Object.values(store.state.principals).find((p) => p.appId === clientId);
+    if (!sp) throw ContainerServiceErrors.ServicePrincipalNotFound(clientId);
+    return { principalId: sp.id, identity: { type: "None" } };
+  }
 }

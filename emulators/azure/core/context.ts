@@ -1,11 +1,11 @@
-// What every resource provider gets: state, time, the LRO engine, faults, latencies, and the hooks
-// that let one provider react to another's deletes (resource-group cascade) without importing it.
-import type { Clock, LatencyProfile } from "./clock.js";
-import { ArmError, resourceGroupNotFound } from "./errors.js";
+// What every resource provider's model gets: state, time, the LRO engine, faults, latencies, and the
+// hooks that let one provider react to another's deletes (resource-group cascade) without importing it.
+import type { Clock } from "../../common/clock.js";
+import { ArmErrors } from "./errors.js";
 import type { FaultInjector } from "./faults.js";
+import type { LatencyProfile } from "./latency.js";
 import type { LroEngine } from "./lro.js";
-import type { ArmRequest } from "./router.js";
-import type { StoredResource, Store } from "./store.js";
+import type { JsonObject, StoredResource, Store } from "./store.js";
 
 export interface SubscriptionInfo {
   subscriptionId: string;
@@ -24,15 +24,29 @@ export interface ProviderContext {
   onDelete: ((resource: StoredResource) => Promise<void>)[];
 }
 
+/** A resource in a resource group, as its route names it. */
+export interface ResourceRef {
+  sub: string;
+  rg: string;
+  name: string;
+}
+
 export function subscriptionOf(ctx: ProviderContext, sub: string): SubscriptionInfo {
   const found = ctx.subscriptions.find((s) => s.subscriptionId.toLowerCase() === sub.toLowerCase());
-  if (!found)
-    throw new ArmError(404, "SubscriptionNotFound", `The subscription '${sub}' could not be found.`);
+  if (!found) throw ArmErrors.SubscriptionNotFound(sub);
   return found;
 }
 
 export function resourceGroupId(sub: string, rg: string): string {
   return `/subscriptions/${sub}/resourceGroups/${rg}`;
+}
+
+export function provisioningState(r: StoredResource): string | undefined {
+  return (r.body["properties"] as { provisioningState?: string } | undefined)?.provisioningState;
+}
+
+export function setProvisioningState(r: StoredResource, state: string): void {
+  (r.body["properties"] as JsonObject)["provisioningState"] = state;
 }
 
 /** The resource group a nested resource goes into; it must exist and not be being deleted. */
@@ -44,16 +58,8 @@ export function requireResourceGroup(
 ): StoredResource {
   const s = subscriptionOf(ctx, sub);
   const group = ctx.store.get(resourceGroupId(s.subscriptionId, rg));
-  if (!group) throw resourceGroupNotFound(rg);
-  if (
-    forWrite &&
-    (group.body["properties"] as { provisioningState?: string })?.provisioningState === "Deleting"
-  )
-    throw new ArmError(
-      409,
-      "ResourceGroupBeingDeleted",
-      `The resource group '${rg}' is in deprovisioning state and cannot perform this operation.`,
-    );
+  if (!group) throw ArmErrors.ResourceGroupNotFound(rg);
+  if (forWrite && provisioningState(group) === "Deleting") throw ArmErrors.ResourceGroupBeingDeleted(rg);
   return group;
 }
 
@@ -66,35 +72,7 @@ export async function removeTree(ctx: ProviderContext, id: string): Promise<void
   for (const r of victims) ctx.store.remove(r.id);
 }
 
-/** The request body as an object, or ARM's 400 for anything else. */
-export function bodyObject(req: ArmRequest): Record<string, unknown> {
-  const b = req.body;
-  if (typeof b !== "object" || b === null || Array.isArray(b))
-    throw new ArmError(
-      400,
-      "InvalidRequestContent",
-      "The request content was invalid and could not be deserialized.",
-    );
-  return b as Record<string, unknown>;
-}
-
-export function normaliseLocation(location: string): string {
-  return location.replace(/\s/g, "").toLowerCase();
-}
-
-export function requireLocation(body: Record<string, unknown>): string {
-  const loc = body["location"];
-  if (typeof loc !== "string" || !loc)
-    throw new ArmError(400, "LocationRequired", "The location property is required for this definition.");
-  return normaliseLocation(loc);
-}
-
-export function tagsOf(body: Record<string, unknown>): Record<string, string> {
-  const tags = body["tags"];
-  return typeof tags === "object" && tags !== null ? (tags as Record<string, string>) : {};
-}
-
-/** Responds after the operation's emulated latency (synchronous ARM operations). */
+/** Waits the operation's emulated latency (synchronous ARM operations answer after it). */
 export async function delay(ctx: ProviderContext, seconds: number, factor = 1): Promise<void> {
   await ctx.clock.sleep(seconds * factor);
 }

@@ -56,6 +56,20 @@ export interface RequestFacts {
   subscriptionId?: string;
 }
 
+/** What the fault injector decided for one write: a failure for its operation, a slow-down. */
+export interface ProvisioningFault {
+  failWith?: { code: string; message: string };
+  factor: number;
+}
+
+/**
+ * Asks the fault injector, once, when a write has passed validation (a rejected request does not use
+ * up a rule's `times`).
+ */
+export type FaultCheck = () => ProvisioningFault;
+
+export const NO_FAULT: FaultCheck = () => ({ factor: 1 });
+
 export type RequestFault =
   | { kind: "respond"; status: number; code: string; message: string; retryAfterSeconds?: number }
   | { kind: "drop" };
@@ -66,7 +80,7 @@ const ARM_LIMITS = {
   deletes: { burst: 200, perSecond: 10 },
 };
 
-// AKS RP buckets (quotas-skus-regions.md): key = the path prefix they count per.
+// AKS RP buckets (docs/arm-and-aks.md, throttling): key = the path prefix they count per.
 const AKS_LIMITS: { method: string; path: RegExp; burst: number; perSecond: number; what: string }[] = [
   {
     method: "PUT",
@@ -199,7 +213,7 @@ export class FaultInjector {
   }
 
   /** Provisioning faults for a write that starts a long-running operation. */
-  provisioning(facts: RequestFacts): { failWith?: { code: string; message: string }; factor: number } {
+  provisioning(facts: RequestFacts): ProvisioningFault {
     const failure = this.fire(["provisioningFailure"], facts);
     const slow = this.fire(["slow"], facts);
     return {

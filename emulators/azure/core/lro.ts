@@ -3,8 +3,8 @@
 // operation is due, calls the provider's completer, which moves the resource to its final state.
 // Operations are stored, so after a restart pending ones are rescheduled and old poll URLs still work.
 import { randomUUID } from "node:crypto";
-import type { Clock } from "./clock.js";
-import { ArmError } from "./errors.js";
+import type { CancelTimer, Clock } from "../../common/clock.js";
+import { ArmErrors, operationFailed } from "./errors.js";
 import type { ArmRequest, ArmResponse, Route } from "./router.js";
 import type { Operation, Store } from "./store.js";
 
@@ -17,6 +17,15 @@ export interface Outcome {
 export type Completer = (op: Operation) => Promise<Outcome>;
 /** The resource body for a finished create/update (final Location poll answers 200 with it). */
 export type ResultReader = (op: Operation) => unknown;
+
+/**
+ * The poll interval ARM suggests while an operation runs, in emulated seconds (Microsoft.Network and
+ * ARM's resource-group deletes send 10-15 s). On the wire it is scaled by the time scale, capped by
+ * the time left, and rounded up to whole seconds, at least 1: Retry-After is delta-seconds (RFC 9110),
+ * the JS SDK reads it with parseInt, and az's poller (azure-core Python) falls back to its 30 s default
+ * when it reads 0.
+ */
+export const RETRY_AFTER_SECONDS = 15;
 
 export interface StartOptions {
   subscriptionId: string;
@@ -32,7 +41,7 @@ export interface StartOptions {
 
 export class LroEngine {
   private readonly completers = new Map<string, Completer>();
-  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly timers = new Map<string, CancelTimer>();
   private readonly running = new Map<string, Promise<void>>();
   private stopped = false;
 
@@ -75,7 +84,7 @@ export class LroEngine {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    for (const t of this.timers.values()) clearTimeout(t);
+    for (const cancel of this.timers.values()) cancel();
     this.timers.clear();
     await Promise.allSettled([...this.running.values()]);
   }
@@ -94,13 +103,12 @@ export class LroEngine {
   }
 
   private schedule(op: Operation): void {
-    const delay = Math.max(0, op.dueAt - this.clock.now());
-    const timer = setTimeout(() => {
+    const cancel = this.clock.schedule(op.dueAt, () => {
       this.timers.delete(op.id);
       const run = this.complete(op.id).finally(() => this.running.delete(op.id));
       this.running.set(op.id, run);
-    }, delay);
-    this.timers.set(op.id, timer);
+    });
+    this.timers.set(op.id, cancel);
   }
 
   private async complete(id: string): Promise<void> {
@@ -134,15 +142,40 @@ export class LroEngine {
     return `${req.baseUrl}/subscriptions/${op.subscriptionId}/providers/${op.providerNamespace}/locations/${op.location}/operationresults/${op.id}?api-version=${encodeURIComponent(req.apiVersion)}`;
   }
 
+  /** Retry-After (whole wall seconds, at least 1) while `op` runs; nothing once it has finished. */
+  retryAfter(op: Operation): Record<string, string> {
+    if (op.status !== "InProgress") return {};
+    const leftMs = Math.max(0, op.dueAt - this.clock.now());
+    const wallSeconds = Math.min(this.clock.toWallMs(RETRY_AFTER_SECONDS), leftMs) / 1000;
+    return { "Retry-After": String(Math.max(1, Math.ceil(wallSeconds))) };
+  }
+
   /** Headers for a response that started `op`: both Azure-AsyncOperation and Location, as ARM RPs do. */
   headers(req: ArmRequest, op: Operation): Record<string, string> {
-    return { "Azure-AsyncOperation": this.asyncOperationUrl(req, op), Location: this.locationUrl(req, op) };
+    return {
+      "Azure-AsyncOperation": this.asyncOperationUrl(req, op),
+      Location: this.locationUrl(req, op),
+      ...this.retryAfter(op),
+    };
+  }
+
+  /** Headers for a PUT or PATCH that started `op`: Azure-AsyncOperation (the body is the resource). */
+  asyncHeaders(req: ArmRequest, op: Operation): Record<string, string> {
+    return { "Azure-AsyncOperation": this.asyncOperationUrl(req, op), ...this.retryAfter(op) };
+  }
+
+  /** Headers for a resource-group delete: ARM's subscription-level operation results. */
+  subscriptionResultHeaders(req: ArmRequest, op: Operation): Record<string, string> {
+    return {
+      Location: `${req.baseUrl}/subscriptions/${op.subscriptionId}/operationresults/${op.id}?api-version=${encodeURIComponent(req.apiVersion)}`,
+      ...this.retryAfter(op),
+    };
   }
 
   private find(id: string, subscriptionId: string): Operation {
     const op = this.store.state.operations[id.toLowerCase()] ?? this.store.state.operations[id];
     if (!op || op.subscriptionId.toLowerCase() !== subscriptionId.toLowerCase())
-      throw new ArmError(404, "OperationNotFound", `The operation '${id}' could not be found.`);
+      throw ArmErrors.OperationNotFound(id);
     return op;
   }
 
@@ -162,21 +195,21 @@ export class LroEngine {
     if (op.status === "InProgress")
       return {
         status: 202,
-        headers: { Location: `${req.baseUrl}${req.path}?api-version=${encodeURIComponent(req.apiVersion)}` },
+        headers: {
+          Location: `${req.baseUrl}${req.path}?api-version=${encodeURIComponent(req.apiVersion)}`,
+          ...this.retryAfter(op),
+        },
       };
-    if (op.status !== "Succeeded") {
-      const e = op.error ?? { code: "Failed", message: "The operation failed." };
-      throw new ArmError(400, e.code, e.message);
-    }
+    if (op.status !== "Succeeded") throw operationFailed(op.error);
     if (op.kind === "delete") return { status: deletedStatus };
     return { status: 200, body: this.readResult(op) };
   }
 
   routes(): Route[] {
-    const status = (req: ArmRequest, p: Record<string, string>): ArmResponse => ({
-      status: 200,
-      body: this.statusBody(this.find(p["id"]!, p["sub"]!)),
-    });
+    const status = (req: ArmRequest, p: Record<string, string>): ArmResponse => {
+      const op = this.find(p["id"]!, p["sub"]!);
+      return { status: 200, body: this.statusBody(op), headers: this.retryAfter(op) };
+    };
     const result = (req: ArmRequest, p: Record<string, string>) =>
       this.result(req, this.find(p["id"]!, p["sub"]!));
     const groupResult = (req: ArmRequest, p: Record<string, string>) =>

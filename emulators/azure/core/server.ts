@@ -4,7 +4,7 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type Server } from "node:https";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { ArmError } from "./errors.js";
+import { ArmError, ArmErrors, injectedFault } from "./errors.js";
 import type { FaultInjector } from "./faults.js";
 import type { RequestRecorder } from "./recorder.js";
 import { kindOf, type ArmRequest, type ArmResponse, type Router } from "./router.js";
@@ -28,7 +28,7 @@ function readBody(req: IncomingMessage): Promise<string> {
     req.on("data", (c: Buffer) => {
       size += c.length;
       if (size > MAX_BODY) {
-        reject(new ArmError(413, "RequestEntityTooLarge", "The request content is too large."));
+        reject(ArmErrors.RequestEntityTooLarge());
         req.destroy();
       } else chunks.push(c);
     });
@@ -43,12 +43,13 @@ function parseBody(text: string, contentType: string | undefined): unknown {
   try {
     return JSON.parse(text) as unknown;
   } catch (e) {
-    throw new ArmError(
-      400,
-      "InvalidRequestContent",
-      `The request content was invalid and could not be deserialized: '${(e as Error).message}'.`,
-    );
+    throw ArmErrors.InvalidRequestContent((e as Error).message);
   }
+}
+
+/** What a thrown value answers: an ArmError as it is, anything else as ARM's 500. */
+function asArmError(e: unknown): ArmError {
+  return e instanceof ArmError ? e : ArmErrors.InternalServerError((e as Error).message);
 }
 
 function send(res: ServerResponse, response: ArmResponse, common: Record<string, string>): void {
@@ -105,7 +106,7 @@ async function handle(door: FrontDoor, req: IncomingMessage, res: ServerResponse
       };
       send(res, answer, common);
     } catch (e) {
-      const err = e instanceof ArmError ? e : new ArmError(500, "InternalServerError", (e as Error).message);
+      const err = asArmError(e);
       send(res, { status: err.status, body: err.toBody() }, common);
     }
     return;
@@ -140,42 +141,19 @@ async function handle(door: FrontDoor, req: IncomingMessage, res: ServerResponse
       }
       if (injected) {
         fault = injected.status === 429 ? "throttle" : "error";
-        throw new ArmError(
-          injected.status,
-          injected.code,
-          injected.message,
-          undefined,
-          undefined,
-          injected.retryAfterSeconds !== undefined
-            ? { "Retry-After": String(injected.retryAfterSeconds) }
-            : {},
-        );
+        throw injectedFault(injected);
       }
     }
     if (!("route" in matched)) {
-      if (matched.allowed.length > 0)
-        throw new ArmError(
-          405,
-          "MethodNotAllowed",
-          `The requested resource does not support http method '${method}'.`,
-        );
-      throw new ArmError(
-        404,
-        "InvalidResourceType",
-        `The resource type could not be found for path '${path}' (not emulated).`,
-      );
+      if (matched.allowed.length > 0) throw ArmErrors.MethodNotAllowed(method);
+      throw ArmErrors.InvalidResourceType(path);
     }
-    if (!matched.route.anonymous && !armReq.apiVersion)
-      throw new ArmError(
-        400,
-        "MissingApiVersionParameter",
-        "The api-version query parameter (?api-version=) is required for all requests.",
-      );
+    if (!matched.route.anonymous && !armReq.apiVersion) throw ArmErrors.MissingApiVersionParameter();
     const response = await matched.route.handler(armReq, matched.params);
     status = response.status;
     send(res, method === "HEAD" ? { ...response, body: undefined } : response, common);
   } catch (e) {
-    const err = e instanceof ArmError ? e : new ArmError(500, "InternalServerError", (e as Error).message);
+    const err = asArmError(e);
     status = err.status;
     send(
       res,

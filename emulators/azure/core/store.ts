@@ -1,7 +1,7 @@
 // Emulator state, persisted as one JSON file under <stateDir>/azure/state.json with atomic writes
 // (write a temporary file, then rename). JSON rather than SQLite: the state is small (tens of
-// resources), it needs no native module (better-sqlite3's Node-20 build cannot load on Node 22), and
-// a person can read it. Writes are coalesced: many changes in one tick give one write.
+// resources), it needs no queries, and a person can read it. Writes are coalesced: many changes in one
+// tick give one write.
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { JWK } from "jose";

@@ -1,7 +1,6 @@
-// The token issuer: an OpenID issuer (metadata, JWKS, client-credentials token endpoint) as MSAL
-// expects from Entra ID, an App Service-style managed-identity endpoint (IDENTITY_ENDPOINT +
-// IDENTITY_HEADER) as @azure/identity's ManagedIdentityCredential expects, and the bearer-token check
-// ARM applies to every request. Tokens are RS256 JWTs signed with a key kept in the emulator state.
+// The token issuer's model: the signing key (kept in the emulator state, so tokens stay valid across
+// restarts), RS256 JWTs for clients, managed identities and dev users, the principals they stand for,
+// and the bearer-token check ARM applies to every request. Its endpoints are in routes.ts.
 import { createHash, randomBytes } from "node:crypto";
 import {
   SignJWT,
@@ -15,8 +14,7 @@ import {
   type JWTPayload,
   type CryptoKey,
 } from "jose";
-import { ArmError } from "../core/errors.js";
-import type { ArmRequest, Route } from "../core/router.js";
+import { IdentityErrors } from "./errors.js";
 import type { Principal, Store } from "../core/store.js";
 
 /** Entra ID's well-known application id of the AKS AAD server (kubectl token audience). */
@@ -43,17 +41,13 @@ export interface TokenOptions {
   claims?: Record<string, unknown>;
 }
 
-/** Claims a caller of the dev-token endpoint may not set: the issuer owns them. */
+/** Claims a caller may not set: the issuer owns them. */
 const RESERVED_CLAIMS = ["iss", "aud", "sub", "exp", "nbf", "iat", "oid", "tid", "ver"];
 
 /** A stable GUID derived from text (for principals of client ids we have not seen before). */
 export function guidFrom(text: string): string {
   const h = createHash("sha256").update(text).digest("hex");
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`;
-}
-
-function form(body: unknown): URLSearchParams {
-  return typeof body === "string" ? new URLSearchParams(body) : new URLSearchParams();
 }
 
 export class TokenIssuer {
@@ -67,7 +61,7 @@ export class TokenIssuer {
   constructor(
     private readonly store: Store,
     readonly tenantId: string,
-    private readonly baseUrl: () => string,
+    readonly baseUrl: () => string,
   ) {}
 
   async init(): Promise<void> {
@@ -147,52 +141,23 @@ export class TokenIssuer {
       "WWW-Authenticate": `Bearer authorization_uri="${this.baseUrl()}/${this.tenantId}", error="invalid_token", error_description="The authentication failed because of missing 'Authorization' header."`,
     };
     const m = authorization ? /^Bearer\s+(\S+)$/i.exec(authorization) : null;
-    if (!m)
-      throw new ArmError(
-        401,
-        "AuthenticationFailed",
-        "Authentication failed. The 'Authorization' header is missing.",
-        undefined,
-        undefined,
-        challenge,
-      );
+    if (!m) throw IdentityErrors.AuthenticationFailed(challenge);
     let payload: JWTPayload;
     try {
       ({ payload } = await jwtVerify(m[1]!, this.publicKey, { issuer: this.issuer, clockTolerance: 0 }));
     } catch (e) {
       if (e instanceof joseErrors.JWTExpired) {
         const exp = (e.payload.exp ?? 0) * 1000;
-        throw new ArmError(
-          401,
-          "ExpiredAuthenticationToken",
-          `The access token expiry UTC time '${new Date(exp).toUTCString()}' is earlier than current UTC time '${new Date().toUTCString()}'.`,
-          undefined,
-          undefined,
-          challenge,
-        );
+        throw IdentityErrors.ExpiredAuthenticationToken(new Date(exp), new Date(), challenge);
       }
-      throw new ArmError(
-        401,
-        "InvalidAuthenticationToken",
-        "The access token is invalid.",
-        undefined,
-        undefined,
-        challenge,
-      );
+      throw IdentityErrors.InvalidAuthenticationToken(challenge);
     }
     const aud = Array.isArray(payload.aud) ? payload.aud : [payload.aud ?? ""];
     // Classic SDK clients ask for "<endpoint>/.default": the emulator's own URL, by IP or by name.
     const self = [this.baseUrl(), this.baseUrl().replace("://127.0.0.1:", "://localhost:")];
     const own = self.flatMap((u) => [u, `${u}/`]);
     if (!aud.some((a) => ARM_AUDIENCES.includes(a) || own.includes(a)))
-      throw new ArmError(
-        401,
-        "InvalidAuthenticationTokenAudience",
-        `The access token has been obtained for wrong audience or resource '${aud.join(",")}'. It should exactly match with one of the allowed audiences '${ARM_AUDIENCES.join("','")}'.`,
-        undefined,
-        undefined,
-        challenge,
-      );
+      throw IdentityErrors.InvalidAuthenticationTokenAudience(aud, ARM_AUDIENCES, challenge);
     const oid = String(payload["oid"] ?? payload.sub ?? "");
     const appid = typeof payload["appid"] === "string" ? payload["appid"] : undefined;
     return (
@@ -206,162 +171,17 @@ export class TokenIssuer {
     );
   }
 
-  /**
-   * POST /_emulator/tokens — the local stack's stand-in for signing in to Entra ID: a token for any
-   * audience with the roles and groups asked for (`aks-vending dev-token`, tests). Body:
-   * `{ audience, subject?, roles?, groups?, name?, expiresInSeconds?, claims? }`.
-   */
-  async devToken(body: unknown): Promise<{ status: number; body: unknown }> {
-    const b = (body ?? {}) as Record<string, unknown>;
-    const bad = (message: string) => ({ status: 400, body: { error: { code: "InvalidRequest", message } } });
-    if (typeof b["audience"] !== "string" || !b["audience"]) return bad("audience (string) is required");
-    const list = (k: string) => {
-      const v = b[k];
-      return v === undefined || (Array.isArray(v) && v.every((x) => typeof x === "string"));
-    };
-    if (!list("roles") || !list("groups")) return bad("roles and groups must be arrays of strings");
-    if (b["expiresInSeconds"] !== undefined && typeof b["expiresInSeconds"] !== "number")
-      return bad("expiresInSeconds must be a number");
-    const subject = typeof b["subject"] === "string" && b["subject"] ? b["subject"] : "dev-user";
-    const name = typeof b["name"] === "string" ? b["name"] : subject;
-    const objectId = guidFrom(`user:${subject}`);
-    const claims: Record<string, unknown> = {
-      name,
-      preferred_username: `${subject}@aks-vending.local`,
-      ...(b["roles"] ? { roles: b["roles"] } : {}),
-      ...(b["groups"] ? { groups: b["groups"] } : {}),
-      ...((b["claims"] as Record<string, unknown> | undefined) ?? {}),
-    };
-    const { token, expiresOn } = await this.issue({
-      audience: b["audience"],
-      subject: objectId,
-      objectId,
-      claims,
-      ...(typeof b["expiresInSeconds"] === "number" ? { expiresInSeconds: b["expiresInSeconds"] } : {}),
-    });
-    return {
-      status: 200,
-      body: { token_type: "Bearer", access_token: token, expires_on: expiresOn },
-    };
-  }
-
-  private metadata(tenant: string) {
-    const base = this.baseUrl();
-    return {
-      /** Not in Entra ID's metadata: tells `aks-vending dev-token` that this is the local issuer. */
-      aks_vending_dev_token_endpoint: `${base}/_emulator/tokens`,
-      issuer: this.issuer,
-      authorization_endpoint: `${base}/${tenant}/oauth2/v2.0/authorize`,
-      token_endpoint: `${base}/${tenant}/oauth2/v2.0/token`,
-      jwks_uri: `${base}/${tenant}/discovery/v2.0/keys`,
-      response_types_supported: ["code", "id_token", "token"],
-      subject_types_supported: ["pairwise"],
-      id_token_signing_alg_values_supported: ["RS256"],
-      token_endpoint_auth_methods_supported: ["client_secret_post", "client_secret_basic"],
-      grant_types_supported: ["client_credentials"],
-      tenant_region_scope: "EU",
-    };
-  }
-
-  /** Audience of a token requested with OAuth scopes ("X/.default" → "X"). */
-  private static audienceOf(scope: string): string {
-    const first = scope.split(/\s+/).find((s) => s.endsWith("/.default")) ?? scope.split(/\s+/)[0] ?? "";
-    return first.replace(/\/\.default$/, "");
-  }
-
-  private async clientCredentials(req: ArmRequest) {
-    const f = form(req.body);
-    const oauthError = (status: number, error: string, description: string) => ({
-      status,
-      body: { error, error_description: description, error_codes: [status === 401 ? 7000215 : 900144] },
-    });
-    if (f.get("grant_type") !== "client_credentials")
-      return oauthError(400, "unsupported_grant_type", "AADSTS70003: only client_credentials is supported.");
-    const clientId = f.get("client_id");
-    if (!clientId)
-      return oauthError(400, "invalid_request", "AADSTS900144: The request body must contain 'client_id'.");
-    if (!f.get("client_secret") && !f.get("client_assertion"))
-      return oauthError(401, "invalid_client", "AADSTS7000215: Invalid client secret provided.");
-    const principal = this.principalForClient(clientId);
-    const { token } = await this.issue({
-      audience: TokenIssuer.audienceOf(f.get("scope") ?? ""),
-      subject: principal.id,
-      objectId: principal.id,
-      appId: clientId,
-    });
-    return {
-      status: 200,
-      body: { token_type: "Bearer", expires_in: 3599, ext_expires_in: 3599, access_token: token },
-    };
-  }
-
-  private async managedIdentityToken(req: ArmRequest) {
-    const header = req.headers["x-identity-header"];
-    if (header !== this.identityHeader)
-      return {
-        status: 401,
-        body: { statusCode: 401, message: "Unauthorized: the X-IDENTITY-HEADER is missing or wrong." },
-      };
-    const resource = req.query.get("resource");
-    if (!resource) return { status: 400, body: { statusCode: 400, message: "resource is required" } };
-    const clientId = req.query.get("client_id") ?? req.query.get("mi_res_id") ?? "system-assigned";
+  /** The principal a managed-identity token request stands for: a user-assigned identity or an app. */
+  principalForIdentity(clientIdOrResourceId: string): { id: string; appId?: string } {
     const identity = Object.values(this.store.state.resources).find(
       (r) =>
         r.type.toLowerCase() === "microsoft.managedidentity/userassignedidentities" &&
-        ((r.body["properties"] as { clientId?: string } | undefined)?.clientId === clientId ||
-          r.id.toLowerCase() === clientId.toLowerCase()),
+        ((r.body["properties"] as { clientId?: string } | undefined)?.clientId === clientIdOrResourceId ||
+          r.id.toLowerCase() === clientIdOrResourceId.toLowerCase()),
     );
     const props = identity?.body["properties"] as { clientId: string; principalId: string } | undefined;
-    const principal = props
+    return props
       ? { id: props.principalId, appId: props.clientId }
-      : this.principalForClient(clientId);
-    const { token, expiresOn } = await this.issue({
-      audience: TokenIssuer.audienceOf(resource),
-      subject: principal.id,
-      objectId: principal.id,
-      appId: principal.appId ?? clientId,
-    });
-    return {
-      status: 200,
-      body: {
-        access_token: token,
-        expires_on: String(expiresOn),
-        resource,
-        token_type: "Bearer",
-        client_id: principal.appId ?? clientId,
-      },
-    };
-  }
-
-  routes(): Route[] {
-    const meta = (_req: ArmRequest, p: Record<string, string>) => ({
-      status: 200,
-      body: this.metadata(p["tenant"] ?? this.tenantId),
-    });
-    const keys = () => ({ status: 200, body: this.jwks() });
-    return [
-      {
-        method: "GET",
-        anonymous: true,
-        pattern: "/{tenant}/v2.0/.well-known/openid-configuration",
-        handler: meta,
-      },
-      {
-        method: "GET",
-        anonymous: true,
-        pattern: "/{tenant}/.well-known/openid-configuration",
-        handler: meta,
-      },
-      { method: "GET", anonymous: true, pattern: "/.well-known/openid-configuration", handler: meta },
-      { method: "GET", anonymous: true, pattern: "/{tenant}/discovery/v2.0/keys", handler: keys },
-      { method: "GET", anonymous: true, pattern: "/discovery/v2.0/keys", handler: keys },
-      {
-        method: "POST",
-        anonymous: true,
-        pattern: "/{tenant}/oauth2/v2.0/token",
-        handler: (r) => this.clientCredentials(r),
-      },
-      { method: "GET", anonymous: true, pattern: "/msi/token", handler: (r) => this.managedIdentityToken(r) },
-    ];
+      : this.principalForClient(clientIdOrResourceId);
   }
 }

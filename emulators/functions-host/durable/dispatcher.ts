@@ -1,7 +1,7 @@
 // Runs the task hub: picks instances with due messages and runs one episode at a time per instance, runs
 // activity work items, and wakes up when the next timer falls due. Concurrency is capped like host.json's
 // maxConcurrentOrchestratorFunctions / maxConcurrentActivityFunctions.
-import type { Clock, CancelTimer } from "../clock.js";
+import type { CancelTimer, Clock } from "../../common/clock.js";
 import type { CrashPoint } from "../fault.js";
 import type { FunctionIndex } from "../functions.js";
 import { fromTypedData, type Invoker } from "../invoker.js";

@@ -1,5 +1,5 @@
 // DTFx history events as the durable-functions replay engine reads them (PascalCase, numeric EventType).
-// See research/durable-host.md §3 for the fields each event carries.
+// See docs/durable-functions.md ("One orchestration episode") for the fields each event carries.
 
 export const EventType = {
   ExecutionStarted: 0,

@@ -1,7 +1,7 @@
 // The Durable HTTP API (EXT: HttpApiHandler.cs) under /runtime/webhooks/durabletask and the local RPC base,
 // with the extension's status codes: 202 accepted/running, 200 done, 404 unknown, 410 gone, 400 bad input.
 import { randomUUID } from "node:crypto";
-import type { Clock } from "../clock.js";
+import type { Clock } from "../../common/clock.js";
 import type { FunctionIndex } from "../functions.js";
 import { jsonResponse, header, type HostRequest, type HostResponse } from "../http/types.js";
 import { checkStatusBody, managementUrls } from "./client-binding.js";

@@ -1,5 +1,5 @@
 // Instance status as the Durable HTTP API returns it (EXT: StatusResponsePayload.cs) and the history
-// transformation of GetDurableOrchestrationStatusAsync (research/durable-host.md §5).
+// transformation of GetDurableOrchestrationStatusAsync (docs/durable-functions.md, "Instance status").
 import { EVENT_TYPE_NAMES, EventType, type HistoryEvent } from "./history.js";
 import type { InstanceRow } from "./store.js";
 

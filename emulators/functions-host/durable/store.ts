@@ -1,11 +1,11 @@
 // The task hub: instances, history, the message queue (events, timers, control messages) and activity work
 // items in one SQLite database. Every change an episode makes is committed in one transaction, so a crash
 // (kill -9) leaves either the state before the episode or the state after it, never half of it.
-import Database from "better-sqlite3";
 import { randomUUID } from "node:crypto";
 import type { EpisodePlan, RuntimeStatus } from "./episode.js";
 import { TERMINAL_STATUSES, newDriverState, type DriverState } from "./episode.js";
 import { EventType, historyEvent, type HistoryEvent } from "./history.js";
+import { DatabaseSync, type StatementSync } from "./sqlite.js";
 
 export interface InstanceRow {
   instanceId: string;
@@ -150,30 +150,47 @@ export interface NewInstance {
 }
 
 export class TaskHubStore {
-  readonly db: Database.Database;
+  readonly db: DatabaseSync;
   #closed = false;
 
   constructor(file: string) {
-    this.db = new Database(file);
-    this.db.pragma("journal_mode = WAL");
+    this.db = new DatabaseSync(file);
+    this.db.exec("PRAGMA journal_mode = WAL");
     // WAL + NORMAL: a committed transaction survives a process crash (kill -9), which is what the host
     // promises; only an OS crash or power loss could lose the last commits (never corrupt the file).
     // FULL would fsync every commit (~4 ms each here) and cut throughput by an order of magnitude.
-    this.db.pragma("synchronous = NORMAL");
-    this.db.pragma("busy_timeout = 5000");
+    this.db.exec("PRAGMA synchronous = NORMAL");
+    this.db.exec("PRAGMA busy_timeout = 5000");
     this.db.exec(SCHEMA);
   }
 
-  readonly #statements = new Map<string, Database.Statement>();
+  readonly #statements = new Map<string, StatementSync>();
 
   /** Prepared once per SQL text: compiling a statement costs more than running these small queries. */
-  #sql(text: string): Database.Statement {
+  #sql(text: string): StatementSync {
     let statement = this.#statements.get(text);
     if (!statement) {
       statement = this.db.prepare(text);
       this.#statements.set(text, statement);
     }
     return statement;
+  }
+
+  /**
+   * Runs fn in one transaction: all of its changes or none. IMMEDIATE takes the write lock up front, so a
+   * second writer on the file waits (busy_timeout) at BEGIN instead of failing when it first writes.
+   */
+  #transaction<T>(fn: () => T): T {
+    this.db.exec("BEGIN IMMEDIATE");
+    try {
+      const result = fn();
+      this.db.exec("COMMIT");
+      return result;
+    } catch (e) {
+      // A failed COMMIT may already have ended the transaction; a ROLLBACK then would hide the cause.
+      if (this.db.isTransaction) this.db.exec("ROLLBACK");
+      throw e;
+    }
   }
 
   get closed(): boolean {
@@ -236,7 +253,8 @@ export class TaskHubStore {
     const sql =
       `SELECT * FROM instances ${where.length ? "WHERE " + where.join(" AND ") : ""} ` +
       `ORDER BY created_time, instance_id ${q.top ? "LIMIT " + Math.floor(q.top) : ""}`;
-    return (this.#sql(sql).all(...args) as RawInstance[]).map(toInstance);
+    // node:sqlite types every row as a record of SQL values; these are the instances table's columns.
+    return (this.#sql(sql).all(...args) as unknown as RawInstance[]).map(toInstance);
   }
 
   /**
@@ -244,7 +262,7 @@ export class TaskHubStore {
    * Returns false when an instance with that id is still running.
    */
   createInstance(n: NewInstance, now: number): boolean {
-    return this.db.transaction(() => this.#create(n, now))();
+    return this.#transaction(() => this.#create(n, now));
   }
 
   #create(n: NewInstance, now: number): boolean {
@@ -354,7 +372,7 @@ export class TaskHubStore {
 
   deleteMessages(ids: number[]): void {
     const del = this.#sql("DELETE FROM messages WHERE id = ?");
-    this.db.transaction(() => ids.forEach((id) => del.run(id)))();
+    this.#transaction(() => ids.forEach((id) => del.run(id)));
   }
 
   workItems(limit: number): WorkItemRow[] {
@@ -381,17 +399,17 @@ export class TaskHubStore {
    * Returns false if the work item was already gone (instance finished or purged meanwhile).
    */
   completeWorkItem(item: WorkItemRow, completion: HistoryEvent, now: number): boolean {
-    return this.db.transaction(() => {
+    return this.#transaction(() => {
       const removed = this.#sql("DELETE FROM work_items WHERE id = ?").run(item.id).changes;
       if (removed === 0) return false;
       this.#enqueue(item.instanceId, item.executionId, "event", completion, now);
       return true;
-    })();
+    });
   }
 
   /** Commits one episode: consumed messages, new history, scheduled work, new status, all or nothing. */
   commitEpisode(instance: InstanceRow, consumed: number[], plan: EpisodePlan, now: number): void {
-    this.db.transaction(() => {
+    this.#transaction(() => {
       const id = instance.instanceId;
       // Purged or restarted meanwhile: this episode belongs to an execution that no longer exists.
       if (this.getInstance(id)?.executionId !== instance.executionId) return;
@@ -451,7 +469,7 @@ export class TaskHubStore {
       } else if (isTerminal(plan.status)) {
         this.#finish({ ...instance, runtimeStatus: plan.status, output: plan.output ?? null }, now);
       }
-    })();
+    });
   }
 
   #appendHistory(instanceId: string, events: HistoryEvent[]): void {
@@ -507,7 +525,7 @@ export class TaskHubStore {
 
   /** Applies a terminate / suspend / resume message (the orchestrator is not invoked). */
   applyControl(instance: InstanceRow, message: MessageRow, now: number): void {
-    this.db.transaction(() => {
+    this.#transaction(() => {
       this.#sql("DELETE FROM messages WHERE id = ?").run(message.id);
       if (isTerminal(instance.runtimeStatus)) return;
       const id = instance.instanceId;
@@ -532,7 +550,7 @@ export class TaskHubStore {
           "UPDATE instances SET runtime_status = 'Running', last_updated_time = ? WHERE instance_id = ?",
         ).run(now, id);
       }
-    })();
+    });
   }
 
   #deleteInstanceData(instanceId: string): void {
@@ -543,7 +561,7 @@ export class TaskHubStore {
 
   /** Deletes instances and everything they own; returns how many were deleted. */
   purge(instanceIds: string[]): number {
-    return this.db.transaction(() => {
+    return this.#transaction(() => {
       let n = 0;
       for (const id of instanceIds) {
         if (!this.getInstance(id)) continue;
@@ -551,7 +569,7 @@ export class TaskHubStore {
         n++;
       }
       return n;
-    })();
+    });
   }
 
   counts(): { instances: Record<string, number>; pendingActivities: number; pendingMessages: number } {

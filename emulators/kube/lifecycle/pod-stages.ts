@@ -1,12 +1,12 @@
 // The pod lifecycle as kwok-style stages on the cluster clock: scheduled onto the node with an IP,
 // Running and Ready after the start delay, probe containers exiting when their command finishes
 // (restarted with back-off unless restartPolicy says otherwise), removed after graceful deletion.
-import { rfc3339, type Clock } from "../machinery/clock.js";
+import type { Clock } from "../../common/clock.js";
 import { podSpec, podStatus, type ContainerStatus, type PodStatus } from "../core/v1/pods.js";
 import type { Container } from "../core/v1/podspec.js";
 import { parseProbe } from "../dataplane/probe.js";
 import type { ProbeOutcome } from "../dataplane/connect.js";
-import { clone, type KubeObject } from "../machinery/types.js";
+import { clone, rfc3339, type KubeObject } from "../machinery/types.js";
 import type { Stage } from "./stages.js";
 
 /** Emulated seconds of each stage (scaled by the clock's time scale). */

@@ -1,7 +1,7 @@
 // kwok-style lifecycle: a kind's behaviour over time is a list of declarative stages (which
 // objects it applies to, how long it takes in emulated seconds, what it changes), driven by one
 // clock. The engine arms at most one timer per object and re-checks the stage when it fires.
-import type { Clock } from "../machinery/clock.js";
+import type { Clock } from "../../common/clock.js";
 import type { KubeObject } from "../machinery/types.js";
 
 export interface Stage {

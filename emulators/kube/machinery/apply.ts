@@ -1,13 +1,13 @@
 // Field ownership (metadata.managedFields, FieldsV1) and server-side apply: each manager owns a set
 // of field paths; applying a configuration takes ownership of its fields, removes fields the
 // manager applied before and no longer applies, and conflicts with other managers' differing fields.
-import { rfc3339 } from "./clock.js";
 import { strategicMergePatch, type StrategicMeta } from "./patch.js";
 import { ApiError } from "./status.js";
 import {
   SYSTEM_METADATA_FIELDS,
   clone,
   isJsonObject,
+  rfc3339,
   type Json,
   type JsonObject,
   type KubeObject,

@@ -2,7 +2,6 @@
 // list with selectors and pagination, update with resourceVersion preconditions, the four patch
 // types, delete, plus defaulting, validation, generation and field-manager bookkeeping.
 import { randomUUID } from "node:crypto";
-import { rfc3339 } from "./clock.js";
 import { serverSideApply, recordUpdate } from "./apply.js";
 import { parseObjectBody, parsePatchBody, patchTypeOf } from "./body.js";
 import { groupResource, groupVersion, resourceId, type KindDef, type WriteContext } from "./kinds.js";
@@ -17,7 +16,7 @@ import {
 import { matchesFields, matchesLabels, parseFieldSelector, parseLabelSelector } from "./selectors.js";
 import { ApiError, errors, type FieldError } from "./status.js";
 import type { ObjectStore } from "./store.js";
-import { SYSTEM_METADATA_FIELDS, clone, isJsonObject, type Json, type KubeObject } from "./types.js";
+import { SYSTEM_METADATA_FIELDS, clone, isJsonObject, rfc3339, type Json, type KubeObject } from "./types.js";
 import { decodeMetadata, metadataErrors } from "./validation.js";
 
 export interface ApiContext extends WriteContext {

@@ -66,3 +66,8 @@ export function clone<T>(value: T): T {
 export function objectKey(namespace: string | undefined, name: string): string {
   return namespace ? `${namespace}/${name}` : name;
 }
+
+/** A metav1.Time: RFC 3339 at whole seconds, as the API server writes timestamps. */
+export function rfc3339(ms: number): string {
+  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace(".000Z", "Z");
+}

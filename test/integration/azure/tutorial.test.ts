@@ -1,4 +1,4 @@
-// The tutorial's ARM steps (seed/aks-network-policies-tip.md), done through the real SDK clients.
+// The tutorial's ARM steps (tip 238, see docs/arm-and-aks.md), done through the real SDK clients.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";

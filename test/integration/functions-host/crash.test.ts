@@ -7,7 +7,7 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
-import Database from "better-sqlite3";
+import { DatabaseSync } from "../../../emulators/functions-host/durable/sqlite.js";
 import { fixture, repoRoot, waitFor } from "./helpers.js";
 
 interface HostProcess {
@@ -132,7 +132,7 @@ test("kill -9 at several points: the orchestration resumes from its history and 
   assert.ok((await readFile(join(stateDir, "attempts-record-k1-a.log"), "utf8")).length >= 2);
 
   // Nothing completed twice: every scheduled id has at most one completion in the stored history.
-  const db = new Database(join(stateDir, "functions-host", "FixtureHub.sqlite"), { readonly: true });
+  const db = new DatabaseSync(join(stateDir, "functions-host", "FixtureHub.sqlite"), { readOnly: true });
   t.after(() => db.close());
   const rows = db.prepare("SELECT event FROM history WHERE instance_id = ? ORDER BY seq").all(id) as {
     event: string;

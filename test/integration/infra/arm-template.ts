@@ -1,11 +1,15 @@
-// Reads the ARM JSON that `npm run infra:check` compiles from infra/*.bicep into .tools/bicep-out/,
-// and walks it: nested deployments (modules) are inlined there, so one walk sees every resource.
-import { readFileSync } from "node:fs";
+// Compiles infra/main.bicep to ARM JSON with the pinned Bicep compiler (scripts/bicep.sh, the one
+// `npm run infra:check` uses; restored from NuGet on first use) and walks it: nested deployments
+// (modules) are inlined there, so one walk sees every resource.
+import { execFile } from "node:child_process";
+import { accessSync, constants } from "node:fs";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "..", "..");
-export const COMPILED_DIR = path.join(REPO_ROOT, ".tools", "bicep-out");
 
 export interface ArmResource {
   type: string;
@@ -35,18 +39,38 @@ export interface FoundResource {
   module: string;
 }
 
-export function loadCompiled(name: string): ArmTemplate {
-  const file = path.join(COMPILED_DIR, name);
-  let text: string;
+const onPath = (command: string): boolean =>
+  (process.env["PATH"] ?? "").split(path.delimiter).some((dir) => {
+    try {
+      accessSync(path.join(dir, command), constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+
+/** Why the templates cannot be compiled on this machine (the reason a skip names), if they cannot. */
+export function compilerMissing(): string | undefined {
+  if (onPath("dotnet")) return undefined;
+  return (
+    "dotnet (the .NET SDK) not on PATH: it restores the pinned Bicep compiler " +
+    "(Azure.Bicep.CommandLine.linux-x64, see scripts/bicep.sh) from NuGet; install the .NET SDK to run these tests"
+  );
+}
+
+/** infra/main.bicep compiled now, into a temporary folder (never a stale earlier build). */
+export async function compileMain(): Promise<ArmTemplate> {
+  const run = promisify(execFile);
+  const bicep = (await run("bash", [path.join(REPO_ROOT, "scripts", "bicep.sh"), "path"])).stdout.trim();
+  const dir = await mkdtemp(path.join(tmpdir(), "aksv-bicep-"));
   try {
-    text = readFileSync(file, "utf8");
-  } catch {
-    throw new Error(
-      `${path.relative(REPO_ROOT, file)} is missing: run \`npm run infra:check\` first ` +
-        "(it restores the Bicep compiler and compiles infra/*.bicep into .tools/bicep-out/)",
-    );
+    const out = path.join(dir, "main.json");
+    // Warnings go to stderr and do not stop the build; infra:check is where they fail.
+    await run(bicep, ["build", path.join(REPO_ROOT, "infra", "main.bicep"), "--outfile", out]);
+    return JSON.parse(await readFile(out, "utf8")) as ArmTemplate;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
   }
-  return JSON.parse(text) as ArmTemplate;
 }
 
 function resourcesOf(template: ArmTemplate): ArmResource[] {

@@ -1,4 +1,4 @@
-// The tutorial's whole Kubernetes part (seed/aks-network-policies-tip.md), driven through the real
+// The tutorial's whole Kubernetes part (tip 238, see docs/arm-and-aks.md), driven through the real
 // @kubernetes/client-node against an emulated cluster, with probe outcomes decided by the policies.
 import { test } from "node:test";
 import assert from "node:assert/strict";

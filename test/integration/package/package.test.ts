@@ -130,12 +130,16 @@ describe("npm run package", () => {
   test("leaves out tests, emulators, the CLI, TypeScript sources, local settings and dev dependencies", () => {
     for (const { name } of entries) {
       assert.doesNotMatch(name, /^dist\/(test|emulators|cli|bench|scripts)\//, name);
-      assert.doesNotMatch(name, /^(functions|orchestrations|shared|emulators|test|infra)\//, name);
+      assert.doesNotMatch(
+        name,
+        /^(application|functions|orchestrations|shared|emulators|test|infra)\//,
+        name,
+      );
       if (!name.startsWith("node_modules/")) assert.doesNotMatch(name, /\.ts$|\.map$/, name);
       assert.notEqual(name, "local.settings.json");
       assert.doesNotMatch(
         name,
-        /^node_modules\/(typescript|eslint|prettier|better-sqlite3|yazl|fast-check|selfsigned)\//,
+        /^node_modules\/(typescript|eslint|prettier|yazl|fast-check|selfsigned)\//,
         name,
       );
       assert.doesNotMatch(name, /^node_modules\/\.bin\//, name);

@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Validator } from "@seriousme/openapi-schema-validator";
 import { openApiDocument } from "../../../shared/api/openapi.js";
-import { PHASES } from "../../../shared/api/schemas.js";
+import { PHASES } from "../../../shared/provision/types.js";
 
 test("the generated OpenAPI 3.1 document is valid", async () => {
   const doc = openApiDocument({ version: "0.0.0-test" });

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import type { z } from "zod";
 import type {
   ClusterSummarySchema,
-  PHASES,
+  PhaseSchema,
   ProblemSchema,
   StepErrorSchema,
   StepStatusSchema,
@@ -29,6 +29,10 @@ import type {
   VerificationReport,
 } from "../../../shared/provision/types.js";
 import { validateClusterSpec } from "../../../shared/spec/validate.js";
+import { ClusterApi } from "../../../application/cluster-api.js";
+import type { Orchestrations } from "../../../application/ports.js";
+import type { Caller } from "../../../shared/auth/caller.js";
+import { loadConfig } from "../../../shared/config/index.js";
 import type { ArmErrorBody, Problem } from "../../../shared/validation/problems.js";
 import { provisionInput } from "../provision/fixtures.js";
 
@@ -51,7 +55,7 @@ sameType<Same<z.infer<typeof ClusterListSchema>, { value: ListEntry[]; nextLink?
 sameType<Same<z.infer<typeof StepStatusSchema>, StepStatus>>();
 sameType<Same<z.infer<typeof StepErrorSchema>, StepError>>();
 sameType<Same<z.infer<typeof VerificationReportSchema>, VerificationReport>>();
-sameType<Same<(typeof PHASES)[number], Phase>>();
+sameType<Same<z.infer<typeof PhaseSchema>, Phase>>();
 sameType<Same<z.infer<typeof ProblemSchema>, Problem>>();
 sameType<Same<z.infer<typeof ErrorResponseSchema>, ArmErrorBody>>();
 
@@ -141,4 +145,20 @@ test("every example of the document is valid for the schema it illustrates", () 
     2,
     "the 400 example is the validator's own answer",
   );
+});
+
+test("the 400 example of GET /clusters is the API's own answer to an unknown phase", async () => {
+  const nothing = () => Promise.reject(new Error("not asked"));
+  const orchestrations: Orchestrations = {
+    start: nothing,
+    getStatus: nothing,
+    getStatusAll: nothing,
+    terminate: nothing,
+    raiseEvent: nothing,
+  };
+  const api = new ClusterApi({ config: loadConfig({}), orchestrations, userKubeconfig: nothing });
+  const reader: Caller = { id: "r", displayName: "r", roles: new Set(["Clusters.Read"]), teams: new Set() };
+  const res = await api.list(new URLSearchParams("phase=Bogus"), reader);
+  assert.equal(res.status, 400);
+  assert.deepEqual(res.jsonBody, examples.ERROR_EXAMPLES.InvalidQuery);
 });

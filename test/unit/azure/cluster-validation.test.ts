@@ -5,7 +5,7 @@ import {
   validateCluster,
   type ClusterRequest,
   type SubnetFacts,
-} from "../../../emulators/azure/containerservice/model.js";
+} from "../../../emulators/azure/containerservice/validation.js";
 import type { ArmError } from "../../../emulators/azure/core/errors.js";
 
 const subnet: SubnetFacts = {

@@ -1,5 +1,5 @@
 // Property-based tests (fast-check) on random clusters and policies: the engine agrees with a naive
-// reference written straight from the normative summary (§0 of the semantics notes); policies are
+// reference written straight from the evaluation in docs/network-policies.md; policies are
 // a union (order-free, monotone once isolated); a policy changes nothing for pods it does not
 // select; allow-all restores full reachability; verdicts are self-consistent.
 import assert from "node:assert/strict";
@@ -137,7 +137,7 @@ const policiesArb = fc
   .integer({ min: 0, max: 4 })
   .chain((n) => fc.tuple(...Array.from({ length: n }, (_, i) => policyArb(`p${i}`))));
 
-// ---------- a naive reference, straight from §0 of the semantics notes ----------
+// ---------- a naive reference, straight from the evaluation in docs/network-policies.md ----------
 type Spec = ReturnType<typeof defaultNetworkPolicySpec>;
 function selects(sel: LabelSelector | undefined, l: Record<string, string>): boolean {
   for (const [k, v] of Object.entries(sel?.matchLabels ?? {})) if (l[k] !== v || !(k in l)) return false;

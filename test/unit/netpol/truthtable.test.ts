@@ -1,5 +1,5 @@
 // Truth tables on the upstream 9-pod model (x, y, z × a, b, c), one full expected matrix per policy
-// set, for every rule in shared/research/netpol-semantics.md. Rows are sources, columns destinations.
+// set, for every rule in docs/network-policies.md. Rows are sources, columns destinations.
 import { describe, it } from "node:test";
 import { ALL_ALLOWED, expectMatrix, model, policy } from "./model.js";
 

@@ -1,4 +1,4 @@
-// The tutorial (shared/seed/aks-network-policies-tip.md): namespace test (purpose=test), an nginx
+// The tutorial (tip 238, see docs/arm-and-aks.md): namespace test (purpose=test), an nginx
 // backend (app=webapp, role=backend, port 80), probe pods with and without the frontend labels.
 // Its two policies must give exactly the observations the tutorial reports with wget.
 import assert from "node:assert/strict";

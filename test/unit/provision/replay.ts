@@ -1,7 +1,7 @@
 // Runs orchestrators through durable-functions' REAL replay engine (its Orchestrator class), feeding
 // it the history a Durable host would write, one new event per episode, with the host-side retry
-// bookkeeping of callActivityWithRetry (failure → retry timer → next attempt) as the protocol notes
-// (shared/research/durable-host.md §3) describe. Activities are functions the test provides.
+// bookkeeping of callActivityWithRetry (failure → retry timer → next attempt) as the protocol page
+// (docs/durable-functions.md, "Event ids") describes. Activities are functions the test provides.
 // A test utility, not a host: in memory, no persistence, no HTTP.
 import { createRequire } from "node:module";
 import functions from "@azure/functions";

@@ -10,7 +10,12 @@ const stack = (host: string): BannerStack => ({
   api: `${host}/api`,
   caPath: "/state/ca.pem",
   host: { url: host },
-  azure: { url: "https://127.0.0.1:7443", subscriptionId: "s", tableUrl: "https://127.0.0.1:7445" },
+  azure: {
+    url: "https://127.0.0.1:7443",
+    subscriptionId: "s",
+    tenantId: "t",
+    tableUrl: "https://127.0.0.1:7445",
+  },
   kube: { url: "https://127.0.0.1:7444" },
 });
 const cliLines = (text: string) =>

@@ -8,9 +8,8 @@ import { age, ageColumn, nameColumn } from "../../machinery/kinds.js";
 import { podSpecMergeKeys } from "../../machinery/patch.js";
 import { randomSuffix } from "../../machinery/rest.js";
 import { matchesSelectorObject, type LabelSelectorObject } from "../../machinery/selectors.js";
-import { rfc3339 } from "../../machinery/clock.js";
 import type { FieldError } from "../../machinery/status.js";
-import { clone, isJsonObject, type KubeObject } from "../../machinery/types.js";
+import { clone, isJsonObject, rfc3339, type KubeObject } from "../../machinery/types.js";
 
 interface DeploymentSpec {
   replicas?: number;

@@ -9,9 +9,8 @@ import { ownedBy, ownerReference, type ControllerHost } from "../../controllers.
 import { age, ageColumn, nameColumn, resourceId } from "../../machinery/kinds.js";
 import { podSpecMergeKeys } from "../../machinery/patch.js";
 import { randomSuffix } from "../../machinery/rest.js";
-import { rfc3339 } from "../../machinery/clock.js";
 import { goValue } from "../../machinery/status.js";
-import { clone, isJsonObject, type JsonObject, type KubeObject } from "../../machinery/types.js";
+import { clone, isJsonObject, rfc3339, type JsonObject, type KubeObject } from "../../machinery/types.js";
 
 interface JobSpec {
   backoffLimit?: number;

@@ -1,9 +1,8 @@
 // The endpoints controller: each selector-bearing Service gets an Endpoints object listing the
 // IPs of the pods it selects (ready ones under addresses, others under notReadyAddresses).
 import type { ControllerHost } from "../../controllers.js";
-import { rfc3339 } from "../../machinery/clock.js";
 import { matchesLabels } from "../../machinery/selectors.js";
-import type { KubeObject } from "../../machinery/types.js";
+import { rfc3339, type KubeObject } from "../../machinery/types.js";
 import { isPodReady, podSpec, podStatus } from "./pods.js";
 import { endpoints, serviceSpec, type EndpointSubset, type ServicePort } from "./services.js";
 import { randomUUID } from "node:crypto";

@@ -1,10 +1,9 @@
 // The API's gate before any cluster route: fail closed without configuration, generic 401s whose
-// reason goes to the log only; and the quota slot's conditional release rule.
+// reason goes to the log only.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { authenticate, isCaller } from "../../../functions/authenticate.js";
+import { authenticate, isCaller } from "../../../application/authenticate.js";
 import { loadConfig } from "../../../shared/config/index.js";
-import { quotaSlotId, releases } from "../../../shared/provision/quota.js";
 
 function recorder() {
   const lines: string[] = [];
@@ -55,20 +54,5 @@ describe("authenticate", () => {
     assert.ok(!isCaller(result));
     assert.equal(result.status, 503);
     assert.equal((result.jsonBody as { error: { code: string } }).error.code, "AuthenticationUnavailable");
-  });
-});
-
-describe("quota slot release", () => {
-  const slot = quotaSlotId("gamma", 1);
-  const input = { team: "gamma", holder: "aksv-a-1", cluster: "a" };
-
-  it("is freed only by a release naming its own holder (and, when named, its own slot)", () => {
-    assert.equal(slot, "aksv-quota-gamma-1");
-    assert.equal(releases(input, slot, { holder: "aksv-a-1" }), true);
-    assert.equal(releases(input, slot, { holder: "aksv-a-1", slot }), true);
-    assert.equal(releases(input, slot, { holder: "aksv-b-2" }), false, "a stale release for another holder");
-    assert.equal(releases(input, slot, { holder: "aksv-a-1", slot: quotaSlotId("gamma", 0) }), false);
-    assert.equal(releases(input, slot, null), false);
-    assert.equal(releases(input, slot, "aksv-a-1"), false);
   });
 });

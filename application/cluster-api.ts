@@ -1,7 +1,6 @@
-// The cluster API's behaviour, independent of the Functions runtime: requests in, responses out,
-// the durable client and ARM behind small interfaces. functions/clusters.ts mounts it on HTTP.
+// The cluster API's behaviour, independent of the Functions runtime: requests in, answers out, the
+// durable task hub and ARM behind the ports of ports.ts. functions/clusters.ts mounts it on HTTP.
 import { createHash } from "node:crypto";
-import type { HttpRequest, HttpResponseInit } from "@azure/functions";
 import { hasRoleFor, isAdmin, canSee, type Action, type Caller } from "../shared/auth/caller.js";
 import type { AppConfig } from "../shared/config/index.js";
 import {
@@ -10,6 +9,7 @@ import {
   provisionInstanceId,
   type ClusterTarget,
 } from "../shared/azure/names.js";
+import { ORCHESTRATION } from "../shared/provision/durable.js";
 import {
   asProvisionInput,
   buildStatusDocument,
@@ -17,7 +17,6 @@ import {
   isRunning,
   retryAfterFor,
   timeOf,
-  type InstanceView,
 } from "../shared/provision/status.js";
 import type {
   ClusterStatusDocument,
@@ -27,42 +26,18 @@ import type {
 } from "../shared/provision/types.js";
 import type { ClusterSpec } from "../shared/spec/schema.js";
 import { invalidSpecError, validateClusterSpecText } from "../shared/spec/validate.js";
-import type { Problem } from "../shared/validation/problems.js";
+import { listed, parseListQuery } from "./list-query.js";
+import { isInstanceOf, type Instance, type Orchestrations, type UserKubeconfig } from "./ports.js";
+import { armError, type ApiRequest, type ApiResponse } from "./responses.js";
 import { TeamQuota, type Holding } from "./team-quota.js";
 
 export const BASE_PATH = "/api/clusters";
-const PROVISION = "provisionCluster";
-const DEPROVISION = "deprovisionCluster";
-
-export interface Instance extends InstanceView {
-  instanceId: string;
-  name: string;
-}
-
-/** The durable client operations the API uses (DurableClient from durable-functions has them). */
-export interface Orchestrations {
-  startNew(name: string, options: { instanceId: string; input: unknown }): Promise<string>;
-  getStatus(instanceId: string): Promise<Instance>;
-  getStatusAll(): Promise<Instance[]>;
-  terminate(instanceId: string, reason: string): Promise<void>;
-  raiseEvent(instanceId: string, eventName: string, eventData: unknown): Promise<void>;
-}
 
 export interface ClusterApiDeps {
   config: AppConfig;
   orchestrations: Orchestrations;
-  /** The cluster's user kubeconfig (listClusterUserCredential); never logged. */
-  userKubeconfig(target: ClusterTarget): Promise<string>;
+  userKubeconfig: UserKubeconfig;
   now?(): Date;
-}
-
-export function armError(
-  status: number,
-  code: string,
-  message: string,
-  details: Problem[] = [],
-): HttpResponseInit {
-  return { status, jsonBody: { error: { code, message, details } } };
 }
 
 function canonical(value: unknown): string {
@@ -78,10 +53,6 @@ function canonical(value: unknown): string {
 /** Identity of a request: the normalised spec (defaults applied), independent of key order. */
 export function specHash(spec: ClusterSpec): string {
   return createHash("sha256").update(canonical(spec)).digest("hex");
-}
-
-function isNotFound(e: unknown): boolean {
-  return e instanceof Error && /\b404\b/.test(e.message);
 }
 
 interface Found {
@@ -105,7 +76,7 @@ const ROLES_FOR: Record<Action, string> = {
 };
 
 /** 403 when the caller has no app role for `action` at all (team rules come later, per cluster). */
-function roleRequired(caller: Caller, action: Action, what: string): HttpResponseInit | undefined {
+function roleRequired(caller: Caller, action: Action, what: string): ApiResponse | undefined {
   if (hasRoleFor(caller, action)) return undefined;
   return armError(
     403,
@@ -145,17 +116,11 @@ export class ClusterApi {
     return f && canSee(caller, f.input.spec.team) ? f : undefined;
   }
 
-  private async status(instanceId: string): Promise<Instance | undefined> {
-    try {
-      return await this.deps.orchestrations.getStatus(instanceId);
-    } catch (e) {
-      if (isNotFound(e)) return undefined;
-      throw e;
-    }
-  }
-
   private async withDeprovision(provision: Instance): Promise<Found | undefined> {
-    return found(provision, await this.status(deprovisionInstanceId(provision.instanceId)));
+    return found(
+      provision,
+      await this.deps.orchestrations.getStatus(deprovisionInstanceId(provision.instanceId)),
+    );
   }
 
   /** Finds a cluster by name: the default target first, then every instance of that name. */
@@ -165,11 +130,14 @@ export class ClusterApi {
       resourceGroup: this.deps.config.targetResourceGroup ?? `rg-${name}`,
       name,
     });
-    const direct = await this.status(guess);
+    const direct = await this.deps.orchestrations.getStatus(guess);
     if (direct) return this.withDeprovision(direct);
     const prefix = instanceIdPrefix(name);
     const all = (await this.deps.orchestrations.getStatusAll()).filter(
-      (i) => i.name === PROVISION && i.instanceId.startsWith(prefix) && !i.instanceId.endsWith("-delete"),
+      (i) =>
+        isInstanceOf(i, ORCHESTRATION.provisionCluster) &&
+        i.instanceId.startsWith(prefix) &&
+        !i.instanceId.endsWith("-delete"),
     );
     const found: Found[] = [];
     for (const i of all) {
@@ -189,7 +157,7 @@ export class ClusterApi {
     doc: ClusterStatusDocument,
     status?: number,
     extra: Record<string, string> = {},
-  ): HttpResponseInit {
+  ): ApiResponse {
     const retryAfter = retryAfterFor(doc.phase);
     return {
       status: status ?? (retryAfter === undefined ? 200 : 202),
@@ -201,7 +169,7 @@ export class ClusterApi {
     };
   }
 
-  async create(request: HttpRequest, caller: Caller): Promise<HttpResponseInit> {
+  async create(request: ApiRequest, caller: Caller): Promise<ApiResponse> {
     const refused = roleRequired(caller, "write", "create clusters");
     if (refused) return refused;
     const { defaultLocation, targetResourceGroup } = this.deps.config;
@@ -267,7 +235,7 @@ export class ClusterApi {
         } or ask the platform team to raise the quota`,
       );
     try {
-      await this.deps.orchestrations.startNew(PROVISION, { instanceId, input });
+      await this.deps.orchestrations.start(ORCHESTRATION.provisionCluster, { instanceId, input });
     } catch (e) {
       // Lost a race with an identical request: answer with the instance that won (which holds
       // the slot too; a second slot of the same holder is freed by the next claim).
@@ -295,7 +263,7 @@ export class ClusterApi {
     instanceId: string,
     hash: string,
     key: string | undefined,
-  ): HttpResponseInit | undefined {
+  ): ApiResponse | undefined {
     const phase = this.document(f).phase;
     if (phase === "Deleting")
       return armError(
@@ -325,7 +293,7 @@ export class ClusterApi {
     return phase === "Deleted" || (phase === "Failed" && !isRunning(f.provision));
   }
 
-  async get(name: string, caller: Caller): Promise<HttpResponseInit> {
+  async get(name: string, caller: Caller): Promise<ApiResponse> {
     const refused = roleRequired(caller, "read", "read clusters");
     if (refused) return refused;
     const f = await this.findFor(caller, name);
@@ -333,28 +301,33 @@ export class ClusterApi {
     return this.respond(this.document(f));
   }
 
-  async list(query: URLSearchParams, caller: Caller): Promise<HttpResponseInit> {
+  /** GET /api/clusters: the caller's clusters, filtered, by pages; Deleted ones only when asked. */
+  async list(query: URLSearchParams, caller: Caller): Promise<ApiResponse> {
     const refused = roleRequired(caller, "read", "list clusters");
     if (refused) return refused;
-    const phase = query.get("phase") ?? undefined;
-    const team = query.get("team") ?? undefined;
-    const top = Math.min(Math.max(Number(query.get("top") ?? 50) || 50, 1), 200);
-    const skip = Number(Buffer.from(query.get("skipToken") ?? "", "base64url").toString() || 0) || 0;
+    const parsed = parseListQuery(query);
+    if (!parsed.ok)
+      return armError(
+        400,
+        "InvalidQueryParameter",
+        parsed.problems.map((p) => p.message).join("; "),
+        parsed.problems,
+      );
+    const q = parsed.query;
     const all = await this.deps.orchestrations.getStatusAll();
     const byId = new Map(all.map((i) => [i.instanceId, i]));
     const docs: ClusterStatusDocument[] = [];
     for (const i of all) {
-      if (i.name !== PROVISION || !i.instanceId.startsWith("aksv-")) continue;
+      if (!isInstanceOf(i, ORCHESTRATION.provisionCluster) || !i.instanceId.startsWith("aksv-")) continue;
       const input = asProvisionInput(i.input);
       if (!input) continue;
       const d = currentDeprovision(i, byId.get(deprovisionInstanceId(i.instanceId)));
       docs.push(buildStatusDocument(i, d, BASE_PATH));
     }
     const selected = docs
-      .filter((d) => canSee(caller, d.team))
-      .filter((d) => (!phase || d.phase.toLowerCase() === phase.toLowerCase()) && (!team || d.team === team))
+      .filter((d) => canSee(caller, d.team) && listed(q, d))
       .sort((a, b) => a.name.localeCompare(b.name) || a.resourceGroup.localeCompare(b.resourceGroup));
-    const page = selected.slice(skip, skip + top).map((d) => ({
+    const page = selected.slice(q.skip, q.skip + q.top).map((d) => ({
       name: d.name,
       resourceGroup: d.resourceGroup,
       subscriptionId: d.subscriptionId,
@@ -365,15 +338,15 @@ export class ClusterApi {
       links: d.links,
     }));
     const body: { value: typeof page; nextLink?: string } = { value: page };
-    if (skip + top < selected.length) {
+    if (q.skip + q.top < selected.length) {
       const next = new URLSearchParams(query);
-      next.set("skipToken", Buffer.from(String(skip + top)).toString("base64url"));
+      next.set("skipToken", Buffer.from(String(q.skip + q.top)).toString("base64url"));
       body.nextLink = `${BASE_PATH}?${next.toString()}`;
     }
     return { status: 200, jsonBody: body };
   }
 
-  async delete(name: string, caller: Caller): Promise<HttpResponseInit> {
+  async delete(name: string, caller: Caller): Promise<ApiResponse> {
     const refused = roleRequired(caller, "write", "delete clusters");
     if (refused) return refused;
     const f = await this.findFor(caller, name);
@@ -391,7 +364,7 @@ export class ClusterApi {
       timing: this.deps.config.timing,
       rollback: false,
     };
-    await this.deps.orchestrations.startNew(DEPROVISION, {
+    await this.deps.orchestrations.start(ORCHESTRATION.deprovisionCluster, {
       instanceId: deprovisionInstanceId(f.provision.instanceId),
       input,
     });
@@ -400,7 +373,7 @@ export class ClusterApi {
     return this.respond(deleting, 202, location);
   }
 
-  async kubeconfig(name: string, caller: Caller): Promise<HttpResponseInit> {
+  async kubeconfig(name: string, caller: Caller): Promise<ApiResponse> {
     const refused = roleRequired(caller, "read", "read kubeconfigs");
     if (refused) return refused;
     const f = await this.findFor(caller, name);
@@ -421,6 +394,6 @@ export class ClusterApi {
   }
 }
 
-function notFound(name: string): HttpResponseInit {
+function notFound(name: string): ApiResponse {
   return armError(404, "ClusterNotFound", `cluster ${name} was not found`);
 }

@@ -3,8 +3,8 @@
 // running, and a slot completes on a release naming its holder (the rule clusterQuotaSlot applies).
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import type { Instance, Orchestrations } from "../../../functions/clusters-api.js";
-import { TeamQuota, type Holding } from "../../../functions/team-quota.js";
+import type { Instance, Orchestrations } from "../../../application/ports.js";
+import { TeamQuota, type Holding } from "../../../application/team-quota.js";
 import { loadConfig } from "../../../shared/config/index.js";
 import { quotaSlotId, releases, type QuotaSlotInput } from "../../../shared/provision/quota.js";
 
@@ -13,7 +13,7 @@ const T0 = Date.parse("2026-01-01T00:00:00Z");
 function durable(clock: { now: number }) {
   const instances = new Map<string, Instance>();
   const o: Orchestrations = {
-    async startNew(name, { instanceId, input }) {
+    async start(orchestration, { instanceId, input }) {
       const existing = instances.get(instanceId);
       if (existing && ["Pending", "Running"].includes(existing.runtimeStatus))
         throw new Error(
@@ -21,7 +21,7 @@ function durable(clock: { now: number }) {
         );
       instances.set(instanceId, {
         instanceId,
-        name,
+        name: orchestration.name,
         input,
         runtimeStatus: "Running",
         output: null,
@@ -31,9 +31,7 @@ function durable(clock: { now: number }) {
       return instanceId;
     },
     async getStatus(id) {
-      const i = instances.get(id);
-      if (!i) throw new Error("404");
-      return i;
+      return instances.get(id);
     },
     async getStatusAll() {
       return [...instances.values()];

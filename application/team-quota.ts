@@ -2,17 +2,17 @@
 // Exact under concurrency: a claim is a startNew of a slot's instance id, which the durable client
 // refuses while that instance runs (host.json: overridableExistingInstanceStates NonRunningStates).
 import { teamQuota, type QuotaConfig } from "../shared/config/index.js";
-import { isRunning, timeOf } from "../shared/provision/status.js";
-import type { Phase } from "../shared/provision/types.js";
+import { ORCHESTRATION } from "../shared/provision/durable.js";
 import {
   isQuotaSlotInput,
-  QUOTA_SLOT_ORCHESTRATION,
   quotaSlotId,
   RELEASE_EVENT,
   type QuotaRelease,
   type QuotaSlotInput,
 } from "../shared/provision/quota.js";
-import type { Instance, Orchestrations } from "./clusters-api.js";
+import { isRunning, timeOf } from "../shared/provision/status.js";
+import type { Phase } from "../shared/provision/types.js";
+import { isInstanceOf, type Instance, type Orchestrations } from "./ports.js";
 
 /** What the API knows of the cluster a slot's holder (a provisioning instance id) stands for. */
 export interface Holding {
@@ -59,7 +59,7 @@ export class TeamQuota {
     return all
       .filter(
         (i: Instance) =>
-          i.name === QUOTA_SLOT_ORCHESTRATION &&
+          isInstanceOf(i, ORCHESTRATION.clusterQuotaSlot) &&
           isRunning(i) &&
           isQuotaSlotInput(i.input) &&
           i.input.team === team,
@@ -134,7 +134,7 @@ export class TeamQuota {
   private async start(ids: string[], input: QuotaSlotInput): Promise<Claim | undefined> {
     for (const id of ids) {
       try {
-        await this.o.startNew(QUOTA_SLOT_ORCHESTRATION, { instanceId: id, input });
+        await this.o.start(ORCHESTRATION.clusterQuotaSlot, { instanceId: id, input });
         return { ok: true, slot: id, started: true };
       } catch (e) {
         // Refused because the slot is taken meanwhile (else a real failure); taken by an identical

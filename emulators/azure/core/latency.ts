@@ -1,29 +1,7 @@
-// The emulator's one clock. Latencies are given in emulated seconds and multiplied by the time scale,
-// so `--time-scale 0.01` makes a 360 s AKS create take 3.6 s of wall time.
-export interface Clock {
-  /** Wall-clock epoch milliseconds. */
-  now(): number;
-  readonly scale: number;
-  /** Wall milliseconds that `seconds` emulated seconds take. */
-  toWallMs(seconds: number): number;
-  sleep(seconds: number): Promise<void>;
-}
+// How long each ARM operation takes, in emulated seconds (the clock in emulators/common/clock.ts
+// turns them into wall time with the time scale).
 
-export function scaledClock(scale: number, now: () => number = Date.now): Clock {
-  if (!(scale >= 0)) throw new Error(`time scale must be >= 0, got ${scale}`);
-  const toWallMs = (seconds: number) => Math.round(seconds * 1000 * scale);
-  return {
-    now,
-    scale,
-    toWallMs,
-    sleep: (seconds) => {
-      const ms = toWallMs(seconds);
-      return ms <= 0 ? Promise.resolve() : new Promise((r) => setTimeout(r, ms));
-    },
-  };
-}
-
-/** Per-operation latency in emulated seconds (issue 4: realistic ARM and AKS timings). */
+/** Per-operation latency in emulated seconds, close to what ARM and AKS take. */
 export interface LatencyProfile {
   resourceGroupWrite: number;
   resourceGroupDelete: number;

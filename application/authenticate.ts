@@ -2,8 +2,8 @@
 // configured issuer (Entra ID in Azure, the Azure emulator locally). One verifier per process, so
 // the issuer's metadata and JWKS are fetched once and cached. The app checks tokens itself, so it
 // behaves the same behind Easy Auth, API Management or nothing.
-import type { HttpResponseInit } from "@azure/functions";
-import { callerFromClaims, type Caller } from "../shared/auth/caller.js";
+import type { Caller } from "../shared/auth/caller.js";
+import { callerOf, pipelineAudiences } from "../shared/auth/pipeline-callers.js";
 import {
   createTokenVerifier,
   TokenRejected,
@@ -11,7 +11,7 @@ import {
   type TokenVerifier,
 } from "../shared/auth/token.js";
 import type { AuthConfig } from "../shared/config/index.js";
-import { armError } from "./clusters-api.js";
+import { armError, type ApiResponse } from "./responses.js";
 
 export const REALM = "aks-vending";
 
@@ -28,7 +28,7 @@ function verifierFor(auth: AuthConfig): TokenVerifier {
       for: auth,
       verify: createTokenVerifier({
         issuer: auth.issuer,
-        audience: auth.audiences,
+        audience: [...auth.audiences, ...pipelineAudiences(auth.pipelineCallers)],
         metadataUrl: auth.metadataUrl,
         clockToleranceSeconds: auth.clockSkewSeconds,
       }),
@@ -41,7 +41,7 @@ export async function authenticate(
   auth: AuthConfig | undefined,
   authorization: string | null,
   log: AuthLog,
-): Promise<Caller | HttpResponseInit> {
+): Promise<Caller | ApiResponse> {
   if (!auth) {
     // Fail closed: an API without an issuer and audience would be open to anyone.
     log.error(
@@ -54,7 +54,7 @@ export async function authenticate(
     );
   }
   try {
-    return callerFromClaims(await verifierFor(auth)(authorization), auth.teams);
+    return callerOf(await verifierFor(auth)(authorization), auth);
   } catch (e) {
     if (!(e instanceof TokenRejected)) throw e;
     if (e.reason === "unavailable") {
@@ -80,6 +80,6 @@ export async function authenticate(
   }
 }
 
-export function isCaller(v: Caller | HttpResponseInit): v is Caller {
+export function isCaller(v: Caller | ApiResponse): v is Caller {
   return "roles" in v && "teams" in v;
 }

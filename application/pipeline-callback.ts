@@ -6,17 +6,19 @@
 //
 // Answers 200 rather than 202 when the callback headers are present: the task's default success
 // criterion is a 200 OK, and in callback mode the task waits for the TaskCompleted event anyway.
-import type { HttpRequest, HttpResponseInit } from "@azure/functions";
 import { provisionInstanceId } from "../shared/azure/names.js";
 import type { Caller } from "../shared/auth/caller.js";
 import { parseCallbackHeaders, type PipelineCallback } from "../shared/callback/headers.js";
 import type { AppConfig } from "../shared/config/index.js";
+import { ORCHESTRATION } from "../shared/provision/durable.js";
 import type { ClusterStatusDocument } from "../shared/provision/types.js";
-import { armError, type ClusterApi, type Orchestrations } from "./clusters-api.js";
+import type { ClusterApi } from "./cluster-api.js";
+import type { Orchestrations } from "./ports.js";
+import { armError, type ApiRequest, type ApiResponse } from "./responses.js";
 
 export interface PipelineCallbackDeps {
   config: AppConfig;
-  orchestrations: Pick<Orchestrations, "startNew">;
+  orchestrations: Pick<Orchestrations, "start">;
   /** The callback table (undefined when this deployment has none configured). */
   callbacks: { save(instanceId: string, callback: PipelineCallback): Promise<void> } | undefined;
 }
@@ -25,10 +27,10 @@ const TERMINAL = { Succeeded: "succeeded", Failed: "failed" } as const;
 
 export async function createCluster(
   api: ClusterApi,
-  request: HttpRequest,
+  request: ApiRequest,
   caller: Caller,
   deps: PipelineCallbackDeps,
-): Promise<HttpResponseInit> {
+): Promise<ApiResponse> {
   const parsed = parseCallbackHeaders(
     (name) => request.headers.get(name),
     deps.config.callback?.allowedHosts ?? [],
@@ -65,7 +67,7 @@ export async function createCluster(
   const result = phase === "Succeeded" || phase === "Failed" ? TERMINAL[phase] : undefined;
   if (result) {
     try {
-      await deps.orchestrations.startNew("notifyPipelines", {
+      await deps.orchestrations.start(ORCHESTRATION.notifyPipelines, {
         instanceId: `${instanceId}-notify-${parsed.callback.TaskInstanceId}`.slice(0, 256),
         input: { provisionInstanceId: instanceId, result, timing: deps.config.timing },
       });

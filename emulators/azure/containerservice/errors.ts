@@ -1,0 +1,69 @@
+// The errors Microsoft.ContainerService answers for managedClusters. The address rules come from the
+// project's own planner (validation.ts), whose problem codes map onto AKS's: DnsServiceIpOutOfServiceCidr,
+// ServiceCidrOverlapExistingSubnetsCidr, InsufficientSubnetSize, and InvalidParameter for the rest.
+import { armErrors, type ArmErrorDetail, type ErrorText } from "../core/errors.js";
+
+/** A request property AKS rejects: its wire path as the target, the other problems as details. */
+const parameter = (message: string, target: string, details?: ArmErrorDetail[]): ErrorText => ({
+  message,
+  target,
+  ...(details ? { details } : {}),
+});
+
+export const ContainerServiceErrors = armErrors({
+  InvalidParameter: { status: 400, text: parameter },
+  DnsServiceIpOutOfServiceCidr: { status: 400, text: parameter },
+  ServiceCidrOverlapExistingSubnetsCidr: { status: 400, text: parameter },
+  InsufficientSubnetSize: { status: 400, text: parameter },
+  MustDefineAtLeastOneSystemPool: {
+    status: 400,
+    text: () => ({ message: "Must define at least one system pool.", target: "agentPoolProfiles" }),
+  },
+  K8sVersionNotSupported: {
+    status: 400,
+    text: (version: string) => ({
+      message: `Version ${version} is not supported in this region. Supported versions are 1.30 to 1.39.`,
+      target: "kubernetesVersion",
+    }),
+  },
+  SubnetIsFull: {
+    status: 400,
+    text: (subnetId: string, prefix: string, needed: number, free: number) => ({
+      message: `Subnet ${subnetId.split("/").pop()!} with address prefix ${prefix} does not have enough capacity for ${needed} IP addresses (${free} free).`,
+      target: "agentPoolProfile.vnetSubnetID",
+    }),
+  },
+  PropertyChangeNotAllowed: {
+    status: 400,
+    text: (field: string) => ({
+      message: `Changing property '${field}' is not allowed.`,
+      target: `networkProfile.${field}`,
+    }),
+  },
+  ServicePrincipalNotFound: {
+    status: 400,
+    text: (clientId: string) => ({
+      message: `The service principal with client id ${clientId} was not found.`,
+      target: "servicePrincipalProfile.clientId",
+    }),
+  },
+  /** The cluster identity may not join the node subnet (AKS checks `subnets/join/action`). */
+  LinkedAuthorizationFailed: {
+    status: 403,
+    text: (principalId: string, action: string, scope: string) => ({
+      message: `The cluster identity with object id '${principalId}' does not have permission to perform action '${action}' on the linked scope '${scope}'. Grant it a role such as Network Contributor (4d97b98b-1d4f-4787-a291-c67834d212e7) on the subnet, then retry.`,
+      target: "agentPoolProfile.vnetSubnetID",
+    }),
+  },
+  /** A write or credential request while another operation runs on the cluster. */
+  OperationNotAllowed: {
+    status: 409,
+    text: (state: string) =>
+      `Operation is not allowed because there's an in progress ${state.toLowerCase()} managed cluster operation which will conflict with it. Please wait for the operation to complete before retrying.`,
+  },
+  /** Credentials of a cluster that never came up. */
+  BadRequest: {
+    status: 400,
+    text: () => "The cluster failed to provision; no credentials are available.",
+  },
+});

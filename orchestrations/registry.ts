@@ -1,0 +1,86 @@
+// Binds an implementation to every declaration of the durable surface (shared/provision/durable.ts)
+// and registers them. The maps are typed by the declarations: a missing, extra or mistyped binding
+// does not compile, so what is registered is exactly what is declared.
+import type { ActivityOptions, OrchestrationHandler } from "durable-functions";
+import { ACTIVITY, ORCHESTRATION, type InputOf, type OutputOf } from "../shared/provision/durable.js";
+import {
+  assignSubnetRole,
+  deleteOwnedResource,
+  ensureIdentity,
+  ensureResourceGroup,
+  ensureVirtualNetwork,
+  getClusterState,
+  pollArmOperation,
+  submitClusterCreate,
+} from "./activities/arm.js";
+import { reportToPipelinesActivity } from "./activities/callback.js";
+import {
+  checkWorkloadsReady,
+  removeConnectivityProbes,
+  runConnectivityProbes,
+  seedNamespaceObject,
+  seedNetworkPolicies,
+  seedWorkloads,
+} from "./activities/kube.js";
+import { clusterQuotaSlot } from "./clusterQuotaSlot.js";
+import { deprovisionCluster } from "./deprovisionCluster.js";
+import type { Orchestrator } from "./durable.js";
+import { notifyPipelines } from "./notifyPipelines.js";
+import { provisionCluster } from "./provisionCluster.js";
+import { seedNamespace } from "./seedNamespace.js";
+import { verifyConnectivity } from "./verifyConnectivity.js";
+
+type Orchestrations = typeof ORCHESTRATION;
+type Activities = typeof ACTIVITY;
+
+/** Every declared orchestration's orchestrator. */
+export const ORCHESTRATORS: {
+  [K in keyof Orchestrations]: Orchestrator<InputOf<Orchestrations[K]>, OutputOf<Orchestrations[K]>>;
+} = {
+  provisionCluster,
+  deprovisionCluster,
+  seedNamespace,
+  verifyConnectivity,
+  notifyPipelines,
+  clusterQuotaSlot,
+};
+
+/**
+ * Every declared activity's function. Activities receive their input only (not the invocation
+ * context): each builds its clients from configuration through its default dependencies.
+ */
+export const ACTIVITIES: {
+  [K in keyof Activities]: (input: InputOf<Activities[K]>) => Promise<OutputOf<Activities[K]>>;
+} = {
+  ensureResourceGroup: (i) => ensureResourceGroup(i),
+  ensureVirtualNetwork: (i) => ensureVirtualNetwork(i),
+  ensureIdentity: (i) => ensureIdentity(i),
+  assignSubnetRole: (i) => assignSubnetRole(i),
+  submitClusterCreate: (i) => submitClusterCreate(i),
+  getClusterState: (i) => getClusterState(i),
+  pollArmOperation: (i) => pollArmOperation(i),
+  deleteOwnedResource: (i) => deleteOwnedResource(i),
+  seedNamespaceObject: (i) => seedNamespaceObject(i),
+  seedNetworkPolicies: (i) => seedNetworkPolicies(i),
+  seedWorkloads: (i) => seedWorkloads(i),
+  checkWorkloadsReady: (i) => checkWorkloadsReady(i),
+  runConnectivityProbes: (i) => runConnectivityProbes(i),
+  removeConnectivityProbes: (i) => removeConnectivityProbes(i),
+  reportToPipelines: (i) => reportToPipelinesActivity(i),
+};
+
+/** The part of durable-functions' `df.app` registration uses (a test passes a recorder). */
+export interface Registrar {
+  orchestration(name: string, handler: OrchestrationHandler): unknown;
+  activity(name: string, options: ActivityOptions): unknown;
+}
+
+/** Registers every declared orchestration and activity under its declared name. */
+export function register(app: Registrar): void {
+  for (const [key, orchestration] of Object.entries(ORCHESTRATION))
+    app.orchestration(orchestration.name, ORCHESTRATORS[key as keyof Orchestrations]);
+  for (const [key, activity] of Object.entries(ACTIVITY)) {
+    const run = ACTIVITIES[key as keyof Activities] as (input: unknown) => Promise<unknown>;
+    app.activity(activity.name, { handler: (input: unknown) => run(input) });
+  }
+}

@@ -1,0 +1,211 @@
+// ClusterApi (application/cluster-api.ts) without the Functions runtime: request validation before
+// any orchestration or ARM call, and the list's filters.
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import functions from "@azure/functions";
+import { ClusterApi, specHash } from "../../../application/cluster-api.js";
+import type { Instance, Orchestrations } from "../../../application/ports.js";
+import type { Caller } from "../../../shared/auth/caller.js";
+import { deprovisionInstanceId } from "../../../shared/azure/names.js";
+import { loadConfig } from "../../../shared/config/index.js";
+import { ORCHESTRATION } from "../../../shared/provision/durable.js";
+import type { ArmErrorBody } from "../../../shared/validation/problems.js";
+import { instanceIdOf, provisionInput, spec, tutorialDocument } from "../provision/fixtures.js";
+
+// @azure/functions is a CommonJS bundle whose HttpRequest Node cannot see as a named export.
+const { HttpRequest } = functions;
+
+describe("HTTP API request validation (before any orchestration or ARM call)", () => {
+  const admin: Caller = {
+    id: "admin",
+    displayName: "admin",
+    roles: new Set(["Clusters.Admin"]),
+    teams: new Set(),
+  };
+  const untouchable: Orchestrations = {
+    start: () => Promise.reject(new Error("must not start")),
+    getStatus: () => Promise.reject(new Error("must not read")),
+    getStatusAll: () => Promise.reject(new Error("must not read")),
+    terminate: () => Promise.reject(new Error("must not terminate")),
+    raiseEvent: () => Promise.reject(new Error("must not raise")),
+  };
+  const api = new ClusterApi({
+    config: loadConfig({ AKSV_TARGET_SUBSCRIPTION_ID: "00000000-0000-0000-0000-000000000001" }),
+    orchestrations: untouchable,
+    userKubeconfig: () => Promise.reject(new Error("must not call ARM")),
+  });
+  const post = (body: string, headers: Record<string, string> = {}) =>
+    api.create(
+      new HttpRequest({
+        method: "POST",
+        url: "http://localhost/api/clusters",
+        body: { string: body },
+        headers,
+      }),
+      admin,
+    );
+
+  it("answers 400 with every problem at once, ARM-style", async () => {
+    const doc = tutorialDocument();
+    const res = await post(
+      JSON.stringify({
+        ...doc,
+        name: "-bad-",
+        network: { ...(doc["network"] as object), dnsServiceIp: "192.168.0.10" },
+        extra: 1,
+      }),
+    );
+    assert.equal(res.status, 400);
+    const body = res.jsonBody as { error: { code: string; details: { path: string; code: string }[] } };
+    assert.equal(body.error.code, "InvalidClusterSpec");
+    const paths = body.error.details.map((d) => d.path);
+    assert.ok(paths.includes("name"), JSON.stringify(paths));
+    assert.ok(paths.includes("extra"));
+    assert.ok(
+      paths.some((p) => p.startsWith("network.dnsServiceIp")),
+      JSON.stringify(paths),
+    );
+  });
+
+  it("answers 400 for a body that is not JSON", async () => {
+    const res = await post("{nope");
+    assert.equal(res.status, 400);
+    assert.equal(
+      (res.jsonBody as { error: { details: { code: string }[] } }).error.details[0]!.code,
+      "InvalidJson",
+    );
+  });
+
+  it("rejects an unusable Idempotency-Key", async () => {
+    const res = await post(JSON.stringify(tutorialDocument()), { "Idempotency-Key": "x".repeat(300) });
+    assert.equal(res.status, 400);
+    assert.equal((res.jsonBody as { error: { code: string } }).error.code, "InvalidIdempotencyKey");
+  });
+
+  it("rejects a request whose expectations contradict its policies before anything else", async () => {
+    const doc = tutorialDocument();
+    const ns = (doc["namespaces"] as { expectations: { allowed: boolean }[] }[])[0]!;
+    ns.expectations[1]!.allowed = true; // the unlabelled pod is denied by the policies
+    const res = await post(JSON.stringify(doc));
+    assert.equal(res.status, 400);
+    const body = res.jsonBody as { error: { details: { path: string; code: string }[] } };
+    assert.ok(
+      body.error.details.some(
+        (d) => d.code === "ExpectationUnsatisfiable" && d.path.startsWith("namespaces[0].expectations[1]"),
+      ),
+      JSON.stringify(body),
+    );
+  });
+
+  it("identifies a request by its normalised spec, whatever the key order or defaults spelled out", () => {
+    const a = spec();
+    const b = spec({ onFailure: "keep", nodePool: { count: 1, name: "system" } });
+    assert.equal(specHash(a), specHash(b));
+    assert.notEqual(specHash(a), specHash(spec({ onFailure: "rollback" })));
+  });
+});
+
+describe("GET /api/clusters filters", () => {
+  const reader: Caller = {
+    id: "reader",
+    displayName: "reader",
+    roles: new Set(["Clusters.Read", "Clusters.Admin"]),
+    teams: new Set(),
+  };
+  /** Three clusters on a read-only task hub: one Succeeded, one Failed, one Deleted (by a DELETE). */
+  function hub(): Orchestrations {
+    const run = (name: string, output: unknown): Instance => {
+      const input = provisionInput(spec({ name }));
+      return {
+        instanceId: instanceIdOf(input),
+        name: ORCHESTRATION.provisionCluster.name,
+        input,
+        runtimeStatus: "Completed",
+        output,
+        customStatus: null,
+        createdTime: "2026-01-01T00:00:00Z",
+      };
+    };
+    const instances = [
+      run("alive", { phase: "Succeeded", outputs: {} }),
+      run("broken", { phase: "Failed", outputs: {}, error: { code: "X", message: "x", step: "cluster" } }),
+      run("gone", { phase: "Succeeded", outputs: {} }),
+    ];
+    const gone = instances[2]!;
+    instances.push({
+      instanceId: deprovisionInstanceId(gone.instanceId),
+      name: ORCHESTRATION.deprovisionCluster.name,
+      input: { rollback: false },
+      runtimeStatus: "Completed",
+      output: { deleted: ["/c"], kept: [] },
+      customStatus: null,
+      createdTime: "2026-01-01T01:00:00Z",
+    });
+    return {
+      start: () => Promise.reject(new Error("must not start")),
+      getStatus: async (id) => instances.find((i) => i.instanceId === id),
+      getStatusAll: async () => instances,
+      terminate: () => Promise.reject(new Error("must not terminate")),
+      raiseEvent: () => Promise.reject(new Error("must not raise")),
+    };
+  }
+  const api = new ClusterApi({
+    config: loadConfig({ AKSV_TARGET_SUBSCRIPTION_ID: "00000000-0000-0000-0000-000000000001" }),
+    orchestrations: hub(),
+    userKubeconfig: () => Promise.reject(new Error("must not call ARM")),
+  });
+  const list = (query: string) => api.list(new URLSearchParams(query), reader);
+  const names = async (query: string) => {
+    const res = await list(query);
+    assert.equal(res.status, 200, JSON.stringify(res.jsonBody));
+    return (res.jsonBody as { value: { name: string; phase: string }[] }).value.map(
+      (c) => `${c.name}:${c.phase}`,
+    );
+  };
+
+  it("hides Deleted clusters unless asked for with all=true or phase=Deleted", async () => {
+    assert.deepEqual(await names(""), ["alive:Succeeded", "broken:Failed"]);
+    assert.deepEqual(await names("all=false"), ["alive:Succeeded", "broken:Failed"]);
+    assert.deepEqual(await names("all=true"), ["alive:Succeeded", "broken:Failed", "gone:Deleted"]);
+    assert.deepEqual(await names("phase=Deleted"), ["gone:Deleted"]);
+    assert.deepEqual(
+      await names("phase=succeeded&all=true"),
+      ["alive:Succeeded"],
+      "phases match in any case",
+    );
+  });
+
+  it("answers 400 InvalidQueryParameter naming the allowed phases for an unknown phase", async () => {
+    const res = await list("phase=Bogus");
+    assert.equal(res.status, 400);
+    const body = res.jsonBody as ArmErrorBody;
+    assert.equal(body.error.code, "InvalidQueryParameter");
+    assert.match(
+      body.error.message,
+      /Accepted, Provisioning, Seeding, Verifying, Succeeded, Failed, Deleting, Deleted/,
+    );
+    assert.deepEqual(
+      body.error.details.map((d) => [d.path, d.code]),
+      [["phase", "UnknownPhase"]],
+    );
+    assert.match(body.error.details[0]!.message, /"Bogus"/);
+  });
+
+  it("answers 400 for an all that is not true or false, with every problem at once", async () => {
+    const res = await list("all=yes&phase=nope");
+    assert.equal(res.status, 400);
+    assert.deepEqual(
+      (res.jsonBody as ArmErrorBody).error.details.map((d) => d.path),
+      ["phase", "all"],
+    );
+  });
+
+  it("keeps the filters in nextLink", async () => {
+    const res = await list("all=true&top=1");
+    const body = res.jsonBody as { value: unknown[]; nextLink?: string };
+    assert.equal(body.value.length, 1);
+    const next = new URL(body.nextLink!, "http://localhost").searchParams;
+    assert.equal(next.get("all"), "true");
+    assert.deepEqual(await names(next.toString()), ["broken:Failed"]);
+  });
+});
