@@ -162,13 +162,10 @@ export const NetworkPolicySpecSchema = z
   });
 
 export type LabelSelector = z.infer<typeof LabelSelectorSchema>;
-export type LabelSelectorRequirement = z.infer<typeof LabelSelectorRequirementSchema>;
 export type NetworkPolicyPeer = z.infer<typeof NetworkPolicyPeerSchema>;
 export type NetworkPolicyPort = z.infer<typeof NetworkPolicyPortSchema>;
 export type NetworkPolicySpecInput = z.infer<typeof NetworkPolicySpecSchema>;
 export type PolicyType = z.infer<typeof PolicyTypeSchema>;
-
-export type NetworkPolicyPortDefaulted = NetworkPolicyPort & { protocol: "TCP" | "UDP" | "SCTP" };
 
 /**
  * The API server's defaulting (SetDefaults_NetworkPolicy): policyTypes is ["Ingress"] plus "Egress"

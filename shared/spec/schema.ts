@@ -275,7 +275,6 @@ export type ParsedClusterSpec = z.output<typeof ClusterSpecSchema>;
 export type NamespaceSpec = z.output<typeof NamespaceSchema>;
 export type WorkloadSpec = z.output<typeof WorkloadSchema>;
 export type ExpectationSpec = z.output<typeof ExpectationSchema>;
-export type NamedPolicy = z.output<typeof NamedPolicySchema>;
 export type ParsedNetwork = z.output<typeof NetworkSchema>;
 
 /** The network section after normalisation: every address decided. */

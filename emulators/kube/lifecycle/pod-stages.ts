@@ -286,7 +286,3 @@ export function podStages(rt: PodRuntime): Stage[] {
     },
   ];
 }
-
-export function probeContainer(c: Container) {
-  return parseProbe(c.command, c.args);
-}
