@@ -19,6 +19,7 @@ const folders = [
   "cli",
   "bench",
   "scripts",
+  "harness",
   "test",
   "portal",
   // Not code: the example requests (JSON), which the portal bundles as its form's starting point.
@@ -34,7 +35,8 @@ const mayImport = {
   functions: ["application", "shared", "orchestrations"],
   emulators: ["shared"],
   cli: ["shared"],
-  scripts: [],
+  scripts: ["shared"],
+  harness: ["emulators", "shared"],
   portal: ["shared", "examples"],
   examples: [],
   bench: anyBut("bench", "test"),
@@ -115,7 +117,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ["test/**/*.ts", "bench/**/*.ts", "emulators/**/*.ts"],
+    files: ["test/**/*.ts", "bench/**/*.ts", "harness/**/*.ts", "emulators/**/*.ts"],
     rules: { "@typescript-eslint/no-non-null-assertion": "off" },
   },
   {

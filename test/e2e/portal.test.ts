@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { chromium, type Page } from "playwright-core";
-import { ROOT, startStack } from "./stack.js";
+import { ROOT, startStack } from "../../harness/stack.js";
 
 const CHROMIUM = "/usr/bin/chromium";
 const ARTIFACTS = join(ROOT, ".local", "test-artifacts", "portal");
