@@ -44,6 +44,7 @@ interface ClusterProps {
   kubernetesVersion: string;
   dnsPrefix: string;
   fqdn: string;
+  resourceUID?: string;
   agentPoolProfiles: AgentPoolProfile[];
   networkProfile: NetworkProfile;
   [key: string]: Json | undefined | AgentPoolProfile[] | NetworkProfile;
@@ -168,6 +169,9 @@ export class ManagedClusters {
         })) as unknown as Json,
         networkProfile: networkProfile as unknown as Json,
         nodeResourceGroup: `MC_${ref.rg}_${name}_${location}`,
+        // As AKS: one per life of the cluster (a delete and a create under the same id get a new
+        // one), kept by updates. The fqdn alone cannot tell them apart here: it derives from the id.
+        resourceUID: (existing ? props(existing).resourceUID : undefined) ?? randomBytes(12).toString("hex"),
         enableRBAC: true,
         maxAgentPools: 100,
         supportPlan: "KubernetesOfficial",
