@@ -24,10 +24,12 @@ import type {
   Phase,
   ProvisionInput,
 } from "../shared/provision/types.js";
+import { LIMITS } from "../shared/spec/defaults.js";
 import type { ClusterSpec } from "../shared/spec/schema.js";
 import { invalidSpecError, validateClusterSpecText } from "../shared/spec/validate.js";
 import { listed, parseListQuery } from "./list-query.js";
 import { isInstanceOf, type Instance, type Orchestrations, type UserKubeconfig } from "./ports.js";
+import { readBodyText } from "./request-body.js";
 import { armError, type ApiRequest, type ApiResponse } from "./responses.js";
 import { TeamQuota, type Holding } from "./team-quota.js";
 
@@ -173,7 +175,9 @@ export class ClusterApi {
     const refused = roleRequired(caller, "write", "create clusters");
     if (refused) return refused;
     const { defaultLocation, targetResourceGroup } = this.deps.config;
-    const validation = validateClusterSpecText(await request.text(), {
+    const body = await readBodyText(request, LIMITS.documentBytes);
+    if (!body.ok) return body.response;
+    const validation = validateClusterSpecText(body.text, {
       defaultLocation,
       ...(targetResourceGroup ? { resourceGroup: targetResourceGroup } : {}),
     });
@@ -374,7 +378,10 @@ export class ClusterApi {
   }
 
   async kubeconfig(name: string, caller: Caller): Promise<ApiResponse> {
-    const refused = roleRequired(caller, "read", "read kubeconfigs");
+    // Clusters are created with local accounts and without Entra ID integration, so the "user"
+    // kubeconfig ARM lists is cluster-admin-equivalent: it may write. Until clusters are Entra-only
+    // (a credential scoped to reading), only callers who may change the cluster get one.
+    const refused = roleRequired(caller, "write", "get kubeconfigs (they can change the cluster)");
     if (refused) return refused;
     const f = await this.findFor(caller, name);
     if (!f) return notFound(name);

@@ -3,9 +3,9 @@
 // ARM-style error body every refusal uses.
 import type { Problem } from "../shared/validation/problems.js";
 
-/** What the application reads of a request: its body and its headers. */
+/** What the application reads of a request: its body (a stream, read with a cap) and its headers. */
 export interface ApiRequest {
-  text(): Promise<string>;
+  readonly body: ReadableStream | null;
   headers: { get(name: string): string | null };
 }
 

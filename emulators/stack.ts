@@ -5,7 +5,7 @@ import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { startAzureEmulator, type AzureEmulator, type AzureEmulatorOptions } from "./azure/index.js";
 import { ensureLocalCa } from "./common/tls.js";
-import { startFunctionsHost, type FunctionsHost } from "./functions-host/index.js";
+import { BODY_LIMIT_SETTING, startFunctionsHost, type FunctionsHost } from "./functions-host/index.js";
 import { startKubeEmulator, type KubeEmulator } from "./kube/index.js";
 
 /** The repository root (this file runs from dist/emulators/). */
@@ -46,6 +46,8 @@ export interface LocalStack {
 
 /** The audience the local stack's API accepts tokens for (AKSV_AUTH_AUDIENCE). */
 export const LOCAL_API_AUDIENCE = "api://aks-vending-local";
+/** The local host's request body limit: 1 MiB, four times the largest cluster request. */
+export const LOCAL_BODY_LIMIT_BYTES = 1024 * 1024;
 
 /** The portal's client id on the local issuer (in Azure: its own Entra app registration). */
 export const LOCAL_PORTAL_CLIENT_ID = "aks-vending-portal-local";
@@ -72,6 +74,9 @@ export function appSettingsFor(
     // Azure DevOps (tests) listens on the loopback address.
     AKSV_CALLBACK_TABLE_URL: azure.tableUrl,
     AKSV_CALLBACK_ALLOWED_HOSTS: "dev.azure.com,*.visualstudio.com,127.0.0.1,localhost",
+    // The host refuses larger bodies while they stream in, before the app sees them (Azure's
+    // default is 100 MB); the app's own limit for a cluster request is smaller still.
+    [BODY_LIMIT_SETTING]: String(LOCAL_BODY_LIMIT_BYTES),
   };
 }
 

@@ -16,6 +16,7 @@ import {
 import { reportToPipelinesActivity } from "./activities/callback.js";
 import {
   checkWorkloadsReady,
+  forgetClusterCredentials,
   removeConnectivityProbes,
   runConnectivityProbes,
   seedNamespaceObject,
@@ -59,7 +60,11 @@ export const ACTIVITIES: {
   submitClusterCreate: (i) => submitClusterCreate(i),
   getClusterState: (i) => getClusterState(i),
   pollArmOperation: (i) => pollArmOperation(i),
-  deleteOwnedResource: (i) => deleteOwnedResource(i),
+  deleteOwnedResource: (i) => {
+    // Credentials kept for a cluster that is going away are of no further use to anyone.
+    if (i.kind === "cluster") forgetClusterCredentials(i.target);
+    return deleteOwnedResource(i);
+  },
   seedNamespaceObject: (i) => seedNamespaceObject(i),
   seedNetworkPolicies: (i) => seedNetworkPolicies(i),
   seedWorkloads: (i) => seedWorkloads(i),

@@ -46,6 +46,7 @@ export interface FunctionsHostOptions {
   reset?: boolean;
   /** Overrides host.json settings. */
   hostJson?: Partial<HostJsonSettings>;
+  /** Request body limit in bytes; default the app setting FUNCTIONS_REQUEST_BODY_SIZE_LIMIT, else 100 MB. */
   maxRequestBodyBytes?: number;
   /** CORS in front of the HTTP triggers; default local.settings.json `Host.CORS` / `Host.CORSCredentials`. */
   cors?: CorsSettings;
@@ -68,7 +69,20 @@ export interface FunctionsHost {
   stop(): Promise<void>;
 }
 
+/** The Functions host's default request body limit (100 MB), as in Azure. */
 const DEFAULT_BODY_LIMIT = 100 * 1024 * 1024;
+/** The app setting Azure's host reads its request body limit from, in bytes. */
+export const BODY_LIMIT_SETTING = "FUNCTIONS_REQUEST_BODY_SIZE_LIMIT";
+
+/** The limit from the app's settings; a malformed value stops the host rather than lifting the limit. */
+function bodyLimitFrom(settings: Record<string, string>): number | undefined {
+  const text = settings[BODY_LIMIT_SETTING];
+  if (text === undefined || text.trim() === "") return undefined;
+  const bytes = Number(text);
+  if (!Number.isSafeInteger(bytes) || bytes < 1)
+    throw new Error(`${BODY_LIMIT_SETTING} must be a positive number of bytes, got "${text}"`);
+  return bytes;
+}
 
 export async function startFunctionsHost(options: FunctionsHostOptions): Promise<FunctionsHost> {
   const appDir = resolve(options.appDir);
@@ -105,7 +119,10 @@ export async function startFunctionsHost(options: FunctionsHostOptions): Promise
       routePrefix: settings.routePrefix,
       keys,
       logger,
-      maxRequestBodyBytes: options.maxRequestBodyBytes ?? DEFAULT_BODY_LIMIT,
+      maxRequestBodyBytes:
+        options.maxRequestBodyBytes ??
+        bodyLimitFrom(appEnvironment(process.env, localSettings, options.env ?? {})) ??
+        DEFAULT_BODY_LIMIT,
       cors: options.cors ?? cors,
       router: () => live.router,
       durableApi: () => live.durableApi,

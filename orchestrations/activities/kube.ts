@@ -1,7 +1,8 @@
 // Kubernetes activities. Each fetches the cluster's admin kubeconfig from ARM itself (kept in this
-// process's memory for a few minutes, never returned, never logged), then does one seeding step.
+// process's memory for a few minutes, for that life of the cluster only, never returned, never
+// logged), then does one seeding step.
 import { appConfig } from "../../shared/config/index.js";
-import { clusterKubeconfig } from "../../shared/azure/kubeconfig.js";
+import { clusterIdentity, clusterKubeconfig } from "../../shared/azure/kubeconfig.js";
 import { classifyArmError, scrub, TransientError, type StepError } from "../../shared/azure/errors.js";
 import { ids, type ClusterTarget } from "../../shared/azure/names.js";
 import {
@@ -21,30 +22,51 @@ import type {
 import type { ActivityResult } from "../../shared/provision/types.js";
 
 export interface KubeDeps {
-  /** The cluster's clients; how the kubeconfig is obtained is the dependency's business. */
-  clients(target: ClusterTarget): Promise<KubeClients>;
+  /**
+   * The cluster's clients; how the kubeconfig is obtained is the dependency's business. `fresh`:
+   * a credential just got 401, so none that was kept may be used.
+   */
+  clients(target: ClusterTarget, options?: { fresh?: boolean }): Promise<KubeClients>;
 }
 
 const KUBECONFIG_TTL_MS = 5 * 60_000;
+/**
+ * Admin kubeconfigs by the cluster's identity: resource id AND its life (resourceUID), so a cluster
+ * deleted and created again under the same name never gets the credential of the one before.
+ */
 const kubeconfigs = new Map<string, { yaml: string; expires: number }>();
 
+const cacheKey = (resourceId: string, life: string): string => `${resourceId.toLowerCase()}|${life}`;
+
+/** Drops every kept credential of the cluster at `target` (any life): it is being deleted. */
+export function forgetClusterCredentials(target: ClusterTarget): void {
+  const prefix = `${ids.cluster(target).toLowerCase()}|`;
+  for (const key of [...kubeconfigs.keys()]) if (key.startsWith(prefix)) kubeconfigs.delete(key);
+}
+
 /** listClusterAdminCredential through ARM: the seeding needs cluster-admin. */
-async function adminKubeconfig(target: ClusterTarget): Promise<string> {
-  const key = ids.cluster(target).toLowerCase();
-  const hit = kubeconfigs.get(key);
-  if (hit && hit.expires > Date.now()) return hit.yaml;
-  const yaml = await clusterKubeconfig(appConfig(), target, "admin");
+async function adminKubeconfig(target: ClusterTarget, fresh: boolean): Promise<string> {
+  const config = appConfig();
+  // One GET tells which life of the cluster this is; the credential listing is what is saved.
+  const identity = await clusterIdentity(config, target);
+  const key = identity.life ? cacheKey(identity.id || ids.cluster(target), identity.life) : undefined;
+  const now = Date.now();
+  for (const [k, v] of kubeconfigs) if (v.expires <= now) kubeconfigs.delete(k);
+  if (key && fresh) kubeconfigs.delete(key);
+  const hit = key ? kubeconfigs.get(key) : undefined;
+  if (hit) return hit.yaml;
+  const yaml = await clusterKubeconfig(config, target, "admin");
   if (!yaml)
     throw new TransientError({ code: "KubeconfigUnavailable", message: "ARM returned no kubeconfig" });
-  kubeconfigs.set(key, { yaml, expires: Date.now() + KUBECONFIG_TTL_MS });
+  if (key) kubeconfigs.set(key, { yaml, expires: now + KUBECONFIG_TTL_MS });
   return yaml;
 }
 
 export function defaultKubeDeps(): KubeDeps {
   return {
-    clients: async (target) => {
+    clients: async (target, options) => {
       try {
-        return kubeClientsFromKubeconfig(await adminKubeconfig(target));
+        return kubeClientsFromKubeconfig(await adminKubeconfig(target, options?.fresh ?? false));
       } catch (e) {
         if (e instanceof TransientError) throw e;
         const c = classifyArmError(e);
@@ -88,7 +110,14 @@ async function kubeStep<T>(
   fn: (clients: KubeClients) => Promise<T>,
 ): Promise<ActivityResult<T>> {
   try {
-    return { ok: true, value: await fn(await deps.clients(target)) };
+    try {
+      return { ok: true, value: await fn(await deps.clients(target)) };
+    } catch (e) {
+      if (kubeStatus(e) !== 401) throw e;
+      // A kept credential may belong to a cluster that is gone (or was rotated): one more try
+      // with a fresh one from ARM before a 401 counts as permanent. Every step is idempotent.
+      return { ok: true, value: await fn(await deps.clients(target, { fresh: true })) };
+    }
   } catch (e) {
     if (e instanceof TransientError) throw e;
     if (e instanceof PermanentStepError) return { ok: false, error: e.error };

@@ -1,6 +1,6 @@
 // Validation of callers' bearer tokens (Entra ID in Azure, the Azure emulator's issuer locally):
 // OIDC discovery, JWKS (cached; refetched on an unknown kid), issuer, audience, expiry and
-// not-before with a small clock skew, and an algorithm allow-list. Built on jose.
+// not-before with a small clock skew (exp is required), and an algorithm allow-list. Built on jose.
 import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTPayload } from "jose";
 
 export interface TokenValidationOptions {
@@ -27,6 +27,7 @@ export class TokenRejected extends Error {
       | "missing"
       | "malformed"
       | "expired"
+      | "no-expiry"
       | "not-yet-valid"
       | "bad-signature"
       | "wrong-issuer"
@@ -83,6 +84,8 @@ export function createTokenVerifier(options: TokenValidationOptions): TokenVerif
         audience: options.audience,
         algorithms,
         clockTolerance: options.clockToleranceSeconds ?? 60,
+        // jose checks exp only when present: a token without one would be valid forever.
+        requiredClaims: ["exp"],
         ...(options.now ? { currentDate: new Date(options.now()) } : {}),
       });
       return payload;
@@ -100,6 +103,7 @@ function classify(e: unknown): TokenRejected {
     if (e.claim === "iss") return new TokenRejected("wrong-issuer", message);
     if (e.claim === "aud") return new TokenRejected("wrong-audience", message);
     if (e.claim === "nbf") return new TokenRejected("not-yet-valid", message);
+    if (e.claim === "exp" && e.reason === "missing") return new TokenRejected("no-expiry", message);
     return new TokenRejected("malformed", message);
   }
   if (e instanceof joseErrors.JOSEAlgNotAllowed || e instanceof joseErrors.JOSENotSupported)

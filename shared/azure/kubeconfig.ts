@@ -1,6 +1,7 @@
 // A cluster's kubeconfig from ARM: the user one (listClusterUserCredential) for callers of the API,
 // the admin one (listClusterAdminCredential) for seeding. Answered as YAML, or undefined when ARM
-// returned none; never logged and never kept by this module.
+// returned none; never logged and never kept by this module. And which life of a cluster a
+// credential belongs to, for whoever does keep one.
 import type { AppConfig } from "../config/index.js";
 import { armClients } from "./clients.js";
 import type { ClusterTarget } from "./names.js";
@@ -17,4 +18,20 @@ export async function clusterKubeconfig(
       : await clusters.listClusterUserCredentials(target.resourceGroup, target.name);
   const value = creds.kubeconfigs?.[0]?.value;
   return value ? Buffer.from(value).toString("utf8") : undefined;
+}
+
+/**
+ * Which life of the cluster at `target` this is: ARM's resource id plus what tells a re-created
+ * cluster of the same name apart. AKS's `resourceUID` exists for exactly that ("uniquely identifies
+ * ManagedClusters that reuse ARM ResourceIds"); `systemData.createdAt` is the fallback. Undefined
+ * `life` when ARM returns neither: then nothing may be cached for it.
+ */
+export async function clusterIdentity(
+  config: AppConfig,
+  target: ClusterTarget,
+): Promise<{ id: string; life?: string }> {
+  const clusters = armClients(config, target.subscriptionId).containerService.managedClusters;
+  const mc = await clusters.get(target.resourceGroup, target.name);
+  const life = mc.resourceUID ?? mc.systemData?.createdAt?.toISOString();
+  return { id: mc.id ?? "", ...(life ? { life } : {}) };
 }

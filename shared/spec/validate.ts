@@ -1,7 +1,13 @@
 // Validation of a ClusterSpec document: every problem at once (structure, address planning,
 // references), warnings kept apart from errors, and the normalised spec when it is valid.
 import { defaultNetworkPolicySpec } from "../netpol/policy-schema.js";
-import { collectKeys, problemsFromZod, type ArmErrorBody, type Problem } from "../validation/problems.js";
+import {
+  collectKeys,
+  problemsFromZod,
+  prototypeKeyProblems,
+  type ArmErrorBody,
+  type Problem,
+} from "../validation/problems.js";
 import { LIMITS } from "./defaults.js";
 import { normaliseRegion } from "./regions.js";
 import { checkExpectations } from "./rules/expectations.js";
@@ -50,6 +56,9 @@ export function validateClusterSpec(input: unknown, options: ValidateOptions = {
       errors: [{ path: "", code: "InvalidType", message: "the request body must be a JSON object" }],
       warnings: [],
     };
+  // Before anything copies the document: a spread or a schema would drop or apply these silently.
+  const forbidden = prototypeKeyProblems(input);
+  if (forbidden.length > 0) return { ok: false, errors: forbidden, warnings: [] };
   const doc =
     options.defaultLocation && input["location"] === undefined
       ? { ...input, location: options.defaultLocation }

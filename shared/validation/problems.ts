@@ -149,12 +149,19 @@ export function problemsFromZod(
               code: "MissingField",
               message: `required field is missing (expected ${issue.expected})`,
             }
-          : {
-              path: formatPath(issue.path),
-              code: "InvalidType",
-              message:
-                "input" in issue ? `expected ${issue.expected}, got ${describeType(input)}` : issue.message,
-            },
+          : typeof input === "number" && !Number.isFinite(input)
+            ? {
+                // JSON.parse reads 1e309 as Infinity: "expected number, got number" would puzzle.
+                path: formatPath(issue.path),
+                code: "NumberOutOfRange",
+                message: `must be a finite number (got ${input})`,
+              }
+            : {
+                path: formatPath(issue.path),
+                code: "InvalidType",
+                message:
+                  "input" in issue ? `expected ${issue.expected}, got ${describeType(input)}` : issue.message,
+              },
       );
       continue;
     }
@@ -190,4 +197,28 @@ export function collectKeys(
   const options = def["options"];
   if (Array.isArray(options)) for (const o of options) collectKeys(o as z.core.$ZodType, seen, out);
   return [...out];
+}
+
+/** Keys that reach an object's prototype machinery when code copies or merges a parsed document. */
+const PROTOTYPE_KEYS = new Set(["__proto__", "constructor", "prototype"]);
+
+/**
+ * One problem per prototype key anywhere in a parsed JSON value. JSON.parse makes `"__proto__"` an
+ * own key, which schema parsers and object spreads then drop or turn into a prototype silently;
+ * refusing it by name is the only answer that neither loses data nor risks pollution.
+ */
+export function prototypeKeyProblems(value: unknown, path: PropertyKey[] = []): Problem[] {
+  if (Array.isArray(value)) return value.flatMap((v, i) => prototypeKeyProblems(v, [...path, i]));
+  if (typeof value !== "object" || value === null) return [];
+  const out: Problem[] = [];
+  for (const key of Object.keys(value)) {
+    if (PROTOTYPE_KEYS.has(key))
+      out.push({
+        path: formatPath([...path, key]),
+        code: "ForbiddenKey",
+        message: `"${key}" is not allowed as a key`,
+      });
+    else out.push(...prototypeKeyProblems((value as Record<string, unknown>)[key], [...path, key]));
+  }
+  return out;
 }

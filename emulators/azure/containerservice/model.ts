@@ -45,6 +45,7 @@ interface ClusterProps {
   kubernetesVersion: string;
   dnsPrefix: string;
   fqdn: string;
+  resourceUID?: string;
   agentPoolProfiles: AgentPoolProfile[];
   networkProfile: NetworkProfile;
   [key: string]: Json | undefined | AgentPoolProfile[] | NetworkProfile;
@@ -197,6 +198,9 @@ export class ManagedClusters {
         ...(identity["type"] !== "None" ? { servicePrincipalProfile: { clientId: "msi" } } : {}),
         identityProfile: (request.properties.identityProfile ??
           kubeletIdentity(ref.sub, nodeResourceGroup, name)) as unknown as Json,
+        // As AKS: one per life of the cluster (a delete and a create under the same id get a new
+        // one), kept by updates. The fqdn alone cannot tell them apart here: it derives from the id.
+        resourceUID: (existing ? props(existing).resourceUID : undefined) ?? randomBytes(12).toString("hex"),
         enableRBAC: true,
         maxAgentPools: 100,
         supportPlan: "KubernetesOfficial",

@@ -4,11 +4,19 @@
 // concurrent requests (exactly N accepted).
 import assert from "node:assert/strict";
 import { request as httpsRequest } from "node:https";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { generateKeyPair, SignJWT, UnsecuredJWT } from "jose";
+import {
+  calculateJwkThumbprint,
+  generateKeyPair,
+  importJWK,
+  SignJWT,
+  UnsecuredJWT,
+  type CryptoKey,
+  type JWK,
+} from "jose";
 import { LOCAL_API_AUDIENCE } from "../../../emulators/stack.js";
 import type { FunctionsHost } from "../../../emulators/functions-host/index.js";
 import { TAGS } from "../../../shared/azure/models.js";
@@ -63,6 +71,18 @@ async function armGet(path: string): Promise<{ status: number; body: { tags?: Re
   });
 }
 
+/** The Azure emulator's own signing key (from its state file), to forge what its issuer never signs. */
+async function emulatorSigningKey(): Promise<{ key: CryptoKey; kid: string }> {
+  const state = JSON.parse(await readFile(join(stateDir, "azure", "state.json"), "utf8")) as {
+    signingKey: JWK;
+  };
+  const { kty, n, e } = state.signingKey;
+  return {
+    key: (await importJWK(state.signingKey, "RS256")) as CryptoKey,
+    kid: await calculateJwkThumbprint({ kty, n, e } as JWK),
+  };
+}
+
 before(async () => {
   stateDir = await mkdtemp(join(tmpdir(), "aksv-auth-"));
   stack = await startStack({
@@ -92,6 +112,7 @@ describe("authentication", () => {
   it("refuses missing and bad tokens with 401 and WWW-Authenticate, without the reason, starting nothing", async () => {
     const now = Math.floor(Date.now() / 1000);
     const other = await generateKeyPair("RS256");
+    const issuerKey = await emulatorSigningKey();
     const valid = tokens["alphaReader"]!;
     const [head, payload, signature] = valid.split(".") as [string, string, string];
     const claims = JSON.parse(Buffer.from(payload, "base64url").toString()) as { roles: string[] };
@@ -116,6 +137,15 @@ describe("authentication", () => {
         .setIssuedAt(now)
         .setExpirationTime(now + 600)
         .sign(other.privateKey)}`,
+      "no exp (signed by the issuer's own key: valid forever)": `Bearer ${await new SignJWT({
+        roles: ["Clusters.Admin"],
+      })
+        .setProtectedHeader({ alg: "RS256", kid: issuerKey.kid })
+        .setIssuer(stack.azure.issuer)
+        .setAudience(LOCAL_API_AUDIENCE)
+        .setSubject("mallory")
+        .setIssuedAt(now)
+        .sign(issuerKey.key)}`,
       "tampered payload": `Bearer ${head}.${elevated}.${signature}`,
       "alg none": `Bearer ${new UnsecuredJWT({ roles: ["Clusters.Admin"] })
         .setIssuer(stack.azure.issuer)
@@ -237,7 +267,7 @@ describe("authorization", () => {
     assert.equal(doc.phase, "Succeeded");
   });
 
-  it("lets a read-only caller read its team's clusters but not create or delete them (403 naming the role)", async () => {
+  it("lets a read-only caller read its team's clusters but not create or delete them, nor get a kubeconfig (403 naming the role)", async () => {
     const reader = tokens["alphaReader"]!;
     assert.equal((await callApi(stack.api, reader, "/clusters/alpha-one")).status, 200);
     assert.deepEqual(await listNames(reader), ["alpha-one"]);
@@ -250,6 +280,16 @@ describe("authorization", () => {
       assert.match(e.error.message, /Clusters\.Write/);
     }
     assert.deepEqual(await listNames(tokens["alphaByGroup"]!), ["alpha-one"], "team from the groups claim");
+    // The kubeconfig ARM lists can write (local accounts, no Entra ID): a reader gets none.
+    const kubeconfig = await callApi(stack.api, reader, "/clusters/alpha-one/kubeconfig");
+    assert.equal(kubeconfig.status, 403);
+    const refusal = await json<ArmError>(kubeconfig);
+    assert.equal(refusal.error.code, "AuthorizationFailed");
+    assert.match(refusal.error.message, /Clusters\.Write or Clusters\.Admin/);
+    assert.doesNotMatch(JSON.stringify(refusal), /apiVersion|token|certificate/i);
+    const writer = await callApi(stack.api, tokens["alpha"]!, "/clusters/alpha-one/kubeconfig");
+    assert.equal(writer.status, 200, "a team member with Clusters.Write still gets it");
+    assert.match(await writer.text(), /apiVersion: v1/);
     const noRole = tokens["alphaNoRole"]!;
     for (const path of ["/clusters", "/clusters/alpha-one", "/clusters/alpha-one/kubeconfig"])
       assert.equal((await callApi(stack.api, noRole, path)).status, 403, `no role: GET ${path}`);

@@ -91,6 +91,19 @@ describe("bearer token validation", () => {
     await verify(`Bearer ${await token({}, { exp: now - 30, nbf: now - 600 })}`);
   });
 
+  test("a token without exp is refused (it would be valid forever), with the reason for the log", async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const verify = createTokenVerifier({ issuer, audience: AUDIENCE });
+    const forever = await new SignJWT({ roles: ["Clusters.Write"] })
+      .setProtectedHeader({ alg: "RS256", kid: signing.kid })
+      .setIssuer(issuer)
+      .setAudience(AUDIENCE)
+      .setIssuedAt(now - 10)
+      .setSubject("user-1")
+      .sign(signing.key);
+    assert.equal(await rejected(verify, `Bearer ${forever}`), "no-expiry");
+  });
+
   test("a token not yet valid is refused", async () => {
     const now = Math.floor(Date.now() / 1000);
     const verify = createTokenVerifier({ issuer, audience: AUDIENCE });

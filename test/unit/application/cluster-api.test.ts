@@ -97,6 +97,50 @@ describe("HTTP API request validation (before any orchestration or ARM call)", (
     );
   });
 
+  it("answers 413 for a body over the request limit, from Content-Length or while reading, and 400 for a prototype key", async () => {
+    const limit = 256 * 1024;
+    const declared = await post("{}", { "content-length": String(100 * 1024 * 1024) });
+    assert.equal(declared.status, 413);
+    // No Content-Length: a stream of 100 MiB of which the app reads only a little past the limit.
+    let pulled = 0;
+    const stream = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (pulled >= 100 * 1024 * 1024) return controller.close();
+        pulled += 64 * 1024;
+        controller.enqueue(new Uint8Array(64 * 1024).fill(0x20));
+      },
+    });
+    const streamed = await api.create({ body: stream, headers: new Headers() }, admin);
+    assert.equal(streamed.status, 413);
+    const body = streamed.jsonBody as { error: { code: string; message: string } };
+    assert.equal(body.error.code, "RequestBodyTooLarge");
+    assert.match(body.error.message, new RegExp(`${limit} bytes`));
+    assert.ok(pulled < limit + 4 * 64 * 1024, `read ${pulled} bytes`);
+    const proto = await post(
+      JSON.stringify(tutorialDocument()).replace('"tags":{', '"tags":{"__proto__":{"a":"b"},'),
+    );
+    assert.equal(proto.status, 400);
+    const problems = (proto.jsonBody as { error: { details: { path: string }[] } }).error.details;
+    assert.deepEqual(
+      problems.map((d) => d.path),
+      ["tags.__proto__"],
+    );
+  });
+
+  it("gives a kubeconfig only to a caller who may change the cluster (403 naming the roles for a reader)", async () => {
+    const reader: Caller = {
+      id: "r",
+      displayName: "rita",
+      roles: new Set(["Clusters.Read"]),
+      teams: new Set(["platform"]),
+    };
+    const res = await api.kubeconfig("any", reader);
+    assert.equal(res.status, 403);
+    const e = (res.jsonBody as { error: { code: string; message: string } }).error;
+    assert.equal(e.code, "AuthorizationFailed");
+    assert.match(e.message, /rita may not get kubeconfigs .*Clusters\.Write or Clusters\.Admin/);
+  });
+
   it("identifies a request by its normalised spec, whatever the key order or defaults spelled out", () => {
     const a = spec();
     const b = spec({ onFailure: "keep", nodePool: { count: 1, name: "system" } });

@@ -622,6 +622,40 @@ describe("document-level rejections", () => {
         ["DocumentTooLarge"],
       );
   });
+  test("prototype keys anywhere in the text are refused by path, not dropped", () => {
+    const doc = tutorialRequest();
+    // Text, as a request arrives: JSON.parse makes "__proto__" an own key (an object literal would not).
+    const text = JSON.stringify({ ...doc, tags: { team: "x", PROTO: { polluted: "yes" } } })
+      .replace('"PROTO"', '"__proto__"')
+      .replace('"workloads"', '"constructor":{},"workloads"');
+    const withPrototype = JSON.stringify(doc).replace('"nodePool":{', '"nodePool":{"prototype":1,');
+    for (const [body, paths] of [
+      [text, ["namespaces[0].constructor", "tags.__proto__"]],
+      [withPrototype, ["nodePool.prototype"]],
+    ] as const) {
+      const result = validateClusterSpecText(body);
+      assert.equal(result.ok, false);
+      if (!result.ok) {
+        assert.deepEqual(result.errors.map((e) => e.path).sort(), paths);
+        assert.ok(result.errors.every((e) => e.code === "ForbiddenKey"));
+      }
+    }
+    assert.equal(({} as Record<string, unknown>)["polluted"], undefined, "nothing reached Object.prototype");
+  });
+  test("a number beyond double range (1e309 parses as Infinity) is 'must be a finite number'", () => {
+    const text = JSON.stringify(tutorialRequest()).replace(/"count":\d+/, '"count":1e309');
+    assert.match(text, /1e309/);
+    const result = validateClusterSpecText(text);
+    assert.equal(result.ok, false);
+    if (!result.ok)
+      assert.deepEqual(result.errors, [
+        {
+          path: "nodePool.count",
+          code: "NumberOutOfRange",
+          message: "must be a finite number (got Infinity)",
+        },
+      ]);
+  });
   test("text that is not JSON is rejected with InvalidJson", () => {
     const result = validateClusterSpecText('{"name": "x",');
     assert.equal(result.ok, false);
