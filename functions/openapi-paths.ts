@@ -49,6 +49,17 @@ export const clusterApiSchemas: Record<string, unknown> = {
       finishedAt: { type: "string", format: "date-time" },
       attempts: { type: "integer" },
       error: stepError,
+      waitingFor: {
+        type: "object",
+        description:
+          "While a running step waits (the cluster is busy with another operation, ARM answered a transient error): what it waits for and since when",
+        required: ["code", "message", "since"],
+        properties: {
+          code: { type: "string" },
+          message: { type: "string" },
+          since: { type: "string", format: "date-time" },
+        },
+      },
     },
   },
   ClusterStatus: {
