@@ -19,6 +19,7 @@ const folders = [
   "cli",
   "bench",
   "scripts",
+  "harness",
   "test",
 ];
 /** @param {string[]} not */
@@ -32,6 +33,7 @@ const mayImport = {
   emulators: ["shared"],
   cli: ["shared"],
   scripts: [],
+  harness: ["emulators", "shared"],
   bench: anyBut("bench", "test"),
   test: anyBut("test"),
   other: anyBut("other"),
@@ -103,7 +105,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ["test/**/*.ts", "bench/**/*.ts", "emulators/**/*.ts"],
+    files: ["test/**/*.ts", "bench/**/*.ts", "harness/**/*.ts", "emulators/**/*.ts"],
     rules: { "@typescript-eslint/no-non-null-assertion": "off" },
   },
   {

@@ -7,7 +7,7 @@
 // - race: `racers` concurrent POSTs of distinct clusters for a team with `quota` free slots — how
 //   many were accepted (must equal the quota) and how long the burst took.
 import { fileURLToPath } from "node:url";
-import { callApi, devToken, startStack } from "../test/e2e/stack.js";
+import { callApi, devToken, startStack } from "../harness/stack.js";
 import { runInStackChild } from "./child.js";
 
 function arg(name: string, fallback: string): number {

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startAzureEmulator } from "../emulators/azure/index.js";
 import { parseTimeScale } from "../shared/config/time-scale.js";
-import { FAST, clientsFor, clusterBody, prepareNetwork } from "../test/integration/azure/helpers.js";
+import { FAST, clientsFor, clusterBody, prepareNetwork } from "../harness/azure.js";
 
 const timeScale = parseTimeScale(process.argv[2] ?? "0.01", "timeScale (first argument)");
 const stateDir = await mkdtemp(join(tmpdir(), "aksv-bench-azure-"));

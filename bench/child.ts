@@ -5,7 +5,7 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ensureCa } from "../test/e2e/stack.js";
+import { ensureCa } from "../harness/stack.js";
 
 export async function runInStackChild(
   script: string,

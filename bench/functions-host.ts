@@ -23,7 +23,7 @@ const { values } = parseArgs({
 const N = Number(values.orchestrations);
 const M = Number(values.activities);
 const L = Number(values.long);
-const appDir = fileURLToPath(new URL("../../test/fixtures/functions-apps/durable", import.meta.url));
+const appDir = fileURLToPath(new URL("../../harness/functions-apps/durable", import.meta.url));
 
 function client(bindingData: object): df.DurableClient {
   const binding = df.input.durableClient();

@@ -8,7 +8,7 @@ import { performance } from "node:perf_hooks";
 import * as k8s from "@kubernetes/client-node";
 import { clusterKey } from "../emulators/common/cluster-key.js";
 import { startKubeEmulator } from "../emulators/kube/index.js";
-import { kubeConfigFor, registration } from "../test/integration/kube/harness.js";
+import { kubeConfigFor, registration } from "../harness/kube.js";
 
 const probes = Number(process.argv[process.argv.indexOf("--probes") + 1] || 100);
 const TIME_SCALE = 0.001;

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { DEFAULT_LATENCY } from "../emulators/azure/core/latency.js";
 import { parseTimeScale } from "../shared/config/time-scale.js";
-import { callApi, devToken, ROOT, startStack, waitForPhase, type ClusterDoc } from "../test/e2e/stack.js";
+import { callApi, devToken, ROOT, startStack, waitForPhase, type ClusterDoc } from "../harness/stack.js";
 import { runInStackChild } from "./child.js";
 
 function arg(name: string, fallback: string): string {

@@ -62,7 +62,7 @@ export function appSettingsFor(
     // Callers sign in with the Azure emulator's issuer (dev tokens), as with Entra ID in Azure.
     AKSV_AUTH_ISSUER: azure.issuer,
     AKSV_AUTH_AUDIENCE: LOCAL_API_AUDIENCE,
-    // Azure DevOps server-job callbacks wait in the emulator's Table service; a local stand-in for
+    // Azure DevOps server-job callbacks wait in the Table service (Azurite); a local stand-in for
     // Azure DevOps (tests) listens on the loopback address.
     AKSV_CALLBACK_TABLE_URL: azure.tableUrl,
     AKSV_CALLBACK_ALLOWED_HOSTS: "dev.azure.com,*.visualstudio.com,127.0.0.1,localhost",
@@ -102,6 +102,17 @@ export async function startEmulators(
   }
 }
 
+/** Stops a stack: the host first (its app calls the emulators), then the emulators. */
+export async function stopStack(
+  host: Pick<FunctionsHost, "stop">,
+  azure: AzureEmulator,
+  kube: KubeEmulator,
+): Promise<void> {
+  await host.stop();
+  await azure.stop();
+  await kube.stop();
+}
+
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
   const { azure, kube, caPath } = await startEmulators(options);
   try {
@@ -127,11 +138,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       azure,
       kube,
       host,
-      stop: async () => {
-        await host.stop();
-        await azure.stop();
-        await kube.stop();
-      },
+      stop: () => stopStack(host, azure, kube),
     };
   } catch (err) {
     await azure.stop();

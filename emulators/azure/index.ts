@@ -22,8 +22,7 @@ import { devToken, identityRoutes } from "./identity/routes.js";
 import { managedIdentityRoutes } from "./managedidentity/routes.js";
 import { networkRoutes } from "./network/routes.js";
 import { resourceGroupRoutes } from "./resources/routes.js";
-import { TableServer } from "./storage/table-server.js";
-import { TableStore } from "./storage/tables.js";
+import { startTableService } from "./storage/table-service.js";
 
 export { AKS_AAD_SERVER_APP_ID, DEFAULT_TENANT_ID } from "./identity/issuer.js";
 export type { FaultConfig, FaultRule } from "./core/faults.js";
@@ -32,8 +31,6 @@ export type { RecordedRequest } from "./core/recorder.js";
 
 export const DEFAULT_SUBSCRIPTION_ID = "00000000-0000-4000-8000-000000000001";
 export const DEFAULT_PORT = 7443;
-/** The storage account the Table service emulator serves (path-style, as Azurite does). */
-export const LOCAL_STORAGE_ACCOUNT = "aksvlocal";
 
 export interface AzureEmulatorOptions {
   /** 0 picks a free port. */
@@ -72,7 +69,7 @@ export interface AzureEmulator {
   /** IDENTITY_ENDPOINT / IDENTITY_HEADER for ManagedIdentityCredential (App Service style). */
   identityEndpoint: string;
   identityHeader: string;
-  /** Table service endpoint of the local storage account, e.g. https://127.0.0.1:<port>/aksvlocal. */
+  /** Azurite's Table endpoint of the local storage account: https://127.0.0.1:<port>/devstoreaccount1. */
   tableUrl: string;
   faults: FaultInjector;
   recorder: RequestRecorder;
@@ -183,14 +180,13 @@ export async function startAzureEmulator(options: AzureEmulatorOptions): Promise
   });
   const port = (server.address() as AddressInfo).port;
   baseUrl = `https://${host}:${port}`;
-  const tables = await new TableServer({
-    store: new TableStore(join(options.stateDir, "azure"), options.reset ?? false),
-    account: LOCAL_STORAGE_ACCOUNT,
-    tenantId,
-    verify: (token) => issuer.verify(token),
+  const tables = await startTableService({
+    dir: join(options.stateDir, "azure", "tables"),
+    host,
+    port: options.tablePort ?? 0,
+    reset: options.reset ?? false,
     tls: { cert: cert.certPem, key: cert.keyPem },
-  }).listen(options.tablePort ?? 0, host);
-  const tableUrl = `https://${host}:${(tables.address() as AddressInfo).port}/${LOCAL_STORAGE_ACCOUNT}`;
+  });
   lro.resume();
   store.save();
 
@@ -205,7 +201,7 @@ export async function startAzureEmulator(options: AzureEmulatorOptions): Promise
     subscriptionId: subscriptions[0]!.subscriptionId,
     identityEndpoint: `${baseUrl}/msi/token`,
     identityHeader: issuer.identityHeader,
-    tableUrl,
+    tableUrl: tables.url,
     faults,
     recorder,
     issueToken: async (o) => (await issuer.issue(o)).token,
@@ -214,11 +210,11 @@ export async function startAzureEmulator(options: AzureEmulatorOptions): Promise
       if (stopped) return;
       stopped = true;
       await lro.stop();
-      for (const s of [server, tables])
-        await new Promise<void>((resolve) => {
-          s.close(() => resolve());
-          s.closeAllConnections();
-        });
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      await tables.stop();
       store.flush();
     },
   };

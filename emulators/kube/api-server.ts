@@ -3,7 +3,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Cluster } from "./cluster.js";
 import type { Kind } from "./context.js";
-import { podSpec, podStatus } from "./core/v1/pods.js";
 import {
   apiGroupDoc,
   apiGroupList,
@@ -24,6 +23,13 @@ import { toTable, wantsTable } from "./machinery/table.js";
 import type { KubeObject } from "./machinery/types.js";
 import { findKind, KINDS } from "./registry.js";
 import { authenticate } from "./auth.js";
+import { userOf } from "./authz.js";
+import { healthAnswer, type HealthEndpoint } from "./machinery/health.js";
+import { acceptsJson, openApiV2, openApiV3, openApiV3Index } from "./openapi/index.js";
+import { pods } from "./core/v1/pods.js";
+import type { Container } from "./core/v1/podspec.js";
+import type { StreamOptions } from "./runtime/streams.js";
+import { rfc3339Nano } from "./runtime/logs.js";
 
 export interface Reply {
   status: number;
@@ -62,6 +68,41 @@ function parseResourcePath(gv: string, parts: string[]): ResourcePath | undefine
   return { def, namespace, name: rest[1], subresource: rest[2] };
 }
 
+/** An exec or attach request, checked before its connection is upgraded. */
+export interface StreamTarget {
+  kind: "exec" | "attach";
+  pod: KubeObject;
+  container: Container;
+  command: string[];
+  opts: StreamOptions;
+}
+
+/** Resolves `…/pods/{name}/exec|attach` for `cluster`; throws ApiError (answered as HTTP). */
+export async function resolveStream(
+  cluster: Cluster,
+  req: IncomingMessage,
+  path: string,
+  query: URLSearchParams,
+): Promise<StreamTarget> {
+  const caller = await authenticate(req.headers.authorization, cluster.registration, cluster.adminToken);
+  if (!caller) throw errors.unauthorized();
+  const parts = path.split("/").filter(Boolean);
+  const target =
+    parts[0] === "api" && parts[1] === "v1" ? parseResourcePath("v1", parts.slice(2)) : undefined;
+  const kind = target?.subresource;
+  if (!target || target.def !== pods || !target.name || (kind !== "exec" && kind !== "attach"))
+    throw errors.pathNotFound();
+  const pod = cluster.rest.get(pods, target.namespace, target.name);
+  const flag = (name: string) => query.get(name) === "true" || query.get(name) === "1";
+  const opts = { stdin: flag("stdin"), stdout: flag("stdout"), stderr: flag("stderr"), tty: flag("tty") };
+  if (!opts.stdin && !opts.stdout && !opts.stderr)
+    throw errors.badRequest("you must specify at least one of stdin, stdout, stderr");
+  const command = query.getAll("command");
+  if (kind === "exec" && command.length === 0) throw errors.badRequest("you must specify at least 1 command");
+  const container = cluster.runtime.target(pod, query.get("container"), kind);
+  return { kind, pod, container, command, opts };
+}
+
 export async function readBody(req: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
@@ -78,17 +119,43 @@ export async function handleClusterRequest(
   serverAddress: string,
 ): Promise<Reply | undefined> {
   const method = req.method ?? "GET";
-  if (!PUBLIC_PATHS.has(path)) {
-    const caller = await authenticate(req.headers.authorization, cluster.registration, cluster.adminToken);
-    if (!caller) throw errors.unauthorized();
-  }
+  const caller = await authenticate(req.headers.authorization, cluster.registration, cluster.adminToken);
+  const health = /^\/(healthz|livez|readyz)(?:\/(.+))?$/.exec(path);
+  if (!caller && !PUBLIC_PATHS.has(path) && !health) throw errors.unauthorized();
   if (path === "/version") return json(200, versionInfo(cluster.registration.kubernetesVersion));
-  if (path === "/healthz" || path === "/livez" || path === "/readyz")
-    return { status: 200, text: "ok", contentType: "text/plain; charset=utf-8" };
+  if (health) {
+    const text = healthAnswer(health[1] as HealthEndpoint, health[2], query);
+    if (text === undefined)
+      return { status: 404, text: "404 page not found\n", contentType: "text/plain; charset=utf-8" };
+    return {
+      status: 200,
+      text,
+      contentType: "text/plain; charset=utf-8",
+      headers: { "X-Content-Type-Options": "nosniff" },
+    };
+  }
   if (path === "/api") return json(200, apiVersions(serverAddress));
   if (path === "/apis") return json(200, apiGroupList(KINDS));
-  // An empty protobuf Document: kubectl's client-side validation and apply then use built-in types.
-  if (path === "/openapi/v2") return { status: 200, text: "", contentType: "application/octet-stream" };
+  const gitVersion = versionInfo(cluster.registration.kubernetesVersion).gitVersion;
+  if (path === "/openapi/v2") {
+    // kubectl asks for the protobuf (gnostic) form only, which this server does not produce. An
+    // empty protobuf Document leaves it no v2 schema: it then validates through the server
+    // (fieldValidation, advertised in /openapi/v3) and explains and patches from v3. A 406 would
+    // send it to /swagger-2.0.0.pb-v1 and fail validation outright.
+    if (!acceptsJson(req.headers.accept))
+      return {
+        status: 200,
+        text: "",
+        contentType: "application/octet-stream",
+      };
+    return json(200, openApiV2(KINDS, gitVersion));
+  }
+  if (path === "/openapi/v3") return json(200, openApiV3Index(KINDS, gitVersion));
+  if (path.startsWith("/openapi/v3/")) {
+    const doc = openApiV3(KINDS, path.slice("/openapi/v3/".length), gitVersion);
+    if (!doc) throw errors.pathNotFound();
+    return json(200, doc, { "Cache-Control": "public, immutable", Etag: `"${gitVersion}"` });
+  }
   const parts = path.split("/").filter(Boolean);
   let gv: string | undefined;
   let rest: string[] = [];
@@ -106,6 +173,17 @@ export async function handleClusterRequest(
   }
   const target = parseResourcePath(gv, rest);
   if (!target) throw errors.pathNotFound();
+  if (target.def.review) {
+    if (method !== "POST" || target.name || !caller) throw methodNotAllowed(target.def);
+    const body = cluster.rest.decode(
+      target.def,
+      await readBody(req),
+      req.headers["content-type"],
+      undefined,
+      writeOptions(req, query),
+    );
+    return json(201, target.def.review(body, userOf(caller)));
+  }
   return handleResource(cluster, req, res, target, query, method);
 }
 
@@ -145,10 +223,13 @@ async function handleResource(
       return json(200, toTable(def as never, list.items, list.metadata, now, query.get("includeObject")));
     return json(200, list);
   }
+  if (subresource === "exec" || subresource === "attach") {
+    rest.get(def, namespace, name!);
+    throw errors.badRequest("Upgrade request required");
+  }
   if (method === "GET" && name) {
     const obj = rest.get(def, namespace, name);
-    if (subresource === "log")
-      return { status: 200, text: podLog(cluster, obj, query), contentType: "text/plain" };
+    if (subresource === "log") return podLog(cluster, req, res, obj, query);
     if (table)
       return json(
         200,
@@ -191,7 +272,11 @@ async function handleResource(
     const deleted = list.items.map((o) => cluster.deleteObject(def, o));
     return json(200, { ...list, items: deleted });
   }
-  throw new ApiError(
+  throw methodNotAllowed(def);
+}
+
+function methodNotAllowed(def: Kind): ApiError {
+  return new ApiError(
     405,
     "MethodNotAllowed",
     "the server does not allow this method on the requested resource",
@@ -202,31 +287,43 @@ async function handleResource(
   );
 }
 
-function podLog(cluster: Cluster, pod: KubeObject, query: URLSearchParams): string {
-  const containers = (podSpec(pod).containers ?? []).map((c) => c.name);
-  const name = query.get("container") ?? (containers.length === 1 ? containers[0] : undefined);
-  if (!name)
-    throw errors.badRequest(
-      `a container name must be specified for pod ${pod.metadata.name}, choose one of: [${containers.join(" ")}]`,
-    );
-  if (!containers.includes(name))
-    throw errors.badRequest(`container ${name} is not valid for pod ${pod.metadata.name}`);
-  const status = (podStatus(pod).containerStatuses ?? []).find((c) => c.name === name);
-  const waiting = status?.state["waiting"] as { reason?: string } | undefined;
-  if (!status || (waiting && status.restartCount === 0))
-    throw errors.badRequest(
-      `container "${name}" in pod "${pod.metadata.name}" is waiting to start: ${waiting?.reason ?? "ContainerCreating"}`,
-    );
-  let text = cluster.podLog(pod, name);
-  const tail = Number(query.get("tailLines") ?? "-1");
-  if (tail >= 0)
-    text =
-      text
-        .split("\n")
-        .filter((l, i, a) => i < a.length - 1 || l !== "")
-        .slice(-tail)
-        .join("\n") + (tail > 0 && text ? "\n" : "");
-  return text;
+/** `GET …/pods/{name}/log`: the instance the kubelet would read, optionally followed. */
+function podLog(
+  cluster: Cluster,
+  req: IncomingMessage,
+  res: ServerResponse,
+  pod: KubeObject,
+  query: URLSearchParams,
+): Reply | undefined {
+  const flag = (name: string) => query.get(name) === "true" || query.get(name) === "1";
+  const { key, running } = cluster.runtime.logInstance(pod, query.get("container"), flag("previous"));
+  const number = (name: string) => (query.get(name) !== null ? Number(query.get(name)) : undefined);
+  const sinceTime = query.get("sinceTime");
+  const sinceSeconds = number("sinceSeconds");
+  const opts = {
+    sinceMs:
+      sinceTime !== null
+        ? Date.parse(sinceTime)
+        : sinceSeconds !== undefined
+          ? cluster.now() - sinceSeconds * 1000
+          : undefined,
+    tailLines: number("tailLines"),
+    limitBytes: number("limitBytes"),
+    timestamps: flag("timestamps"),
+  };
+  const text = cluster.runtime.readLog(key, opts);
+  if (!flag("follow") || !running) return { status: 200, text, contentType: "text/plain" };
+  res.writeHead(200, { "Content-Type": "text/plain", "Transfer-Encoding": "chunked" });
+  res.write(text);
+  const stop = cluster.runtime.followLog(
+    pod,
+    key,
+    (chunk) =>
+      res.write(opts.timestamps ? chunk.replace(/^(?=.)/gm, `${rfc3339Nano(cluster.now())} `) : chunk),
+    () => res.end(),
+  );
+  req.on("close", stop);
+  return undefined;
 }
 
 function serveWatch(

@@ -1,13 +1,17 @@
 // Who may call a cluster's API: its admin token (listClusterAdminCredential), or a JWT from the
 // Azure emulator's issuer for the AKS server application (listClusterUserCredential); else 401.
 import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from "jose";
-import type { ClusterRegistration } from "./cluster.js";
+
+/** What authentication reads of a cluster's registration (narrow, so this module needs no cluster.ts). */
+export interface TokenValidated {
+  tokenValidation?: { issuer: string; audience: string; jwks: { keys: object[] } };
+}
 
 export type Caller = { kind: "admin" } | { kind: "user"; subject: string };
 
 export async function authenticate(
   authorization: string | undefined,
-  registration: ClusterRegistration,
+  registration: TokenValidated,
   adminToken: string,
 ): Promise<Caller | undefined> {
   const m = /^Bearer\s+(.+)$/i.exec(authorization ?? "");

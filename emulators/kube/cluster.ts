@@ -1,6 +1,7 @@
 // One emulated cluster: its store, address pools, controllers (namespace, endpoints, deployment,
 // job, garbage collector), the pod lifecycle stages and the simulated data plane, all on one clock.
 import { deployments, reconcileDeployment } from "./apps/v1/deployments.js";
+import { reconcileReplicaSet, replicaSets } from "./apps/v1/replicasets.js";
 import { jobs, reconcileJob } from "./batch/v1/jobs.js";
 import type { ClusterContext, Kind } from "./context.js";
 import type { ControllerHost } from "./controllers.js";
@@ -12,7 +13,7 @@ import { pods, podSpec, podStatus } from "./core/v1/pods.js";
 import type { Container } from "./core/v1/podspec.js";
 import { reconcileEndpoints } from "./core/v1/endpoints-controller.js";
 import { runProbe, type ProbeOutcome } from "./dataplane/connect.js";
-import { parseProbe } from "./dataplane/probe.js";
+import { parseProbe, type ProbeCommand } from "./dataplane/probe.js";
 import { noEnforcement, type ReachabilityDecider } from "./dataplane/reachability.js";
 import { podStages, type PodRuntime } from "./lifecycle/pod-stages.js";
 import { StageEngine } from "./lifecycle/stages.js";
@@ -26,6 +27,8 @@ import { networkPolicies } from "./networking/v1/networkpolicies.js";
 import { ClusterIpam, type ClusterNetworkConfig } from "./network/ipam.js";
 import { bootstrapCluster, NODE_NAME } from "./bootstrap.js";
 import { KINDS } from "./registry.js";
+import { ContainerRuntime } from "./runtime/containers.js";
+import type { LogEntry } from "./runtime/logs.js";
 
 export interface ClusterRegistration {
   resourceId: string;
@@ -39,9 +42,14 @@ export interface ClusterState {
   registration: ClusterRegistration;
   adminToken: string;
   store: StoreSnapshot;
-  logs: Record<string, string>;
+  /** Container logs by instance (`{podUid}/{containerID}`); older state files hold plain text. */
+  logs: Record<string, LogEntry[] | string>;
   running: Record<string, Record<string, ProbeOutcome>>;
 }
+
+/** Kinds whose controllers own other objects, and the kinds the garbage collector follows. */
+const OWNERS: readonly Kind[] = [deployments, replicaSets, jobs];
+const DEPENDENTS: readonly Kind[] = [replicaSets, pods];
 
 /** Emulated seconds a CNI takes to program a NetworkPolicy change (enforcement is eventual). */
 export const POLICY_PROPAGATION_SECONDS = 0.5;
@@ -53,7 +61,7 @@ export class Cluster implements ClusterContext, ControllerHost {
   readonly ipam: ClusterIpam;
   readonly rest: RestStorage<ClusterContext>;
   readonly ctx: ClusterContext = this;
-  private readonly logs = new Map<string, string>();
+  readonly runtime: ContainerRuntime;
   private readonly running = new Map<string, Record<string, ProbeOutcome>>();
   private readonly podEngine: StageEngine;
   private readonly namespaceEngine: StageEngine;
@@ -75,6 +83,18 @@ export class Cluster implements ClusterContext, ControllerHost {
   ) {
     this.ipam = new ClusterIpam(registration.network);
     this.rest = new RestStorage<ClusterContext>(this);
+    this.runtime = new ContainerRuntime({
+      now: () => this.now(),
+      after: (seconds, fn) => this.clock.after(seconds, fn),
+      pod: (namespace, name) => this.store.get("/pods", namespace, name),
+      network: (pod, argv) => {
+        const command = parseProbe(argv, undefined);
+        return command ? this.runNetwork(pod, command) : undefined;
+      },
+      mainExited: (pod, container, exitCode) => this.mainExited(pod, container, exitCode),
+      subscribe: (listener) => this.store.subscribe(listener),
+      dnsServiceIp: registration.network.dnsServiceIp,
+    });
     const onError = (err: unknown) => console.error(`[kube ${key}]`, err);
     this.podEngine = new StageEngine(
       podStages(this.podRuntime()),
@@ -123,7 +143,7 @@ export class Cluster implements ClusterContext, ControllerHost {
 
   restore(state: ClusterState): void {
     this.store.restore(state.store);
-    for (const [k, v] of Object.entries(state.logs)) this.logs.set(k, v);
+    this.runtime.logs.restore(state.logs);
     for (const [k, v] of Object.entries(state.running)) this.running.set(k, v);
     for (const p of this.store.list("/pods")) {
       const ip = podStatus(p).podIP;
@@ -140,7 +160,7 @@ export class Cluster implements ClusterContext, ControllerHost {
       registration: this.registration,
       adminToken: this.adminToken,
       store: this.store.snapshot(),
-      logs: Object.fromEntries(this.logs),
+      logs: this.runtime.logs.snapshot(),
       running: Object.fromEntries(this.running),
     };
   }
@@ -152,10 +172,9 @@ export class Cluster implements ClusterContext, ControllerHost {
     this.store.onWrite = this.onChange;
     for (const p of this.store.list("/pods")) this.podEngine.observe(p);
     for (const ns of this.store.list("/namespaces")) this.namespaceEngine.observe(ns);
-    for (const d of this.store.list(resourceId(deployments)))
-      this.enqueue(`deploy/${d.metadata.uid}`, () => this.reconcileOwner(deployments, d));
-    for (const j of this.store.list(resourceId(jobs)))
-      this.enqueue(`job/${j.metadata.uid}`, () => this.reconcileOwner(jobs, j));
+    for (const def of OWNERS)
+      for (const o of this.store.list(resourceId(def)))
+        this.enqueue(`owner/${o.metadata.uid}`, () => this.reconcileOwner(def, o));
   }
 
   stop(): void {
@@ -188,7 +207,20 @@ export class Cluster implements ClusterContext, ControllerHost {
     const live = this.store.get(resourceId(def), owner.metadata.namespace, owner.metadata.name!);
     if (!live || live.metadata.uid !== owner.metadata.uid || live.metadata.deletionTimestamp) return;
     if (def === deployments) reconcileDeployment(this, live);
+    else if (def === replicaSets) reconcileReplicaSet(this, live);
     else reconcileJob(this, live);
+  }
+
+  /** Wakes the controllers of the objects that own `o` (a pod's ReplicaSet, a ReplicaSet's Deployment). */
+  private wakeOwners(o: KubeObject): void {
+    for (const ref of o.metadata.ownerReferences ?? []) {
+      const def = OWNERS.find((d) => d.kind === ref["kind"]);
+      if (!def) continue;
+      const found = this.store
+        .list(resourceId(def), o.metadata.namespace)
+        .find((x) => x.metadata.uid === ref["uid"]);
+      if (found) this.enqueue(`owner/${found.metadata.uid}`, () => this.reconcileOwner(def, found));
+    }
   }
 
   private onEvent(e: StoreEvent): void {
@@ -199,20 +231,12 @@ export class Cluster implements ClusterContext, ControllerHost {
         if (e.type === "DELETED") {
           this.podEngine.forget(o.metadata.uid!);
           this.running.delete(o.metadata.uid!);
-          for (const c of podSpec(o).containers ?? []) this.logs.delete(`${o.metadata.uid}/${c.name}`);
+          this.runtime.forgetPod(o.metadata.uid!);
           const ip = podStatus(o).podIP;
           if (ip && !podSpec(o).hostNetwork) this.ipam.pods.release(ip);
         } else this.podEngine.observe(o);
         this.enqueue(`endpoints/${ns}`, () => reconcileEndpoints(this, ns!));
-        for (const ref of o.metadata.ownerReferences ?? []) {
-          const owner = [deployments, jobs]
-            .map((d) => this.store.list(resourceId(d), ns).find((x) => x.metadata.uid === ref["uid"]))
-            .find(Boolean);
-          if (owner)
-            this.enqueue(`owner/${owner.metadata.uid}`, () =>
-              this.reconcileOwner(owner.kind === "Job" ? jobs : deployments, owner),
-            );
-        }
+        this.wakeOwners(o);
         break;
       case "/services":
         this.enqueue(`endpoints/${ns}`, () => reconcileEndpoints(this, ns!));
@@ -231,21 +255,23 @@ export class Cluster implements ClusterContext, ControllerHost {
         );
         break;
       case resourceId(deployments):
-        if (e.type !== "DELETED")
-          this.enqueue(`owner/${o.metadata.uid}`, () => this.reconcileOwner(deployments, o));
+      case resourceId(replicaSets):
+      case resourceId(jobs): {
+        const def = OWNERS.find((d) => resourceId(d) === e.resource)!;
+        if (e.type !== "DELETED") this.enqueue(`owner/${o.metadata.uid}`, () => this.reconcileOwner(def, o));
+        this.wakeOwners(o);
         break;
-      case resourceId(jobs):
-        if (e.type !== "DELETED") this.enqueue(`owner/${o.metadata.uid}`, () => this.reconcileOwner(jobs, o));
-        break;
+      }
     }
     if (e.type === "DELETED") this.enqueue(`gc/${o.metadata.uid}`, () => this.collectDependents(o));
   }
 
   /** Garbage collector: dependents of a deleted owner go too (background propagation). */
   private collectDependents(owner: KubeObject): void {
-    for (const p of this.store.list("/pods", owner.metadata.namespace))
-      if ((p.metadata.ownerReferences ?? []).some((r) => r["uid"] === owner.metadata.uid))
-        this.deleteObject(pods, p);
+    for (const def of DEPENDENTS)
+      for (const d of this.store.list(resourceId(def), owner.metadata.namespace))
+        if ((d.metadata.ownerReferences ?? []).some((r) => r["uid"] === owner.metadata.uid))
+          this.deleteObject(def, d);
   }
 
   private initNamespace(name: string): void {
@@ -324,8 +350,15 @@ export class Cluster implements ClusterContext, ControllerHost {
     return this.remove(def, live) ?? live;
   }
 
-  podLog(pod: KubeObject, container: string): string {
-    return this.logs.get(`${pod.metadata.uid}/${container}`) ?? "";
+  /** An interactive shell that was a container's main process exited: the kubelet reports it. */
+  private mainExited(pod: KubeObject, container: string, exitCode: number): void {
+    const uid = pod.metadata.uid!;
+    const exited: ProbeOutcome = { exitCode, output: [], log: "", durationSeconds: 0 };
+    this.running.set(uid, { ...(this.running.get(uid) ?? {}), [container]: exited });
+    const live = this.store.get("/pods", pod.metadata.namespace, pod.metadata.name!);
+    if (!live || live.metadata.uid !== uid) return;
+    this.podEngine.forget(uid);
+    this.podEngine.observe(live);
   }
 
   private podRuntime(): PodRuntime {
@@ -338,10 +371,8 @@ export class Cluster implements ClusterContext, ControllerHost {
       writePod: (pod) => this.store.put("/pods", pod),
       removePod: (pod) => void this.remove(pods, pod),
       runProbe: (pod, container) => this.probe(pod, container),
-      appendLog: (pod, container, text) => {
-        const key = `${pod.metadata.uid}/${container}`;
-        this.logs.set(key, (this.logs.get(key) ?? "") + text);
-      },
+      startShell: (pod, container, id) => this.runtime.startShell(pod, container, id),
+      appendLog: (pod, id, text, stream) => this.runtime.append(pod, id, text, stream),
       event: (pod, reason, message, component, type) => {
         if (!this.store.get("/namespaces", undefined, pod.metadata.namespace!)) return;
         this.store.put("/events", eventFor(pod, reason, message, component, rfc3339(this.now()), type));
@@ -352,7 +383,11 @@ export class Cluster implements ClusterContext, ControllerHost {
 
   private probe(pod: KubeObject, container: Container): ProbeOutcome | undefined {
     const command = parseProbe(container.command, container.args);
-    if (!command) return undefined;
+    return command ? this.runNetwork(pod, command) : undefined;
+  }
+
+  /** One network tool run from `pod`, decided by the programmed policies (probe pods and shells). */
+  private runNetwork(pod: KubeObject, command: ProbeCommand): ProbeOutcome {
     const enforcing = this.registration.network.networkPolicy !== "none";
     return runProbe(
       pod,

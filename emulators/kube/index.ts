@@ -9,7 +9,12 @@ import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { z } from "zod";
 import { ensureLocalCa, issueServerCertificate } from "../common/tls.js";
-import { handleClusterRequest, readBody, type Reply } from "./api-server.js";
+import type { Duplex } from "node:stream";
+import { STATUS_CODES } from "node:http";
+import { WebSocketServer } from "ws";
+import { handleClusterRequest, readBody, resolveStream, type Reply } from "./api-server.js";
+import { authenticate } from "./auth.js";
+import { pickProtocol, serveChannels } from "./runtime/streams.js";
 import { Cluster, type ClusterRegistration, type ClusterState } from "./cluster.js";
 import { defaultDecider } from "./dataplane/engine.js";
 import type { ReachabilityDecider } from "./dataplane/reachability.js";
@@ -216,6 +221,32 @@ export async function startKubeEmulator(options: KubeEmulatorOptions): Promise<K
     );
   }
 
+  /**
+   * The cluster a request is for: the one named by /clusters/{key}, or — for the absolute paths
+   * `kubectl get --raw` sends without the server URL's path — the one whose credentials it carries.
+   */
+  const route = async (
+    req: IncomingMessage,
+    path: string,
+  ): Promise<{ cluster: Cluster; path: string } | undefined> => {
+    const parts = path.split("/");
+    if (parts[1] === "clusters" && parts[2]) {
+      const cluster = clusters.get(parts[2]);
+      if (!cluster) throw errors.pathNotFound();
+      return { cluster, path: "/" + parts.slice(3).join("/") };
+    }
+    const all = [...clusters.values()];
+    const byToken = all.find((c) => req.headers.authorization === `Bearer ${c.adminToken}`);
+    if (byToken) return { cluster: byToken, path };
+    if (req.headers.authorization) {
+      const accepting: Cluster[] = [];
+      for (const c of all)
+        if (await authenticate(req.headers.authorization, c.registration, c.adminToken)) accepting.push(c);
+      if (accepting.length === 1) return { cluster: accepting[0]!, path };
+    }
+    return all.length === 1 && !req.headers.authorization ? { cluster: all[0]!, path } : undefined;
+  };
+
   const server: Server = createServer({ cert: cert.certPem, key: cert.keyPem }, (req, res) => {
     void (async () => {
       const parsed = new URL(req.url ?? "/", "https://127.0.0.1");
@@ -223,20 +254,19 @@ export async function startKubeEmulator(options: KubeEmulatorOptions): Promise<K
       const parts = path.split("/");
       try {
         let reply: Reply | undefined;
+        const routed = parts[1] === "_emulator" ? undefined : await route(req, path);
         if (parts[1] === "_emulator" && parts[2] === "clusters") reply = await admin(req, parts.slice(1));
-        else if (parts[1] === "clusters" && parts[2]) {
-          const cluster = clusters.get(parts[2]);
-          if (!cluster) throw errors.pathNotFound();
-          const rest = "/" + parts.slice(3).join("/");
+        else if (routed)
           reply = await handleClusterRequest(
-            cluster,
+            routed.cluster,
             req,
             res,
-            rest === "/" ? "/" : rest,
+            routed.path,
             parsed.searchParams,
             `127.0.0.1:${(server.address() as AddressInfo).port}`,
           );
-        } else if (path === "/healthz") reply = { status: 200, text: "ok" };
+        else if (path === "/healthz") reply = { status: 200, text: "ok" };
+        else if (req.headers.authorization && parts[1] !== "_emulator") throw errors.unauthorized();
         else throw errors.pathNotFound();
         if (reply) send(res, reply);
       } catch (err) {
@@ -248,6 +278,44 @@ export async function startKubeEmulator(options: KubeEmulatorOptions): Promise<K
       }
     })();
   });
+  // exec and attach: WebSocket (v5/v4.channel.k8s.io) upgrades of …/pods/{name}/exec|attach.
+  const wss = new WebSocketServer({ noServer: true, handleProtocols: (offered) => pickProtocol(offered) });
+  const refuse = (socket: Duplex, err: unknown) => {
+    const apiError =
+      err instanceof ApiError ? err : errors.internal(err instanceof Error ? err.message : String(err));
+    const body = JSON.stringify(apiError.toStatus());
+    socket.end(
+      `HTTP/1.1 ${apiError.code} ${STATUS_CODES[apiError.code] ?? ""}\r\nContent-Type: application/json\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  };
+  server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    void (async () => {
+      try {
+        const parsed = new URL(req.url ?? "/", "https://127.0.0.1");
+        const path = parsed.pathname.replace(/\/{2,}/g, "/").replace(/(.)\/$/, "$1");
+        const routed = await route(req, path);
+        if (!routed) throw errors.pathNotFound();
+        const target = await resolveStream(routed.cluster, req, routed.path, parsed.searchParams);
+        if ((req.headers.upgrade ?? "").toLowerCase() !== "websocket")
+          throw errors.badRequest(
+            `${req.headers.upgrade ?? "this"} upgrades are not supported by the emulator: exec and attach speak WebSocket (v5.channel.k8s.io, kubectl 1.30 and later)`,
+          );
+        const { cluster } = routed;
+        const live = target.pod;
+        wss.handleUpgrade(req, socket, head, (ws) =>
+          serveChannels(ws, target.opts, (out) =>
+            target.kind === "exec"
+              ? cluster.runtime.exec(live, target.container, target.command, target.opts, out)
+              : cluster.runtime.attach(live, target.container, target.opts, out),
+          ),
+        );
+      } catch (err) {
+        refuse(socket, err);
+      }
+    })();
+  });
+
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(options.port ?? 7444, "127.0.0.1", () => resolve());

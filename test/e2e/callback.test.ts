@@ -7,7 +7,7 @@
 // result — across a SIGKILL of the host during provisioning, 500s from Azure DevOps, and a kill while
 // the TaskCompleted POST is in flight — and the AuthToken never reaches durable state.
 import assert from "node:assert/strict";
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -17,7 +17,7 @@ import { ClientAssertionCredential } from "@azure/identity";
 import { decodeJwt } from "jose";
 import { provisionInstanceId } from "../../shared/azure/names.js";
 import { loadPipeline, PIPELINE_CLIENT_ID, serverSteps, TODAYS_SERVER_STEP } from "../helpers/pipeline.js";
-import { credentialFor } from "../integration/azure/helpers.js";
+import { credentialFor } from "../../harness/azure.js";
 import { waitFor } from "../integration/functions-host/helpers.js";
 import { DevOpsStandIn } from "./devops-standin.js";
 import type { AzureRmConnection } from "./devops-tasks.js";
@@ -30,7 +30,7 @@ import {
   type ClusterDoc,
   type HostProcess,
   type Stack,
-} from "./stack.js";
+} from "../../harness/stack.js";
 
 const FAILING = "cbfail";
 /** A pipeline app the deployment does not list in AKSV_PIPELINE_CALLERS. */
@@ -265,10 +265,15 @@ describe("Azure DevOps agentless callback (server job)", () => {
       assert.equal(r.status, 200, `${k}: ${await r.text()}`);
     }
     // The callbacks wait in Table storage, never in the orchestration's input or status (the scan
-    // at the end finds a token where it is: in the emulator's table file, while the row exists).
+    // at the end finds a token where it is: in Azurite's database file, while the row exists; Azurite
+    // saves it every 5 s).
     assert.equal((await rows(names.ok)).length, 1);
-    const tableFile = join(stateDir, "azure", "tables.json");
-    assert.ok(readFileSync(tableFile).includes(`ado-token-${tasks.ok}-secret`), "the scan can see a token");
+    const tableFile = join(stateDir, "azure", "tables", "azurite-table.json");
+    const tableFileHolds = (token: string) =>
+      existsSync(tableFile) && readFileSync(tableFile).includes(token);
+    await until("the scan can see a token in Azurite's file", () =>
+      tableFileHolds(`ado-token-${tasks.ok}-secret`) ? true : undefined,
+    );
 
     // SIGKILL the host while cbok's cluster is being created, and start it again.
     await until("cbok's cluster create", async () => {
@@ -325,7 +330,13 @@ describe("Azure DevOps agentless callback (server job)", () => {
       "the two 500s were retried",
     );
 
-    // The tokens are nowhere in the state directory (the host's SQLite task hub included) or the API.
+    // The tokens are nowhere in the state directory (the host's SQLite task hub included) or the API,
+    // once Azurite has saved the removed rows.
+    await until("Azurite saved the removals", () =>
+      (["ok", "fail", "flaky", "held"] as const).some((k) => tableFileHolds(`ado-token-${tasks[k]}-secret`))
+        ? undefined
+        : true,
+    );
     for (const k of ["ok", "fail", "flaky", "held"] as const) {
       const token = `ado-token-${tasks[k]}-secret`;
       const d = JSON.stringify(await doc(names[k]));

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
-import { ensureCa } from "./stack.js";
+import { ensureCa } from "../../harness/stack.js";
 
 const SCRIPT = fileURLToPath(new URL("./scenarios.js", import.meta.url));
 

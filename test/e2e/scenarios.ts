@@ -19,7 +19,7 @@ import {
   type FaultRule,
   type HostProcess,
   type Stack,
-} from "./stack.js";
+} from "../../harness/stack.js";
 
 const tutorial = (): Record<string, unknown> =>
   JSON.parse(readFileSync(join(ROOT, "examples/seed-tutorial.json"), "utf8")) as Record<string, unknown>;

@@ -12,6 +12,7 @@ import {
   type ProviderContext,
   type ResourceRef,
 } from "../core/context.js";
+import { ArmErrors } from "../core/errors.js";
 import { NO_FAULT, type FaultCheck } from "../core/faults.js";
 import type { Json, JsonObject, Operation, Principal, StoredResource } from "../core/store.js";
 import { findTracked, findTrackedOrNone, trackedId, trackedResource } from "../core/tracked.js";
@@ -29,13 +30,13 @@ import {
   type NetworkProfile,
   type SubnetFacts,
 } from "./validation.js";
+import { currentVersion, requestedVersion } from "./versions.js";
 
 export const CLUSTER_TYPE = "Microsoft.ContainerService/managedClusters";
 export const SUBNET_JOIN_ACTION = "Microsoft.Network/virtualNetworks/subnets/join/action";
 const TERMINAL = ["Succeeded", "Failed", "Canceled"];
 const CREATE = "containerservice/createOrUpdate";
 const DELETE = "containerservice/delete";
-const DEFAULT_VERSION = "1.33";
 const NETWORK_FIELDS = ["serviceCidr", "dnsServiceIP", "podCidr", "networkPlugin"] as const;
 const { InvalidParameter } = ContainerServiceErrors;
 
@@ -51,6 +52,28 @@ interface ClusterProps {
 
 function props(r: StoredResource): ClusterProps {
   return r.body["properties"] as unknown as ClusterProps;
+}
+
+/** The kubelet identity AKS creates in the node resource group (`<cluster>-agentpool`). */
+function kubeletIdentity(sub: string, nodeResourceGroup: string, cluster: string) {
+  const resourceId = `/subscriptions/${sub}/resourcegroups/${nodeResourceGroup}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/${cluster}-agentpool`;
+  return {
+    kubeletidentity: {
+      resourceId,
+      clientId: guidFrom(`kubelet-client:${resourceId.toLowerCase()}`),
+      objectId: guidFrom(`kubelet-object:${resourceId.toLowerCase()}`),
+    },
+  };
+}
+
+function agentPoolBody(clusterId: string, pool: AgentPoolProfile): JsonObject {
+  const { name, ...properties } = pool;
+  return {
+    id: `${clusterId}/agentPools/${name}`,
+    name,
+    type: "Microsoft.ContainerService/managedClusters/agentPools",
+    properties: properties as unknown as JsonObject,
+  };
 }
 
 export function isTerminal(state: string | undefined): boolean {
@@ -138,7 +161,9 @@ export class ManagedClusters {
     const fqdn =
       (existing ? props(existing).fqdn : undefined) ??
       `${dnsPrefix.toLowerCase()}-${createHash("sha256").update(id.toLowerCase()).digest("hex").slice(0, 8)}.hcp.${location}.azmk8s.io`;
-    const version = request.properties.kubernetesVersion ?? DEFAULT_VERSION;
+    const version = requestedVersion(request.properties.kubernetesVersion);
+    const current = currentVersion(version);
+    const nodeResourceGroup = `MC_${ref.rg}_${name}_${location}`;
     const state = existing ? "Updating" : "Creating";
     const cluster = trackedResource(existing, ref, CLUSTER_TYPE, {
       location,
@@ -150,7 +175,7 @@ export class ManagedClusters {
         provisioningState: state,
         powerState: { code: "Running" },
         kubernetesVersion: version,
-        currentKubernetesVersion: version.split(".").length === 2 ? `${version}.0` : version,
+        currentKubernetesVersion: current,
         dnsPrefix,
         fqdn,
         azurePortalFQDN: fqdn.replace(".hcp.", ".portal.hcp."),
@@ -161,13 +186,17 @@ export class ManagedClusters {
           vmSize: pool.vmSize ?? "Standard_D2s_v5",
           type: "VirtualMachineScaleSets",
           orchestratorVersion: version,
-          currentOrchestratorVersion: version,
+          currentOrchestratorVersion: current,
           provisioningState: state,
           powerState: { code: "Running" },
           maxPods: pool["maxPods"] ?? (pluginModeOf(networkProfile) === "overlay" ? 250 : 30),
         })) as unknown as Json,
         networkProfile: networkProfile as unknown as Json,
-        nodeResourceGroup: `MC_${ref.rg}_${name}_${location}`,
+        nodeResourceGroup,
+        // A cluster with a managed identity answers the placeholder service principal "msi" (az reads it).
+        ...(identity["type"] !== "None" ? { servicePrincipalProfile: { clientId: "msi" } } : {}),
+        identityProfile: (request.properties.identityProfile ??
+          kubeletIdentity(ref.sub, nodeResourceGroup, name)) as unknown as Json,
         enableRBAC: true,
         maxAgentPools: 100,
         supportPlan: "KubernetesOfficial",
@@ -182,6 +211,42 @@ export class ManagedClusters {
       failWith,
     );
     return { cluster, created: !existing, operation };
+  }
+
+  /** The cluster's node pools as the agentPools subresource shows them. */
+  agentPools(ref: ResourceRef): JsonObject[] {
+    const cluster = this.get(ref);
+    return props(cluster).agentPoolProfiles.map((pool) => agentPoolBody(cluster.id, pool));
+  }
+
+  agentPool(ref: ResourceRef, pool: string): JsonObject {
+    const found = this.agentPools(ref).find((p) => String(p["name"]).toLowerCase() === pool.toLowerCase());
+    if (!found) throw ArmErrors.ResourceNotFound(`${CLUSTER_TYPE}/${ref.name}/agentPools/${pool}`, ref.rg);
+    return found;
+  }
+
+  /**
+   * PUT or DELETE of one agent pool: the cluster's update with its agentPoolProfiles changed, so the
+   * two views stay one (the same validation, the same Updating operation).
+   */
+  async writeAgentPool(
+    ref: ResourceRef,
+    pool: string,
+    profile: Record<string, unknown> | undefined,
+  ): Promise<{ pool?: JsonObject; created: boolean; operation: Operation }> {
+    const cluster = this.get(ref);
+    const p = props(cluster);
+    const others = p.agentPoolProfiles.filter((x) => String(x.name).toLowerCase() !== pool.toLowerCase());
+    const created = others.length === p.agentPoolProfiles.length;
+    const pools = profile ? [...others, { ...profile, name: pool } as unknown as AgentPoolProfile] : others;
+    const { operation, cluster: updated } = await this.createOrUpdate(ref, {
+      location: cluster.body["location"] as string,
+      tags: (cluster.body["tags"] as JsonObject | undefined) ?? {},
+      identity: cluster.body["identity"] as ClusterInput["identity"],
+      properties: { ...(p as ClusterInput["properties"]), agentPoolProfiles: pools },
+    });
+    const written = props(updated).agentPoolProfiles.find((x) => x.name === pool);
+    return { ...(written ? { pool: agentPoolBody(updated.id, written) } : {}), created, operation };
   }
 
   /** PATCH: only tags, as managedClusters.updateTags sends; a short Updating operation. */
@@ -227,7 +292,8 @@ export class ManagedClusters {
           ).token;
     return kubeconfig({
       clusterName: name,
-      contextName: kind === "admin" ? `${name}-admin` : name,
+      // AKS names both contexts after the cluster; az get-credentials --admin appends "-admin".
+      contextName: name,
       userName: `cluster${kind === "admin" ? "Admin" : "User"}_${ref.rg}_${name}`,
       server: endpoint?.server ?? `https://${props(r).fqdn}:443`,
       certificateAuthorityData:

@@ -13,6 +13,21 @@ import {
 import type { ArmRequest, ArmResponse, Params, Route } from "../core/router.js";
 import { trackedRoutes } from "../core/tracked.js";
 import { CLUSTER_TYPE, ManagedClusters, type ClusterInput, type ContainerServiceDeps } from "./model.js";
+import { kubernetesVersions, orchestrators } from "./versions.js";
+
+/** From this api-version AKS rejects networkProfile.dockerBridgeCidr; before it, it ignores it. */
+const DOCKER_BRIDGE_REMOVED = "2023-04-01";
+
+/** The request's properties as the model takes them: older api-versions' dockerBridgeCidr dropped. */
+function clusterProperties(req: ArmRequest, body: Record<string, unknown>): ClusterInput["properties"] {
+  const properties = { ...(propertiesOf(body) as ClusterInput["properties"]) };
+  const np = properties.networkProfile;
+  if (np && "dockerBridgeCidr" in np && req.apiVersion < DOCKER_BRIDGE_REMOVED) {
+    const { dockerBridgeCidr: _ignored, ...rest } = np;
+    properties.networkProfile = rest;
+  }
+  return properties;
+}
 
 export type { ContainerServiceDeps } from "./model.js";
 
@@ -28,14 +43,14 @@ export function containerServiceRoutes(ctx: ProviderContext, deps: ContainerServ
         location: requireLocation(body),
         tags: tagsOf(body),
         ...(body["identity"] ? { identity: body["identity"] as ClusterInput["identity"] } : {}),
-        properties: { ...(propertiesOf(body) as ClusterInput["properties"]) },
+        properties: clusterProperties(req, body),
       },
       provisioningFault(ctx, req, CLUSTER_TYPE),
     );
     return {
       status: created ? 201 : 200,
       body: cluster.body,
-      headers: { "Azure-AsyncOperation": lro.asyncOperationUrl(req, operation) },
+      headers: lro.asyncHeaders(req, operation),
     };
   };
 
@@ -44,7 +59,7 @@ export function containerServiceRoutes(ctx: ProviderContext, deps: ContainerServ
     return {
       status: 200,
       body: cluster.body,
-      headers: { "Azure-AsyncOperation": lro.asyncOperationUrl(req, operation) },
+      headers: lro.asyncHeaders(req, operation),
     };
   };
 
@@ -70,8 +85,44 @@ export function containerServiceRoutes(ctx: ProviderContext, deps: ContainerServ
     resourceType: CLUSTER_TYPE,
     handler,
   });
+  const poolType = `${CLUSTER_TYPE}/agentPools`;
+  const pool = `${cluster}/agentPools/{pool}`;
+  const putPool = async (req: ArmRequest, p: Params): Promise<ArmResponse> => {
+    const r = await clusters.writeAgentPool(refOf(p), p["pool"]!, propertiesOf(bodyObject(req)));
+    return { status: r.created ? 201 : 200, body: r.pool, headers: lro.asyncHeaders(req, r.operation) };
+  };
+  const removePool = async (req: ArmRequest, p: Params): Promise<ArmResponse> => {
+    clusters.agentPool(refOf(p), p["pool"]!);
+    const r = await clusters.writeAgentPool(refOf(p), p["pool"]!, undefined);
+    return { status: 202, headers: lro.headers(req, r.operation) };
+  };
+  const location = "/subscriptions/{sub}/providers/Microsoft.ContainerService/locations/{loc}";
   return [
     ...trackedRoutes(ctx, { resourceType: CLUSTER_TYPE, put, remove }),
+    {
+      method: "GET",
+      pattern: `${cluster}/agentPools`,
+      resourceType: poolType,
+      handler: (_r, p) => ({ status: 200, body: { value: clusters.agentPools(refOf(p)) } }),
+    },
+    {
+      method: "GET",
+      pattern: pool,
+      resourceType: poolType,
+      handler: (_r, p) => ({ status: 200, body: clusters.agentPool(refOf(p), p["pool"]!) }),
+    },
+    { method: "PUT", pattern: pool, resourceType: poolType, handler: putPool },
+    { method: "DELETE", pattern: pool, resourceType: poolType, handler: removePool },
+    {
+      method: "GET",
+      pattern: `${location}/kubernetesVersions`,
+      handler: () => ({ status: 200, body: kubernetesVersions() }),
+    },
+    {
+      method: "GET",
+      pattern: `${location}/orchestrators`,
+      handler: (_r, p) => ({ status: 200, body: orchestrators(p["sub"]!, p["loc"]!) }),
+    },
     { method: "PATCH", pattern: cluster, resourceType: CLUSTER_TYPE, handler: patchTags },
     action("listClusterAdminCredential", credentials("admin")),
     action("listClusterUserCredential", credentials("user")),

@@ -136,7 +136,8 @@ export function validateCluster(req: ClusterRequest, subnet: SubnetFacts | undef
       );
   }
   const version = props.kubernetesVersion;
-  if (version !== undefined && !/^1\.(3[0-9])(\.\d+)?$/.test(version))
+  // An empty version (az sends "") means the region's default, as an absent one does.
+  if (version !== undefined && version !== "" && !/^1\.(3[0-9])(\.\d+)?$/.test(version))
     throw ContainerServiceErrors.K8sVersionNotSupported(version);
 
   const plugin = np.networkPlugin ?? "azure";

@@ -18,6 +18,15 @@ export type Completer = (op: Operation) => Promise<Outcome>;
 /** The resource body for a finished create/update (final Location poll answers 200 with it). */
 export type ResultReader = (op: Operation) => unknown;
 
+/**
+ * The poll interval ARM suggests while an operation runs, in emulated seconds (Microsoft.Network and
+ * ARM's resource-group deletes send 10-15 s). On the wire it is scaled by the time scale, capped by
+ * the time left, and rounded up to whole seconds, at least 1: Retry-After is delta-seconds (RFC 9110),
+ * the JS SDK reads it with parseInt, and az's poller (azure-core Python) falls back to its 30 s default
+ * when it reads 0.
+ */
+export const RETRY_AFTER_SECONDS = 15;
+
 export interface StartOptions {
   subscriptionId: string;
   providerNamespace: string;
@@ -133,9 +142,34 @@ export class LroEngine {
     return `${req.baseUrl}/subscriptions/${op.subscriptionId}/providers/${op.providerNamespace}/locations/${op.location}/operationresults/${op.id}?api-version=${encodeURIComponent(req.apiVersion)}`;
   }
 
+  /** Retry-After (whole wall seconds, at least 1) while `op` runs; nothing once it has finished. */
+  retryAfter(op: Operation): Record<string, string> {
+    if (op.status !== "InProgress") return {};
+    const leftMs = Math.max(0, op.dueAt - this.clock.now());
+    const wallSeconds = Math.min(this.clock.toWallMs(RETRY_AFTER_SECONDS), leftMs) / 1000;
+    return { "Retry-After": String(Math.max(1, Math.ceil(wallSeconds))) };
+  }
+
   /** Headers for a response that started `op`: both Azure-AsyncOperation and Location, as ARM RPs do. */
   headers(req: ArmRequest, op: Operation): Record<string, string> {
-    return { "Azure-AsyncOperation": this.asyncOperationUrl(req, op), Location: this.locationUrl(req, op) };
+    return {
+      "Azure-AsyncOperation": this.asyncOperationUrl(req, op),
+      Location: this.locationUrl(req, op),
+      ...this.retryAfter(op),
+    };
+  }
+
+  /** Headers for a PUT or PATCH that started `op`: Azure-AsyncOperation (the body is the resource). */
+  asyncHeaders(req: ArmRequest, op: Operation): Record<string, string> {
+    return { "Azure-AsyncOperation": this.asyncOperationUrl(req, op), ...this.retryAfter(op) };
+  }
+
+  /** Headers for a resource-group delete: ARM's subscription-level operation results. */
+  subscriptionResultHeaders(req: ArmRequest, op: Operation): Record<string, string> {
+    return {
+      Location: `${req.baseUrl}/subscriptions/${op.subscriptionId}/operationresults/${op.id}?api-version=${encodeURIComponent(req.apiVersion)}`,
+      ...this.retryAfter(op),
+    };
   }
 
   private find(id: string, subscriptionId: string): Operation {
@@ -161,7 +195,10 @@ export class LroEngine {
     if (op.status === "InProgress")
       return {
         status: 202,
-        headers: { Location: `${req.baseUrl}${req.path}?api-version=${encodeURIComponent(req.apiVersion)}` },
+        headers: {
+          Location: `${req.baseUrl}${req.path}?api-version=${encodeURIComponent(req.apiVersion)}`,
+          ...this.retryAfter(op),
+        },
       };
     if (op.status !== "Succeeded") throw operationFailed(op.error);
     if (op.kind === "delete") return { status: deletedStatus };
@@ -169,10 +206,10 @@ export class LroEngine {
   }
 
   routes(): Route[] {
-    const status = (req: ArmRequest, p: Record<string, string>): ArmResponse => ({
-      status: 200,
-      body: this.statusBody(this.find(p["id"]!, p["sub"]!)),
-    });
+    const status = (req: ArmRequest, p: Record<string, string>): ArmResponse => {
+      const op = this.find(p["id"]!, p["sub"]!);
+      return { status: 200, body: this.statusBody(op), headers: this.retryAfter(op) };
+    };
     const result = (req: ArmRequest, p: Record<string, string>) =>
       this.result(req, this.find(p["id"]!, p["sub"]!));
     const groupResult = (req: ArmRequest, p: Record<string, string>) =>

@@ -41,6 +41,9 @@ export interface TokenOptions {
   claims?: Record<string, unknown>;
 }
 
+/** Audiences of Azure Storage's data plane (the local Table service, Azurite, takes them). */
+const STORAGE_AUDIENCES = ["https://storage.azure.com", "https://storage.azure.com/"];
+
 /** Claims a caller may not set: the issuer owns them. */
 const RESERVED_CLAIMS = ["iss", "aud", "sub", "exp", "nbf", "iat", "oid", "tid", "ver"];
 
@@ -95,15 +98,18 @@ export class TokenIssuer {
     const extra = Object.fromEntries(
       Object.entries(options.claims ?? {}).filter(([k]) => !RESERVED_CLAIMS.includes(k)),
     );
+    // Entra ID gives Azure Storage v1.0 tokens, issued by https://sts.windows.net/{tenant}/ (the
+    // issuer Azurite's OAuth check requires); the other audiences get this issuer's v2.0 tokens.
+    const v1 = STORAGE_AUDIENCES.includes(options.audience);
     const token = await new SignJWT({
       ...extra,
       oid: options.objectId,
       tid: this.tenantId,
       ...(options.appId ? { appid: options.appId, azp: options.appId } : {}),
-      ver: "2.0",
+      ver: v1 ? "1.0" : "2.0",
     })
       .setProtectedHeader({ alg: "RS256", kid: this.kid, typ: "JWT" })
-      .setIssuer(this.issuer)
+      .setIssuer(v1 ? `https://sts.windows.net/${this.tenantId}/` : this.issuer)
       .setAudience(options.audience)
       .setSubject(options.subject)
       .setIssuedAt(Math.min(now, exp - 1))
@@ -128,11 +134,6 @@ export class TokenIssuer {
     principals[p.id] = p;
     this.store.save();
     return p;
-  }
-
-  /** Verifies a token this issuer signed (signature, issuer, expiry); other services check the audience. */
-  async verify(token: string): Promise<JWTPayload> {
-    return (await jwtVerify(token, this.publicKey, { issuer: this.issuer, clockTolerance: 0 })).payload;
   }
 
   /** Checks ARM's bearer token; throws ARM's 401 answers. */

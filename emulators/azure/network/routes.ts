@@ -22,7 +22,7 @@ export function networkRoutes(ctx: ProviderContext): Route[] {
   const started = (req: ArmRequest, s: Started): ArmResponse => ({
     status: s.created ? 201 : 200,
     body: s.resource.type === VNET_TYPE ? vnets.view(s.resource) : s.resource.body,
-    headers: { "Azure-AsyncOperation": lro.asyncOperationUrl(req, s.operation) },
+    headers: lro.asyncHeaders(req, s.operation),
   });
   const deleting = (req: ArmRequest, op: Operation | undefined): ArmResponse =>
     op ? { status: 202, headers: lro.headers(req, op) } : { status: 204 };

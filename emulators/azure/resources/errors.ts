@@ -12,4 +12,10 @@ export const ResourcesErrors = armErrors({
     text: (location: string, existing: string) =>
       `Invalid resource group location '${location}'. The Resource group already exists in location '${existing}'.`,
   },
+  /** A `$filter` on a resources list this emulator does not understand. */
+  InvalidFilterInQueryString: {
+    status: 400,
+    text: (filter: string) =>
+      `Invalid $filter '${filter}'. Supported: resourceGroup, resourceType, name, location, tagName and tagValue with 'eq', joined by 'and'.`,
+  },
 });

@@ -111,11 +111,54 @@ export class ResourceGroups {
     return this.ctx.store.state.operations[group.internal["deleteOperation"] as string]!;
   }
 
-  /** The provider resources directly in the group (role assignments are not resources here). */
-  resources(sub: string, rg: string): StoredResource[] {
+  /**
+   * The provider resources directly in the group, or in every group of the subscription (role
+   * assignments are not resources here), that match `filter` (`$filter` of ARM's resources list).
+   */
+  resources(sub: string, rg: string | undefined, filter: string | null): StoredResource[] {
+    const scope = rg
+      ? this.get(sub, rg).id
+      : `/subscriptions/${subscriptionOf(this.ctx, sub).subscriptionId}`;
+    const matches = resourceFilter(filter);
     return this.ctx.store
-      .under(this.get(sub, rg).id)
+      .under(scope)
       .filter((r) => TOP_LEVEL.test(r.id))
-      .filter((r) => !/\/providers\/Microsoft\.Authorization\//i.test(r.id));
+      .filter((r) => !/\/providers\/Microsoft\.Authorization\//i.test(r.id))
+      .filter(matches);
   }
+}
+
+/** `$filter` clauses ARM's resources list takes: `field eq 'value'` joined by `and`. */
+function resourceFilter(filter: string | null): (r: StoredResource) => boolean {
+  if (!filter?.trim()) return () => true;
+  const clauses = filter.split(/\s+and\s+/i).map((clause) => {
+    const m =
+      /^\s*(resourceGroup|resourceType|name|location|tagName|tagValue)\s+eq\s+'((?:[^']|'')*)'\s*$/i.exec(
+        clause,
+      );
+    if (!m) throw ResourcesErrors.InvalidFilterInQueryString(filter);
+    return { field: m[1]!.toLowerCase(), value: m[2]!.replace(/''/g, "'") };
+  });
+  const wanted = (field: string) => clauses.find((c) => c.field === field)?.value;
+  const tagName = wanted("tagname");
+  const tagValue = wanted("tagvalue");
+  return (r) => {
+    const same = (field: string, actual: unknown) => {
+      const v = wanted(field);
+      return v === undefined || String(actual).toLowerCase() === v.toLowerCase();
+    };
+    const tags = (r.body["tags"] ?? {}) as Record<string, unknown>;
+    const tagKey =
+      tagName === undefined
+        ? undefined
+        : Object.keys(tags).find((k) => k.toLowerCase() === tagName.toLowerCase());
+    return (
+      same("resourcegroup", r.id.split("/")[4]) &&
+      same("resourcetype", r.type) &&
+      same("name", r.body["name"]) &&
+      same("location", r.body["location"]) &&
+      (tagName === undefined ||
+        (tagKey !== undefined && (tagValue === undefined || tags[tagKey] === tagValue)))
+    );
+  };
 }

@@ -3,6 +3,7 @@
 import type { ProviderContext, SubscriptionInfo } from "../core/context.js";
 import { bodyObject, requireLocation, tagsOf } from "../core/request.js";
 import type { ArmRequest, Params, Route } from "../core/router.js";
+import { metadataRoutes } from "./metadata.js";
 import { RESOURCE_GROUP_TYPE, ResourceGroups } from "./model.js";
 
 export function resourceGroupRoutes(ctx: ProviderContext): Route[] {
@@ -43,17 +44,28 @@ export function resourceGroupRoutes(ctx: ProviderContext): Route[] {
 
   const remove = (req: ArmRequest, p: Params) => {
     const op = groups.delete(p["sub"]!, p["rg"]!);
-    return {
-      status: 202,
-      headers: {
-        Location: `${req.baseUrl}/subscriptions/${p["sub"]!}/operationresults/${op.id}?api-version=${encodeURIComponent(req.apiVersion)}`,
-      },
-    };
+    return { status: 202, headers: ctx.lro.subscriptionResultHeaders(req, op) };
   };
+
+  const listResources = (req: ArmRequest, p: Params) => ({
+    status: 200,
+    body: {
+      value: groups.resources(p["sub"]!, p["rg"], req.query.get("$filter")).map((r) => ({
+        id: r.id,
+        name: r.body["name"],
+        type: r.type,
+        location: r.body["location"],
+        tags: r.body["tags"] ?? {},
+        ...(r.body["identity"] ? { identity: r.body["identity"] } : {}),
+        ...(r.body["sku"] ? { sku: r.body["sku"] } : {}),
+      })),
+    },
+  });
 
   const group = "/subscriptions/{sub}/resourcegroups/{rg}";
   const resourceType = RESOURCE_GROUP_TYPE;
   return [
+    ...metadataRoutes(),
     {
       method: "GET",
       pattern: "/subscriptions",
@@ -91,21 +103,7 @@ export function resourceGroupRoutes(ctx: ProviderContext): Route[] {
     { method: "PUT", pattern: group, resourceType, handler: put },
     { method: "PATCH", pattern: group, resourceType, handler: patch },
     { method: "DELETE", pattern: group, resourceType, handler: remove },
-    {
-      method: "GET",
-      pattern: `${group}/resources`,
-      handler: (_r, p) => ({
-        status: 200,
-        body: {
-          value: groups.resources(p["sub"]!, p["rg"]!).map((r) => ({
-            id: r.id,
-            name: r.body["name"],
-            type: r.type,
-            location: r.body["location"],
-            tags: r.body["tags"] ?? {},
-          })),
-        },
-      }),
-    },
+    { method: "GET", pattern: "/subscriptions/{sub}/resources", handler: listResources },
+    { method: "GET", pattern: `${group}/resources`, handler: listResources },
   ];
 }

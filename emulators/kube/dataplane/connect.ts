@@ -17,8 +17,15 @@ export interface NetworkState {
   decider: ReachabilityDecider;
 }
 
+export interface OutputChunk {
+  stream: "stdout" | "stderr";
+  text: string;
+}
+
 export interface ProbeOutcome {
   exitCode: number;
+  /** What the tool printed, in order (busybox prints its messages to stderr, the page to stdout). */
+  output: OutputChunk[];
   /** Container log (stdout and stderr interleaved, as `kubectl logs` shows). */
   log: string;
   /** Emulated seconds the command ran. */
@@ -159,11 +166,8 @@ export function runProbe(
   const compiled = state.decider.compile(view(state));
   const decide = (to: Peer, port: number, protocol: "TCP" | "UDP" = "TCP") =>
     compiled.evaluate({ from: podRef(from), to, port, protocol }).allowed;
-  const fail = (exitCode: number, log: string, durationSeconds: number): ProbeOutcome => ({
-    exitCode,
-    log,
-    durationSeconds,
-  });
+  const fail = (exitCode: number, log: string, durationSeconds: number): ProbeOutcome =>
+    finished(exitCode, [{ stream: "stderr", text: log }], durationSeconds);
   const limit = probe.timeoutSeconds;
 
   let target: Target;
@@ -244,11 +248,7 @@ export function runProbe(
     );
   }
   if (probe.tool === "nc")
-    return {
-      exitCode: 0,
-      log: probe.verbose ? `${probe.host} (${shownIp}:${probe.port}) open\n` : "",
-      durationSeconds: 0.01,
-    };
+    return fail(0, probe.verbose ? `${probe.host} (${shownIp}:${probe.port}) open\n` : "", 0.01);
   if (probe.scheme === "https") {
     if (probe.tool === "curl")
       return fail(
@@ -277,10 +277,30 @@ export function runProbe(
       };
     return { ...fail(1, `${connecting}wget: server returned error: HTTP/1.1 404 Not Found\n`, 0.01), served };
   }
-  const saving = probe.tool === "wget" && probe.verbose ? "writing to stdout\n" : "";
-  const done =
-    probe.tool === "wget" && probe.verbose
-      ? `-                    100% |********************************|   ${Buffer.byteLength(body)}  0:00:00 ETA\nwritten to stdout\n`
-      : "";
-  return { exitCode: 0, log: `${connecting}${saving}${body}${done}`, durationSeconds: 0.01, served };
+  const chunks: OutputChunk[] = [];
+  const say = (text: string) => chunks.push({ stream: "stderr", text });
+  if (probe.tool === "curl") {
+    if (probe.outputFile === "-") chunks.push({ stream: "stdout", text: body });
+    return { ...finished(0, chunks, 0.01), served };
+  }
+  const toStdout = probe.outputFile === "-";
+  const size = Buffer.byteLength(body);
+  if (probe.verbose) say(connecting);
+  if (probe.spider) {
+    if (probe.verbose) say("remote file exists\n");
+    return { ...finished(0, chunks, 0.01), served };
+  }
+  if (probe.verbose) say(toStdout ? "writing to stdout\n" : `saving to '${probe.outputFile}'\n`);
+  if (toStdout) chunks.push({ stream: "stdout", text: body });
+  if (probe.verbose)
+    say(
+      `${(toStdout ? "-" : probe.outputFile).padEnd(20)} 100% |********************************|   ${size}  0:00:00 ETA\n` +
+        (toStdout ? "written to stdout\n" : `'${probe.outputFile}' saved\n`),
+    );
+  return { ...finished(0, chunks, 0.01), served };
+}
+
+function finished(exitCode: number, chunks: OutputChunk[], durationSeconds: number): ProbeOutcome {
+  const output = chunks.filter((c) => c.text !== "");
+  return { exitCode, output, log: output.map((c) => c.text).join(""), durationSeconds };
 }

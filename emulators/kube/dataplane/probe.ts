@@ -16,6 +16,10 @@ export interface ProbeCommand {
   /** curl -f / wget (always): HTTP errors are failures. */
   failOnHttpError: boolean;
   verbose: boolean;
+  /** Where the body goes: "-" is stdout, anything else a file (wget's default: the URL's file name). */
+  outputFile: string;
+  /** wget --spider: only check that the page exists. */
+  spider: boolean;
 }
 
 /** Splits a shell command line into words (single and double quotes, no expansion). */
@@ -65,12 +69,17 @@ function parseUrl(
 function parseWget(args: string[]): ProbeCommand | undefined {
   let timeout: number | undefined;
   let quiet = false;
+  let spider = false;
+  let output: string | undefined;
   let url: string | undefined;
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
     if (a.startsWith("--timeout=")) timeout = Number(a.slice(10));
     else if (a === "--timeout") timeout = Number(args[++i]);
     else if (a === "--quiet") quiet = true;
+    else if (a === "--spider") spider = true;
+    else if (a.startsWith("--output-document=")) output = a.slice(18);
+    else if (a === "--output-document") output = args[++i];
     else if (a.startsWith("--")) continue;
     else if (a.startsWith("-") && a.length > 1) {
       for (let j = 1; j < a.length; j++) {
@@ -80,6 +89,7 @@ function parseWget(args: string[]): ProbeCommand | undefined {
           const rest = a.slice(j + 1);
           const value = rest !== "" ? rest : args[++i];
           if (c === "T") timeout = Number(value);
+          if (c === "O") output = value;
           break;
         }
       }
@@ -87,7 +97,17 @@ function parseWget(args: string[]): ProbeCommand | undefined {
   }
   const target = url ? parseUrl(url) : undefined;
   if (!target) return undefined;
-  return { tool: "wget", ...target, timeoutSeconds: timeout, quiet, failOnHttpError: true, verbose: !quiet };
+  const outputFile = output ?? (target.path.split("/").pop() || "index.html");
+  return {
+    tool: "wget",
+    ...target,
+    timeoutSeconds: timeout,
+    quiet,
+    failOnHttpError: true,
+    verbose: !quiet,
+    outputFile,
+    spider,
+  };
 }
 
 function parseNc(args: string[]): ProbeCommand | undefined {
@@ -121,6 +141,8 @@ function parseNc(args: string[]): ProbeCommand | undefined {
     quiet: !verbose,
     failOnHttpError: false,
     verbose,
+    outputFile: "-",
+    spider: false,
   };
 }
 
@@ -129,6 +151,7 @@ function parseCurl(args: string[]): ProbeCommand | undefined {
   let quiet = false;
   let showError = false;
   let fail = false;
+  let output = "-";
   let url: string | undefined;
   const withValue = new Set([
     "-o",
@@ -151,6 +174,7 @@ function parseCurl(args: string[]): ProbeCommand | undefined {
     if (a === "-m" || a === "--max-time" || a === "--connect-timeout") timeout = Number(args[++i]);
     else if (a.startsWith("--max-time=") || a.startsWith("--connect-timeout="))
       timeout = Number(a.split("=")[1]);
+    else if (a === "-o" || a === "--output") output = args[++i] ?? "-";
     else if (withValue.has(a)) i++;
     else if (a.startsWith("--")) {
       if (a === "--silent") quiet = true;
@@ -174,6 +198,8 @@ function parseCurl(args: string[]): ProbeCommand | undefined {
     quiet: silentErrors,
     failOnHttpError: fail,
     verbose: false,
+    outputFile: output,
+    spider: false,
   };
 }
 

@@ -22,7 +22,10 @@ export interface PodRuntime {
   writePod(pod: KubeObject): void;
   removePod(pod: KubeObject): void;
   runProbe(pod: KubeObject, container: Container): ProbeOutcome | undefined;
-  appendLog(pod: KubeObject, container: string, text: string): void;
+  /** Starts the container's interactive shell (stdin open, a shell command); false if it is not one. */
+  startShell(pod: KubeObject, container: Container, containerId: string): boolean;
+  /** Appends to the log of one container instance. */
+  appendLog(pod: KubeObject, containerId: string, text: string, stream?: "stdout" | "stderr"): void;
   /** Records an Event about the pod (scheduler or kubelet). */
   event(
     pod: KubeObject,
@@ -31,7 +34,7 @@ export interface PodRuntime {
     component: "default-scheduler" | "kubelet",
     type?: "Normal" | "Warning",
   ): void;
-  /** Running probe commands by pod uid → container name. */
+  /** Running probe commands (and shells that have exited) by pod uid → container name. */
   running: Map<string, Record<string, ProbeOutcome>>;
 }
 
@@ -42,6 +45,21 @@ const NGINX_START = `/docker-entrypoint.sh: /docker-entrypoint.d/ is not empty, 
 
 function condition(type: string, status: boolean, at: string) {
   return { type, status: status ? "True" : "False", lastProbeTime: null, lastTransitionTime: at };
+}
+
+/** The runtime's ID of a container instance (a restart makes a new instance). */
+export function containerId(name: string, restartCount: number): string {
+  return `containerd://${Buffer.from(name + String(restartCount))
+    .toString("hex")
+    .padEnd(64, "0")
+    .slice(0, 64)}`;
+}
+
+/** The ID of the instance a served probe reached: the first container's current one. */
+function servingInstance(pod: KubeObject): string {
+  const c = podSpec(pod).containers[0]!;
+  const restarts = (podStatus(pod).containerStatuses ?? []).find((s) => s.name === c.name)?.restartCount ?? 0;
+  return containerId(c.name, restarts);
 }
 
 function imageId(image: string): string {
@@ -62,14 +80,7 @@ function containerStatus(
     restartCount,
     image: c.image ?? "",
     imageID: running || "terminated" in state ? imageId(c.image ?? "") : "",
-    ...(running || "terminated" in state
-      ? {
-          containerID: `containerd://${Buffer.from(c.name + String(restartCount))
-            .toString("hex")
-            .padEnd(64, "0")
-            .slice(0, 64)}`,
-        }
-      : {}),
+    ...(running || "terminated" in state ? { containerID: containerId(c.name, restartCount) } : {}),
     state,
     lastState,
   };
@@ -111,9 +122,11 @@ function startContainers(
     rt.event(pod, "Pulled", `Container image "${c.image}" already present on machine`, "kubelet");
     rt.event(pod, "Created", `Created container: ${c.name}`, "kubelet");
     rt.event(pod, "Started", `Started container ${c.name}`, "kubelet");
-    const outcome = rt.runProbe(pod, c);
+    const id = containerId(c.name, before?.restartCount ?? 0);
+    const outcome = rt.startShell(pod, c, id) ? undefined : rt.runProbe(pod, c);
     if (outcome) results[c.name] = outcome;
-    else if (/(^|\/)nginx([:@]|$)/.test(c.image ?? "") && !before) rt.appendLog(pod, c.name, NGINX_START);
+    else if (/(^|\/)nginx([:@]|$)/.test(c.image ?? "") && !before)
+      rt.appendLog(pod, id, NGINX_START, "stderr");
     return containerStatus(
       c,
       { running: { startedAt: at } },
@@ -123,6 +136,17 @@ function startContainers(
   });
   if (Object.keys(results).length > 0) rt.running.set(pod.metadata.uid!, results);
   return statuses;
+}
+
+/** What a probe prints, and the access-log line of the server that answered it. */
+function printOutcome(rt: PodRuntime, pod: KubeObject, id: string, outcome: ProbeOutcome): void {
+  // State saved before outputs were split by stream has only the log.
+  const output = (outcome.output as ProbeOutcome["output"] | undefined) ?? [
+    { stream: "stdout", text: outcome.log },
+  ];
+  for (const chunk of output) rt.appendLog(pod, id, chunk.text, chunk.stream);
+  if (outcome.served)
+    rt.appendLog(outcome.served.pod, servingInstance(outcome.served.pod), outcome.served.line, "stdout");
 }
 
 export function podStages(rt: PodRuntime): Stage[] {
@@ -200,13 +224,7 @@ export function podStages(rt: PodRuntime): Stage[] {
           status.containerStatuses = (status.containerStatuses ?? []).map((s) => {
             const outcome = results[s.name];
             if (!outcome) return s;
-            rt.appendLog(p, s.name, outcome.log);
-            if (outcome.served)
-              rt.appendLog(
-                outcome.served.pod,
-                podSpec(outcome.served.pod).containers[0]!.name,
-                outcome.served.line,
-              );
+            printOutcome(rt, p, containerId(s.name, s.restartCount), outcome);
             const terminated = {
               exitCode: outcome.exitCode,
               reason: outcome.exitCode === 0 ? "Completed" : "Error",

@@ -55,6 +55,18 @@ export function apiGroupDoc(kinds: readonly KindDef<never>[], group: string) {
   return versions ? { kind: "APIGroup", apiVersion: "v1", ...apiGroup(group, versions) } : undefined;
 }
 
+const SUBRESOURCE_KINDS: Record<string, string> = {
+  log: "Pod",
+  exec: "PodExecOptions",
+  attach: "PodAttachOptions",
+};
+const SUBRESOURCE_VERBS: Record<string, string[]> = {
+  log: ["get"],
+  finalize: ["update"],
+  exec: ["create", "get"],
+  attach: ["create", "get"],
+};
+
 const VERBS = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"];
 
 export function apiResourceList(kinds: readonly KindDef<never>[], gv: string) {
@@ -66,7 +78,7 @@ export function apiResourceList(kinds: readonly KindDef<never>[], gv: string) {
         singularName: k.singular,
         namespaced: k.namespaced,
         kind: k.kind,
-        verbs: k.plural === "namespaces" ? VERBS.filter((v) => v !== "deletecollection") : VERBS,
+        verbs: k.verbs ?? (k.plural === "namespaces" ? VERBS.filter((v) => v !== "deletecollection") : VERBS),
         ...(k.shortNames.length > 0 ? { shortNames: k.shortNames } : {}),
         ...(k.categories.length > 0 ? { categories: k.categories } : {}),
         storageVersionHash: Buffer.from(`${gv}/${k.kind}`).toString("base64").slice(0, 11),
@@ -75,8 +87,8 @@ export function apiResourceList(kinds: readonly KindDef<never>[], gv: string) {
         name: `${k.plural}/${sub}`,
         singularName: "",
         namespaced: k.namespaced,
-        kind: sub === "log" ? "Pod" : k.kind,
-        verbs: sub === "log" ? ["get"] : sub === "finalize" ? ["update"] : ["get", "patch", "update"],
+        kind: SUBRESOURCE_KINDS[sub] ?? k.kind,
+        verbs: SUBRESOURCE_VERBS[sub] ?? ["get", "patch", "update"],
       })),
     ]);
   if (resources.length === 0) return undefined;

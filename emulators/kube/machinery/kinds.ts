@@ -50,6 +50,10 @@ export interface KindDef<Ctx extends WriteContext = WriteContext> {
   };
   /** True for kinds whose spec changes bump metadata.generation. */
   hasSpec: boolean;
+  /** Discovery verbs when not the full set (create-only reviews). */
+  verbs?: string[];
+  /** A create-only kind that is answered, never stored (access reviews): the answer for `user`. */
+  review?(obj: KubeObject, user: { username: string; uid?: string; groups: string[] }): KubeObject;
 }
 
 export function groupVersion(def: KindDef<never> | KindDef): string {

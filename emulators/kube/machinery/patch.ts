@@ -1,6 +1,10 @@
-// The three patch formats kubectl and client-node send: JSON merge patch (RFC 7386), JSON patch
-// (RFC 6902) and strategic merge patch (merge keys per list, `$patch` directives). Server-side
-// apply lives in apply.ts.
+// The three patch formats kubectl and client-node send: JSON merge patch (RFC 7396, the
+// json-merge-patch library), JSON patch (RFC 6902, the rfc6902 library, with the API server's error
+// wording) and strategic merge patch (merge keys per list, `$patch` directives). Strategic merge
+// patch is written here: it is Kubernetes' own format, defined by its Go struct tags, and no
+// JavaScript library implements it. Server-side apply lives in apply.ts.
+import { apply as applyMergePatch } from "json-merge-patch";
+import { applyPatch, Pointer, type Operation } from "rfc6902";
 import { ApiError, errors } from "./status.js";
 import { clone, isJsonObject, type Json, type JsonObject } from "./types.js";
 
@@ -10,106 +14,78 @@ function patchFailed(message: string): ApiError {
 }
 
 export function mergePatch(target: Json | undefined, patch: Json): Json {
-  if (!isJsonObject(patch)) return clone(patch);
-  const out: JsonObject = isJsonObject(target) ? clone(target) : {};
-  for (const [key, value] of Object.entries(patch)) {
-    if (value === null) delete out[key];
-    else out[key] = mergePatch(out[key], value);
+  return applyMergePatch(clone(target ?? null), clone(patch)) as Json;
+}
+
+const OPERATIONS = ["add", "remove", "replace", "move", "copy", "test"];
+
+/** Go's name for a JSON value's type, as encoding/json puts it in "cannot unmarshal" errors. */
+function goKind(v: Json): string {
+  return Array.isArray(v) ? "array" : typeof v === "boolean" ? "bool" : typeof v;
+}
+
+/** Where `path` points, when its parent object or list exists in `doc`. */
+function parentOf(doc: Json, path: string): { parent: object; key: string } | undefined {
+  try {
+    const { parent, key } = Pointer.fromJSON(path).evaluate(doc) as { parent: unknown; key: string };
+    return path !== "" && typeof parent === "object" && parent !== null ? { parent, key } : undefined;
+  } catch {
+    return undefined; // not a JSON pointer: the API server's library finds no parent either
   }
-  return out;
 }
 
-interface JsonPatchOp {
-  op: string;
-  path: string;
-  value?: Json;
-  from?: string;
+/**
+ * The message the API server's jsonpatch library (evanphx/json-patch v4) gives when `op` does not
+ * apply to `doc` (unchanged by the failed operation, but for a move that found its source).
+ */
+function notApplied(doc: Json, op: Operation, failedAt: string | undefined): string {
+  const { path } = op;
+  if (op.op === "move" || op.op === "copy")
+    return failedAt === op.from
+      ? `${op.op} operation does not apply: doc is missing from path: ${op.from}: missing value`
+      : `${op.op} operation does not apply: doc is missing destination path: ${path}: missing value`;
+  const target = parentOf(doc, path);
+  if (!target)
+    return op.op === "test"
+      ? `test operation does not apply: is missing path: ${path}: missing value`
+      : op.op === "replace"
+        ? `replace operation does not apply: doc is missing path: ${path}: missing value`
+        : `${op.op} operation does not apply: doc is missing path: "${path}": missing value`;
+  if (op.op === "test") return `testing value ${path} failed: test failed`;
+  if (op.op === "replace")
+    return `replace operation does not apply: doc is missing key: ${path}: missing value`;
+  if (Array.isArray(target.parent))
+    return `error in ${op.op} for path: '${path}': Unable to access invalid index: ${target.key}: invalid index referenced`;
+  return `error in ${op.op} for path: '${path}': Unable to remove nonexistent key: ${target.key}: missing value`;
 }
 
-function pointer(path: string): string[] {
-  if (path === "") return [];
-  if (!path.startsWith("/"))
-    throw errors.badRequest(`the server rejected our request due to an error in our request`);
-  return path
-    .slice(1)
-    .split("/")
-    .map((p) => p.replace(/~1/g, "/").replace(/~0/g, "~"));
-}
-
-function parentOf(
-  doc: Json,
-  parts: string[],
-  op: string,
-  path: string,
-): { parent: JsonObject | Json[]; last: string } {
-  let cur: Json = doc;
-  for (const part of parts.slice(0, -1)) {
-    const next: Json | undefined = Array.isArray(cur)
-      ? cur[Number(part)]
-      : isJsonObject(cur)
-        ? cur[part]
-        : undefined;
-    if (next === undefined || next === null || typeof next !== "object")
-      throw patchFailed(`${op} operation does not apply: doc is missing path: "${path}": missing value`);
-    cur = next;
-  }
-  if (typeof cur !== "object" || cur === null)
-    throw patchFailed(`${op} operation does not apply: doc is missing path: "${path}": missing value`);
-  return { parent: cur, last: parts[parts.length - 1]! };
-}
-
-function getAt(doc: Json, path: string): Json {
-  let cur: Json | undefined = doc;
-  for (const part of pointer(path)) {
-    cur = Array.isArray(cur) ? cur[Number(part)] : isJsonObject(cur) ? cur[part] : undefined;
-    if (cur === undefined) throw patchFailed(`doc is missing path: "${path}": missing value`);
-  }
-  return cur;
-}
-
-/** Applies RFC 6902 operations. A body that is not an array of operations is a 400/500 as upstream. */
+/** Applies RFC 6902 operations, all or none. A body that is not a list of operations is a 400. */
 export function jsonPatch(doc: Json, ops: Json): Json {
   if (!Array.isArray(ops))
-    throw errors.badRequest("json: cannot unmarshal object into Go value of type jsonpatch.Patch");
-  let out = clone(doc);
+    throw errors.badRequest(`json: cannot unmarshal ${goKind(ops)} into Go value of type jsonpatch.Patch`);
+  const out = clone(doc);
   for (const raw of ops) {
-    if (!isJsonObject(raw) || typeof raw["op"] !== "string" || typeof raw["path"] !== "string")
-      throw errors.badRequest("the server rejected our request due to an error in our request");
-    const op = raw as unknown as JsonPatchOp;
-    const parts = pointer(op.path);
-    if (op.op === "test") {
-      if (JSON.stringify(getAt(out, op.path)) !== JSON.stringify(op.value))
-        throw patchFailed(`testing value ${op.path} failed: test failed`);
-      continue;
+    if (!isJsonObject(raw))
+      throw errors.badRequest(
+        `json: cannot unmarshal ${goKind(raw)} into Go value of type jsonpatch.Operation`,
+      );
+    const kind = typeof raw["op"] === "string" ? raw["op"] : "unknown";
+    if (!OPERATIONS.includes(kind)) throw patchFailed(`Unexpected kind: ${kind}`);
+    if (typeof raw["path"] !== "string")
+      throw patchFailed(`${kind} operation failed to decode path: missing value`);
+    if ((kind === "move" || kind === "copy") && typeof raw["from"] !== "string")
+      throw patchFailed(`${kind} operation failed to decode from: missing value`);
+    // An operation without a value gives null, as Go decodes an absent member.
+    const op = { ...raw, value: raw["value"] ?? null } as unknown as Operation;
+    let failure: { at: string | undefined } | undefined;
+    try {
+      const [result] = applyPatch(out, [op]);
+      if (result) failure = { at: "path" in result ? result.path : undefined };
+    } catch {
+      // rfc6902 throws on a path that is not a JSON pointer; the API server finds no parent there.
+      failure = { at: op.path };
     }
-    if (op.op === "copy" || op.op === "move") {
-      const value = clone(getAt(out, op.from ?? ""));
-      if (op.op === "move") out = jsonPatch(out, [{ op: "remove", path: op.from ?? "" }]);
-      out = jsonPatch(out, [{ op: "add", path: op.path, value }]);
-      continue;
-    }
-    if (parts.length === 0) {
-      if (op.op === "add" || op.op === "replace") out = clone(op.value ?? null);
-      continue;
-    }
-    const { parent, last } = parentOf(out, parts, op.op, op.path);
-    if (Array.isArray(parent)) {
-      const index = last === "-" ? parent.length : Number(last);
-      if (!Number.isInteger(index) || index < 0 || index > parent.length)
-        throw patchFailed(
-          `${op.op} operation does not apply: doc is missing path: "${op.path}": missing value`,
-        );
-      if (op.op === "add") parent.splice(index, 0, clone(op.value ?? null));
-      else if (op.op === "remove") parent.splice(index, 1);
-      else if (op.op === "replace") parent[index] = clone(op.value ?? null);
-      else throw errors.badRequest(`Unexpected kind: ${op.op}`);
-    } else {
-      if ((op.op === "remove" || op.op === "replace") && !(last in parent))
-        throw patchFailed(`${op.op} operation does not apply: doc is missing key: ${op.path}: missing value`);
-      if (op.op === "add" || op.op === "replace") parent[last] = clone(op.value ?? null);
-      else if (op.op === "remove") delete parent[last];
-      else throw errors.badRequest(`Unexpected kind: ${op.op}`);
-    }
+    if (failure) throw patchFailed(notApplied(out, op, failure.at));
   }
   return out;
 }

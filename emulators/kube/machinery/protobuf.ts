@@ -1,217 +1,135 @@
 // kubectl 1.31+ sends its `create <kind>` generators (namespace, configmap, deployment, job,
-// service, serviceaccount) as Kubernetes protobuf
-// (Content-Type application/vnd.kubernetes.protobuf): the "k8s\0" magic, then a runtime.Unknown
-// envelope around the object. No protobuf library is installed and the generated descriptors of
-// k8s.io/api are not available here, so this decodes the few messages those commands send by
-// their field numbers (k8s.io/api/core/v1/generated.proto, apimachinery meta/v1/generated.proto).
+// service, serviceaccount) as Kubernetes protobuf (Content-Type application/vnd.kubernetes.protobuf):
+// the "k8s\0" magic, then a runtime.Unknown envelope around the object. protobufjs decodes the wire
+// format against the messages below: the fields those generators fill, with the names and numbers
+// of k8s.io/api's generated.proto files (core/v1, apps/v1, batch/v1), apimachinery's meta/v1,
+// runtime and util/intstr ones. Fields not listed are skipped, as for any unknown protobuf field.
+import protobuf from "protobufjs";
 import { errors } from "./status.js";
 import type { Json, JsonObject } from "./types.js";
 
-type Field = { no: number; wire: number; value: bigint | Buffer };
+const SCHEMA = `
+syntax = "proto2";
+package k8s;
 
-function fields(buf: Buffer): Field[] {
-  const out: Field[] = [];
-  let i = 0;
-  const varint = (): bigint => {
-    let result = 0n;
-    let shift = 0n;
-    for (;;) {
-      if (i >= buf.length) throw new Error("truncated varint");
-      const b = buf[i++]!;
-      result |= BigInt(b & 0x7f) << shift;
-      if ((b & 0x80) === 0) return result;
-      shift += 7n;
+// k8s.io/apimachinery/pkg/runtime
+message TypeMeta { optional string apiVersion = 1; optional string kind = 2; }
+message Unknown { optional TypeMeta typeMeta = 1; optional bytes raw = 2; }
+
+// k8s.io/apimachinery/pkg/apis/meta/v1
+message ObjectMeta {
+  optional string name = 1; optional string generateName = 2; optional string namespace = 3;
+  optional string resourceVersion = 6; map<string, string> labels = 11; map<string, string> annotations = 12;
+}
+message LabelSelectorRequirement { optional string key = 1; optional string operator = 2; repeated string values = 3; }
+message LabelSelector { map<string, string> matchLabels = 1; repeated LabelSelectorRequirement matchExpressions = 2; }
+
+// k8s.io/apimachinery/pkg/util/intstr
+message IntOrString { optional int64 type = 1; optional int32 intVal = 2; optional string strVal = 3; }
+
+// k8s.io/api/core/v1
+message NamespaceSpec { repeated string finalizers = 1; }
+message Namespace { optional ObjectMeta metadata = 1; optional NamespaceSpec spec = 2; }
+message ConfigMap { optional ObjectMeta metadata = 1; map<string, string> data = 2; }
+message ServiceAccount { optional ObjectMeta metadata = 1; }
+message ServicePort { optional string name = 1; optional string protocol = 2; optional int32 port = 3; optional IntOrString targetPort = 4; }
+message ServiceSpec { repeated ServicePort ports = 1; map<string, string> selector = 2; optional string clusterIP = 3; optional string type = 4; }
+message Service { optional ObjectMeta metadata = 1; optional ServiceSpec spec = 2; }
+message ContainerPort { optional string name = 1; optional int32 containerPort = 3; optional string protocol = 4; }
+message EnvVar { optional string name = 1; optional string value = 2; }
+message ResourceRequirements {}
+message Container {
+  optional string name = 1; optional string image = 2; repeated string command = 3; repeated string args = 4;
+  optional string workingDir = 5; repeated ContainerPort ports = 6; repeated EnvVar env = 7;
+  optional ResourceRequirements resources = 8; optional string imagePullPolicy = 14;
+}
+message PodSpec {
+  repeated Container containers = 2; optional string restartPolicy = 3; optional int64 terminationGracePeriodSeconds = 4;
+  optional string dnsPolicy = 6; map<string, string> nodeSelector = 7; optional string serviceAccountName = 8;
+  optional bool hostNetwork = 11; repeated Container initContainers = 20;
+}
+message PodTemplateSpec { optional ObjectMeta metadata = 1; optional PodSpec spec = 2; }
+
+// k8s.io/api/apps/v1
+message DeploymentStrategy { optional string type = 1; }
+message DeploymentSpec {
+  optional int32 replicas = 1; optional LabelSelector selector = 2; optional PodTemplateSpec template = 3;
+  optional DeploymentStrategy strategy = 4;
+}
+message Deployment { optional ObjectMeta metadata = 1; optional DeploymentSpec spec = 2; }
+
+// k8s.io/api/batch/v1
+message JobSpec {
+  optional int32 parallelism = 1; optional int32 completions = 2; optional LabelSelector selector = 4;
+  optional PodTemplateSpec template = 6; optional int32 backoffLimit = 7;
+}
+message Job { optional ObjectMeta metadata = 1; optional JobSpec spec = 2; }
+`;
+
+const root = protobuf.parse(SCHEMA, { keepCase: true }).root;
+const UNKNOWN = root.lookupType("k8s.Unknown");
+const INT_OR_STRING = root.lookupType("k8s.IntOrString");
+
+/** apiVersion/kind → the message of the object. */
+const TYPES: Record<string, protobuf.Type> = Object.fromEntries(
+  Object.entries({
+    "v1/Namespace": "Namespace",
+    "v1/ConfigMap": "ConfigMap",
+    "v1/ServiceAccount": "ServiceAccount",
+    "v1/Service": "Service",
+    "apps/v1/Deployment": "Deployment",
+    "batch/v1/Job": "Job",
+  }).map(([gvk, name]) => [gvk, root.lookupType(`k8s.${name}`)]),
+);
+
+type Decoded = protobuf.Message & Record<string, unknown>;
+
+/**
+ * The JSON kubectl means by a decoded message: the fields that were on the wire, less the empty
+ * strings and false booleans Go writes for every non-pointer field and its JSON leaves out
+ * (omitempty); an IntOrString is its number or its string.
+ */
+function toJson(type: protobuf.Type, message: Decoded): Json {
+  if (type === INT_OR_STRING)
+    return Number(message["type"]) === 1 ? String(message["strVal"] ?? "") : Number(message["intVal"] ?? 0);
+  const out: JsonObject = {};
+  for (const field of type.fieldsArray) {
+    const value = message[field.name];
+    const nested = field.resolvedType instanceof protobuf.Type ? field.resolvedType : undefined;
+    if (field.map) {
+      const entries = value as Record<string, string>;
+      if (Object.keys(entries).length) out[field.name] = { ...entries };
+    } else if (field.repeated) {
+      const items = value as unknown[];
+      if (items.length)
+        out[field.name] = items.map((v) => (nested ? toJson(nested, v as Decoded) : (v as Json)));
+    } else if (Object.prototype.hasOwnProperty.call(message, field.name)) {
+      if (nested) out[field.name] = toJson(nested, value as Decoded);
+      else if (typeof value === "string" || typeof value === "boolean") {
+        if (value) out[field.name] = value;
+      } else out[field.name] = Number(value);
     }
-  };
-  while (i < buf.length) {
-    const tag = Number(varint());
-    const no = tag >> 3;
-    const wire = tag & 7;
-    if (wire === 0) out.push({ no, wire, value: varint() });
-    else if (wire === 2) {
-      const len = Number(varint());
-      if (i + len > buf.length) throw new Error("truncated field");
-      out.push({ no, wire, value: buf.subarray(i, i + len) });
-      i += len;
-    } else if (wire === 1) i += 8;
-    else if (wire === 5) i += 4;
-    else throw new Error(`unsupported wire type ${wire}`);
   }
   return out;
 }
 
-const bytesOf = (f: Field[], no: number) =>
-  f.filter((x) => x.no === no && x.wire === 2).map((x) => x.value as Buffer);
-const stringOf = (f: Field[], no: number) => bytesOf(f, no)[0]?.toString("utf8");
-
-function stringMap(f: Field[], no: number): Record<string, string> | undefined {
-  const entries = bytesOf(f, no);
-  if (entries.length === 0) return undefined;
-  return Object.fromEntries(
-    entries.map((e) => {
-      const kv = fields(e);
-      return [stringOf(kv, 1) ?? "", stringOf(kv, 2) ?? ""];
-    }),
-  );
-}
-
-function objectMeta(buf: Buffer | undefined): JsonObject {
-  const f = fields(buf ?? Buffer.alloc(0));
-  const meta: JsonObject = {};
-  const set = (key: string, value: string | Record<string, string> | undefined) => {
-    if (value !== undefined && value !== "") meta[key] = value;
-  };
-  set("name", stringOf(f, 1));
-  set("generateName", stringOf(f, 2));
-  set("namespace", stringOf(f, 3));
-  set("resourceVersion", stringOf(f, 6));
-  set("labels", stringMap(f, 11));
-  set("annotations", stringMap(f, 12));
-  return meta;
-}
-
-const sub = (f: Field[], no: number) => fields(bytesOf(f, no)[0] ?? Buffer.alloc(0));
-const has = (f: Field[], no: number) => f.some((x) => x.no === no);
-const intOf = (f: Field[], no: number) => {
-  const v = f.find((x) => x.no === no && x.wire === 0)?.value;
-  return typeof v === "bigint" ? Number(BigInt.asIntN(32, v)) : undefined;
-};
-const strings = (f: Field[], no: number) => bytesOf(f, no).map((b) => b.toString("utf8"));
-
-/** Drops absent and empty-string members (Go's omitempty), so the result reads like kubectl's JSON. */
-function compact(entries: Record<string, Json | undefined>): JsonObject {
-  const out: JsonObject = {};
-  for (const [k, v] of Object.entries(entries)) if (v !== undefined && v !== "") out[k] = v;
-  return out;
-}
-
-function labelSelector(f: Field[]): JsonObject {
-  const expressions = bytesOf(f, 2).map((b) => {
-    const e = fields(b);
-    return compact({ key: stringOf(e, 1), operator: stringOf(e, 2), values: strings(e, 3) });
-  });
-  return compact({
-    matchLabels: stringMap(f, 1),
-    matchExpressions: expressions.length ? expressions : undefined,
-  });
-}
-
-function intOrString(f: Field[]): Json {
-  return intOf(f, 1) === 1 ? (stringOf(f, 3) ?? "") : (intOf(f, 2) ?? 0);
-}
-
-function container(f: Field[]): JsonObject {
-  const ports = bytesOf(f, 6).map((b) => {
-    const p = fields(b);
-    return compact({ name: stringOf(p, 1), containerPort: intOf(p, 3), protocol: stringOf(p, 4) });
-  });
-  const env = bytesOf(f, 7).map((b) => {
-    const e = fields(b);
-    return compact({ name: stringOf(e, 1), value: stringOf(e, 2) });
-  });
-  const list = (v: Json[]) => (v.length ? v : undefined);
-  return compact({
-    name: stringOf(f, 1),
-    image: stringOf(f, 2),
-    command: list(strings(f, 3)),
-    args: list(strings(f, 4)),
-    workingDir: stringOf(f, 5),
-    ports: list(ports),
-    env: list(env),
-    resources: has(f, 8) ? {} : undefined,
-    imagePullPolicy: stringOf(f, 14),
-  });
-}
-
-function podTemplate(f: Field[]): JsonObject {
-  const spec = sub(f, 2);
-  const containers = bytesOf(spec, 2).map((b) => container(fields(b)));
-  const init = bytesOf(spec, 20).map((b) => container(fields(b)));
-  return {
-    metadata: objectMeta(bytesOf(f, 1)[0]),
-    spec: compact({
-      containers,
-      initContainers: init.length ? init : undefined,
-      restartPolicy: stringOf(spec, 3),
-      terminationGracePeriodSeconds: intOf(spec, 4),
-      dnsPolicy: stringOf(spec, 6),
-      nodeSelector: stringMap(spec, 7),
-      serviceAccountName: stringOf(spec, 8),
-      hostNetwork: intOf(spec, 11) === 1 ? true : undefined,
-    }),
-  };
-}
-
-const DECODERS: Record<string, (f: Field[]) => JsonObject> = {
-  "v1/Namespace": (f) => {
-    const finalizers = strings(sub(f, 2), 1);
-    return {
-      metadata: objectMeta(bytesOf(f, 1)[0]),
-      spec: compact({ finalizers: finalizers.length ? finalizers : undefined }),
-    };
-  },
-  "v1/ConfigMap": (f) => compact({ metadata: objectMeta(bytesOf(f, 1)[0]), data: stringMap(f, 2) }),
-  "v1/ServiceAccount": (f) => ({ metadata: objectMeta(bytesOf(f, 1)[0]) }),
-  "v1/Service": (f) => {
-    const spec = sub(f, 2);
-    const ports = bytesOf(spec, 1).map((b) => {
-      const p = fields(b);
-      return compact({
-        name: stringOf(p, 1),
-        protocol: stringOf(p, 2),
-        port: intOf(p, 3),
-        targetPort: has(p, 4) ? intOrString(sub(p, 4)) : undefined,
-      });
-    });
-    return {
-      metadata: objectMeta(bytesOf(f, 1)[0]),
-      spec: compact({
-        ports: ports.length ? ports : undefined,
-        selector: stringMap(spec, 2),
-        clusterIP: stringOf(spec, 3),
-        type: stringOf(spec, 4),
-      }),
-    };
-  },
-  "apps/v1/Deployment": (f) => {
-    const spec = sub(f, 2);
-    return {
-      metadata: objectMeta(bytesOf(f, 1)[0]),
-      spec: compact({
-        replicas: intOf(spec, 1),
-        selector: has(spec, 2) ? labelSelector(sub(spec, 2)) : undefined,
-        template: podTemplate(sub(spec, 3)),
-        strategy: has(spec, 4) ? compact({ type: stringOf(sub(spec, 4), 1) }) : undefined,
-      }),
-    };
-  },
-  "batch/v1/Job": (f) => {
-    const spec = sub(f, 2);
-    return {
-      metadata: objectMeta(bytesOf(f, 1)[0]),
-      spec: compact({
-        parallelism: intOf(spec, 1),
-        completions: intOf(spec, 2),
-        selector: has(spec, 4) ? labelSelector(sub(spec, 4)) : undefined,
-        template: podTemplate(sub(spec, 6)),
-        backoffLimit: intOf(spec, 7),
-      }),
-    };
-  },
-};
+const MAGIC = Buffer.from("k8s\0", "latin1");
 
 /** Decodes a protobuf request body into the JSON object it stands for. */
 export function decodeProtobuf(raw: Buffer, kind: string): JsonObject {
-  const magic = Buffer.from([0x6b, 0x38, 0x73, 0x00]);
   try {
-    if (!raw.subarray(0, 4).equals(magic)) throw new Error("missing k8s magic");
-    const unknown = fields(raw.subarray(4));
-    const typeMeta = fields(bytesOf(unknown, 1)[0] ?? Buffer.alloc(0));
-    const apiVersion = stringOf(typeMeta, 1) ?? "";
-    const objKind = stringOf(typeMeta, 2) ?? kind;
-    const decoder = DECODERS[`${apiVersion}/${objKind}`];
-    if (!decoder) throw errors.unsupportedMediaType(["application/json", "application/yaml"]);
-    return { apiVersion, kind: objKind, ...decoder(fields(bytesOf(unknown, 2)[0] ?? Buffer.alloc(0))) };
+    if (!raw.subarray(0, MAGIC.length).equals(MAGIC)) throw new Error("missing k8s magic");
+    const envelope = UNKNOWN.decode(raw.subarray(MAGIC.length)) as Decoded;
+    const typeMeta = (envelope["typeMeta"] ?? {}) as { apiVersion?: string; kind?: string };
+    const apiVersion = typeMeta.apiVersion ?? "";
+    const objKind = typeMeta.kind || kind;
+    const type = TYPES[`${apiVersion}/${objKind}`];
+    if (!type) throw errors.unsupportedMediaType(["application/json", "application/yaml"]);
+    const object = toJson(
+      type,
+      type.decode((envelope["raw"] as Uint8Array | undefined) ?? new Uint8Array()) as Decoded,
+    );
+    return { apiVersion, kind: objKind, ...(object as JsonObject) };
   } catch (err) {
     if (err instanceof Error && "code" in err) throw err;
     throw errors.badRequest(

@@ -13,7 +13,7 @@ import { LOCAL_API_AUDIENCE } from "../../../emulators/stack.js";
 import type { FunctionsHost } from "../../../emulators/functions-host/index.js";
 import { TAGS } from "../../../shared/azure/models.js";
 import { quotaSlotId } from "../../../shared/provision/quota.js";
-import { callApi, devToken, json, startStack, waitForPhase, type Stack } from "../../e2e/stack.js";
+import { callApi, devToken, json, startStack, waitForPhase, type Stack } from "../../../harness/stack.js";
 
 const QUOTA = 2;
 /** An Entra group object id that AKSV_TEAM_MAP maps to team alpha. */

@@ -3,7 +3,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
-import { LOCATION, NETWORK_CONTRIBUTOR, eventually, startForTest } from "./helpers.js";
+import { LOCATION, NETWORK_CONTRIBUTOR } from "../../../harness/azure.js";
+import { eventually, startForTest } from "./helpers.js";
 
 test("built-in role definitions are readable by id and by name", async (t) => {
   const c = await startForTest(t);

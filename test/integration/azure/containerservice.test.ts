@@ -13,13 +13,10 @@ import {
   FAST,
   NETWORK_CONTRIBUTOR,
   clusterBody,
-  eventually,
   prepareNetwork,
   sdkOptions,
-  startForTest,
-  startKubeStandIn,
-  tempStateDir,
-} from "./helpers.js";
+} from "../../../harness/azure.js";
+import { eventually, startForTest, startKubeStandIn, tempStateDir } from "./helpers.js";
 
 interface Kubeconfig {
   clusters: { cluster: { server: string; "certificate-authority-data": string } }[];

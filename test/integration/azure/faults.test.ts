@@ -5,7 +5,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { request } from "node:https";
 import { ResourceManagementClient } from "@azure/arm-resources";
-import { FAST, LOCATION, clusterBody, prepareNetwork, sdkOptions, startForTest } from "./helpers.js";
+import { FAST, LOCATION, clusterBody, prepareNetwork, sdkOptions } from "../../../harness/azure.js";
+import { startForTest } from "./helpers.js";
 
 function admin(
   url: string,

@@ -9,7 +9,8 @@ import { fileURLToPath } from "node:url";
 import type { TokenCredential } from "@azure/core-auth";
 import { ResourceManagementClient } from "@azure/arm-resources";
 import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from "jose";
-import { LOCATION, sdkOptions, startForTest } from "./helpers.js";
+import { LOCATION, sdkOptions } from "../../../harness/azure.js";
+import { startForTest } from "./helpers.js";
 
 const run = promisify(execFile);
 

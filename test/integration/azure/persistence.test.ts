@@ -10,11 +10,10 @@ import {
   clientsFor,
   clusterBody,
   credentialFor,
-  eventually,
   prepareNetwork,
   sdkOptions,
-  tempStateDir,
-} from "./helpers.js";
+} from "../../../harness/azure.js";
+import { eventually, tempStateDir } from "./helpers.js";
 
 test("a restart keeps resources and in-flight cluster creates; restorePoller finishes the create; reset starts clean", async (t) => {
   const stateDir = await tempStateDir();

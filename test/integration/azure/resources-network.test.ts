@@ -2,15 +2,8 @@
 // identities (@azure/arm-msi): CRUD, LRO shapes, address validation and the resource-group cascade.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import {
-  FAST,
-  LOCATION,
-  clusterBody,
-  prepareNetwork,
-  startForTest,
-  startKubeStandIn,
-  tempStateDir,
-} from "./helpers.js";
+import { FAST, LOCATION, clusterBody, prepareNetwork } from "../../../harness/azure.js";
+import { startForTest, startKubeStandIn, tempStateDir } from "./helpers.js";
 
 test("resource groups: create is synchronous, get/list/update work, a missing group is ResourceGroupNotFound", async (t) => {
   const c = await startForTest(t);

@@ -5,7 +5,8 @@ import { randomUUID } from "node:crypto";
 import { ContainerServiceClient } from "@azure/arm-containerservice";
 import type { PipelinePolicy } from "@azure/core-rest-pipeline";
 import { parse } from "yaml";
-import { FAST, clusterBody, prepareNetwork, sdkOptions, startForTest } from "./helpers.js";
+import { FAST, clusterBody, prepareNetwork, sdkOptions } from "../../../harness/azure.js";
+import { startForTest } from "./helpers.js";
 
 const CONTRIBUTOR = "b24988ac-6180-42a0-ab88-20f7382dd24c";
 

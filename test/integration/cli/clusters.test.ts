@@ -17,7 +17,7 @@ import { fileURLToPath } from "node:url";
 import { decodeJwt } from "jose";
 import { parse as parseYaml } from "yaml";
 import { LOCAL_API_AUDIENCE } from "../../../emulators/stack.js";
-import { ensureCa, ROOT } from "../../e2e/stack.js";
+import { ensureCa, ROOT } from "../../../harness/stack.js";
 import { startApiFront, type ApiFront } from "./api-front.js";
 
 const CLI = join(ROOT, "dist/cli/main.js");

@@ -3,7 +3,7 @@
 // "identityEndpoint", "identityHeader"} once ready and stops the stack when its standard input closes.
 // The managedCluster named <failingCluster> ends Failed with QuotaExceeded (fault injection).
 // Usage: node dist/test/integration/cli/stack-child.js <stateDir> <failingCluster>
-import { startStack } from "../../e2e/stack.js";
+import { startStack } from "../../../harness/stack.js";
 
 const [stateDir, failingCluster] = process.argv.slice(2);
 if (!stateDir || !failingCluster) throw new Error("usage: stack-child.js <stateDir> <failingCluster>");

@@ -15,7 +15,7 @@ import {
 
 /** The repository root (tests run from dist/test/integration/functions-host). */
 export const repoRoot = fileURLToPath(new URL("../../../../", import.meta.url));
-export const fixture = (name: string): string => join(repoRoot, "test", "fixtures", "functions-apps", name);
+export const fixture = (name: string): string => join(repoRoot, "harness", "functions-apps", name);
 
 export interface TestHost extends FunctionsHost {
   stateDir: string;

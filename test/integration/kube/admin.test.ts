@@ -7,7 +7,8 @@ import { join } from "node:path";
 import * as k8s from "@kubernetes/client-node";
 import { clusterKey } from "../../../emulators/common/cluster-key.js";
 import { startKubeEmulator } from "../../../emulators/kube/index.js";
-import { httpsRequest, kubeConfigFor, registration, TIME_SCALE } from "./harness.js";
+import { kubeConfigFor, registration } from "../../../harness/kube.js";
+import { httpsRequest, TIME_SCALE } from "./harness.js";
 
 test("PUT /_emulator/clusters/{key} registers a cluster idempotently; DELETE removes it", async (t) => {
   const stateDir = await mkdtemp(join(tmpdir(), "aksv-kube-admin-"));

@@ -5,7 +5,8 @@ import assert from "node:assert/strict";
 import * as k8s from "@kubernetes/client-node";
 import { exportJWK, generateKeyPair, SignJWT } from "jose";
 import { clusterKey } from "../../../emulators/common/cluster-key.js";
-import { registration, startHarness, httpsRequest, kubeConfigFor } from "./harness.js";
+import { registration, kubeConfigFor } from "../../../harness/kube.js";
+import { startHarness, httpsRequest } from "./harness.js";
 
 const AKS_AUDIENCE = "6dae42f8-4368-4678-94ff-3960e28e3630";
 const NETPOLS = "/apis/networking.k8s.io/v1/namespaces/test/networkpolicies";

@@ -5,32 +5,16 @@ import { tmpdir } from "node:os";
 import { request as httpsCall } from "node:https";
 import { join } from "node:path";
 import type { TestContext } from "node:test";
-import * as k8s from "@kubernetes/client-node";
+import type * as k8s from "@kubernetes/client-node";
 import { clusterKey } from "../../../emulators/common/cluster-key.js";
 import {
   startKubeEmulator,
-  type ClusterRegistration,
   type KubeEmulator,
   type KubeEmulatorOptions,
 } from "../../../emulators/kube/index.js";
+import { kubeConfigFor, registration } from "../../../harness/kube.js";
 
 export const TIME_SCALE = 0.01;
-
-export function registration(name = "c1", overrides: Partial<ClusterRegistration> = {}): ClusterRegistration {
-  return {
-    resourceId: `/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/${name}`,
-    name,
-    kubernetesVersion: "1.33",
-    network: {
-      pluginMode: "overlay",
-      networkPolicy: "cilium",
-      podCidr: "10.244.0.0/16",
-      serviceCidr: "10.0.0.0/16",
-      dnsServiceIp: "10.0.0.10",
-    },
-    ...overrides,
-  };
-}
 
 export interface Harness {
   emulator: KubeEmulator;
@@ -46,22 +30,6 @@ export interface Harness {
     path: string,
     options?: { body?: string; headers?: Record<string, string>; token?: string | null },
   ): Promise<{ status: number; headers: Headers; text: string; json: () => Record<string, unknown> }>;
-}
-
-export function kubeConfigFor(
-  server: string,
-  caData: string,
-  token: string,
-  namespace = "default",
-): k8s.KubeConfig {
-  const kc = new k8s.KubeConfig();
-  kc.loadFromOptions({
-    clusters: [{ name: "c", server, caData }],
-    users: [{ name: "u", token }],
-    contexts: [{ name: "c", cluster: "c", user: "u", namespace }],
-    currentContext: "c",
-  });
-  return kc;
 }
 
 export async function startHarness(

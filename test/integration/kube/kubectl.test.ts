@@ -2,71 +2,19 @@
 // an emulated cluster: the tutorial's commands, with outputs asserted.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse } from "yaml";
-import { eventually, startHarness, type Harness } from "./harness.js";
+import { backendPolicy, kubectl, podPhase, kubectlWorks, KUBECTL_MISSING } from "./cli.js";
+import { startHarness } from "./harness.js";
 
-const DENY = `kind: NetworkPolicy
-apiVersion: networking.k8s.io/v1
-metadata:
-  name: backend-policy
-  namespace: test
-spec:
-  podSelector:
-    matchLabels:
-      app: webapp
-      role: backend
-  ingress: []
-`;
-
-const ALLOW = `kind: NetworkPolicy
-apiVersion: networking.k8s.io/v1
-metadata:
-  name: backend-policy
-  namespace: test
-spec:
-  podSelector:
-    matchLabels:
-      app: webapp
-      role: backend
-  ingress:
-  - from:
-    - namespaceSelector: {}
-      podSelector:
-        matchLabels:
-          app: webapp
-          role: frontend
-`;
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function run(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile("kubectl", args, { env: { ...process.env, ...env }, timeout: 60_000 }, (err, stdout, stderr) => {
-      const code = err ? (typeof err.code === "number" ? err.code : 1) : 0;
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
-
-const kubectlWorks = await run(["version", "--client"])
-  .then((r) => r.code === 0)
-  .catch(() => false);
-
-function kubectl(h: Harness, cacheDir: string) {
-  return (...args: string[]) => run([`--kubeconfig=${h.kubeconfigPath}`, `--cache-dir=${cacheDir}`, ...args]);
-}
+const DENY = backendPolicy({ app: "webapp", role: "backend" });
+const ALLOW = backendPolicy({ app: "webapp", role: "backend" }, { app: "webapp", role: "frontend" }, true);
 
 test(
   "kubectl: create and label a namespace, apply the tutorial's two policies, get -o yaml, delete the namespace",
-  { skip: kubectlWorks ? false : "no runnable kubectl binary on this machine" },
+  { skip: kubectlWorks ? false : KUBECTL_MISSING },
   async (t) => {
     const h = await startHarness(t);
     const dir = await mkdtemp(join(tmpdir(), "aksv-kubectl-"));
@@ -108,14 +56,7 @@ test(
       "--port=80",
     );
     assert.equal(created.stdout, "service/backend created\npod/backend created\n");
-    await eventually(
-      async () =>
-        (await k("get", "pod", "backend", "-n", "test", "-o", "jsonpath={.status.phase}")).stdout ===
-        "Running"
-          ? true
-          : undefined,
-      "backend Running",
-    );
+    await podPhase(k, "backend", "test", "Running");
 
     const described = await k("describe", "pod", "backend", "-n", "test");
     assert.match(
@@ -182,7 +123,7 @@ test(
 
 test(
   "kubectl: server-side apply, unknown kinds and invalid manifests are answered like a real API server",
-  { skip: kubectlWorks ? false : "no runnable kubectl binary on this machine" },
+  { skip: kubectlWorks ? false : KUBECTL_MISSING },
   async (t) => {
     const h = await startHarness(t);
     const dir = await mkdtemp(join(tmpdir(), "aksv-kubectl-"));

@@ -6,7 +6,8 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as k8s from "@kubernetes/client-node";
-import { eventually, registration, startHarness } from "./harness.js";
+import { registration } from "../../../harness/kube.js";
+import { eventually, startHarness } from "./harness.js";
 
 const ssa = (objects: k8s.KubernetesObjectApi, obj: object, manager: string, force = false) =>
   objects.patch(

@@ -44,6 +44,7 @@ test("each named error keeps ARM's code and status", () => {
     ResourcesErrors: {
       InvalidResourceGroupName: "400 InvalidResourceGroupName",
       InvalidResourceGroupLocation: "409 InvalidResourceGroupLocation",
+      InvalidFilterInQueryString: "400 InvalidFilterInQueryString",
     },
     NetworkErrors: {
       InvalidAddressPrefixFormat: "400 InvalidAddressPrefixFormat",

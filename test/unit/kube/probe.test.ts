@@ -14,6 +14,8 @@ test("the tutorial's wget forms are recognised with host, port, path and timeout
     quiet: true,
     failOnHttpError: true,
     verbose: false,
+    outputFile: "-",
+    spider: false,
   });
   const t = parseProbe(["sh", "-c", "wget -T 3 -O- http://backend.test:8080/healthz && echo ok"], undefined);
   assert.equal(t?.timeoutSeconds, 3);

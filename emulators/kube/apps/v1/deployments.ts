@@ -1,44 +1,14 @@
-// apps/v1 Deployment: pods from the template (replicas, pod-template-hash label, owner reference),
-// replaced when the template changes, and status counting ready replicas.
+// apps/v1 Deployment: a ReplicaSet per pod template (pod-template-hash label, owner reference),
+// the old ones scaled down when the template changes, and status summed from them.
 import type { Kind } from "../../context.js";
-import { isPodReady, pods } from "../../core/v1/pods.js";
-import { defaultPodSpec, podSpecErrors } from "../../core/v1/podspec.js";
+import { defaultPodSpec } from "../../core/v1/podspec.js";
 import { ownedBy, ownerReference, shortHash, type ControllerHost } from "../../controllers.js";
-import { age, ageColumn, nameColumn } from "../../machinery/kinds.js";
-import { podSpecMergeKeys } from "../../machinery/patch.js";
-import { randomSuffix } from "../../machinery/rest.js";
-import { matchesSelectorObject, type LabelSelectorObject } from "../../machinery/selectors.js";
-import type { FieldError } from "../../machinery/status.js";
+import { age, ageColumn, nameColumn, resourceId } from "../../machinery/kinds.js";
 import { clone, isJsonObject, rfc3339, type KubeObject } from "../../machinery/types.js";
+import { replicaSets, replicaSetSpec, replicaSetStatus, type ReplicaSetStatus } from "./replicasets.js";
+import { templateErrors, type WorkloadSpec, workloadKind } from "./template.js";
 
-interface DeploymentSpec {
-  replicas?: number;
-  selector?: LabelSelectorObject;
-  template?: {
-    metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> };
-    spec?: unknown;
-  };
-}
-
-const specOf = (d: KubeObject) => (d["spec"] as DeploymentSpec | undefined) ?? {};
-
-/** Template validation shared with Jobs: labels must satisfy the selector. */
-export function templateErrors(spec: DeploymentSpec, requireSelector: boolean): FieldError[] {
-  const out: FieldError[] = [];
-  if (requireSelector && !spec.selector) out.push({ type: "FieldValueRequired", field: "spec.selector" });
-  const labels = spec.template?.metadata?.labels;
-  if (spec.selector && !matchesSelectorObject(spec.selector, labels))
-    out.push({
-      type: "FieldValueInvalid",
-      field: "spec.template.metadata.labels",
-      badValue: `map[string]string{${Object.entries(labels ?? {})
-        .map(([k, v]) => `"${k}":"${v}"`)
-        .join(", ")}}`,
-      detail: "`selector` does not match template `labels`",
-    });
-  out.push(...podSpecErrors(spec.template?.spec, "spec.template.spec"));
-  return out;
-}
+const specOf = (d: KubeObject) => (d["spec"] as WorkloadSpec | undefined) ?? {};
 
 export const deployments: Kind = {
   group: "apps",
@@ -47,11 +17,7 @@ export const deployments: Kind = {
   plural: "deployments",
   singular: "deployment",
   shortNames: ["deploy"],
-  namespaced: true,
-  categories: ["all"],
-  subresources: ["status"],
-  mergeKeys: podSpecMergeKeys("spec.template.spec"),
-  hasSpec: true,
+  ...workloadKind(),
   applyDefaults(obj) {
     const spec = isJsonObject(obj["spec"]) ? obj["spec"] : (obj["spec"] = {});
     spec["replicas"] ??= 1;
@@ -97,62 +63,94 @@ export const deployments: Kind = {
   },
 };
 
-/** Brings the deployment's pods to the wanted count and template, then reports status. */
+const REVISION = "deployment.kubernetes.io/revision";
+
+/**
+ * The deployment controller: one ReplicaSet per pod template (named by its pod-template-hash),
+ * the current one scaled to `replicas` and older ones to 0, and status summed from them.
+ */
 export function reconcileDeployment(host: ControllerHost, deployment: KubeObject): void {
   const spec = specOf(deployment);
   const hash = shortHash(spec.template ?? {});
   const ns = deployment.metadata.namespace!;
-  const owned = host.ctx.store
-    .list("/pods", ns)
-    .filter((p) => ownedBy(p, deployment) && !p.metadata.deletionTimestamp);
-  const current = owned.filter((p) => p.metadata.labels?.["pod-template-hash"] === hash);
-  for (const stale of owned.filter((p) => p.metadata.labels?.["pod-template-hash"] !== hash))
-    host.deleteObject(pods, stale);
   const wanted = spec.replicas ?? 1;
-  for (const extra of current.slice(wanted)) host.deleteObject(pods, extra);
-  for (let i = current.length; i < wanted; i++) {
+  const rsId = resourceId(replicaSets);
+  const owned = () => host.ctx.store.list(rsId, ns).filter((rs) => ownedBy(rs, deployment));
+  const revisionOf = (rs: KubeObject) => Number(rs.metadata.annotations?.[REVISION] ?? "0");
+  let current = owned().find((rs) => rs.metadata.labels?.["pod-template-hash"] === hash);
+  const revision = current ? revisionOf(current) : Math.max(0, ...owned().map(revisionOf)) + 1;
+  const annotations = {
+    [REVISION]: String(revision),
+    "deployment.kubernetes.io/desired-replicas": String(wanted),
+    "deployment.kubernetes.io/max-replicas": String(wanted + Math.ceil(wanted / 4)),
+  };
+  if (!current) {
     const template = clone(spec.template ?? {});
-    const pod: KubeObject = {
-      apiVersion: "v1",
-      kind: "Pod",
-      metadata: {
-        name: `${deployment.metadata.name}-${hash}-${randomSuffix()}`,
-        namespace: ns,
-        labels: { ...template.metadata?.labels, "pod-template-hash": hash },
-        ...(template.metadata?.annotations ? { annotations: template.metadata.annotations } : {}),
-        ownerReferences: [
-          {
-            ...ownerReference(deployment),
-            apiVersion: "apps/v1",
-            kind: "ReplicaSet",
-            name: `${deployment.metadata.name}-${hash}`,
+    const labels = { ...template.metadata?.labels, "pod-template-hash": hash };
+    current = host.rest.create(
+      replicaSets,
+      {
+        apiVersion: "apps/v1",
+        kind: "ReplicaSet",
+        metadata: {
+          name: `${deployment.metadata.name}-${hash}`,
+          namespace: ns,
+          labels,
+          annotations,
+          ownerReferences: [ownerReference(deployment)],
+        },
+        spec: {
+          replicas: wanted,
+          selector: {
+            ...spec.selector,
+            matchLabels: { ...spec.selector?.matchLabels, "pod-template-hash": hash },
           },
-        ],
+          template: { ...template, metadata: { ...template.metadata, labels } },
+        },
       },
-      spec: template.spec as KubeObject["spec"],
-    };
-    // The ReplicaSet layer is folded in: the pod's owner uid is the deployment's.
-    host.rest.create(pods, pod, { query: new URLSearchParams(), warnings: [] }, "kube-controller-manager");
+      { query: new URLSearchParams(), warnings: [] },
+      "kube-controller-manager",
+    );
+  } else if (replicaSetSpec(current).replicas !== wanted) {
+    const next = clone(current);
+    (next["spec"] as WorkloadSpec).replicas = wanted;
+    next.metadata.annotations = { ...next.metadata.annotations, ...annotations };
+    next.metadata.generation = (next.metadata.generation ?? 1) + 1;
+    current = host.writeSystem(replicaSets, next);
   }
-  const live = host.ctx.store
-    .list("/pods", ns)
-    .filter((p) => ownedBy(p, deployment) && p.metadata.labels?.["pod-template-hash"] === hash);
-  const ready = live.filter(isPodReady).length;
+  // Older templates go at once (a rolling update without the surge).
+  for (const old of owned())
+    if (old.metadata.uid !== current.metadata.uid && (replicaSetSpec(old).replicas ?? 0) > 0) {
+      const next = clone(old);
+      (next["spec"] as WorkloadSpec).replicas = 0;
+      next.metadata.generation = (next.metadata.generation ?? 1) + 1;
+      host.writeSystem(replicaSets, next);
+    }
+  const all = owned();
+  const sum = (f: (s: ReplicaSetStatus) => number | undefined) =>
+    all.reduce((n, rs) => n + (f(replicaSetStatus(rs)) ?? 0), 0);
+  const updated = replicaSetStatus(
+    all.find((rs) => rs.metadata.uid === current.metadata.uid) ?? current,
+  ).replicas;
+  const replicas = sum((s) => s.replicas);
+  const ready = sum((s) => s.readyReplicas);
+  const available = sum((s) => s.availableReplicas);
   const at = rfc3339(host.ctx.now());
+  const done = available >= wanted && updated === wanted && replicas === wanted;
   const status = {
     observedGeneration: deployment.metadata.generation ?? 1,
-    replicas: live.length,
-    updatedReplicas: live.length,
+    replicas,
+    updatedReplicas: updated,
     readyReplicas: ready,
-    availableReplicas: ready,
-    ...(live.length - ready > 0 ? { unavailableReplicas: live.length - ready } : {}),
+    availableReplicas: available,
+    ...(replicas - available > 0 ? { unavailableReplicas: replicas - available } : {}),
     conditions: [
       {
         type: "Available",
-        status: ready >= wanted ? "True" : "False",
-        reason: ready >= wanted ? "MinimumReplicasAvailable" : "MinimumReplicasUnavailable",
+        status: available >= wanted ? "True" : "False",
+        reason: available >= wanted ? "MinimumReplicasAvailable" : "MinimumReplicasUnavailable",
         message:
-          ready >= wanted
+          available >= wanted
             ? "Deployment has minimum availability."
             : "Deployment does not have minimum availability.",
         lastUpdateTime: at,
@@ -161,19 +159,27 @@ export function reconcileDeployment(host: ControllerHost, deployment: KubeObject
       {
         type: "Progressing",
         status: "True",
-        reason: ready >= wanted ? "NewReplicaSetAvailable" : "ReplicaSetUpdated",
-        message: `ReplicaSet "${deployment.metadata.name}-${hash}" ${ready >= wanted ? "has successfully progressed." : "is progressing."}`,
+        reason: done ? "NewReplicaSetAvailable" : "ReplicaSetUpdated",
+        message: `ReplicaSet "${current.metadata.name}" ${done ? "has successfully progressed." : "is progressing."}`,
         lastUpdateTime: at,
         lastTransitionTime: at,
       },
     ],
   };
-  const old = deployment["status"] as
-    | { conditions?: { status: string; type: string; lastTransitionTime: string; lastUpdateTime: string }[] }
-    | undefined;
+  for (const k of ["readyReplicas", "availableReplicas", "updatedReplicas", "replicas"] as const)
+    if (status[k] === 0 && k !== "replicas") delete (status as Partial<typeof status>)[k];
+  const old = deployment["status"];
   const same = (a: unknown, b: unknown) =>
     JSON.stringify(a, (k, v) => (k === "lastUpdateTime" || k === "lastTransitionTime" ? undefined : v)) ===
     JSON.stringify(b, (k, v) => (k === "lastUpdateTime" || k === "lastTransitionTime" ? undefined : v));
-  if (same(old, status)) return;
-  host.writeSystem(deployments, { ...deployment, status });
+  const revisionChanged = deployment.metadata.annotations?.[REVISION] !== String(revision);
+  if (same(old, status) && !revisionChanged) return;
+  host.writeSystem(deployments, {
+    ...deployment,
+    metadata: {
+      ...deployment.metadata,
+      annotations: { ...deployment.metadata.annotations, [REVISION]: String(revision) },
+    },
+    status,
+  });
 }

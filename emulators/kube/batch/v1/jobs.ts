@@ -4,10 +4,9 @@ import { randomUUID } from "node:crypto";
 import type { Kind } from "../../context.js";
 import { pods, podStatus } from "../../core/v1/pods.js";
 import { defaultPodSpec } from "../../core/v1/podspec.js";
-import { templateErrors } from "../../apps/v1/deployments.js";
+import { templateErrors, workloadKind } from "../../apps/v1/template.js";
 import { ownedBy, ownerReference, type ControllerHost } from "../../controllers.js";
 import { age, ageColumn, nameColumn, resourceId } from "../../machinery/kinds.js";
-import { podSpecMergeKeys } from "../../machinery/patch.js";
 import { randomSuffix } from "../../machinery/rest.js";
 import { goValue } from "../../machinery/status.js";
 import { clone, isJsonObject, rfc3339, type JsonObject, type KubeObject } from "../../machinery/types.js";
@@ -49,11 +48,7 @@ export const jobs: Kind = {
   plural: "jobs",
   singular: "job",
   shortNames: [],
-  namespaced: true,
-  categories: ["all"],
-  subresources: ["status"],
-  mergeKeys: podSpecMergeKeys("spec.template.spec"),
-  hasSpec: true,
+  ...workloadKind(),
   applyDefaults(obj) {
     const spec = isJsonObject(obj["spec"]) ? obj["spec"] : (obj["spec"] = {});
     spec["parallelism"] ??= 1;

@@ -7,6 +7,22 @@ import { isJsonObject } from "../../machinery/types.js";
 
 const CONFIG_KEY = /^[-._a-zA-Z0-9]+$/;
 
+/** The API server's rule for ConfigMap and Secret keys. */
+export function configKeyErrors(data: unknown, field: string): FieldError[] {
+  const out: FieldError[] = [];
+  if (isJsonObject(data))
+    for (const key of Object.keys(data))
+      if (!CONFIG_KEY.test(key) || key.length > 253)
+        out.push({
+          type: "FieldValueInvalid",
+          field,
+          badValue: goValue(key),
+          detail:
+            "a valid config key must consist of alphanumeric characters, '-', '_' or '.' (e.g. 'key.name',  or 'KEY_NAME',  or 'key-name', regex used for validation is '[-._a-zA-Z0-9]+')",
+        });
+  return out;
+}
+
 export const configMaps: Kind = {
   group: "",
   version: "v1",
@@ -19,21 +35,7 @@ export const configMaps: Kind = {
   subresources: [],
   mergeKeys: {},
   hasSpec: false,
-  validate(obj) {
-    const out: FieldError[] = [];
-    const data = obj["data"];
-    if (isJsonObject(data))
-      for (const key of Object.keys(data))
-        if (!CONFIG_KEY.test(key) || key.length > 253)
-          out.push({
-            type: "FieldValueInvalid",
-            field: "data",
-            badValue: goValue(key),
-            detail:
-              "a valid config key must consist of alphanumeric characters, '-', '_' or '.' (e.g. 'key.name',  or 'KEY_NAME',  or 'key-name', regex used for validation is '[-._a-zA-Z0-9]+')",
-          });
-    return out;
-  },
+  validate: (obj) => configKeyErrors(obj["data"], "data"),
   table: {
     columns: [
       nameColumn,

@@ -1,11 +1,13 @@
 // The endpoints controller: each selector-bearing Service gets an Endpoints object listing the
-// IPs of the pods it selects (ready ones under addresses, others under notReadyAddresses).
+// IPs of the pods it selects (ready ones under addresses, others under notReadyAddresses), and
+// the endpointslice controller an EndpointSlice with the same pods.
 import type { ControllerHost } from "../../controllers.js";
 import { matchesLabels } from "../../machinery/selectors.js";
 import { rfc3339, type KubeObject } from "../../machinery/types.js";
 import { isPodReady, podSpec, podStatus } from "./pods.js";
 import { endpoints, serviceSpec, type EndpointSubset, type ServicePort } from "./services.js";
 import { randomUUID } from "node:crypto";
+import { reconcileEndpointSlices, type SelectedPods } from "../../discovery/v1/endpointslices.js";
 
 function targetPort(port: ServicePort, pod: KubeObject): number | undefined {
   const target = port.targetPort ?? port.port;
@@ -27,6 +29,7 @@ export function reconcileEndpoints(host: ControllerHost, namespace: string): voi
         !p.metadata.deletionTimestamp &&
         !["Succeeded", "Failed"].includes(podStatus(p).phase ?? ""),
     );
+  const bySlice = new Map<string, SelectedPods>();
   for (const svc of services) {
     const spec = serviceSpec(svc);
     if (!spec.selector) continue;
@@ -36,6 +39,7 @@ export function reconcileEndpoints(host: ControllerHost, namespace: string): voi
         p.metadata.labels,
       ),
     );
+    bySlice.set(svc.metadata.name!, { svc, pods: selected, targetPort });
     const subsets: EndpointSubset[] = [];
     for (const port of spec.ports ?? []) {
       const byPort = new Map<number, KubeObject[]>();
@@ -75,6 +79,7 @@ export function reconcileEndpoints(host: ControllerHost, namespace: string): voi
     else delete obj["subsets"];
     host.writeSystem(endpoints, obj);
   }
+  reconcileEndpointSlices(host, namespace, bySlice);
   for (const ep of store.list("/endpoints", namespace))
     if (!services.some((s) => s.metadata.name === ep.metadata.name && serviceSpec(s).selector))
       store.remove("/endpoints", namespace, ep.metadata.name!);

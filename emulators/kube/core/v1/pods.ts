@@ -3,7 +3,8 @@
 import type { Kind } from "../../context.js";
 import { age, ageColumn, nameColumn } from "../../machinery/kinds.js";
 import { podSpecMergeKeys } from "../../machinery/patch.js";
-import { isJsonObject, type KubeObject } from "../../machinery/types.js";
+import { randomSuffix } from "../../machinery/rest.js";
+import { isJsonObject, type JsonObject, type KubeObject } from "../../machinery/types.js";
 import { defaultPodSpec, podSpecErrors, type PodSpec } from "./podspec.js";
 
 export interface ContainerStatus {
@@ -59,6 +60,63 @@ function displayStatus(pod: KubeObject): string {
   return status.phase ?? "Pending";
 }
 
+const TOKEN_MOUNT = "/var/run/secrets/kubernetes.io/serviceaccount";
+
+/**
+ * What the admission plugins add to a new pod: priority (Priority), the not-ready and unreachable
+ * NoExecute tolerations for 300 s (DefaultTolerationSeconds) and the projected service-account
+ * token volume mounted into every container (ServiceAccount).
+ */
+function admitPodSpec(spec: JsonObject): void {
+  spec["priority"] ??= 0;
+  spec["preemptionPolicy"] ??= "PreemptLowerPriority";
+  const tolerations = Array.isArray(spec["tolerations"]) ? spec["tolerations"] : [];
+  for (const key of ["node.kubernetes.io/not-ready", "node.kubernetes.io/unreachable"]) {
+    const tolerated = tolerations.some(
+      (t) =>
+        isJsonObject(t) &&
+        (t["key"] === key || (t["key"] === undefined && t["operator"] === "Exists")) &&
+        (t["effect"] === undefined || t["effect"] === "" || t["effect"] === "NoExecute"),
+    );
+    if (!tolerated)
+      tolerations.push({ key, operator: "Exists", effect: "NoExecute", tolerationSeconds: 300 });
+  }
+  spec["tolerations"] = tolerations;
+  if (spec["automountServiceAccountToken"] === false) return;
+  const containers = ["initContainers", "containers"].flatMap((k) =>
+    Array.isArray(spec[k]) ? spec[k].filter(isJsonObject) : [],
+  );
+  const mounted = containers.some(
+    (c) =>
+      Array.isArray(c["volumeMounts"]) &&
+      c["volumeMounts"].some((m) => isJsonObject(m) && m["mountPath"] === TOKEN_MOUNT),
+  );
+  if (mounted) return;
+  const name = `kube-api-access-${randomSuffix()}`;
+  const volumes = Array.isArray(spec["volumes"]) ? spec["volumes"] : [];
+  volumes.push({
+    name,
+    projected: {
+      defaultMode: 420,
+      sources: [
+        { serviceAccountToken: { expirationSeconds: 3607, path: "token" } },
+        { configMap: { name: "kube-root-ca.crt", items: [{ key: "ca.crt", path: "ca.crt" }] } },
+        {
+          downwardAPI: {
+            items: [{ path: "namespace", fieldRef: { apiVersion: "v1", fieldPath: "metadata.namespace" } }],
+          },
+        },
+      ],
+    },
+  });
+  spec["volumes"] = volumes;
+  for (const c of containers) {
+    const mounts = Array.isArray(c["volumeMounts"]) ? c["volumeMounts"] : [];
+    mounts.push({ name, readOnly: true, mountPath: TOKEN_MOUNT });
+    c["volumeMounts"] = mounts;
+  }
+}
+
 export const pods: Kind = {
   group: "",
   version: "v1",
@@ -68,7 +126,7 @@ export const pods: Kind = {
   shortNames: ["po"],
   namespaced: true,
   categories: ["all"],
-  subresources: ["status", "log"],
+  subresources: ["status", "log", "exec", "attach"],
   mergeKeys: podSpecMergeKeys("spec"),
   hasSpec: true,
   applyDefaults(obj) {
@@ -95,6 +153,8 @@ export const pods: Kind = {
     return errors;
   },
   beforeCreate(obj) {
+    const spec = obj["spec"];
+    if (isJsonObject(spec)) admitPodSpec(spec);
     obj["status"] = { phase: "Pending", qosClass: "BestEffort" };
   },
   table: {

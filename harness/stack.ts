@@ -4,19 +4,20 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { createInterface } from "node:readline";
 import { join } from "node:path";
-import type { AzureEmulator, AzureEmulatorOptions } from "../../emulators/azure/index.js";
-export type { FaultRule } from "../../emulators/azure/index.js";
-import type { FunctionsHost } from "../../emulators/functions-host/index.js";
+import type { AzureEmulator, AzureEmulatorOptions } from "../emulators/azure/index.js";
+export type { FaultRule } from "../emulators/azure/index.js";
+import type { FunctionsHost } from "../emulators/functions-host/index.js";
 import {
   appSettingsFor,
   LOCAL_API_AUDIENCE,
   REPO_ROOT,
   startEmulators,
   startLocalStack,
+  stopStack,
   type LocalStack,
-} from "../../emulators/stack.js";
-import { ensureLocalCa } from "../../emulators/common/tls.js";
-import { devTokenBody, type DevTokenRequest } from "../../shared/auth/dev-token.js";
+} from "../emulators/stack.js";
+import { ensureLocalCa } from "../emulators/common/tls.js";
+import { devTokenBody, type DevTokenRequest } from "../shared/auth/dev-token.js";
 
 export const ROOT = REPO_ROOT;
 
@@ -124,11 +125,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     azure,
     kube,
     host,
-    stop: async () => {
-      await host.stop();
-      await azure.stop();
-      await kube.stop();
-    },
+    stop: () => stopStack(host, azure, kube),
   };
 }
 

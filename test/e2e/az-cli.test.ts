@@ -1,0 +1,154 @@
+// The Azure CLI, unmodified, against the local emulators: the ARM part of the tutorial as a user types
+// it (recipe in emulators/azure/README.md). Needs `az` on PATH (Debian: apt-get install azure-cli);
+// without it the test reports a skip naming the package.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { execFile, execFileSync } from "node:child_process";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { startEmulators } from "../../emulators/stack.js";
+
+const run = promisify(execFile);
+
+function azInstalled(): boolean {
+  try {
+    execFileSync("az", ["version", "-o", "none"], { stdio: "ignore", timeout: 60_000 });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** npm start's default time scale: the az part must stay under 2 minutes there. */
+const TIME_SCALE = 0.02;
+
+test("az: cloud register, service-principal login and the tutorial's ARM commands exit 0 in under 2 minutes", async (t) => {
+  if (!azInstalled()) {
+    t.skip("azure-cli not installed: apt-get install azure-cli");
+    return;
+  }
+  const dir = await mkdtemp(join(tmpdir(), "aksv-az-"));
+  const emulators = await startEmulators({
+    stateDir: join(dir, "state"),
+    timeScale: TIME_SCALE,
+    ports: { azure: 0, kube: 0, table: 0 },
+    reset: true,
+  });
+  t.after(async () => {
+    await emulators.azure.stop();
+    await emulators.kube.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+  const { azure } = emulators;
+  const env = {
+    ...process.env,
+    AZURE_CONFIG_DIR: join(dir, "azure-config"),
+    REQUESTS_CA_BUNDLE: emulators.caPath,
+    AZURE_CORE_COLLECT_TELEMETRY: "no",
+    AZURE_CORE_NO_COLOR: "1",
+  };
+  const az = async (...args: string[]): Promise<string> => {
+    try {
+      const { stdout } = await run("az", args, { env, timeout: 120_000, maxBuffer: 16 * 1024 * 1024 });
+      return stdout;
+    } catch (e) {
+      const err = e as { stderr?: string; message: string };
+      assert.fail(`az ${args.join(" ")} failed: ${err.stderr ?? err.message}`);
+    }
+  };
+  const json = async <T>(...args: string[]): Promise<T> => JSON.parse(await az(...args, "-o", "json")) as T;
+
+  await az("cloud", "register", "-n", "AksvLocal", "--endpoint-resource-manager", `${azure.url}/`);
+  await az("cloud", "set", "-n", "AksvLocal");
+  const accounts = await json<{ id: string; tenantId: string }[]>(
+    "login",
+    "--service-principal",
+    "-u",
+    "tutorial-app",
+    "-p",
+    "any-secret",
+    "--tenant",
+    azure.tenantId,
+  );
+  assert.equal(accounts[0]!.id, azure.subscriptionId);
+  assert.equal(accounts[0]!.tenantId, azure.tenantId);
+
+  const started = Date.now();
+  const rg = "myResourceGroup";
+  await az("group", "create", "-n", rg, "-l", "eastus", "-o", "none");
+  const identity = await json<{ id: string }>("identity", "create", "-g", rg, "-n", "myIdentity");
+  await az(
+    "aks",
+    "create",
+    "-g",
+    rg,
+    "-n",
+    "myAKSCluster",
+    "--network-plugin",
+    "azure",
+    "--network-policy",
+    "azure",
+    "--node-count",
+    "1",
+    "--no-ssh-key",
+    "--enable-managed-identity",
+    "--assign-identity",
+    identity.id,
+    "-o",
+    "none",
+  );
+  const shown = await json<{
+    provisioningState: string;
+    currentKubernetesVersion: string;
+    servicePrincipalProfile: { clientId: string };
+    identityProfile: { kubeletidentity: { clientId: string } };
+    nodeResourceGroup: string;
+  }>("aks", "show", "-g", rg, "-n", "myAKSCluster");
+  assert.equal(shown.provisioningState, "Succeeded");
+  assert.match(shown.currentKubernetesVersion, /^1\.\d+\.\d+$/);
+  assert.equal(shown.servicePrincipalProfile.clientId, "msi");
+  assert.ok(shown.identityProfile.kubeletidentity.clientId);
+  assert.equal(shown.nodeResourceGroup, `MC_${rg}_myAKSCluster_eastus`);
+  const list = await json<{ name: string }[]>("aks", "list");
+  assert.deepEqual(
+    list.map((c) => c.name),
+    ["myAKSCluster"],
+  );
+  const versions = await az("aks", "get-versions", "-l", "eastus", "-o", "json");
+  assert.match(versions, new RegExp(shown.currentKubernetesVersion.replace(/\./g, "\\.")));
+  const pools = await json<{ name: string; count: number }[]>(
+    "aks",
+    "nodepool",
+    "list",
+    "-g",
+    rg,
+    "--cluster-name",
+    "myAKSCluster",
+  );
+  assert.deepEqual(
+    pools.map((p) => [p.name, p.count]),
+    [["nodepool1", 1]],
+  );
+  const kubeconfig = join(dir, "kubeconfig");
+  await az("aks", "get-credentials", "-g", rg, "-n", "myAKSCluster", "--admin", "-f", kubeconfig);
+  assert.match(await readFile(kubeconfig, "utf8"), /current-context: myAKSCluster-admin\n/);
+  const resources = await json<{ type: string }[]>("resource", "list", "-g", rg);
+  assert.deepEqual(resources.map((r) => r.type).sort(), [
+    "Microsoft.ContainerService/managedClusters",
+    "Microsoft.ManagedIdentity/userAssignedIdentities",
+  ]);
+  const clusters = await json<unknown[]>(
+    "resource",
+    "list",
+    "--resource-type",
+    "Microsoft.ContainerService/managedClusters",
+  );
+  assert.equal(clusters.length, 1);
+  await az("aks", "delete", "-g", rg, "-n", "myAKSCluster", "--yes");
+  await az("group", "delete", "-n", rg, "--yes");
+  const seconds = (Date.now() - started) / 1000;
+  t.diagnostic(`az part of the tutorial: ${seconds.toFixed(1)} s at time scale ${TIME_SCALE}`);
+  assert.ok(seconds < 120, `the az part took ${seconds.toFixed(1)} s (limit 120 s)`);
+});
