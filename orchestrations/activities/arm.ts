@@ -27,6 +27,7 @@ import {
   isTerminalProvisioningState,
   managedClusterModel,
   ownedTags,
+  TAGS,
   virtualNetworkModel,
 } from "../../shared/azure/models.js";
 import {
@@ -169,7 +170,10 @@ export async function ensureVirtualNetwork(
       subnetId: ids.subnet(input.target, vnetName, subnetName),
     };
     const vnet = await getOrUndefined(() => network.virtualNetworks.get(rg, vnetName));
-    if (!vnet) {
+    // Ours and Failed (its create ended with a transient error): PUT it again, as it was created.
+    const retryOurs =
+      vnet?.provisioningState === "Failed" && isOwnedBy(vnet.tags, input.tags[TAGS.instance] ?? "");
+    if (!vnet || retryOurs) {
       const poller = network.virtualNetworks.createOrUpdate(
         rg,
         vnetName,

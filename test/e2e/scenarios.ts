@@ -352,6 +352,20 @@ const scenarios: Record<string, (stateDir: string) => Promise<void>> = {
           },
         ],
       },
+      {
+        // The same for the virtual network's create: ours and Failed, so it is PUT again.
+        name: "lro-vnet-ends-500",
+        rules: [
+          {
+            kind: "provisioningFailure",
+            method: "PUT",
+            path: "/resourcegroups/rg-lro-vnet-ends-500/providers/microsoft.network/virtualnetworks/[^/]+$",
+            code: "InternalServerError",
+            message: "An internal error occurred. Please retry.",
+            times: 1,
+          },
+        ],
+      },
     ];
     try {
       for (const c of cases) {
@@ -375,11 +389,21 @@ const scenarios: Record<string, (stateDir: string) => Promise<void>> = {
         const cluster = doc.steps.find((x) => x.name === "cluster");
         assert.equal(cluster?.waitingFor, undefined, `${c.name}: no wait shown once the step succeeded`);
       }
-      // The failed create was submitted again, once.
-      const puts = s.azure.recorder
-        .query({ method: "PUT", resourceType: CLUSTERS, path: "/managedclusters/lro-ends-500" })
-        .filter((q) => q.status >= 200 && q.status < 300).length;
-      assert.equal(puts, 2, "one PUT for the create, one after it ended InternalServerError");
+      // Each failed create was submitted again, once.
+      const puts = (resourceType: string, path: string) =>
+        s.azure.recorder
+          .query({ method: "PUT", resourceType, path })
+          .filter((q) => q.status >= 200 && q.status < 300).length;
+      assert.equal(
+        puts(CLUSTERS, "/managedclusters/lro-ends-500"),
+        2,
+        "one cluster PUT for the create, one after it ended InternalServerError",
+      );
+      assert.equal(
+        puts("Microsoft.Network/virtualNetworks", "/resourcegroups/rg-lro-vnet-ends-500/"),
+        2,
+        "one VNet PUT for the create, one after it ended InternalServerError",
+      );
     } finally {
       await s.stop();
     }
