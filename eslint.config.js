@@ -32,7 +32,7 @@ const mayImport = {
   functions: ["application", "shared", "orchestrations"],
   emulators: ["shared"],
   cli: ["shared"],
-  scripts: [],
+  scripts: ["shared"],
   harness: ["emulators", "shared"],
   bench: anyBut("bench", "test"),
   test: anyBut("test"),

@@ -1,5 +1,6 @@
 // A small client of the cluster API (functions/clusters-api.ts) over fetch. It sends the bearer
 // token when one is given and turns ARM-style error bodies into ApiError.
+import type { ClusterList, ClusterSummary } from "../shared/api/schemas.js";
 import type { ClusterStatusDocument } from "../shared/provision/types.js";
 import { fetchFailureReason, isUntrustedCertificate, TRUST_LOCAL_CA_HINT } from "./errors.js";
 
@@ -23,15 +24,7 @@ export interface ArmErrorBody {
   error: { code: string; message: string; details?: ArmErrorDetail[] };
 }
 
-export interface ClusterSummary {
-  name: string;
-  resourceGroup: string;
-  subscriptionId: string;
-  team: string;
-  phase: string;
-  createdAt?: string;
-  lastUpdatedAt?: string;
-}
+export type { ClusterSummary } from "../shared/api/schemas.js";
 
 /** A status document with the server's polling hint. */
 export interface StatusReply {
@@ -139,18 +132,16 @@ export class ApiClient {
     return this.status(await this.request("GET", ApiClient.clusterPath(name)), [200, 202]);
   }
 
-  /** Every page of GET /clusters, following nextLink. */
-  async list(filter: { phase?: string; team?: string } = {}): Promise<ClusterSummary[]> {
+  /** Every page of GET /clusters, following nextLink; Deleted clusters only with `all`. */
+  async list(filter: { phase?: string; team?: string; all?: boolean } = {}): Promise<ClusterSummary[]> {
     const query = new URLSearchParams();
     if (filter.phase) query.set("phase", filter.phase);
     if (filter.team) query.set("team", filter.team);
+    if (filter.all) query.set("all", "true");
     const out: ClusterSummary[] = [];
     let path: string | undefined = `/clusters${query.toString() ? `?${query.toString()}` : ""}`;
     while (path) {
-      const page = (await this.expect(await this.request("GET", path), [200])) as {
-        value: ClusterSummary[];
-        nextLink?: string;
-      };
+      const page = (await this.expect(await this.request("GET", path), [200])) as ClusterList;
       out.push(...page.value);
       // nextLink is server-relative (/api/clusters?…): keep only what follows /clusters.
       const i = page.nextLink?.indexOf("/clusters") ?? -1;

@@ -1,6 +1,7 @@
 // The aks-vending command tree (cli/main.ts runs it). Each command group lives in its own module
 // under cli/commands/.
 import { Command, Option } from "commander";
+import { APP_VERSION } from "../shared/api/version.js";
 import { DEFAULT_API } from "./auth/session.js";
 import { registerAuthCommands } from "./commands/auth.js";
 import { registerClusterCommands } from "./commands/clusters.js";
@@ -13,6 +14,7 @@ export function buildProgram(): Command {
     .description(
       "Self-service AKS clusters: validate requests, evaluate NetworkPolicies, create and watch clusters",
     )
+    .version(APP_VERSION, "-V, --version", "print the version (package.json's) and exit")
     .showHelpAfterError()
     .configureOutput({ outputError: (str, write) => write(str) })
     .addOption(

@@ -1,10 +1,10 @@
 // `npm start`: the whole local stack in one process tree, with a ready-to-paste example; Ctrl-C stops it.
 // emulators/start.ts, the entry, checks the Node version first, then imports this.
 import { Command } from "commander";
-import { devTokenBody } from "../shared/auth/dev-token.js";
+import { banner } from "./banner.js";
 import { timeScaleOption } from "./common/time-scale-option.js";
 import { parseCorsOrigins } from "./functions-host/http/cors.js";
-import { LOCAL_API_AUDIENCE, REPO_ROOT, startLocalStack } from "./stack.js";
+import { REPO_ROOT, startLocalStack } from "./stack.js";
 
 const env = process.env;
 const opts = new Command("npm start")
@@ -62,35 +62,12 @@ const stack = await startLocalStack({
   process.exit(1);
 });
 
-const here = REPO_ROOT === process.cwd() ? "" : `${REPO_ROOT}/`;
-const tokenBody = JSON.stringify(devTokenBody({ audience: LOCAL_API_AUDIENCE, teams: ["platform"] }));
 process.stdout.write(
-  [
-    "",
-    "aks-vending local stack is up",
-    `  API                 ${stack.api}   (OpenAPI: ${stack.api}/openapi.json)`,
-    `  Durable webhooks    ${stack.host.url}/runtime/webhooks/durabletask`,
-    `  Azure emulator      ${stack.azure.url}   (subscription ${stack.azure.subscriptionId}, tenant ${stack.azure.tenantId})`,
-    `  Table service       ${stack.azure.tableUrl}   (Azurite; Azure DevOps callbacks)`,
-    `  Kubernetes emulator ${stack.kube.url}`,
-    `  CA certificate      ${stack.caPath}   (curl --cacert, NODE_EXTRA_CA_CERTS)`,
-    `  State               ${opts.stateDir}   (time scale ${timeScale})`,
-    "",
-    "Try it (the API wants a bearer token; the Azure emulator signs dev tokens for the local issuer):",
-    `  export NODE_EXTRA_CA_CERTS=${stack.caPath}   # the CLI trusts the local CA`,
-    `  export AKSV_TOKEN=$(node ${here}dist/cli/main.js dev-token --team platform)`,
-    `    or: export AKSV_TOKEN=$(curl -sS --cacert ${stack.caPath} -X POST ${stack.azure.url}/_emulator/tokens -H 'content-type: application/json' -d '${tokenBody}' | node -pe 'JSON.parse(require("fs").readFileSync(0)).access_token')`,
-    `  curl -sS -X POST ${stack.api}/clusters -H "Authorization: Bearer $AKSV_TOKEN" -H 'content-type: application/json' --data @${here}examples/seed-tutorial.json`,
-    `  curl -sS ${stack.api}/clusters/tipsAndTricksAKSCluster -H "Authorization: Bearer $AKSV_TOKEN"`,
-    "",
-    "Azure CLI (az trusts the local CA through REQUESTS_CA_BUNDLE; any client id and secret sign in):",
-    `  export REQUESTS_CA_BUNDLE=${stack.caPath}`,
-    `  az cloud register -n Local --endpoint-resource-manager ${stack.azure.url}/ && az cloud set -n Local`,
-    `  az login --service-principal -u local-app -p local-secret --tenant ${stack.azure.tenantId}`,
-    "",
-    "Ctrl-C stops everything.",
-    "",
-  ].join("\n"),
+  banner(stack, {
+    stateDir: opts.stateDir,
+    timeScale,
+    repoPrefix: REPO_ROOT === process.cwd() ? "" : `${REPO_ROOT}/`,
+  }),
 );
 
 let stopping = false;

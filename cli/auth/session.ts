@@ -3,11 +3,12 @@
 // command-line option precedence over its environment variable). A profile's token goes to its own
 // API only; a stored dev token close to expiry is renewed from the local issuer and stored again.
 import type { TokenCredential } from "@azure/identity";
+import { LOCAL_API_URL } from "../../shared/api/local.js";
 import { CliError } from "../errors.js";
 import { loadProfile, profilePath, saveProfile, sameApi, type Profile } from "./profile.js";
 import { azureCredential, azureToken, devToken, expiresSoon, type AccessToken } from "./tokens.js";
 
-export const DEFAULT_API = "http://127.0.0.1:7071/api";
+export const DEFAULT_API = LOCAL_API_URL;
 
 /** Called before each request, so a long wait keeps a fresh token. */
 export type TokenProvider = () => Promise<string>;
@@ -52,6 +53,15 @@ function tryLoad(path: string): Profile | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The API a command talks to when it sends no token of its own: --api (or AKSV_API_URL), else the
+ * signed-in profile's, else the local default. `login` and `dev-token` use it too, so a second
+ * `login` (say --use-azure-identity after a dev-token login) stays with the API signed in to.
+ */
+export function apiFor(g: { api?: string }): string {
+  return (g.api ?? tryLoad(profilePath())?.api ?? DEFAULT_API).replace(/\/+$/, "");
 }
 
 export function resolveSession(g: { api?: string; token?: string }): Session {

@@ -6,7 +6,7 @@ import { Option, type Command } from "commander";
 import { ROLES, type Role } from "../../shared/auth/caller.js";
 import { discover, issuerMetadata, type IssuerMetadata } from "../auth/discovery.js";
 import { profilePath, removeProfile, saveProfile, type DevTokenGrant } from "../auth/profile.js";
-import { DEFAULT_API } from "../auth/session.js";
+import { apiFor } from "../auth/session.js";
 import { azureCredential, azureToken, describeToken, devToken } from "../auth/tokens.js";
 import { CliError } from "../errors.js";
 import { parseDuration } from "../output.js";
@@ -93,8 +93,7 @@ export function registerAuthCommands(program: Command): void {
       "use DefaultAzureCredential (environment, workload identity, managed identity, Azure CLI, azd…) even on the local stack",
     )
     .action(async (o: DevTokenFlags & { useAzureIdentity?: boolean }, cmd: Command) => {
-      const g = cmd.optsWithGlobals<GlobalOptions>();
-      const api = (g.api ?? DEFAULT_API).replace(/\/+$/, "");
+      const api = apiFor(cmd.optsWithGlobals<GlobalOptions>());
       const target = await discover(api, o);
       const meta = o.useAzureIdentity ? undefined : await metadataOf(target.openIdConnectUrl);
       const common = {
@@ -150,9 +149,8 @@ export function registerAuthCommands(program: Command): void {
     ),
     "",
   ).action(async (o: DevTokenFlags, cmd: Command) => {
-    const g = cmd.optsWithGlobals<GlobalOptions>();
     grantFrom("", o);
-    const api = g.api ?? DEFAULT_API;
+    const api = apiFor(cmd.optsWithGlobals<GlobalOptions>());
     const target = await discover(api, o);
     const meta = await metadataOf(target.openIdConnectUrl);
     if (!meta?.devTokenEndpoint)

@@ -2,12 +2,11 @@
 // pipelines. Global options (cli/main.ts): --api, --token, -o/--output. Exit codes: 0 success,
 // 1 usage or API error, 2 request refused as invalid (400), 3 cluster Failed, 4 wait timed out.
 import { Option, type Command } from "commander";
-import { parse as parseYaml } from "yaml";
-import type { ClusterStatusDocument } from "../../shared/provision/types.js";
+import { PHASES, type ClusterStatusDocument, type Phase } from "../../shared/provision/types.js";
 import { ApiClient, ApiError, ApiUnreachableError, type StatusReply } from "../api-client.js";
 import { resolveSession, type Session } from "../auth/session.js";
 import { CliError } from "../errors.js";
-import { readInput } from "../io.js";
+import { readDocument } from "../io.js";
 import {
   failPipelineStep,
   formatApiError,
@@ -219,10 +218,28 @@ function withWaitOptions(cmd: Command, waitFlag: boolean): Command {
     );
 }
 
-/** The request document as the JSON the API takes (YAML files are converted). */
+/** A phase, whatever its case (the API compares without it); anything else exits 2 naming the phases. */
+export function parsePhase(value: string): Phase {
+  const phase = PHASES.find((p) => p.toLowerCase() === value.toLowerCase());
+  if (!phase)
+    throw new CliError(
+      `--phase "${value}" is not a phase; use one of ${PHASES.join(", ")}`,
+      EXIT_INVALID,
+      "InvalidArgument",
+    );
+  return phase;
+}
+
+/** The request document as the JSON the API takes (YAML is converted); unreadable text exits 2. */
 async function requestBody(file: string): Promise<string> {
-  const text = await readInput(file);
-  return /\.ya?ml$/i.test(file) ? JSON.stringify(parseYaml(text)) : text;
+  const doc = await readDocument(file);
+  if (!doc.ok)
+    throw new CliError(
+      `${file === "-" ? "standard input" : file}: ${doc.problem.message}`,
+      EXIT_INVALID,
+      doc.problem.code,
+    );
+  return doc.json;
 }
 
 export function registerClusterCommands(program: Command): void {
@@ -261,10 +278,15 @@ export function registerClusterCommands(program: Command): void {
 
   program
     .command("list")
-    .description("List clusters")
-    .option("--phase <phase>", "only clusters in this phase (e.g. Succeeded, Failed)")
+    .description("List clusters (Deleted ones only with --all)")
+    .addOption(
+      new Option("--phase <phase>", `only clusters in this phase: ${PHASES.join(", ")}`).argParser(
+        parsePhase,
+      ),
+    )
     .option("--team <team>", "only this team's clusters")
-    .action(async (options: { phase?: string; team?: string }, cmd: Command) => {
+    .option("--all", "include Deleted clusters")
+    .action(async (options: { phase?: Phase; team?: string; all?: boolean }, cmd: Command) => {
       const g = globals(cmd);
       await guarded(g, async () => {
         const clusters = await client(g).list(options);

@@ -8,7 +8,7 @@ import {
   type Protocol,
 } from "../../shared/netpol/index.js";
 import { endpointFromText, loadScenario, runProbes, type Scenario } from "../../shared/netpol/scenario.js";
-import { readInput } from "../io.js";
+import { readDocument } from "../io.js";
 import { EXIT_INVALID } from "./spec.js";
 
 interface CommonOptions {
@@ -18,20 +18,13 @@ interface CommonOptions {
 }
 
 async function load(options: CommonOptions): Promise<Scenario> {
-  const text = await readInput(options.file);
-  let doc: unknown;
-  try {
-    doc = JSON.parse(text);
-  } catch (e) {
-    throw new NetpolInputError([
-      { path: "", code: "InvalidJson", message: `the document is not valid JSON: ${(e as Error).message}` },
-    ]);
-  }
+  const doc = await readDocument(options.file);
+  if (!doc.ok) throw new NetpolInputError([doc.problem]);
   const compileOptions: CompileOptions = {
     ipBlockMatchesPods: options.ipblockPods,
     loopback: options.loopback,
   };
-  return loadScenario(doc, compileOptions);
+  return loadScenario(doc.value, compileOptions);
 }
 
 /** Runs a command body; input problems print the ARM error on stdout and exit 2. */
@@ -65,7 +58,7 @@ function parseLoopback(value: string): "allow" | "evaluate" {
 
 function withCommonOptions(cmd: Command): Command {
   return cmd
-    .requiredOption("-f, --file <file>", "the scenario JSON document, or - for standard input")
+    .requiredOption("-f, --file <file>", "the scenario document (JSON or YAML), or - for standard input")
     .option("--no-ipblock-pods", "ipBlock peers never match pod IPs (Cilium's behaviour)")
     .option(
       "--loopback <mode>",

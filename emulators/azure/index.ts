@@ -27,7 +27,6 @@ import { startTableService } from "./storage/table-service.js";
 export { AKS_AAD_SERVER_APP_ID, DEFAULT_TENANT_ID } from "./identity/issuer.js";
 export type { FaultConfig, FaultRule } from "./core/faults.js";
 export type { LatencyProfile } from "./core/latency.js";
-export type { RecordedRequest } from "./core/recorder.js";
 
 export const DEFAULT_SUBSCRIPTION_ID = "00000000-0000-4000-8000-000000000001";
 export const DEFAULT_PORT = 7443;

@@ -1,7 +1,7 @@
 // Tokens for the local stack: what `aks-vending dev-token` and the tests ask the Azure emulator's
 // issuer for (POST /_emulator/tokens, advertised in its OIDC metadata). Entra ID has no such
 // endpoint; in Azure a caller signs in with `aks-vending login` instead.
-import { ROLES, type Role } from "./caller.js";
+import type { Role } from "./caller.js";
 
 /** The app-role prefix that names a team ("Team.platform"), as AKSV_TEAM_ROLE_PREFIX defaults it. */
 export const DEFAULT_TEAM_ROLE_PREFIX = "Team.";
@@ -18,10 +18,6 @@ export interface DevTokenRequest {
   /** Group ids for the `groups` claim (AKSV_TEAM_MAP maps them to teams). */
   groups?: string[];
   teamRolePrefix?: string;
-}
-
-export function isRole(value: string): value is Role {
-  return (ROLES as readonly string[]).includes(value);
 }
 
 /** The body POST /_emulator/tokens takes for a dev token. */

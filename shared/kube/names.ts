@@ -8,6 +8,24 @@ const QUALIFIED_NAME = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
 const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 const IANA_SVC_NAME = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
 
+/**
+ * The same rules as JSON Schema facts, for the API's published schema (shared/api/openapi.ts). Each
+ * pattern is the rule's own regular expression, so a client that checks it refuses nothing the API
+ * accepts; the checks below stay the authority (they also give the codes and messages).
+ */
+export const NAME_FORMATS = {
+  dns1123Label: { pattern: DNS1123_LABEL.source, maxLength: 63 },
+  dns1035Label: { pattern: DNS1035_LABEL.source, maxLength: 63 },
+  dns1123Subdomain: { pattern: DNS1123_SUBDOMAIN.source, maxLength: 253 },
+  labelValue: { pattern: LABEL_VALUE.source, maxLength: 63 },
+  /** A key is an optional DNS-1123 subdomain prefix and '/', then a qualified name (at most 63). */
+  labelKey: {
+    pattern: `^(${DNS1123_SUBDOMAIN.source.slice(1, -1)}/)?${QUALIFIED_NAME.source.slice(1)}`,
+    maxLength: 253 + 1 + 63,
+  },
+  portName: { pattern: IANA_SVC_NAME.source, maxLength: 15 },
+} as const;
+
 /** A failed rule: a stable code and a message a person can act on. Undefined means valid. */
 export interface NameProblem {
   code: string;

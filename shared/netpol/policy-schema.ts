@@ -1,11 +1,20 @@
 // NetworkPolicySpec (networking.k8s.io/v1) as the API server validates and defaults it.
 // Used by the ClusterSpec validator, the NetworkPolicy engine and the Kubernetes emulator.
 import { z } from "zod";
-import { checkLabelKey, checkLabelValue, checkPortName } from "../kube/names.js";
+import { checkLabelKey, checkLabelValue, checkPortName, NAME_FORMATS } from "../kube/names.js";
 import { contains, parseCidr } from "../network/cidr.js";
 import { addProblem, labelsRule, nameRule } from "../validation/problems.js";
 
-export const LabelMapSchema = z.record(z.string(), z.string()).superRefine(labelsRule);
+// `.meta()` holds what the API's OpenAPI document publishes of a field (the rules as JSON Schema facts).
+export const LabelMapSchema = z
+  .record(z.string(), z.string())
+  .superRefine(labelsRule)
+  .meta({
+    description: "Kubernetes labels",
+    examples: [{ app: "webapp", role: "frontend" }],
+    propertyNames: NAME_FORMATS.labelKey,
+    additionalProperties: { type: "string", ...NAME_FORMATS.labelValue },
+  });
 
 export const LabelSelectorRequirementSchema = z
   .strictObject({
@@ -75,17 +84,21 @@ export const NetworkPolicyPeerSchema = z
       addProblem(ctx, "PeerRequired", "must specify a peer: podSelector, namespaceSelector or ipBlock");
   });
 
+/** A port number's range, as the published schema states it. */
+export const PORT_RANGE = { minimum: 1, maximum: 65535 } as const;
+
 /** A port number, 1-65535. */
 export const PortNumberSchema = z
   .number()
   .int()
   .superRefine((n, ctx) => {
     if (n < 1 || n > 65535) addProblem(ctx, "PortOutOfRange", `port ${n} must be between 1 and 65535`);
-  });
+  })
+  .meta(PORT_RANGE);
 
 /** A container port as a pod (or a ClusterSpec workload) declares it; protocol defaults to TCP. */
 export const ContainerPortSchema = z.strictObject({
-  name: z.string().superRefine(nameRule(checkPortName)).optional(),
+  name: z.string().superRefine(nameRule(checkPortName)).meta(NAME_FORMATS.portName).optional(),
   port: PortNumberSchema,
   protocol: z.enum(["TCP", "UDP", "SCTP"]).default("TCP"),
 });
@@ -93,8 +106,9 @@ export const ContainerPortSchema = z.strictObject({
 export const NetworkPolicyPortSchema = z
   .strictObject({
     protocol: z.enum(["TCP", "UDP", "SCTP"]).optional(),
-    port: z.union([z.number().int(), z.string()]).optional(),
-    endPort: z.number().int().optional(),
+    // Checked by the refinement below (PortOutOfRange, port names); published as their range.
+    port: z.union([z.number().int().meta(PORT_RANGE), z.string().meta(NAME_FORMATS.portName)]).optional(),
+    endPort: z.number().int().meta(PORT_RANGE).optional(),
   })
   .superRefine((p, ctx) => {
     if (typeof p.port === "number" && (p.port < 1 || p.port > 65535))
@@ -148,13 +162,10 @@ export const NetworkPolicySpecSchema = z
   });
 
 export type LabelSelector = z.infer<typeof LabelSelectorSchema>;
-export type LabelSelectorRequirement = z.infer<typeof LabelSelectorRequirementSchema>;
 export type NetworkPolicyPeer = z.infer<typeof NetworkPolicyPeerSchema>;
 export type NetworkPolicyPort = z.infer<typeof NetworkPolicyPortSchema>;
 export type NetworkPolicySpecInput = z.infer<typeof NetworkPolicySpecSchema>;
 export type PolicyType = z.infer<typeof PolicyTypeSchema>;
-
-export type NetworkPolicyPortDefaulted = NetworkPolicyPort & { protocol: "TCP" | "UDP" | "SCTP" };
 
 /**
  * The API server's defaulting (SetDefaults_NetworkPolicy): policyTypes is ["Ingress"] plus "Egress"

@@ -151,8 +151,6 @@ export interface EpisodePlan {
   continueAsNew?: string;
 }
 
-export class NonDeterminismError extends Error {}
-
 /** Name-based GUID (like the extension's deterministic NewGuid) for sub-orchestration instance ids. */
 export function deterministicGuid(seed: string): string {
   const h = createHash("sha1").update(seed).digest();

@@ -12,8 +12,6 @@ export interface CorsSettings {
   supportCredentials: boolean;
 }
 
-export const NO_CORS: CorsSettings = { allowedOrigins: [], supportCredentials: false };
-
 /** Parses "https://a.example, https://b.example" or "*" (the Host.CORS format). */
 export function parseCorsOrigins(value: string | undefined): string[] {
   return (value ?? "")

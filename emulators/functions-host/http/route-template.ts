@@ -15,11 +15,21 @@ interface Param {
   constraints: Constraint[];
 }
 
+/** How a segment ranks (its first part, as the host looks at it). */
+export interface SegmentRank {
+  /** The literal text, or undefined for a parameter. */
+  literal?: string;
+  /** Inline constraints of the parameter (more sorts first). */
+  constraints: number;
+  /** Where Azure's order is undefined: plain parameter 0, optional or defaulted 1, catch-all 2. */
+  tieBreak: number;
+}
+
 export interface CompiledRoute {
   template: string;
   match(path: string): RouteMatch | undefined;
-  /** Lower sorts first: literal segments before parameters, catch-alls last (ASP.NET route precedence). */
-  precedence: number[];
+  /** One rank per segment, compared by comparePrecedence. */
+  precedence: SegmentRank[];
 }
 
 const num = (s: string): number => Number(s);
@@ -131,7 +141,7 @@ const escapeRegex = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$
 export function compileRoute(template: string): CompiledRoute {
   const trimmed = template.replace(/^\/+|\/+$/g, "");
   const params: Param[] = [];
-  const precedence: number[] = [];
+  const precedence: SegmentRank[] = [];
   let pattern = "^";
   const segments = trimmed === "" ? [] : trimmed.split("/");
   segments.forEach((segment, index) => {
@@ -144,30 +154,31 @@ export function compileRoute(template: string): CompiledRoute {
         if (index !== segments.length - 1)
           throw new Error(`A catch-all parameter must be the last segment of '${template}'.`);
         pattern += "(?:/(.*))?";
-        precedence.push(4);
+        precedence.push({ constraints: p.constraints.length, tieBreak: 2 });
       } else if (p.optional || p.defaultValue !== undefined) {
         pattern += "(?:/([^/]+))?";
-        precedence.push(3);
+        precedence.push({ constraints: p.constraints.length, tieBreak: 1 });
       } else {
         pattern += "/([^/]+)";
-        precedence.push(p.constraints.length ? 1 : 2);
+        precedence.push({ constraints: p.constraints.length, tieBreak: 0 });
       }
       return;
     }
     pattern += "/";
-    let hasParam = false;
+    let first: SegmentRank | undefined;
     for (const part of parts) {
       if (part.startsWith("{")) {
         const p = parseParam(part.slice(1, -1), template);
         if (p.catchAll) throw new Error(`A catch-all parameter must be a whole segment in '${template}'.`);
         params.push(p);
         pattern += p.optional ? "([^/]*?)" : "([^/]+?)";
-        hasParam = true;
+        first ??= { constraints: p.constraints.length, tieBreak: 0 };
       } else {
         pattern += escapeRegex(part);
+        first ??= { literal: part, constraints: 0, tieBreak: 0 };
       }
     }
-    precedence.push(hasParam ? 1 : 0);
+    precedence.push(first!);
   });
   pattern += "/?$";
   const regex = new RegExp(pattern, "i");
@@ -200,12 +211,33 @@ export function compileRoute(template: string): CompiledRoute {
   };
 }
 
+/**
+ * The order the Functions host tries routes in (WebJobsRouteBuilder.RouteComparison in
+ * Microsoft.Azure.WebJobs.Extensions.Http), segment by segment on each segment's first part: a
+ * literal before a parameter (literals by text, case-insensitively), a parameter with more inline
+ * constraints before one with fewer, and when one template is the other plus more segments, the
+ * longer first. Where Azure leaves two routes equal (its sort is not stable), a plain parameter goes
+ * before an optional one and a catch-all last, so the emulator's order is one Azure may also take.
+ */
 export function comparePrecedence(a: CompiledRoute, b: CompiledRoute): number {
-  const n = Math.max(a.precedence.length, b.precedence.length);
-  for (let i = 0; i < n; i++) {
-    const x = a.precedence[i] ?? -1;
-    const y = b.precedence[i] ?? -1;
-    if (x !== y) return x - y;
+  for (let i = 0; i < a.precedence.length; i++) {
+    const x = a.precedence[i]!;
+    const y = b.precedence[i];
+    if (!y) return -1;
+    if (x.literal !== undefined && y.literal === undefined) return -1;
+    if (x.literal === undefined && y.literal !== undefined) return 1;
+    if (x.literal !== undefined && y.literal !== undefined) {
+      // OrdinalIgnoreCase: code units of the upper-cased text.
+      const [p, q] = [x.literal.toUpperCase(), y.literal.toUpperCase()];
+      if (p !== q) return p < q ? -1 : 1;
+      continue;
+    }
+    if (x.constraints !== y.constraints) return y.constraints - x.constraints;
+  }
+  if (b.precedence.length > a.precedence.length) return 1;
+  for (let i = 0; i < a.precedence.length; i++) {
+    const d = a.precedence[i]!.tieBreak - b.precedence[i]!.tieBreak;
+    if (d !== 0) return d;
   }
   return 0;
 }

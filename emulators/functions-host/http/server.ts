@@ -1,5 +1,6 @@
 // The host's HTTP front door on 127.0.0.1: /{routePrefix}/* (HTTP triggers), /runtime/webhooks/durabletask/*
-// (Durable HTTP API, system key), /durabletask/* (the extension's local RPC base), /admin/host/status.
+// (Durable HTTP API, system key), /durabletask/* (the extension's local RPC base), /admin/host/status,
+// and / (where Azure shows its default page: here, the app's HTTP routes, see home.ts).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { RPC_PATH, WEBHOOK_PATH } from "../durable/client-binding.js";
@@ -7,6 +8,7 @@ import type { DurableHttpApi } from "../durable/http-api.js";
 import { authorized, type HostKeys } from "../keys.js";
 import type { Logger } from "../log.js";
 import { preflight, withCors, type CorsSettings } from "./cors.js";
+import { homePage } from "./home.js";
 import type { HttpRoute, HttpRouter } from "./router.js";
 import { header, jsonResponse, type HostRequest, type HostResponse } from "./types.js";
 
@@ -70,6 +72,11 @@ export async function handleRequest(
     return api.handle(req, durable, origin);
   }
   const prefix = h.routePrefix ? `/${h.routePrefix}` : "";
+  if (prefix && path === "/" && (req.method === "GET" || req.method === "HEAD")) {
+    const router = h.router();
+    if (!router) return jsonResponse(503, { Message: "The host is starting." });
+    return homePage(req, router, h.routePrefix, origin);
+  }
   if (prefix && path !== prefix && !path.startsWith(prefix + "/")) return { status: 404 };
   return withCors(h.cors, req, preflight(h.cors, req) ?? (await trigger(h, req, path.slice(prefix.length))));
 }

@@ -4,7 +4,6 @@
 import type { Clock } from "../../common/clock.js";
 import { podSpec, podStatus, type ContainerStatus, type PodStatus } from "../core/v1/pods.js";
 import type { Container } from "../core/v1/podspec.js";
-import { parseProbe } from "../dataplane/probe.js";
 import type { ProbeOutcome } from "../dataplane/connect.js";
 import { clone, rfc3339, type KubeObject } from "../machinery/types.js";
 import type { Stage } from "./stages.js";
@@ -285,8 +284,4 @@ export function podStages(rt: PodRuntime): Stage[] {
         }),
     },
   ];
-}
-
-export function probeContainer(c: Container) {
-  return parseProbe(c.command, c.args);
 }

@@ -57,16 +57,17 @@ function cliEnv(extra: Env): NodeJS.ProcessEnv {
   return merged;
 }
 
-function run(file: string, args: string[], extra: Env): Promise<Run> {
+function run(file: string, args: string[], extra: Env, input?: string): Promise<Run> {
   return new Promise((resolve) => {
-    execFile(file, args, { env: cliEnv(extra) }, (error, stdout, stderr) =>
+    const child = execFile(file, args, { env: cliEnv(extra) }, (error, stdout, stderr) =>
       resolve({ code: error ? (typeof error.code === "number" ? error.code : 1) : 0, stdout, stderr }),
     );
+    child.stdin?.end(input);
   });
 }
 
-function cli(args: string[], extra: Env = {}): Promise<Run> {
-  return run(process.execPath, [CLI, ...args], extra);
+function cli(args: string[], extra: Env = {}, input?: string): Promise<Run> {
+  return run(process.execPath, [CLI, ...args], extra, input);
 }
 
 /** The CLI on a pseudo-terminal (util-linux `script`); stdout and stderr both arrive in `stdout`. */
@@ -382,7 +383,14 @@ describe("aks-vending CLI against the local stack", () => {
       IDENTITY_ENDPOINT: stack.identityEndpoint,
       IDENTITY_HEADER: stack.identityHeader,
     };
-    const login = await cli([...at(), "login", "--use-azure-identity"], env);
+    // Signed in to this API with a dev token first: the second login, without --api, keeps to it
+    // (the default API 127.0.0.1:7071 is not this stack's), and so does dev-token.
+    const first = await cli([...at(), "login", "--team", "platform"], env);
+    assert.equal(first.code, 0, show(first));
+    const devToken = await cli(["dev-token", "--team", "platform"], env);
+    assert.equal(devToken.code, 0, show(devToken));
+    assert.equal(decodeJwt(devToken.stdout.trim()).aud, LOCAL_API_AUDIENCE);
+    const login = await cli(["login", "--use-azure-identity"], env);
     assert.equal(login.code, 0, show(login));
     assert.match(
       login.stdout,
@@ -565,6 +573,94 @@ describe("aks-vending CLI options", () => {
       );
     } finally {
       server.close();
+    }
+  });
+
+  it("create reads JSON or YAML from a file or standard input, and sends JSON; unreadable text exits 2 unsent", async () => {
+    const bodies: { url: string; type: string; body: string }[] = [];
+    const server = createServer((req, res) => {
+      let body = "";
+      req.on("data", (d: Buffer) => (body += d.toString()));
+      req.on("end", () => {
+        bodies.push({ url: req.url ?? "", type: req.headers["content-type"] ?? "", body });
+        res.writeHead(400, { "content-type": "application/json" });
+        res.end(JSON.stringify({ error: { code: "InvalidClusterSpec", message: "recorded", details: [] } }));
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const dir = await mkdtemp(join(tmpdir(), "aksv-cli-yaml-"));
+    try {
+      const api = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api`;
+      const yaml = "name: c1\nteam: platform\nnodePool:\n  count: 1\n";
+      const expected = { name: "c1", team: "platform", nodePool: { count: 1 } };
+      await writeFile(join(dir, "spec.yaml"), yaml);
+      await writeFile(join(dir, "spec.txt"), yaml);
+      const json = JSON.stringify(expected, null, 2);
+      for (const [args, input] of [
+        [["create", "-f", "-"], yaml],
+        [["create", "-f", join(dir, "spec.yaml")], undefined],
+        [["create", "-f", join(dir, "spec.txt")], undefined],
+        [["create", "-f", "-"], json],
+        [["create", "-f", TUTORIAL], undefined],
+      ] as const) {
+        const r = await cli(["--api", api, ...args], {}, input);
+        assert.equal(r.code, 2, show(r));
+        assert.match(r.stderr, /^error: InvalidClusterSpec: recorded$/m);
+      }
+      assert.deepEqual(
+        bodies.map((b) => [b.url, b.type]),
+        Array(5).fill(["/api/clusters", "application/json"]),
+      );
+      for (const b of bodies.slice(0, 4)) assert.deepEqual(JSON.parse(b.body), expected);
+      assert.equal(bodies[3]!.body, json, "JSON is sent as written");
+      assert.equal(bodies[4]!.body, readFileSync(TUTORIAL, "utf8"));
+
+      const broken = await cli(["--api", api, "create", "-f", "-"], {}, '{"name": "c1",');
+      assert.equal(broken.code, 2, show(broken));
+      assert.match(broken.stderr, /^error: standard input: the document is not valid JSON: /);
+      await writeFile(join(dir, "bad.yaml"), "name: [c1\n");
+      const bad = await cli(["--api", api, "create", "-f", join(dir, "bad.yaml")]);
+      assert.equal(bad.code, 2, show(bad));
+      assert.match(bad.stderr, /bad\.yaml: the document is not valid YAML: /);
+      assert.equal(bodies.length, 5, "nothing unreadable was sent");
+    } finally {
+      server.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("list --phase refuses an unknown phase before asking the API (exit 2, naming the phases); --all asks for Deleted too", async () => {
+    const urls: string[] = [];
+    const server = createServer((req, res) => {
+      urls.push(req.url ?? "");
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(JSON.stringify({ value: [] }));
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    try {
+      const api = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api`;
+      const bogus = await cli(["--api", api, "list", "--phase", "Bogus"]);
+      assert.equal(bogus.code, 2, show(bogus));
+      assert.equal(
+        bogus.stderr,
+        'error: --phase "Bogus" is not a phase; use one of Accepted, Provisioning, Seeding, Verifying, Succeeded, Failed, Deleting, Deleted\n',
+      );
+      assert.deepEqual(urls, [], "nothing was asked of the API");
+      const ok = await cli(["--api", api, "list", "--phase", "deleted", "--all"]);
+      assert.equal(ok.code, 0, show(ok));
+      const plain = await cli(["--api", api, "list"]);
+      assert.equal(plain.code, 0, show(plain));
+      assert.deepEqual(urls, ["/api/clusters?phase=Deleted&all=true", "/api/clusters"]);
+    } finally {
+      server.close();
+    }
+  });
+
+  it("--version prints package.json's version", async () => {
+    const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { version: string };
+    for (const flag of ["--version", "-V"]) {
+      const r = await cli([flag]);
+      assert.deepEqual([r.code, r.stdout, r.stderr], [0, `${pkg.version}\n`, ""]);
     }
   });
 

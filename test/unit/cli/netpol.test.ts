@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
+import { stringify as stringifyYaml } from "yaml";
 
 const CLI = fileURLToPath(new URL("../../../cli/main.js", import.meta.url));
 
@@ -146,6 +147,21 @@ describe("aks-vending netpol evaluate", () => {
     const r = cli(["netpol", "evaluate", "--file", file("broken.json", "{ nope")]);
     assert.equal(r.code, 2);
     assert.match(r.stdout, /"code": "InvalidJson"/);
+  });
+
+  it("reads the same scenario as YAML, from a file or standard input", () => {
+    const json = cli(["netpol", "evaluate", "--file", "-"], JSON.stringify(scenario));
+    const yaml = stringifyYaml(scenario);
+    for (const r of [
+      cli(["netpol", "evaluate", "--file", "-"], yaml),
+      cli(["netpol", "evaluate", "--file", file("scenario.yaml", yaml)]),
+    ]) {
+      assert.equal(r.code, 0, r.stderr);
+      assert.deepEqual(JSON.parse(r.stdout), JSON.parse(json.stdout));
+    }
+    const broken = cli(["netpol", "evaluate", "--file", file("broken.yaml", "pods: [\n")]);
+    assert.equal(broken.code, 2);
+    assert.match(broken.stdout, /"code": "InvalidYaml"/);
   });
 });
 

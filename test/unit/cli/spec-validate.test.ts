@@ -2,6 +2,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { REPO_ROOT } from "../../helpers/examples.js";
 
@@ -54,4 +56,44 @@ test("--help lists the spec command", () => {
   const r = run(["--help"]);
   assert.equal(r.code, 0);
   assert.match(r.stdout, /spec/);
+});
+
+test("spec validate takes YAML too, from a file or standard input, with the same answers as JSON", () => {
+  const yaml = "name: c1\nteam: t\nnodePool:\n  count: 2\n";
+  for (const r of [
+    run(["spec", "validate", "-"], yaml),
+    run(["spec", "validate", "examples/seed-tutorial.json"]),
+  ]) {
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok(JSON.parse(r.stdout).resourceGroup);
+  }
+  const dir = mkdtempSync(join(tmpdir(), "aksv-spec-yaml-"));
+  try {
+    writeFileSync(join(dir, "c1.yaml"), yaml);
+    const file = run(["spec", "validate", join(dir, "c1.yaml")]);
+    assert.equal(file.code, 0, file.stderr);
+    assert.deepEqual(JSON.parse(file.stdout).nodePool, {
+      name: "system",
+      vmSize: "Standard_D2s_v5",
+      count: 2,
+    });
+    // The same problems, found in YAML as in JSON.
+    writeFileSync(join(dir, "bad.yml"), "name: -x\nteam: t\n");
+    const bad = run(["spec", "validate", join(dir, "bad.yml")]);
+    assert.equal(bad.code, 2);
+    assert.deepEqual(
+      JSON.parse(bad.stdout).error.details.map((d: { path: string; code: string }) => [d.path, d.code]),
+      [["name", "InvalidClusterName"]],
+    );
+    // Text neither format reads: the parser's own message, exit 2.
+    writeFileSync(join(dir, "broken.yaml"), "name: [c1\n");
+    const broken = run(["spec", "validate", join(dir, "broken.yaml")]);
+    assert.equal(broken.code, 2);
+    assert.equal(JSON.parse(broken.stdout).error.details[0].code, "InvalidYaml");
+    const json = run(["spec", "validate", "-"], '{"name": "c1",');
+    assert.equal(json.code, 2);
+    assert.equal(JSON.parse(json.stdout).error.details[0].code, "InvalidJson");
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -52,3 +52,33 @@ test("literal routes take precedence over parameters, catch-alls come last", () 
     ["items/new", "items/{id:int}", "items/{id}", "items/{*rest}"],
   );
 });
+
+test("as Azure orders them: more inline constraints first, and the longer of two templates that agree so far", () => {
+  const order = (templates: string[]) =>
+    templates
+      .map(compileRoute)
+      .sort(comparePrecedence)
+      .map((r) => r.template);
+  assert.deepEqual(order(["n/{v}", "n/{v:int:min(1)}", "n/{v:int}"]), [
+    "n/{v:int:min(1)}",
+    "n/{v:int}",
+    "n/{v}",
+  ]);
+  // WebJobsRouteBuilder prefers the longer route: "/items/7" goes to the catch-all route here.
+  assert.deepEqual(order(["items/{id}", "items/{id}/{*rest}"]), ["items/{id}/{*rest}", "items/{id}"]);
+  assert.deepEqual(order(["items", "items/{*rest}"]), ["items/{*rest}", "items"]);
+});
+
+test("a root catch-all comes after every route of this app, so it answers only what none of them serves", () => {
+  const app = ["clusters", "clusters/{name}", "clusters/{name}/kubeconfig", "openapi.json", "health"];
+  const sorted = ["{*path}", ...app].map(compileRoute).sort(comparePrecedence);
+  assert.equal(sorted.at(-1)!.template, "{*path}");
+  const first = (path: string) => sorted.find((r) => r.match(path))?.template;
+  assert.equal(first("/clusters"), "clusters");
+  assert.equal(first("/clusters/c1"), "clusters/{name}");
+  assert.equal(first("/clusters/c1/kubeconfig"), "clusters/{name}/kubeconfig");
+  assert.equal(first("/health"), "health");
+  assert.equal(first(""), "{*path}");
+  assert.equal(first("/nope"), "{*path}");
+  assert.equal(first("/clusters/c1/kubeconfig/more"), "{*path}");
+});

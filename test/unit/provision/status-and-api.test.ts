@@ -170,6 +170,7 @@ describe("OpenAPI document", () => {
       "/clusters",
       "/clusters/{name}",
       "/clusters/{name}/kubeconfig",
+      "/health",
       "/openapi.json",
     ]);
   });
@@ -190,9 +191,10 @@ describe("OpenAPI document", () => {
     });
     assert.deepEqual(doc.security, [{ entra: [] }]);
     assert.deepEqual(doc.paths["/openapi.json"]!["get"]!.security, [], "the document itself is anonymous");
+    assert.deepEqual(doc.paths["/health"]!["get"]!.security, [], "so is the health check");
     for (const [path, item] of Object.entries(doc.paths))
       for (const [method, op] of Object.entries(item))
-        if (path !== "/openapi.json" && method !== "parameters")
+        if (path !== "/openapi.json" && path !== "/health" && method !== "parameters")
           assert.ok(op.responses["401"] && op.responses["403"], `${method} ${path} documents 401 and 403`);
   });
 });

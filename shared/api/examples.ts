@@ -1,0 +1,245 @@
+// Examples the OpenAPI document shows for each request and answer. test/unit/api/openapi.test.ts
+// checks each one against the zod schema it illustrates (the request against the full validator),
+// and Redocly's lint checks them against the generated schemas.
+import type { ClusterSpecInput } from "../spec/schema.js";
+import { invalidSpecError, validateClusterSpec } from "../spec/validate.js";
+import type { ArmErrorBody } from "../validation/problems.js";
+import { PHASES, type ClusterStatusDocument } from "../provision/types.js";
+import type { ClusterList, Health } from "./schemas.js";
+
+const SUBSCRIPTION = "6d2b4f1e-8a3c-4c57-9f0e-2b7d1c3a5e90";
+const GROUP = `/subscriptions/${SUBSCRIPTION}/resourceGroups/rg-team-a-dev`;
+
+/** A small request: one namespace, a workload, a policy and the connections it must allow and deny. */
+export const CLUSTER_SPEC_EXAMPLE: ClusterSpecInput = {
+  name: "team-a-dev",
+  team: "team-a",
+  location: "westeurope",
+  nodePool: { count: 2 },
+  namespaces: [
+    {
+      name: "shop",
+      defaultDeny: ["Ingress"],
+      workloads: [{ name: "api", image: "nginx:1.27", ports: [{ name: "http", port: 80 }], expose: true }],
+      networkPolicies: [
+        {
+          name: "api-from-web",
+          spec: {
+            podSelector: { matchLabels: { app: "api" } },
+            ingress: [{ from: [{ podSelector: { matchLabels: { app: "web" } } }] }],
+          },
+        },
+      ],
+      expectations: [
+        { from: { labels: { app: "web" } }, to: { service: "api", port: 80 }, allowed: true },
+        { from: { labels: { app: "other" } }, to: { service: "api", port: 80 }, allowed: false },
+      ],
+    },
+  ],
+  tags: { costCenter: "cc-1234" },
+};
+
+const links = {
+  self: "/api/clusters/team-a-dev",
+  kubeconfig: "/api/clusters/team-a-dev/kubeconfig",
+};
+
+const STEP_NAMES = ["resourceGroup", "virtualNetwork", "identity", "roleAssignment", "cluster", "seed:shop"];
+
+/** The answer to the POST: accepted, nothing run yet. */
+export const ACCEPTED_EXAMPLE: ClusterStatusDocument = {
+  name: "team-a-dev",
+  resourceGroup: "rg-team-a-dev",
+  subscriptionId: SUBSCRIPTION,
+  team: "team-a",
+  phase: "Accepted",
+  requestedBy: { id: "0b7e0c6c-58b1-4d7c-a3c4-4f7a3e0d2a11", name: "dev-team-a" },
+  createdAt: "2026-05-04T09:30:00.000Z",
+  steps: [],
+  outputs: {},
+  warnings: [],
+  links,
+};
+
+/** A finished, verified cluster. */
+export const SUCCEEDED_EXAMPLE: ClusterStatusDocument = {
+  ...ACCEPTED_EXAMPLE,
+  phase: "Succeeded",
+  lastUpdatedAt: "2026-05-04T09:37:12.000Z",
+  steps: [
+    ...STEP_NAMES.map((name) => ({
+      name,
+      status: "Succeeded" as const,
+      startedAt: "2026-05-04T09:30:01.000Z",
+      finishedAt: "2026-05-04T09:36:40.000Z",
+      attempts: name === "cluster" ? 12 : 1,
+    })),
+    {
+      name: "verification",
+      status: "Succeeded",
+      startedAt: "2026-05-04T09:36:41.000Z",
+      finishedAt: "2026-05-04T09:37:12.000Z",
+      attempts: 1,
+    },
+  ],
+  outputs: {
+    resourceGroupId: GROUP,
+    vnetId: `${GROUP}/providers/Microsoft.Network/virtualNetworks/vnet-team-a-dev`,
+    subnetId: `${GROUP}/providers/Microsoft.Network/virtualNetworks/vnet-team-a-dev/subnets/aks-nodes`,
+    identityId: `${GROUP}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-team-a-dev`,
+    identityPrincipalId: "3c9a1f52-7d4e-4b8a-9e61-5a2f0c7d8b34",
+    clusterId: `${GROUP}/providers/Microsoft.ContainerService/managedClusters/team-a-dev`,
+    fqdn: "team-a-dev-3f9c2d1a.hcp.westeurope.azmk8s.io",
+  },
+  verification: {
+    passed: true,
+    results: [
+      { from: "shop{app=web}", to: "api.shop:80", expected: "allowed", observed: "allowed" },
+      { from: "shop{app=other}", to: "api.shop:80", expected: "denied", observed: "denied" },
+    ],
+  },
+};
+
+/** A cluster whose create ARM refused (and rolled back). */
+export const FAILED_EXAMPLE: ClusterStatusDocument = {
+  ...ACCEPTED_EXAMPLE,
+  phase: "Failed",
+  lastUpdatedAt: "2026-05-04T09:31:30.000Z",
+  steps: [
+    {
+      name: "cluster",
+      status: "Failed",
+      startedAt: "2026-05-04T09:30:20.000Z",
+      finishedAt: "2026-05-04T09:31:20.000Z",
+      attempts: 1,
+      error: {
+        code: "QuotaExceeded",
+        message:
+          "Operation could not be completed as it results in exceeding approved standardDSv5Family Cores quota",
+        statusCode: 400,
+      },
+    },
+  ],
+  error: {
+    code: "QuotaExceeded",
+    message:
+      "Operation could not be completed as it results in exceeding approved standardDSv5Family Cores quota",
+    statusCode: 400,
+    step: "cluster",
+  },
+};
+
+/** The answer to a DELETE. */
+export const DELETING_EXAMPLE: ClusterStatusDocument = {
+  ...SUCCEEDED_EXAMPLE,
+  phase: "Deleting",
+  lastUpdatedAt: "2026-05-04T10:02:00.000Z",
+};
+
+export const LIST_EXAMPLE: ClusterList = {
+  value: [
+    SUCCEEDED_EXAMPLE,
+    {
+      ...ACCEPTED_EXAMPLE,
+      name: "team-a-test",
+      links: { self: "/api/clusters/team-a-test", kubeconfig: "/api/clusters/team-a-test/kubeconfig" },
+    },
+  ].map(({ name, resourceGroup, subscriptionId, team, phase, createdAt, lastUpdatedAt, links }) => ({
+    name,
+    resourceGroup,
+    subscriptionId,
+    team,
+    phase,
+    ...(createdAt ? { createdAt } : {}),
+    ...(lastUpdatedAt ? { lastUpdatedAt } : {}),
+    links,
+  })),
+  nextLink: "/api/clusters?top=2&skipToken=Mg",
+};
+
+/** A user kubeconfig as AKS returns it for an Entra ID cluster: no credential, kubelogin signs in. */
+export const KUBECONFIG_EXAMPLE = `apiVersion: v1
+kind: Config
+clusters:
+  - name: team-a-dev
+    cluster:
+      server: https://team-a-dev-3f9c2d1a.hcp.westeurope.azmk8s.io:443
+      certificate-authority-data: LS0tLS1CRUdJTi…
+contexts:
+  - name: team-a-dev
+    context: { cluster: team-a-dev, user: clusterUser_rg-team-a-dev_team-a-dev }
+current-context: team-a-dev
+users:
+  - name: clusterUser_rg-team-a-dev_team-a-dev
+    user:
+      exec:
+        apiVersion: client.authentication.k8s.io/v1beta1
+        command: kubelogin
+        args: [get-token, --login, azurecli, --server-id, 6dae42f8-4368-4678-94ff-3960e28e3630]
+`;
+
+export const HEALTH_EXAMPLE: Health = { status: "ok", version: "0.1.0" };
+
+const error = (
+  code: string,
+  message: string,
+  details: ArmErrorBody["error"]["details"] = [],
+): ArmErrorBody => ({
+  error: { code, message, details },
+});
+
+function validationErrors(doc: unknown): ArmErrorBody["error"]["details"] {
+  const result = validateClusterSpec(doc);
+  return result.ok ? [] : result.errors;
+}
+
+/** One example per error code the API answers with, by HTTP status. */
+export const ERROR_EXAMPLES = {
+  // The validator's own answer to a broken request, so the example cannot go stale.
+  InvalidClusterSpec: invalidSpecError(
+    validationErrors({ name: "-x", team: "team-a", network: { dnsServiceIp: "10.1.0.10" } }),
+  ),
+  // GET /clusters?phase=Bogus (application/list-query.ts; the test holds the two equal).
+  InvalidQuery: error("InvalidQueryParameter", `phase must be one of ${PHASES.join(", ")} (got "Bogus")`, [
+    {
+      path: "phase",
+      code: "UnknownPhase",
+      message: `phase must be one of ${PHASES.join(", ")} (got "Bogus")`,
+    },
+  ]),
+  AuthenticationFailed: error("AuthenticationFailed", "this API needs an Authorization: Bearer token"),
+  AuthorizationFailed: error(
+    "AuthorizationFailed",
+    "dev-team-b may not create clusters for team team-a; your teams: team-b",
+    [{ path: "team", code: "TeamNotAllowed", message: "not one of the caller's teams" }],
+  ),
+  ClusterNotFound: error("ClusterNotFound", "cluster team-a-dev was not found"),
+  ClusterAlreadyExists: error(
+    "ClusterAlreadyExists",
+    "cluster team-a-dev already exists with a different specification (updates are not supported yet)",
+  ),
+  QuotaExceeded: error(
+    "QuotaExceeded",
+    "team team-a has 3 of 3 clusters (AKSV_TEAM_QUOTA); delete one of: team-a-dev, team-a-test, team-a-load or ask the platform team to raise the quota",
+  ),
+  ClusterNotReady: error(
+    "ClusterNotReady",
+    "cluster team-a-dev is Provisioning; its kubeconfig is available once it has Succeeded",
+  ),
+  InternalServerError: error(
+    "InternalServerError",
+    "the request could not be completed; correlation id 1f0c8a52-3b7e-4d2a-9c61-7e5d4b3a2f10",
+  ),
+  CallbackNotConfigured: error(
+    "CallbackNotConfigured",
+    "this deployment does not accept Azure DevOps callbacks (AKSV_CALLBACK_TABLE_URL is not set); call without the callback headers, or use the CLI with --wait",
+  ),
+  AuthenticationNotConfigured: error(
+    "AuthenticationNotConfigured",
+    "this deployment has no token issuer configured; ask the platform team",
+  ),
+  AuthenticationUnavailable: error(
+    "AuthenticationUnavailable",
+    "the token issuer cannot be reached; try again shortly",
+  ),
+} satisfies Record<string, ArmErrorBody>;

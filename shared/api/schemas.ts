@@ -1,0 +1,169 @@
+// The cluster API's answers as zod schemas: the status document, a list page, the ARM-style error
+// body and the health answer. The OpenAPI document (openapi.ts) is generated from them, and
+// test/unit/api/schemas.test.ts checks at compile time that each one infers exactly the TypeScript
+// type the code builds (shared/provision/types.ts, shared/validation/problems.ts), so neither can
+// change without the other. `.meta()` is what the document says of a field. Objects are strict:
+// the document says no other field is sent, and the API tests hold real answers to that.
+import { z } from "zod";
+import { PHASES } from "../provision/types.js";
+
+export const PhaseSchema = z.enum(PHASES).meta({
+  description:
+    "Accepted → Provisioning → Seeding → Verifying → Succeeded or Failed; after DELETE: Deleting → Deleted (or Failed)",
+});
+
+const timestamp = z.string().meta({ format: "date-time", examples: ["2026-05-04T09:30:00.000Z"] });
+
+export const StepErrorSchema = z.strictObject({
+  code: z.string().meta({ description: "Stable, machine-readable code (ARM's own code when ARM refused)" }),
+  message: z.string().meta({ description: "What went wrong, with no secret in it" }),
+  statusCode: z
+    .number()
+    .int()
+    .meta({ minimum: 100, maximum: 599, description: "HTTP status when ARM answered" })
+    .optional(),
+});
+
+export const FailedStepErrorSchema = StepErrorSchema.extend({
+  step: z.string().meta({ description: "The step that failed", examples: ["cluster"] }),
+});
+
+export const StepStatusSchema = z.strictObject({
+  name: z.string().meta({
+    description:
+      "resourceGroup, virtualNetwork, identity, roleAssignment, cluster, seed:<namespace>, verification, rollback, delete:<resource>",
+    examples: ["cluster"],
+  }),
+  status: z.enum(["Pending", "Running", "Succeeded", "Failed", "Skipped"]),
+  startedAt: timestamp.optional(),
+  finishedAt: timestamp.optional(),
+  attempts: z.number().int().meta({
+    minimum: 0,
+    description:
+      "Calls the orchestration made for this step: the first, plus each poll or verification round",
+  }),
+  error: StepErrorSchema.optional(),
+  waitingFor: z
+    .strictObject({
+      code: z.string().meta({ examples: ["OperationNotAllowed"] }),
+      message: z.string(),
+      since: timestamp.meta({ description: "When the step started waiting for this" }),
+    })
+    .meta({
+      description:
+        "While a running step waits (the cluster busy with another operation, a transient ARM error): what it waits for",
+    })
+    .optional(),
+});
+
+const armId = (what: string) => z.string().meta({ description: `ARM resource id of the ${what}` });
+
+export const ClusterOutputsSchema = z
+  .strictObject({
+    resourceGroupId: armId("resource group").optional(),
+    vnetId: armId("virtual network").optional(),
+    subnetId: armId("node subnet").optional(),
+    identityId: armId("cluster's user-assigned managed identity").optional(),
+    identityPrincipalId: z
+      .string()
+      .meta({ description: "Principal (object) id of that identity" })
+      .optional(),
+    clusterId: armId("managed cluster").optional(),
+    fqdn: z.string().meta({ description: "The API server's FQDN" }).optional(),
+  })
+  .meta({ description: "What has been created so far" });
+
+export const ProbeResultSchema = z.strictObject({
+  from: z.string().meta({
+    description: 'The probe pod: "namespace{labels}"',
+    examples: ["test{app=webapp,role=frontend}"],
+  }),
+  to: z.string().meta({ description: '"service.namespace:port"', examples: ["backend.test:80"] }),
+  expected: z.enum(["allowed", "denied"]),
+  observed: z.enum(["allowed", "denied", "unknown"]),
+});
+
+export const VerificationReportSchema = z
+  .strictObject({
+    passed: z.boolean(),
+    results: z.array(ProbeResultSchema),
+  })
+  .meta({ description: "The request's expectations, probed on the cluster" });
+
+export const RequesterSchema = z
+  .strictObject({
+    id: z.string().meta({ description: "The token's object id (oid)" }),
+    name: z.string().meta({ description: "The token's name or preferred username" }),
+  })
+  .meta({ description: "Who asked for the cluster" });
+
+export const ClusterLinksSchema = z.strictObject({
+  self: z.string().meta({ description: "This status document", examples: ["/api/clusters/c1"] }),
+  kubeconfig: z
+    .string()
+    .meta({ description: "The user kubeconfig, once Succeeded", examples: ["/api/clusters/c1/kubeconfig"] }),
+});
+
+/** What the status document and a list entry both say about a cluster. */
+const summaryFields = {
+  name: z.string().meta({ description: "The cluster's name" }),
+  resourceGroup: z.string(),
+  subscriptionId: z.string(),
+  team: z.string().meta({ description: "The team that owns it" }),
+  phase: PhaseSchema,
+  createdAt: timestamp.optional(),
+  lastUpdatedAt: timestamp.optional(),
+  links: ClusterLinksSchema,
+};
+
+export const ClusterStatusSchema = z
+  .strictObject({
+    ...summaryFields,
+    requestedBy: RequesterSchema.optional(),
+    steps: z.array(StepStatusSchema).meta({ description: "Every step, in the order they run" }),
+    outputs: ClusterOutputsSchema,
+    verification: VerificationReportSchema.optional(),
+    warnings: z.array(z.string()).meta({ description: "Warnings from validation and from the steps" }),
+    error: FailedStepErrorSchema.optional(),
+  })
+  .meta({
+    description:
+      "A cluster's status: phase, steps, outputs, verification, error. 202 with Retry-After while in progress, 200 once terminal.",
+  });
+
+export const ClusterSummarySchema = z.strictObject(summaryFields);
+
+export const ClusterListSchema = z.strictObject({
+  value: z.array(ClusterSummarySchema).meta({ description: "The clusters on this page, by name" }),
+  nextLink: z
+    .string()
+    .meta({ description: "The next page (absent on the last)", examples: ["/api/clusters?skipToken=NTA"] })
+    .optional(),
+});
+
+export const ProblemSchema = z.strictObject({
+  path: z.string().meta({
+    description: 'Where in the document, e.g. "network.dnsServiceIp" ("" for the document itself)',
+  }),
+  code: z.string().meta({ description: "Stable, machine-readable code" }),
+  message: z.string().meta({ description: "What is wrong and what to do" }),
+});
+
+export const ErrorResponseSchema = z
+  .strictObject({
+    error: z.strictObject({
+      code: z.string().meta({ description: "Stable, machine-readable code", examples: ["ClusterNotFound"] }),
+      message: z.string().meta({ description: "What happened and what to do" }),
+      details: z.array(ProblemSchema).meta({ description: "Every problem (400), else empty" }),
+    }),
+  })
+  .meta({ description: "The ARM-style error body every failure answers with" });
+
+export const HealthSchema = z.strictObject({
+  status: z.literal("ok"),
+  version: z.string().meta({ description: "The app's version (package.json)", examples: ["0.1.0"] }),
+});
+
+export type ClusterSummary = z.infer<typeof ClusterSummarySchema>;
+export type ClusterList = z.infer<typeof ClusterListSchema>;
+export type Health = z.infer<typeof HealthSchema>;
