@@ -5,6 +5,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { createInterface } from "node:readline";
 import { join } from "node:path";
 import type { AzureEmulator, AzureEmulatorOptions } from "../emulators/azure/index.js";
+export type { FaultRule } from "../emulators/azure/index.js";
 import type { FunctionsHost } from "../emulators/functions-host/index.js";
 import {
   appSettingsFor,
@@ -149,7 +150,13 @@ export async function devToken(
 export interface ClusterDoc {
   name: string;
   phase: string;
-  steps: { name: string; status: string; attempts: number; error?: { code: string } }[];
+  steps: {
+    name: string;
+    status: string;
+    attempts: number;
+    error?: { code: string };
+    waitingFor?: { code: string; message: string; since: string };
+  }[];
   outputs: Record<string, string>;
   verification?: {
     passed: boolean;

@@ -4,8 +4,8 @@
 import type * as df from "durable-functions";
 import type { OrchestrationContext } from "durable-functions";
 import type { ProvisionTiming } from "../shared/config/index.js";
-import type { StepError } from "../shared/azure/errors.js";
-import type { LroStep, PolledResource } from "../shared/provision/activity-io.js";
+import { classify, isBusy, stepErrorFromTaskFailure, type StepError } from "../shared/azure/errors.js";
+import type { ArmOperationKind, LroStep, PolledResource } from "../shared/provision/activity-io.js";
 import { ACTIVITY } from "../shared/provision/durable.js";
 import { activity, type Flow } from "./durable.js";
 
@@ -30,6 +30,8 @@ export interface MonitorOptions<T> {
   onPoll?: () => void;
   /** The first wait when ARM sent no Retry-After (operations known to take minutes). */
   firstWaitSeconds?: number;
+  /** Told what the step waits for (a transient read error, a busy resource; undefined: nothing). */
+  onWait?: (reason: StepError | undefined) => void;
 }
 
 /**
@@ -51,19 +53,76 @@ export function* untilDone<T>(
     if (firstWait !== undefined && step.retryAfterSeconds === undefined) wait = Math.max(wait, firstWait);
     firstWait = undefined;
     const fireAt = new Date(Math.min(addSeconds(now, wait).getTime(), o.deadline.getTime()));
+    o.onWait?.(step.waitingFor);
     yield ctx.df.createTimer(fireAt);
     o.onPoll?.();
     const poller = step.poller;
-    step = poller
-      ? yield* activity(
-          ctx,
-          ACTIVITY.pollArmOperation,
-          { subscriptionId: o.subscriptionId, kind: poller.kind, state: poller.state },
-          o.retry,
-        )
-      : yield* o.again();
+    step = poller ? yield* poll(ctx, o, poller) : yield* o.again();
   }
+  // No clearing here: the step settles next (which ends any wait), or untilSucceeded waits again.
   return step;
+}
+
+/**
+ * One poll from the serialized poller. A poll that failed for good (retries spent, the worker gone)
+ * knows nothing about the operation: answer "running" without a poller, so the caller re-reads the
+ * resource (GET-first activity) and decides from its real state.
+ */
+function* poll<T>(
+  ctx: OrchestrationContext,
+  o: MonitorOptions<T>,
+  poller: { kind: ArmOperationKind; state: string },
+): Flow<LroStep<PolledResource>> {
+  const input = { subscriptionId: o.subscriptionId, kind: poller.kind, state: poller.state };
+  try {
+    return yield* activity(ctx, ACTIVITY.pollArmOperation, input, o.retry);
+  } catch (e) {
+    return { status: "running", waitingFor: stepErrorFromTaskFailure(e) };
+  }
+}
+
+/** The wait before the n-th (0-based) new attempt after a busy resource or a transient failure. */
+export function backoffSeconds(n: number, timing: ProvisionTiming): number {
+  return Math.min(timing.pollIntervalSeconds * 2 ** Math.min(n, 16), timing.maxPollIntervalSeconds);
+}
+
+export interface ResubmitOptions<T> extends MonitorOptions<T> {
+  /** Starts the operation: the GET-first activity that writes only when the resource needs it. */
+  submit: () => Flow<LroStep<T>>;
+  /** Its first answer, when the caller already called it (with another step, say). */
+  first?: LroStep<T>;
+  /** New attempts after an operation that ended with a transient failure (busy waits: deadline only). */
+  maxResubmits: number;
+}
+
+/**
+ * A long-running operation to its end, started again while its failure is transient: the resource
+ * busy with another operation (waited for up to the deadline), ARM's transient errors that outlived
+ * the activity's retries, an operation that ended with a transient code (InternalServerError).
+ * Each new attempt goes through the GET-first submit, so a resource that in fact succeeded is
+ * answered as such and never written twice. Waits are durable timers with backoff.
+ */
+export function* untilSucceeded<T>(
+  ctx: OrchestrationContext,
+  o: ResubmitOptions<T>,
+): Flow<LroStep<T | PolledResource>> {
+  let step: LroStep<T> = o.first ?? (yield* o.submit());
+  let waits = 0;
+  let failures = 0;
+  for (;;) {
+    const end = yield* untilDone(ctx, step, o);
+    if (end.status !== "failed" || classify(end.error) === "permanent") return end;
+    if (!isBusy(end.error) && ++failures > o.maxResubmits) return end;
+    const now = ctx.df.currentUtcDateTime;
+    if (now.getTime() >= o.deadline.getTime()) return end;
+    o.onWait?.(end.error);
+    const fireAt = Math.min(
+      addSeconds(now, backoffSeconds(waits++, o.timing)).getTime(),
+      o.deadline.getTime(),
+    );
+    yield ctx.df.createTimer(new Date(fireAt));
+    step = yield* o.submit();
+  }
 }
 
 function timedOut(deadline: Date): StepError {

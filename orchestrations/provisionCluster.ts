@@ -23,7 +23,7 @@ import {
   subOrchestrationTask,
   type Flow,
 } from "./durable.js";
-import { addSeconds, untilDone } from "./monitor.js";
+import { addSeconds, untilSucceeded } from "./monitor.js";
 import { reportCompletion } from "./notifyPipelines.js";
 import { StepFailed, StepRunner } from "./step-runner.js";
 
@@ -94,14 +94,19 @@ function* build(ctx: OrchestrationContext, input: ProvisionInput, run: StepRunne
     outputs: (v) => ({ identityId: v.identityId, identityPrincipalId: v.principalId }),
   });
   const subnetId = ids.subnet(target, spec.network.vnetName, spec.network.subnetName);
+  const ensureVnet = () => activity(ctx, ACTIVITY.ensureVirtualNetwork, vnetInput, retry);
   yield* run.step(
     STEP.virtualNetwork,
     () =>
-      untilDone(ctx, vnetFirst, {
+      untilSucceeded(ctx, {
         ...monitor,
+        first: vnetFirst,
         deadline: addSeconds(now(), timing.armOperationDeadlineSeconds),
-        again: () => activity(ctx, ACTIVITY.ensureVirtualNetwork, vnetInput, retry),
+        maxResubmits: timing.activityRetry.maxAttempts,
+        submit: ensureVnet,
+        again: ensureVnet,
         onPoll: () => run.attempt(STEP.virtualNetwork),
+        onWait: (reason) => run.waiting(STEP.virtualNetwork, reason),
       }),
     { outputs: () => ({ vnetId: ids.vnet(target, spec.network.vnetName), subnetId }) },
   );
@@ -119,21 +124,25 @@ function* build(ctx: OrchestrationContext, input: ProvisionInput, run: StepRunne
 
   // 4. The cluster: submitted once (guarded), then monitored with durable timers up to a deadline.
   const create = { target, spec, instanceId: ctx.df.instanceId, identityId: ident.identityId, subnetId };
+  // A busy cluster (OperationNotAllowed) and transient failures, of the submit, the polls or the
+  // operation itself, are waited for up to the deadline and the create submitted again; the
+  // submit reads the cluster first, so one that succeeded meanwhile is never written again.
   yield* run.step(
     STEP.cluster,
-    function* () {
-      const submitted = yield* activity(ctx, ACTIVITY.submitClusterCreate, create, retry);
-      return yield* untilDone(ctx, submitted, {
+    () =>
+      untilSucceeded(ctx, {
         ...monitor,
         deadline: addSeconds(now(), timing.clusterDeadlineSeconds),
         firstWaitSeconds: timing.clusterCreateFirstPollSeconds,
+        maxResubmits: timing.activityRetry.maxAttempts,
+        submit: () => activity(ctx, ACTIVITY.submitClusterCreate, create, retry),
         // Without a poller (someone else's operation, or a lost answer), read the state by GET only:
         // never a second PUT while the cluster is busy.
         again: () => activity(ctx, ACTIVITY.getClusterState, { target }, retry),
         // The create takes minutes: each poll shows in the status.
         onPoll: () => run.attempt(STEP.cluster, { publish: true }),
-      });
-    },
+        onWait: (reason) => run.waiting(STEP.cluster, reason),
+      }),
     { outputs: (v) => clusterOutputs(v, ids.cluster(target)) },
   );
 

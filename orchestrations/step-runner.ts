@@ -123,6 +123,11 @@ export class StepRunner {
     if (o.publish) this.publish();
   }
 
+  /** Shows what a running step waits for (undefined: nothing any more); published when it changed. */
+  waiting(name: string, reason: StepError | undefined): void {
+    if (this.t.wait(name, reason, this.now)) this.publish();
+  }
+
   /** Sets a step's attempts to the rounds its sub-orchestration ran. */
   rounds(name: string, rounds: number): this {
     this.t.attempts(name, rounds);

@@ -15,12 +15,19 @@ import {
   retryAfterSeconds,
   type ArmClients,
 } from "../../shared/azure/clients.js";
-import { classifyArmError, scrub, TransientError, type StepError } from "../../shared/azure/errors.js";
+import {
+  classifyArmError,
+  isBusy,
+  scrub,
+  TransientError,
+  type StepError,
+} from "../../shared/azure/errors.js";
 import {
   isOwnedBy,
   isTerminalProvisioningState,
   managedClusterModel,
   ownedTags,
+  TAGS,
   virtualNetworkModel,
 } from "../../shared/azure/models.js";
 import {
@@ -163,7 +170,10 @@ export async function ensureVirtualNetwork(
       subnetId: ids.subnet(input.target, vnetName, subnetName),
     };
     const vnet = await getOrUndefined(() => network.virtualNetworks.get(rg, vnetName));
-    if (!vnet) {
+    // Ours and Failed (its create ended with a transient error): PUT it again, as it was created.
+    const retryOurs =
+      vnet?.provisioningState === "Failed" && isOwnedBy(vnet.tags, input.tags[TAGS.instance] ?? "");
+    if (!vnet || retryOurs) {
       const poller = network.virtualNetworks.createOrUpdate(
         rg,
         vnetName,
@@ -297,7 +307,17 @@ export async function submitClusterCreate(
       ownedTags(input.spec, input.instanceId),
     );
     const poller = containerService.managedClusters.createOrUpdate(resourceGroup, name, model);
-    return submit<ManagedCluster, ClusterInfo>(poller, "clusterCreate", (mc) => clusterInfo(mc, clusterId));
+    try {
+      return await submit<ManagedCluster, ClusterInfo>(poller, "clusterCreate", (mc) =>
+        clusterInfo(mc, clusterId),
+      );
+    } catch (e) {
+      // Busy with another operation: an answer, not an exception, so the orchestrator waits for it
+      // on durable timers up to the cluster's deadline instead of spending a few activity retries.
+      const c = classifyArmError(e);
+      if (isBusy(c)) return { status: "failed", error: { code: c.code, message: scrub(c.message) } };
+      throw e;
+    }
   });
 }
 
@@ -347,7 +367,7 @@ export async function pollArmOperation(
   try {
     await poller.poll();
   } catch (e) {
-    if (poller.operationState?.status !== "failed") return { status: "failed", error: failure(e) };
+    if (!operationEnded(poller.operationState)) return readFailed(e, input, retryAfter);
   }
   const state = poller.operationState;
   if (state?.status === "succeeded") {
@@ -366,6 +386,36 @@ export async function pollArmOperation(
   return {
     status: "running",
     poller: { kind: input.kind, state: await poller.serialize() },
+    ...(retryAfter !== undefined ? { retryAfterSeconds: retryAfter } : {}),
+  };
+}
+
+/**
+ * core-lro throws when the operation ended Failed or Canceled, and also when one of its GETs failed,
+ * marking its state failed with that RestError. Only the first is the operation's end.
+ */
+function operationEnded(state: { status: string; error?: Error } | undefined): boolean {
+  return state?.status === "canceled" || (state?.status === "failed" && state.error?.name !== "RestError");
+}
+
+/**
+ * Our read failed (the operation's status, or the resource once it succeeded), not the operation.
+ * Transient: poll again later from the state we came with (the restored poller's state now says
+ * failed). Permanent (the operation URL is gone, say): no poller, so the orchestrator re-reads the
+ * resource itself.
+ */
+function readFailed(e: unknown, input: PollInput, retryAfter: number | undefined): LroStep<PolledResource> {
+  const c = classifyArmError(e);
+  const waitingFor: StepError = {
+    code: c.code,
+    message: scrub(c.message),
+    ...(c.statusCode ? { statusCode: c.statusCode } : {}),
+  };
+  if (c.kind !== "transient") return { status: "running", waitingFor };
+  return {
+    status: "running",
+    poller: { kind: input.kind, state: input.state },
+    waitingFor,
     ...(retryAfter !== undefined ? { retryAfterSeconds: retryAfter } : {}),
   };
 }

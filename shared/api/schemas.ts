@@ -43,6 +43,17 @@ export const StepStatusSchema = z.strictObject({
       "Calls the orchestration made for this step: the first, plus each poll or verification round",
   }),
   error: StepErrorSchema.optional(),
+  waitingFor: z
+    .strictObject({
+      code: z.string().meta({ examples: ["OperationNotAllowed"] }),
+      message: z.string(),
+      since: timestamp.meta({ description: "When the step started waiting for this" }),
+    })
+    .meta({
+      description:
+        "While a running step waits (the cluster busy with another operation, a transient ARM error): what it waits for",
+    })
+    .optional(),
 });
 
 const armId = (what: string) => z.string().meta({ description: `ARM resource id of the ${what}` });

@@ -106,7 +106,10 @@ export function classify(error: StepError): ErrorClass {
   // Compute reports exceeded core quota as OperationNotAllowed too; only "busy" is worth waiting for.
   if (error.code === "OperationNotAllowed" && /quota/i.test(error.message)) return "permanent";
   if (TRANSIENT_CODES.has(error.code) || TRANSIENT_NETWORK_CODES.has(error.code)) return "transient";
-  const s = error.statusCode;
+  // "Http503" is how armErrorOf names a bodiless answer; read back from a failed task it has lost
+  // its statusCode, and must classify as the status it names.
+  const named = /^Http(\d{3})$/.exec(error.code);
+  const s = error.statusCode ?? (named ? Number(named[1]) : undefined);
   if (s === 408 || s === 429) return "transient";
   if (s !== undefined && s >= 500 && s !== 501 && s !== 505) return "transient";
   if (s !== undefined && s >= 400) return "permanent";
@@ -114,6 +117,17 @@ export function classify(error: StepError): ErrorClass {
   return error.statusCode === undefined && /socket|network|connect|timed? ?out|reset/i.test(error.message)
     ? "transient"
     : "permanent";
+}
+
+/**
+ * The resource is busy with another operation (AKS: "Another operation … is in progress"): worth
+ * waiting for as long as the step's deadline allows, not only for a few retries.
+ */
+export function isBusy(error: StepError): boolean {
+  return (
+    (error.code === "OperationNotAllowed" || error.code === "AnotherOperationInProgress") &&
+    classify(error) === "transient"
+  );
 }
 
 /**

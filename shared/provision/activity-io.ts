@@ -29,6 +29,11 @@ export type LroStep<T> =
       poller?: { kind: ArmOperationKind; state: string };
       /** Retry-After of ARM's last answer, in seconds. */
       retryAfterSeconds?: number;
+      /**
+       * Why this call could not tell how the operation ended (a poll whose read failed): the
+       * operation is not failed for that, the orchestrator asks again later and shows this meanwhile.
+       */
+      waitingFor?: StepError;
     };
 
 export interface ResourceGroupInput {

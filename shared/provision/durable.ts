@@ -120,7 +120,9 @@ export const ACTIVITY = activities({
   assignSubnetRole: result<RoleAssignmentInput, RoleAssignmentOutput>(),
   submitClusterCreate: lro<ClusterCreateInput, ClusterInfo>(),
   getClusterState: lro<ClusterStateInput, ClusterInfo>(),
-  pollArmOperation: lro<PollInput, PolledResource>(),
+  // A poll that ran out of retries has lost track of the operation, which has not failed for that:
+  // the monitor catches it and re-reads the resource (orchestrations/monitor.ts).
+  pollArmOperation: throws<PollInput, LroStep<PolledResource>>(),
   deleteOwnedResource: lro<DeleteInput, DeleteOutcome>(),
   seedNamespaceObject: result<KubeStepInput, string>(),
   seedNetworkPolicies: result<KubeStepInput, string[]>(),

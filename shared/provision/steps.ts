@@ -62,6 +62,22 @@ export class StepTracker {
     return this;
   }
 
+  /**
+   * What a running step waits for (undefined: nothing any more). The same reason keeps its `since`;
+   * answers whether the status changed.
+   */
+  wait(name: string, reason: StepError | undefined, at: Date): boolean {
+    const s = this.step(name);
+    if (!reason) {
+      if (!s.waitingFor) return false;
+      delete s.waitingFor;
+      return true;
+    }
+    if (s.waitingFor?.code === reason.code && s.waitingFor.message === reason.message) return false;
+    s.waitingFor = { code: reason.code, message: reason.message, since: at.toISOString() };
+    return true;
+  }
+
   /** One more attempt at a running step (a poll, a verification round). */
   attempt(name: string): this {
     this.step(name).attempts += 1;
@@ -81,6 +97,7 @@ export class StepTracker {
     s.finishedAt = at.toISOString();
     s.attempts = Math.max(s.attempts, 1);
     delete s.error;
+    delete s.waitingFor;
     return this;
   }
 
@@ -91,6 +108,7 @@ export class StepTracker {
     s.finishedAt = at.toISOString();
     s.attempts = Math.max(s.attempts, 1);
     s.error = error;
+    delete s.waitingFor;
     this.status.error = { ...error, step: name };
     return this;
   }
@@ -101,7 +119,9 @@ export class StepTracker {
    * callers need).
    */
   abandon(name: string): this {
-    this.step(name).status = "Failed";
+    const s = this.step(name);
+    s.status = "Failed";
+    delete s.waitingFor;
     return this;
   }
 

@@ -38,6 +38,18 @@ export interface StepStatus {
   /** Calls the orchestration made for this step: the first, plus each poll or verification round (activity retries are the host's and not counted). */
   attempts: number;
   error?: StepError;
+  /**
+   * While a running step waits (the resource is busy with another operation, ARM answered a
+   * transient error): what it waits for, and since when. Gone once the step moves on.
+   */
+  waitingFor?: StepWait;
+}
+
+export interface StepWait {
+  code: string;
+  message: string;
+  /** When the step started waiting for this (ISO time). */
+  since: string;
 }
 
 export interface ClusterOutputs {

@@ -44,6 +44,11 @@ describe("provisioning end to end", () => {
     run("contradiction"));
   it("survives 429 storms, 503s, dropped connections and PrincipalNotFound with one of each resource", () =>
     run("faults"));
+  it("retries transient faults of a long-running operation (final GET 500s, status 503s, VNet 429s, an operation ending InternalServerError) to Succeeded, one of each, nothing rolled back", () =>
+    run("lroFaults"));
+  it("succeeds with half of ARM's reads answering 429 or 503 (seeded)", () => run("randomReadFaults"));
+  it("waits for a cluster busy with another operation (OperationNotAllowed) beyond the old retry budget, showing why", () =>
+    run("busyCluster"));
   it("reports a cluster create that ends Failed with the AKS error and rolls back", () =>
     run("failedCreate"));
   it("a DELETE during the AKS create waits for the create to end, then removes everything", () =>

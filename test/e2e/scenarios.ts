@@ -16,6 +16,7 @@ import {
   startStack,
   waitForPhase,
   type ClusterDoc,
+  type FaultRule,
   type HostProcess,
   type Stack,
 } from "../../harness/stack.js";
@@ -90,18 +91,56 @@ async function assertDeleted(s: Stack, name: string): Promise<void> {
 }
 
 /** GET on the Azure emulator with a managed-identity token, as any ARM client would. */
-async function armStatus(s: Stack, path: string): Promise<number> {
+async function armGet(s: Stack, path: string): Promise<Response> {
   const resource = encodeURIComponent("https://management.azure.com");
   const token = await json<{ access_token: string }>(
     await fetch(`${s.azure.identityEndpoint}?api-version=2019-08-01&resource=${resource}`, {
       headers: { "X-IDENTITY-HEADER": s.azure.identityHeader },
     }),
   );
-  const r = await fetch(`${s.azure.url}/subscriptions/${s.azure.subscriptionId}${path}`, {
+  return fetch(`${s.azure.url}/subscriptions/${s.azure.subscriptionId}${path}`, {
     headers: { authorization: `Bearer ${token.access_token}` },
   });
-  return r.status;
 }
+
+async function armStatus(s: Stack, path: string): Promise<number> {
+  return (await armGet(s, path)).status;
+}
+
+/**
+ * What exists in a resource group, by type (ARM's own list), plus the role assignments ARM accepted
+ * under it (extension resources, not listed in the group).
+ */
+async function resourcesIn(s: Stack, rg: string): Promise<Record<string, number>> {
+  const r = await armGet(s, `/resourcegroups/${rg}/resources?api-version=2025-04-01`);
+  assert.equal(r.status, 200, `resource group ${rg} exists`);
+  const out: Record<string, number> = { "Microsoft.Resources/resourceGroups": 1 };
+  for (const { type } of (await json<{ value: { type: string }[] }>(r)).value)
+    out[type] = (out[type] ?? 0) + 1;
+  const assigned = s.azure.recorder
+    .query({
+      method: "PUT",
+      resourceType: "Microsoft.Authorization/roleAssignments",
+      path: `/resourcegroups/${rg}/`,
+    })
+    .filter((q) => q.status >= 200 && q.status < 300).length;
+  if (assigned) out["Microsoft.Authorization/roleAssignments"] = assigned;
+  return out;
+}
+
+/** Provisions a cluster without namespaces (no seeding) and returns its final document. */
+async function provisionSmall(
+  s: Stack,
+  name: string,
+  extra: Record<string, unknown> = {},
+): Promise<ClusterDoc> {
+  const r = await post(s.api, { name, team: "platform", nodePool: { count: 1 }, ...extra });
+  assert.equal(r.status, 202, `${name} accepted`);
+  return waitForPhase(s.api, token, name, ["Succeeded", "Failed"], 120_000);
+}
+
+const CLUSTERS = "Microsoft.ContainerService/managedClusters";
+const OPERATION_STATUS = "/providers/Microsoft.ContainerService/locations/[^/]+/operations/";
 
 /**
  * Durable history is stored readable: every byte the task hub wrote (inputs, outputs, custom status,
@@ -251,6 +290,202 @@ const scenarios: Record<string, (stateDir: string) => Promise<void>> = {
       assert.deepEqual(armWrites(s.azure, "PUT"), ONE_OF_EACH);
       const throttled = s.azure.recorder.query({ status: 429 }).length;
       assert.ok(throttled >= 9, `429s were served (${throttled})`);
+    } finally {
+      await s.stop();
+    }
+  },
+
+  /**
+   * Transient faults while a long-running operation is polled, one provision each: they are
+   * retried like a PUT's, never end the step Failed, and rollback never deletes a cluster that ARM
+   * reports Succeeded.
+   */
+  async lroFaults(stateDir) {
+    const s = await startStack({ stateDir });
+    await signIn(s);
+    const cases: { name: string; rules: FaultRule[]; body?: Record<string, unknown> }[] = [
+      {
+        // Five 500s on the final GET of the cluster (after the GET-first read of the submit): the
+        // SDK's own retries spend them all. With onFailure rollback: nothing may be deleted.
+        name: "lro-final-get",
+        body: { onFailure: "rollback" },
+        rules: [
+          {
+            kind: "error",
+            status: 500,
+            method: "GET",
+            path: "/managedclusters/lro-final-get$",
+            skip: 1,
+            times: 5,
+          },
+        ],
+      },
+      {
+        name: "lro-status-503",
+        rules: [{ kind: "error", status: 503, method: "GET", path: OPERATION_STATUS, times: 5 }],
+      },
+      {
+        name: "lro-vnet-429",
+        rules: [
+          {
+            kind: "throttle",
+            method: "GET",
+            path: "/resourcegroups/rg-lro-vnet-429/providers/microsoft.network/virtualnetworks/[^/]+$",
+            skip: 1,
+            times: 5,
+            retryAfterSeconds: 1,
+          },
+        ],
+      },
+      {
+        // The create's operation ends InternalServerError once: the cluster is Failed in ARM, and
+        // the create is submitted again (a PUT on a Failed cluster reconciles it).
+        name: "lro-ends-500",
+        rules: [
+          {
+            kind: "provisioningFailure",
+            method: "PUT",
+            path: "/managedclusters/lro-ends-500$",
+            code: "InternalServerError",
+            message: "An internal error occurred. Please retry.",
+            times: 1,
+          },
+        ],
+      },
+      {
+        // The same for the virtual network's create: ours and Failed, so it is PUT again.
+        name: "lro-vnet-ends-500",
+        rules: [
+          {
+            kind: "provisioningFailure",
+            method: "PUT",
+            path: "/resourcegroups/rg-lro-vnet-ends-500/providers/microsoft.network/virtualnetworks/[^/]+$",
+            code: "InternalServerError",
+            message: "An internal error occurred. Please retry.",
+            times: 1,
+          },
+        ],
+      },
+    ];
+    try {
+      for (const c of cases) {
+        s.azure.faults.add(c.rules);
+        const doc = await provisionSmall(s, c.name, c.body);
+        assert.equal(doc.phase, "Succeeded", `${c.name}: ${JSON.stringify(doc.error)}`);
+        assert.deepEqual(
+          s.azure.faults
+            .describe()
+            .fired.slice(-c.rules.length)
+            .map((f) => f.fired),
+          c.rules.map((r) => r.times),
+          `${c.name}: every fault was served`,
+        );
+        assert.deepEqual(await resourcesIn(s, `rg-${c.name}`), ONE_OF_EACH, `${c.name}: exactly one of each`);
+        assert.equal(
+          s.azure.recorder.query({ method: "DELETE", path: `/resourcegroups/rg-${c.name}` }).length,
+          0,
+          `${c.name}: nothing deleted`,
+        );
+        const cluster = doc.steps.find((x) => x.name === "cluster");
+        assert.equal(cluster?.waitingFor, undefined, `${c.name}: no wait shown once the step succeeded`);
+      }
+      // Each failed create was submitted again, once.
+      const puts = (resourceType: string, path: string) =>
+        s.azure.recorder
+          .query({ method: "PUT", resourceType, path })
+          .filter((q) => q.status >= 200 && q.status < 300).length;
+      assert.equal(
+        puts(CLUSTERS, "/managedclusters/lro-ends-500"),
+        2,
+        "one cluster PUT for the create, one after it ended InternalServerError",
+      );
+      assert.equal(
+        puts("Microsoft.Network/virtualNetworks", "/resourcegroups/rg-lro-vnet-ends-500/"),
+        2,
+        "one VNet PUT for the create, one after it ended InternalServerError",
+      );
+    } finally {
+      await s.stop();
+    }
+  },
+
+  /** Half of ARM's reads answer 429 (with Retry-After) or 503, seeded: the tutorial still succeeds. */
+  async randomReadFaults(stateDir) {
+    const reads = { method: "GET", path: "^/subscriptions/" };
+    const s = await startStack({
+      stateDir,
+      faults: {
+        seed: 14,
+        rules: [
+          { kind: "throttle", ...reads, probability: 0.25, retryAfterSeconds: 1 },
+          // Of the other three quarters, a third: half of all reads fail.
+          { kind: "error", status: 503, ...reads, probability: 1 / 3 },
+        ],
+      },
+    });
+    await signIn(s);
+    try {
+      assert.equal((await post(s.api, tutorial())).status, 202);
+      const doc = await waitForPhase(
+        s.api,
+        token,
+        "tipsAndTricksAKSCluster",
+        ["Succeeded", "Failed"],
+        180_000,
+      );
+      assert.equal(doc.phase, "Succeeded", JSON.stringify(doc.error));
+      const faulted = s.azure.recorder.query({ method: "GET" }).filter((q) => q.fault).length;
+      assert.ok(faulted >= 10, `read faults were served (${faulted})`);
+      s.azure.faults.configure({}); // the check's own reads
+      assert.deepEqual(await resourcesIn(s, "akstips"), ONE_OF_EACH);
+    } finally {
+      await s.stop();
+    }
+  },
+
+  /**
+   * The cluster is busy with another operation (409 OperationNotAllowed) for longer than six activity
+   * retries would last: the provision waits on durable timers, shows what it waits for, then succeeds.
+   */
+  async busyCluster(stateDir) {
+    const busy = 12;
+    const s = await startStack({
+      stateDir,
+      faults: {
+        rules: [
+          {
+            kind: "error",
+            status: 409,
+            code: "OperationNotAllowed",
+            message:
+              "Operation is not allowed because there's an in progress updating managed cluster operation which will conflict with it. Please wait for the operation to complete before retrying.",
+            method: "PUT",
+            resourceType: CLUSTERS,
+            times: busy,
+          },
+        ],
+      },
+    });
+    await signIn(s);
+    try {
+      assert.equal(
+        (await post(s.api, { name: "busy", team: "platform", nodePool: { count: 1 } })).status,
+        202,
+      );
+      let waiting: ClusterDoc["steps"][number]["waitingFor"];
+      for (;;) {
+        const d = await waitForPhase(s.api, token, "busy", ["Provisioning", "Succeeded", "Failed"]);
+        waiting = d.steps.find((x) => x.name === "cluster")?.waitingFor;
+        if (waiting || d.phase !== "Provisioning") break;
+        await new Promise((res) => setTimeout(res, 20));
+      }
+      assert.equal(waiting?.code, "OperationNotAllowed", "the status says what the step waits for");
+      assert.match(waiting.message, /in progress/);
+      const doc = await waitForPhase(s.api, token, "busy", ["Succeeded", "Failed"], 120_000);
+      assert.equal(doc.phase, "Succeeded", JSON.stringify(doc.error));
+      assert.equal(s.azure.faults.describe().fired[0]?.fired, busy, "every busy answer was served");
+      assert.deepEqual(await resourcesIn(s, "rg-busy"), ONE_OF_EACH);
+      assert.equal(doc.steps.find((x) => x.name === "cluster")?.waitingFor, undefined);
     } finally {
       await s.stop();
     }

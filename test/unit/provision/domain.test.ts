@@ -3,7 +3,9 @@ import { describe, it } from "node:test";
 import { RestError } from "@azure/core-rest-pipeline";
 import { retryAfterSeconds } from "../../../shared/azure/clients.js";
 import {
+  classify,
   classifyArmError,
+  isBusy,
   scrub,
   stepErrorFromTaskFailure,
   TransientError,
@@ -116,6 +118,20 @@ describe("ARM error classification", () => {
       code: "PrincipalNotFound",
       message: "Principal abc does not exist",
     });
+  });
+
+  it("a failed task's code classifies by the HTTP status it names (Http503 lost its statusCode on the way)", () => {
+    const read = (code: string) =>
+      classify(stepErrorFromTaskFailure(new Error(`Activity function 'x' failed: ${code}: no body`)));
+    assert.equal(read("Http503"), "transient");
+    assert.equal(read("Http429"), "transient");
+    assert.equal(read("Http404"), "permanent");
+  });
+
+  it("busy means OperationNotAllowed for another operation, not for quota", () => {
+    assert.equal(isBusy({ code: "OperationNotAllowed", message: "another operation is in progress" }), true);
+    assert.equal(isBusy({ code: "OperationNotAllowed", message: "exceeding approved quota" }), false);
+    assert.equal(isBusy({ code: "InternalServerError", message: "retry" }), false);
   });
 
   it("scrubs bearer tokens, JWTs and kubeconfig secrets from messages", () => {

@@ -264,6 +264,105 @@ describe("provisionCluster orchestrator", () => {
     assert.ok(polls <= timing.clusterDeadlineSeconds / 60 + 2, `bounded polling (${polls})`);
   });
 
+  it("a poll whose read failed, or that ran out of retries, re-reads the cluster instead of failing the step", () => {
+    const run = drive(
+      provisionCluster,
+      provisionInput(spec({ onFailure: "rollback" })),
+      answers({
+        pollArmOperation: (s, n) => {
+          if (inputOf<{ kind: string }>(s).kind === "virtualNetworkCreate")
+            return { status: "succeeded", value: {} };
+          // The vnet's poll was the first call.
+          if (n === 2)
+            return {
+              status: "running",
+              poller: { kind: "clusterCreate", state: "aks-state" },
+              waitingFor: { code: "InternalServerError", message: "final GET", statusCode: 500 },
+            };
+          return { throw: "Activity function 'pollArmOperation' failed: ServiceUnavailable: unavailable" };
+        },
+        getClusterState: () => ({ status: "succeeded", value: { clusterId: CLUSTER_ID } }),
+      }),
+    );
+    assert.equal((run.output as ProvisionOutput).phase, "Succeeded");
+    const names = activities(run.log);
+    assert.ok(!names.includes("sub:deprovisionCluster"), "nothing rolled back");
+    assert.equal(names.filter((a) => a === "getClusterState").length, 1);
+    assert.equal(names.filter((a) => a === "submitClusterCreate").length, 1);
+    // While the read failed, the status said what the step was waiting for; gone once it succeeded.
+    const waiting = run.statuses
+      .map((x) => (x as ProvisionCustomStatus).steps.find((s) => s.name === "cluster")?.waitingFor)
+      .find((w) => w !== undefined);
+    assert.equal(waiting?.code, "InternalServerError");
+    assert.equal(lastStatus(run).steps.find((s) => s.name === "cluster")?.waitingFor, undefined);
+  });
+
+  it("submits the create again after an operation that ended with a transient code, not after a permanent one", () => {
+    const ended = (code: string) =>
+      answers({
+        pollArmOperation: (s) =>
+          inputOf<{ kind: string }>(s).kind === "virtualNetworkCreate"
+            ? { status: "succeeded", value: {} }
+            : { status: "failed", error: { code, message: "the operation failed" } },
+        submitClusterCreate: (_s, n) =>
+          n === 1
+            ? { status: "running", poller: { kind: "clusterCreate", state: "c" } }
+            : { status: "succeeded", value: { clusterId: CLUSTER_ID } },
+      });
+    const transient = drive(
+      provisionCluster,
+      provisionInput(spec({ onFailure: "keep" })),
+      ended("InternalServerError"),
+    );
+    assert.equal((transient.output as ProvisionOutput).phase, "Succeeded");
+    assert.equal(activities(transient.log).filter((a) => a === "submitClusterCreate").length, 2);
+    const permanent = drive(
+      provisionCluster,
+      provisionInput(spec({ onFailure: "keep" })),
+      ended("QuotaExceeded"),
+    );
+    assert.equal((permanent.output as ProvisionOutput).error?.code, "QuotaExceeded");
+    assert.equal(activities(permanent.log).filter((a) => a === "submitClusterCreate").length, 1);
+  });
+
+  it("waits for a busy cluster with backoff on durable timers up to the deadline, showing why", () => {
+    const busy = {
+      status: "failed",
+      error: { code: "OperationNotAllowed", message: "another operation is in progress" },
+    };
+    const run = drive(
+      provisionCluster,
+      provisionInput(spec({ onFailure: "keep" })),
+      answers({ submitClusterCreate: () => busy }),
+    );
+    const out = run.output as ProvisionOutput;
+    assert.equal(out.error?.code, "OperationNotAllowed");
+    const submits = run.log.filter((s) => s.kind === "activity" && s.name === "submitClusterCreate");
+    // Far more than six activity retries, and bounded by the deadline at the longest backoff.
+    assert.ok(submits.length > 20, `kept waiting (${submits.length} submits)`);
+    assert.ok(submits.length <= timing.clusterDeadlineSeconds / timing.maxPollIntervalSeconds + 8);
+    // The waits between them: backoff from the poll interval, up to the deadline.
+    const waits = run.log
+      .filter((s) => s.kind === "timer")
+      .slice(-(submits.length - 1))
+      .map((t) => (t.kind === "timer" ? (t.fireAt.getTime() - t.at.getTime()) / 1000 : 0));
+    assert.deepEqual(
+      waits.slice(0, 3),
+      [1, 2, 4].map((k) => timing.pollIntervalSeconds * k),
+    );
+    const waited = waits.reduce((a, b) => a + b, 0);
+    assert.ok(
+      waited >= timing.clusterDeadlineSeconds - timing.maxPollIntervalSeconds,
+      `up to the deadline (${waited} s)`,
+    );
+    const waiting = run.statuses
+      .map((x) => (x as ProvisionCustomStatus).steps.find((s) => s.name === "cluster")?.waitingFor)
+      .filter((w) => w !== undefined);
+    assert.equal(waiting.at(-1)?.code, "OperationNotAllowed");
+    // One reason, one start: the wait's `since` stays while the cluster stays busy.
+    assert.equal(new Set(waiting.map((w) => w.since)).size, 1);
+  });
+
   it("fails with VerificationFailed listing the expectations that were not met", () => {
     const run = drive(
       provisionCluster,
