@@ -2,7 +2,6 @@
 // sends on `create namespace`), YAML for apply patches, with the server's 400 for malformed input.
 import { parse as parseYaml } from "yaml";
 import { decodeProtobuf } from "./protobuf.js";
-import { decodeMoreProtobuf } from "./protobuf-kinds.js";
 import { errors } from "./status.js";
 import type { Json } from "./types.js";
 
@@ -51,8 +50,7 @@ export function parseObjectBody(raw: Buffer, contentType: string | undefined, ki
       throw errors.badRequest(`error converting YAML to JSON: ${(err as Error).message.split("\n")[0]}`);
     }
   }
-  if (media === "application/vnd.kubernetes.protobuf")
-    return decodeMoreProtobuf(raw) ?? decodeProtobuf(raw, kind);
+  if (media === "application/vnd.kubernetes.protobuf") return decodeProtobuf(raw, kind);
   if (media !== "application/json" && media !== "" && media !== "*/*")
     throw errors.unsupportedMediaType([
       "application/json",

@@ -1,9 +1,11 @@
-// kubectl 1.31+ sends its `create <kind>` generators (namespace, configmap, deployment, job,
-// service, serviceaccount) as Kubernetes protobuf (Content-Type application/vnd.kubernetes.protobuf):
+// The Kubernetes protobuf bodies kubectl sends (Content-Type application/vnd.kubernetes.protobuf):
+// its 1.31+ `create <kind>` generators (namespace, configmap, deployment, job, service,
+// serviceaccount), `create secret`, and the access reviews of `auth can-i` / `auth whoami`. Each is
 // the "k8s\0" magic, then a runtime.Unknown envelope around the object. protobufjs decodes the wire
-// format against the messages below: the fields those generators fill, with the names and numbers
-// of k8s.io/api's generated.proto files (core/v1, apps/v1, batch/v1), apimachinery's meta/v1,
-// runtime and util/intstr ones. Fields not listed are skipped, as for any unknown protobuf field.
+// format against the messages below: the fields kubectl fills, with the names and numbers of
+// k8s.io/api's generated.proto files (core/v1, apps/v1, batch/v1, authorization/v1,
+// authentication/v1), apimachinery's meta/v1, runtime and util/intstr ones. Fields not listed are
+// skipped, as for any unknown protobuf field.
 import protobuf from "protobufjs";
 import { errors } from "./status.js";
 import type { Json, JsonObject } from "./types.js";
@@ -32,6 +34,10 @@ message NamespaceSpec { repeated string finalizers = 1; }
 message Namespace { optional ObjectMeta metadata = 1; optional NamespaceSpec spec = 2; }
 message ConfigMap { optional ObjectMeta metadata = 1; map<string, string> data = 2; }
 message ServiceAccount { optional ObjectMeta metadata = 1; }
+message Secret {
+  optional ObjectMeta metadata = 1; map<string, bytes> data = 2; optional string type = 3;
+  map<string, string> stringData = 4; optional bool immutable = 5;
+}
 message ServicePort { optional string name = 1; optional string protocol = 2; optional int32 port = 3; optional IntOrString targetPort = 4; }
 message ServiceSpec { repeated ServicePort ports = 1; map<string, string> selector = 2; optional string clusterIP = 3; optional string type = 4; }
 message Service { optional ObjectMeta metadata = 1; optional ServiceSpec spec = 2; }
@@ -64,6 +70,28 @@ message JobSpec {
   optional PodTemplateSpec template = 6; optional int32 backoffLimit = 7;
 }
 message Job { optional ObjectMeta metadata = 1; optional JobSpec spec = 2; }
+
+// k8s.io/api/authorization/v1
+message ResourceAttributes {
+  optional string namespace = 1; optional string verb = 2; optional string group = 3; optional string version = 4;
+  optional string resource = 5; optional string subresource = 6; optional string name = 7;
+}
+message NonResourceAttributes { optional string path = 1; optional string verb = 2; }
+message SelfSubjectAccessReviewSpec {
+  optional ResourceAttributes resourceAttributes = 1; optional NonResourceAttributes nonResourceAttributes = 2;
+}
+message SelfSubjectAccessReview { optional ObjectMeta metadata = 1; optional SelfSubjectAccessReviewSpec spec = 2; }
+message ExtraValue { repeated string items = 1; }
+message SubjectAccessReviewSpec {
+  optional ResourceAttributes resourceAttributes = 1; optional NonResourceAttributes nonResourceAttributes = 2;
+  optional string user = 3; repeated string groups = 4; map<string, ExtraValue> extra = 5; optional string uid = 6;
+}
+message SubjectAccessReview { optional ObjectMeta metadata = 1; optional SubjectAccessReviewSpec spec = 2; }
+message SelfSubjectRulesReviewSpec { optional string namespace = 1; }
+message SelfSubjectRulesReview { optional ObjectMeta metadata = 1; optional SelfSubjectRulesReviewSpec spec = 2; }
+
+// k8s.io/api/authentication/v1
+message SelfSubjectReview { optional ObjectMeta metadata = 1; }
 `;
 
 const root = protobuf.parse(SCHEMA, { keepCase: true }).root;
@@ -79,6 +107,11 @@ const TYPES: Record<string, protobuf.Type> = Object.fromEntries(
     "v1/Service": "Service",
     "apps/v1/Deployment": "Deployment",
     "batch/v1/Job": "Job",
+    "v1/Secret": "Secret",
+    "authorization.k8s.io/v1/SelfSubjectAccessReview": "SelfSubjectAccessReview",
+    "authorization.k8s.io/v1/SubjectAccessReview": "SubjectAccessReview",
+    "authorization.k8s.io/v1/SelfSubjectRulesReview": "SelfSubjectRulesReview",
+    "authentication.k8s.io/v1/SelfSubjectReview": "SelfSubjectReview",
   }).map(([gvk, name]) => [gvk, root.lookupType(`k8s.${name}`)]),
 );
 
@@ -87,7 +120,7 @@ type Decoded = protobuf.Message & Record<string, unknown>;
 /**
  * The JSON kubectl means by a decoded message: the fields that were on the wire, less the empty
  * strings and false booleans Go writes for every non-pointer field and its JSON leaves out
- * (omitempty); an IntOrString is its number or its string.
+ * (omitempty); an IntOrString is its number or its string, bytes are base64 as in Go's JSON.
  */
 function toJson(type: protobuf.Type, message: Decoded): Json {
   if (type === INT_OR_STRING)
@@ -97,8 +130,9 @@ function toJson(type: protobuf.Type, message: Decoded): Json {
     const value = message[field.name];
     const nested = field.resolvedType instanceof protobuf.Type ? field.resolvedType : undefined;
     if (field.map) {
-      const entries = value as Record<string, string>;
-      if (Object.keys(entries).length) out[field.name] = { ...entries };
+      const entries = Object.entries(value as Record<string, unknown>);
+      if (entries.length)
+        out[field.name] = Object.fromEntries(entries.map(([k, v]) => [k, mapValue(nested, v)]));
     } else if (field.repeated) {
       const items = value as unknown[];
       if (items.length)
@@ -111,6 +145,13 @@ function toJson(type: protobuf.Type, message: Decoded): Json {
     }
   }
   return out;
+}
+
+/** A map's value as JSON: a message converted, bytes as base64, a string as is. */
+function mapValue(nested: protobuf.Type | undefined, value: unknown): Json {
+  if (nested) return toJson(nested, value as Decoded);
+  if (value instanceof Uint8Array) return Buffer.from(value).toString("base64");
+  return value as Json;
 }
 
 const MAGIC = Buffer.from("k8s\0", "latin1");

@@ -46,8 +46,8 @@ function refused(body: Buffer, kind: string, code: number, reason: string, messa
 
 test("a kind it has no schema for is 415 UnsupportedMediaType, as for a protobuf body of a CRD", () => {
   refused(
-    envelope("v1", "Secret", new Uint8Array()),
-    "Secret",
+    envelope("stable.example.com/v1", "CronTab", new Uint8Array()),
+    "CronTab",
     415,
     "UnsupportedMediaType",
     /^the body of the request was in an unknown format - accepted media types include: application\/json, application\/yaml$/,
