@@ -1,6 +1,6 @@
 // The cluster API's behaviour, independent of the Functions runtime: requests in, answers out, the
 // durable task hub and ARM behind the ports of ports.ts. functions/clusters.ts mounts it on HTTP.
-import { createHash } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import { hasRoleFor, isAdmin, canSee, type Action, type Caller } from "../shared/auth/caller.js";
 import type { AppConfig } from "../shared/config/index.js";
 import {
@@ -228,6 +228,7 @@ export class ClusterApi {
       probe: this.deps.config.probe,
       warnings: validation.warnings.map((w) => `${w.path}: ${w.message}`),
       requestedBy: { id: caller.id, name: caller.displayName },
+      clusterUid: this.clusterUid(existing),
     };
     const claim = await this.quota.claim({ team: spec.team, holder: instanceId, cluster: spec.name });
     if (!claim.ok)
@@ -289,6 +290,16 @@ export class ClusterApi {
         `cluster ${f.input.spec.name} already exists with a different specification (updates are not supported yet)`,
       );
     return undefined;
+  }
+
+  /**
+   * The unique id tagged on everything the run creates: a run after a failed one continues that
+   * cluster's life (and owns what it left); after a delete, a new life gets a new id.
+   */
+  private clusterUid(previous: Found | undefined): string {
+    if (previous && this.document(previous).phase !== "Deleted" && previous.input.clusterUid)
+      return previous.input.clusterUid;
+    return randomUUID();
   }
 
   /** A same-spec request starts a new run only when the previous one is over without success. */
@@ -367,6 +378,7 @@ export class ClusterApi {
       spec: f.input.spec,
       timing: this.deps.config.timing,
       rollback: false,
+      ...(f.input.clusterUid ? { clusterUid: f.input.clusterUid } : {}),
     };
     await this.deps.orchestrations.start(ORCHESTRATION.deprovisionCluster, {
       instanceId: deprovisionInstanceId(f.provision.instanceId),
