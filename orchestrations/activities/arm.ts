@@ -514,6 +514,8 @@ export async function deleteOwnedResource(
         if (!isOwnedBy(identity.tags, owner)) return notOwned(ids.roleAssignment(scope, "unknown"));
         const name = roleAssignmentName(scope, identity.principalId, ROLE_DEFINITIONS.networkContributor);
         const id = ids.roleAssignment(scope, name);
+        // ARM answers a delete of a missing assignment 204 too: read first, to report what was there.
+        if (!(await getOrUndefined(() => c.authorization.roleAssignments.get(scope, name)))) return gone(id);
         try {
           await c.authorization.roleAssignments.delete(scope, name);
         } catch (e) {
