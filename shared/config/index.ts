@@ -51,6 +51,11 @@ export interface AppConfig {
   probe: { image: string; timeoutSeconds: number };
   /** Azure DevOps server-job callbacks (absent: requests carrying callback headers are refused). */
   callback?: CallbackConfig;
+  /**
+   * The table holding the cluster index and the teams' quota rows (shared/state/cluster-table.ts);
+   * the cluster API refuses to work without it.
+   */
+  state?: { tableUrl: string; table: string };
 }
 
 export interface CallbackConfig {
@@ -192,6 +197,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     throw new Error(`AKSV_CREDENTIAL must be "managedIdentity" or "default", got "${credential}"`);
   const clientId = env["AKSV_MANAGED_IDENTITY_CLIENT_ID"];
   const resourceGroup = env["AKSV_TARGET_RESOURCE_GROUP"]?.trim();
+  // The app's own rows live in the same storage account as the callbacks unless told otherwise.
+  const stateTableUrl = (env["AKSV_STATE_TABLE_URL"] || env["AKSV_CALLBACK_TABLE_URL"] || "").replace(
+    /\/+$/,
+    "",
+  );
   return {
     targetSubscriptionId: env["AKSV_TARGET_SUBSCRIPTION_ID"] ?? "",
     ...(resourceGroup ? { targetResourceGroup: resourceGroup } : {}),
@@ -233,6 +243,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       image: env["AKSV_PROBE_IMAGE"] || "busybox:1.36",
       timeoutSeconds: num(env, "AKSV_PROBE_TIMEOUT_SECONDS", 3),
     },
+    ...(stateTableUrl
+      ? { state: { tableUrl: stateTableUrl, table: env["AKSV_STATE_TABLE"] || "aksvclusters" } }
+      : {}),
     ...(env["AKSV_CALLBACK_TABLE_URL"]
       ? {
           callback: {
