@@ -75,8 +75,9 @@ export interface ProvisionTiming {
   /** Give up on a cluster create (or delete) after this long. */
   clusterDeadlineSeconds: number;
   /**
-   * When ARM gives no Retry-After, the first poll of a cluster create (delete) waits this long: AKS
-   * takes minutes, and polling it every few seconds from the start only spends ARM reads.
+   * The expected duration of a cluster create (delete): its first poll waits this long, whatever
+   * Retry-After says (AKS takes minutes; polling it every few seconds from the start only spends ARM
+   * reads), and an operation running late is polled at a share of it (orchestrations/monitor.ts).
    */
   clusterCreateFirstPollSeconds: number;
   clusterDeleteFirstPollSeconds: number;
@@ -96,8 +97,9 @@ export const DEFAULT_TIMING: ProvisionTiming = {
   pollIntervalSeconds: 15,
   maxPollIntervalSeconds: 60,
   clusterDeadlineSeconds: 45 * 60,
-  clusterCreateFirstPollSeconds: 240,
-  clusterDeleteFirstPollSeconds: 120,
+  // About what AKS takes for a one-node-pool cluster (the Azure emulator's latency profile too).
+  clusterCreateFirstPollSeconds: 360,
+  clusterDeleteFirstPollSeconds: 240,
   armOperationDeadlineSeconds: 15 * 60,
   readyDeadlineSeconds: 10 * 60,
   activityRetry: { firstRetryMs: 5_000, maxAttempts: 6, backoff: 2, maxRetryMs: 60_000 },
