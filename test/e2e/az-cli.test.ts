@@ -8,6 +8,7 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import { startAzureEmulator } from "../../emulators/azure/index.js";
 import { startEmulators } from "../../emulators/stack.js";
 
 const run = promisify(execFile);
@@ -151,4 +152,63 @@ test("az: cloud register, service-principal login and the tutorial's ARM command
   const seconds = (Date.now() - started) / 1000;
   t.diagnostic(`az part of the tutorial: ${seconds.toFixed(1)} s at time scale ${TIME_SCALE}`);
   assert.ok(seconds < 120, `the az part took ${seconds.toFixed(1)} s (limit 120 s)`);
+});
+
+test("az login --identity signs in through MSI_ENDPOINT + MSI_SECRET (App Service 2017-09-01 and the MSI extension's POST)", async (t) => {
+  if (!azInstalled()) {
+    t.skip("azure-cli not installed: apt-get install azure-cli");
+    return;
+  }
+  const dir = await mkdtemp(join(tmpdir(), "aksv-az-mi-"));
+  const azure = await startAzureEmulator({
+    port: 0,
+    stateDir: join(dir, "state"),
+    timeScale: TIME_SCALE,
+    reset: true,
+  });
+  t.after(async () => {
+    await azure.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    AZURE_CONFIG_DIR: join(dir, "azure-config"),
+    REQUESTS_CA_BUNDLE: azure.caPath,
+    AZURE_CORE_COLLECT_TELEMETRY: "no",
+    AZURE_CORE_NO_COLOR: "1",
+    MSI_ENDPOINT: azure.identityEndpoint,
+    MSI_SECRET: azure.identityHeader,
+  };
+  delete env["APPSETTING_WEBSITE_SITE_NAME"];
+  const az = async (extra: NodeJS.ProcessEnv, ...args: string[]): Promise<string> => {
+    try {
+      return (await run("az", args, { env: { ...env, ...extra }, timeout: 120_000 })).stdout;
+    } catch (e) {
+      const err = e as { stderr?: string; message: string };
+      assert.fail(`az ${args.join(" ")} failed: ${err.stderr ?? err.message}`);
+    }
+  };
+  await az({}, "cloud", "register", "-n", "AksvLocal", "--endpoint-resource-manager", `${azure.url}/`);
+  await az({}, "cloud", "set", "-n", "AksvLocal");
+  // az 2.45 (msrestazure) speaks App Service's 2017-09-01 protocol where APPSETTING_WEBSITE_SITE_NAME
+  // says it runs in App Service, and the MSI extension's POST elsewhere: both must sign in and call ARM.
+  for (const [where, extra, method] of [
+    ["App Service", { APPSETTING_WEBSITE_SITE_NAME: "local-site" }, "GET"],
+    ["a shell", {}, "POST"],
+  ] as const) {
+    const since = azure.recorder.query().at(-1)?.seq ?? 0;
+    const accounts = JSON.parse(await az(extra, "login", "--identity", "-o", "json")) as {
+      id: string;
+      user: { type: string; name: string };
+    }[];
+    assert.equal(accounts[0]!.id, azure.subscriptionId, where);
+    assert.equal(accounts[0]!.user.type, "servicePrincipal", where);
+    await az(extra, "group", "create", "-n", "rg-identity", "-l", "eastus", "-o", "none");
+    const calls = azure.recorder.query({ path: "/msi/token", sinceSeq: since, status: 200 });
+    assert.ok(
+      calls.length > 0 && calls.every((c) => c.method === method),
+      `${where}: ${JSON.stringify(calls.map((c) => [c.method, c.apiVersion]))}`,
+    );
+    if (method === "GET") assert.ok(calls.every((c) => c.apiVersion === "2017-09-01"));
+  }
 });
