@@ -50,6 +50,7 @@ export function banner(stack: BannerStack, options: BannerOptions): string {
     `  export REQUESTS_CA_BUNDLE=${stack.caPath}`,
     `  az cloud register -n Local --endpoint-resource-manager ${stack.azure.url}/ && az cloud set -n Local`,
     `  az login --service-principal -u local-app -p local-secret --tenant ${stack.azure.tenantId}`,
+    `    or, as a managed identity: MSI_ENDPOINT=${stack.azure.url}/msi/token az login --identity`,
     "",
     "Ctrl-C stops everything.",
     "",

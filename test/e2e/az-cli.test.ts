@@ -8,7 +8,9 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import { startAzureEmulator } from "../../emulators/azure/index.js";
 import { startEmulators } from "../../emulators/stack.js";
+import { azModelsAvailable, validateAnswers } from "./az-models.js";
 
 const run = promisify(execFile);
 
@@ -42,6 +44,7 @@ test("az: cloud register, service-principal login and the tutorial's ARM command
     await rm(dir, { recursive: true, force: true });
   });
   const { azure } = emulators;
+  azure.recorder.keepBodies = true;
   const env = {
     ...process.env,
     AZURE_CONFIG_DIR: join(dir, "azure-config"),
@@ -151,4 +154,121 @@ test("az: cloud register, service-principal login and the tutorial's ARM command
   const seconds = (Date.now() - started) / 1000;
   t.diagnostic(`az part of the tutorial: ${seconds.toFixed(1)} s at time scale ${TIME_SCALE}`);
   assert.ok(seconds < 120, `the az part took ${seconds.toFixed(1)} s (limit 120 s)`);
+
+  // Every answer az read conforms to az's own response model at the api-version it asked for.
+  assert.ok(azModelsAvailable(), "azure-cli is installed, so its SDK models must load");
+  const conformance = await validateAnswers(azure.recorder.query());
+  t.diagnostic(`validated against azure-cli's models: ${conformance.checked.join(", ")}`);
+  t.diagnostic(`not modelled: ${[...new Set(conformance.unmodelled)].join(", ")}`);
+  assert.deepEqual(conformance.failures, []);
+  const models = new Set(conformance.checked.map((c) => c.split("→ ")[1]));
+  for (const m of [
+    "ResourceGroup",
+    "Identity",
+    "ManagedCluster",
+    "ManagedClusterListResult",
+    "AgentPoolListResult",
+    "CredentialResults",
+    "ResourceListResult",
+  ])
+    assert.ok(models.has(m), `an answer was validated against ${m}`);
+});
+
+test("azure-cli's models reject what Azure would not answer: unknown properties, wrong types, broken patterns", async (t) => {
+  if (!azModelsAvailable()) {
+    t.skip("azure-cli not installed (its SDK models are the schemas): apt-get install azure-cli");
+    return;
+  }
+  const path = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/c";
+  const cluster = {
+    id: path,
+    name: "c",
+    type: "Microsoft.ContainerService/ManagedClusters",
+    location: "eastus",
+    properties: {
+      provisioningState: "Succeeded",
+      maxAgentPools: 100,
+      agentPoolProfiles: [{ name: "nodepool1", count: 1 }],
+    },
+  };
+  const answer = (body: unknown) => ({
+    method: "GET",
+    path,
+    apiVersion: "2022-11-01",
+    status: 200,
+    responseBody: body,
+  });
+  const good = await validateAnswers([answer(cluster)]);
+  assert.deepEqual(good.failures, []);
+  assert.equal(good.checked.length, 1);
+  const bad = await validateAnswers([
+    answer({ ...cluster, properties: { ...cluster.properties, inventedProfile: {} } }),
+    answer({ ...cluster, properties: { ...cluster.properties, maxAgentPools: "100" } }),
+    answer({ ...cluster, properties: { ...cluster.properties, agentPoolProfiles: [{ count: 1 }] } }),
+    answer({ ...cluster, location: undefined }),
+  ]);
+  assert.equal(bad.failures.length, 4, bad.failures.join("\n"));
+  assert.match(bad.failures[0]!, /inventedProfile/);
+  assert.match(bad.failures[1]!, /maxAgentPools must be integer/);
+  assert.match(bad.failures[2]!, /must have required property 'name'/);
+  assert.match(bad.failures[3]!, /must have required property 'location'/);
+});
+
+test("az login --identity signs in through MSI_ENDPOINT + MSI_SECRET (App Service 2017-09-01 and the MSI extension's POST)", async (t) => {
+  if (!azInstalled()) {
+    t.skip("azure-cli not installed: apt-get install azure-cli");
+    return;
+  }
+  const dir = await mkdtemp(join(tmpdir(), "aksv-az-mi-"));
+  const azure = await startAzureEmulator({
+    port: 0,
+    stateDir: join(dir, "state"),
+    timeScale: TIME_SCALE,
+    reset: true,
+  });
+  t.after(async () => {
+    await azure.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    AZURE_CONFIG_DIR: join(dir, "azure-config"),
+    REQUESTS_CA_BUNDLE: azure.caPath,
+    AZURE_CORE_COLLECT_TELEMETRY: "no",
+    AZURE_CORE_NO_COLOR: "1",
+    MSI_ENDPOINT: azure.identityEndpoint,
+    MSI_SECRET: azure.identityHeader,
+  };
+  delete env["APPSETTING_WEBSITE_SITE_NAME"];
+  const az = async (extra: NodeJS.ProcessEnv, ...args: string[]): Promise<string> => {
+    try {
+      return (await run("az", args, { env: { ...env, ...extra }, timeout: 120_000 })).stdout;
+    } catch (e) {
+      const err = e as { stderr?: string; message: string };
+      assert.fail(`az ${args.join(" ")} failed: ${err.stderr ?? err.message}`);
+    }
+  };
+  await az({}, "cloud", "register", "-n", "AksvLocal", "--endpoint-resource-manager", `${azure.url}/`);
+  await az({}, "cloud", "set", "-n", "AksvLocal");
+  // az 2.45 (msrestazure) speaks App Service's 2017-09-01 protocol where APPSETTING_WEBSITE_SITE_NAME
+  // says it runs in App Service, and the MSI extension's POST elsewhere: both must sign in and call ARM.
+  for (const [where, extra, method] of [
+    ["App Service", { APPSETTING_WEBSITE_SITE_NAME: "local-site" }, "GET"],
+    ["a shell", {}, "POST"],
+  ] as const) {
+    const since = azure.recorder.query().at(-1)?.seq ?? 0;
+    const accounts = JSON.parse(await az(extra, "login", "--identity", "-o", "json")) as {
+      id: string;
+      user: { type: string; name: string };
+    }[];
+    assert.equal(accounts[0]!.id, azure.subscriptionId, where);
+    assert.equal(accounts[0]!.user.type, "servicePrincipal", where);
+    await az(extra, "group", "create", "-n", "rg-identity", "-l", "eastus", "-o", "none");
+    const calls = azure.recorder.query({ path: "/msi/token", sinceSeq: since, status: 200 });
+    assert.ok(
+      calls.length > 0 && calls.every((c) => c.method === method),
+      `${where}: ${JSON.stringify(calls.map((c) => [c.method, c.apiVersion]))}`,
+    );
+    if (method === "GET") assert.ok(calls.every((c) => c.apiVersion === "2017-09-01"));
+  }
 });

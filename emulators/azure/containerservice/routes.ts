@@ -11,9 +11,25 @@ import {
   tagsOf,
 } from "../core/request.js";
 import type { ArmRequest, ArmResponse, Params, Route } from "../core/router.js";
+import { forApiVersion, type VersionedProperty } from "../core/api-versions.js";
+import type { JsonObject } from "../core/store.js";
 import { trackedRoutes } from "../core/tracked.js";
 import { CLUSTER_TYPE, ManagedClusters, type ClusterInput, type ContainerServiceDeps } from "./model.js";
 import { kubernetesVersions, orchestrators } from "./versions.js";
+
+/**
+ * Cluster properties later api-versions added: az 2.45's 2022-11-01 model (generated from that
+ * version's spec) has none of them, so its answers leave them out.
+ */
+const CLUSTER_PROPERTIES_SINCE: readonly VersionedProperty[] = [
+  { path: ["properties", "resourceUID"], absentUpTo: "2022-11-01" },
+  { path: ["properties", "supportPlan"], absentUpTo: "2022-11-01" },
+  { path: ["properties", "networkProfile", "networkDataplane"], absentUpTo: "2022-11-01" },
+];
+
+/** A cluster's body as the request's api-version has it. */
+const clusterView = (body: JsonObject, req: Pick<ArmRequest, "apiVersion">) =>
+  forApiVersion(body, req.apiVersion, CLUSTER_PROPERTIES_SINCE);
 
 /** From this api-version AKS rejects networkProfile.dockerBridgeCidr; before it, it ignores it. */
 const DOCKER_BRIDGE_REMOVED = "2023-04-01";
@@ -49,7 +65,7 @@ export function containerServiceRoutes(ctx: ProviderContext, deps: ContainerServ
     );
     return {
       status: created ? 201 : 200,
-      body: cluster.body,
+      body: clusterView(cluster.body, req),
       headers: lro.asyncHeaders(req, operation),
     };
   };
@@ -58,7 +74,7 @@ export function containerServiceRoutes(ctx: ProviderContext, deps: ContainerServ
     const { cluster, operation } = clusters.updateTags(refOf(p), tagsOf(bodyObject(req)));
     return {
       status: 200,
-      body: cluster.body,
+      body: clusterView(cluster.body, req),
       headers: lro.asyncHeaders(req, operation),
     };
   };
@@ -98,7 +114,12 @@ export function containerServiceRoutes(ctx: ProviderContext, deps: ContainerServ
   };
   const location = "/subscriptions/{sub}/providers/Microsoft.ContainerService/locations/{loc}";
   return [
-    ...trackedRoutes(ctx, { resourceType: CLUSTER_TYPE, put, remove }),
+    ...trackedRoutes(ctx, {
+      resourceType: CLUSTER_TYPE,
+      put,
+      remove,
+      render: (r, apiVersion) => clusterView(r.body, { apiVersion }),
+    }),
     {
       method: "GET",
       pattern: `${cluster}/agentPools`,

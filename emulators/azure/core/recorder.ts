@@ -15,6 +15,8 @@ export interface RecordedRequest {
   fault?: string;
   durationMs: number;
   clientRequestId?: string;
+  /** The JSON body answered, kept only while `keepBodies` is on (spec-conformance tests). */
+  responseBody?: unknown;
 }
 
 export interface RequestFilter {
@@ -31,9 +33,12 @@ const MAX_KEPT = 20_000;
 export class RequestRecorder {
   private entries: RecordedRequest[] = [];
   private seq = 0;
+  /** Keep each answer's body (off by default: bodies would hold kubeconfigs and grow the log). */
+  keepBodies = false;
 
   record(entry: Omit<RecordedRequest, "seq">): void {
-    this.entries.push({ seq: ++this.seq, ...entry });
+    const { responseBody, ...rest } = entry;
+    this.entries.push({ seq: ++this.seq, ...rest, ...(this.keepBodies ? { responseBody } : {}) });
     if (this.entries.length > MAX_KEPT) this.entries.splice(0, this.entries.length - MAX_KEPT);
   }
 

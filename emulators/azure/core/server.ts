@@ -125,6 +125,7 @@ async function handle(door: FrontDoor, req: IncomingMessage, res: ServerResponse
   };
   let status = 500;
   let fault: string | undefined;
+  let responseBody: unknown;
   try {
     armReq.body = parseBody(await readBody(req), req.headers["content-type"]);
     if (route && !route.anonymous) {
@@ -151,10 +152,12 @@ async function handle(door: FrontDoor, req: IncomingMessage, res: ServerResponse
     if (!matched.route.anonymous && !armReq.apiVersion) throw ArmErrors.MissingApiVersionParameter();
     const response = await matched.route.handler(armReq, matched.params);
     status = response.status;
+    responseBody = response.body;
     send(res, method === "HEAD" ? { ...response, body: undefined } : response, common);
   } catch (e) {
     const err = asArmError(e);
     status = err.status;
+    responseBody = err.toBody();
     send(
       res,
       { status: err.status, body: method === "HEAD" ? undefined : err.toBody(), headers: err.headers },
@@ -174,6 +177,7 @@ async function handle(door: FrontDoor, req: IncomingMessage, res: ServerResponse
       ...(req.headers["x-ms-client-request-id"]
         ? { clientRequestId: String(req.headers["x-ms-client-request-id"]) }
         : {}),
+      responseBody,
     });
   }
 }

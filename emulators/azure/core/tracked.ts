@@ -60,13 +60,13 @@ export interface TrackedRoutes {
   resourceType: string;
   put: Route["handler"];
   remove: Route["handler"];
-  /** Wire body of a stored resource (its stored body by default). */
-  render?: (r: StoredResource) => unknown;
+  /** Wire body of a stored resource at the request's api-version (its stored body by default). */
+  render?: (r: StoredResource, apiVersion: string) => unknown;
 }
 
 export function trackedRoutes(ctx: ProviderContext, t: TrackedRoutes): Route[] {
   const { store } = ctx;
-  const render = t.render ?? ((r: StoredResource) => r.body);
+  const view = t.render ?? ((r: StoredResource) => r.body);
   const resourceType = t.resourceType;
   const base = `/subscriptions/{sub}/resourcegroups/{rg}/providers/${resourceType}`;
   const ofType = (r: StoredResource) => r.type === resourceType;
@@ -75,25 +75,36 @@ export function trackedRoutes(ctx: ProviderContext, t: TrackedRoutes): Route[] {
       method: "GET",
       pattern: `/subscriptions/{sub}/providers/${resourceType}`,
       resourceType,
-      handler: (_r, p) => ({
+      handler: (req, p) => ({
         status: 200,
-        body: { value: store.under(`/subscriptions/${p["sub"]!}`).filter(ofType).map(render) },
+        body: {
+          value: store
+            .under(`/subscriptions/${p["sub"]!}`)
+            .filter(ofType)
+            .map((r) => view(r, req.apiVersion)),
+        },
       }),
     },
     {
       method: "GET",
       pattern: base,
       resourceType,
-      handler: (_r, p) => {
+      handler: (req, p) => {
         const rg = requireResourceGroup(ctx, p["sub"]!, p["rg"]!);
-        return { status: 200, body: { value: store.list(rg.id, resourceType).map(render) } };
+        return {
+          status: 200,
+          body: { value: store.list(rg.id, resourceType).map((r) => view(r, req.apiVersion)) },
+        };
       },
     },
     {
       method: "GET",
       pattern: `${base}/{name}`,
       resourceType,
-      handler: (_r, p) => ({ status: 200, body: render(findTracked(ctx, refOf(p), resourceType)) }),
+      handler: (req, p) => ({
+        status: 200,
+        body: view(findTracked(ctx, refOf(p), resourceType), req.apiVersion),
+      }),
     },
     { method: "PUT", pattern: `${base}/{name}`, resourceType, handler: t.put },
     { method: "DELETE", pattern: `${base}/{name}`, resourceType, handler: t.remove },

@@ -1,6 +1,6 @@
 // The token issuer on the wire: OpenID metadata and JWKS as MSAL expects from Entra ID, the
-// client-credentials token endpoint, the App Service-style managed-identity endpoint (IDENTITY_ENDPOINT +
-// IDENTITY_HEADER) as @azure/identity's ManagedIdentityCredential expects, and the emulator's dev-token
+// client-credentials token endpoint, the managed-identity endpoint (App Service's 2019-08-01 and 2017-09-01
+// protocols and the MSI extension's POST: @azure/identity and az login --identity), the emulator's dev-token
 // endpoint, and the interactive sign-in of browser apps (authorize page, code exchange with PKCE; the
 // model is authorize.ts). Their errors are OAuth's and App Service's bodies, not ARM's.
 import type { ArmRequest, ArmResponse, Route } from "../core/router.js";
@@ -216,16 +216,45 @@ async function token(issuer: TokenIssuer, req: ArmRequest): Promise<ArmResponse>
   };
 }
 
+/** App Service's 2017-09-01 `expires_on`: a UTC date as its Linux workers write it, "06/20/2019 02:57:58 +00:00". */
+export function appService2017ExpiresOn(epochSeconds: number): string {
+  const d = new Date(epochSeconds * 1000);
+  const two = (n: number) => String(n).padStart(2, "0");
+  return (
+    `${two(d.getUTCMonth() + 1)}/${two(d.getUTCDate())}/${d.getUTCFullYear()} ` +
+    `${two(d.getUTCHours())}:${two(d.getUTCMinutes())}:${two(d.getUTCSeconds())} +00:00`
+  );
+}
+
+/**
+ * The managed-identity endpoint, in the three protocols clients speak to a local MSI endpoint:
+ * - App Service 2019-08-01 (`IDENTITY_ENDPOINT`, `X-IDENTITY-HEADER`; @azure/identity, MSAL);
+ * - App Service 2017-09-01 (`MSI_ENDPOINT`, `secret` header, `clientid`, `expires_on` a date string;
+ *   az 2.45 when `APPSETTING_WEBSITE_SITE_NAME` says it runs in App Service);
+ * - the MSI extension's POST (`MSI_ENDPOINT`, `Metadata: true`, form `resource`; az 2.45 outside App
+ *   Service and MSAL's Cloud Shell source), which carries no secret: `Metadata` guards against SSRF.
+ * The secret of both App Service versions is `identityHeader` (IDENTITY_HEADER = MSI_SECRET).
+ */
 async function managedIdentityToken(issuer: TokenIssuer, req: ArmRequest): Promise<ArmResponse> {
-  const header = req.headers["x-identity-header"];
-  if (header !== issuer.identityHeader)
-    return {
-      status: 401,
-      body: { statusCode: 401, message: "Unauthorized: the X-IDENTITY-HEADER is missing or wrong." },
-    };
-  const resource = req.query.get("resource");
-  if (!resource) return { status: 400, body: { statusCode: 400, message: "resource is required" } };
-  const clientId = req.query.get("client_id") ?? req.query.get("mi_res_id") ?? "system-assigned";
+  const unauthorized = (message: string) => ({ status: 401, body: { statusCode: 401, message } });
+  const badRequest = (message: string) => ({ status: 400, body: { statusCode: 400, message } });
+  const post = req.method === "POST";
+  const v2017 = !post && req.apiVersion === "2017-09-01";
+  const params = post ? form(req.body) : req.query;
+  if (post) {
+    if (req.headers["metadata"] !== "true") return badRequest("Required metadata header not specified");
+  } else if (v2017) {
+    if (req.headers["secret"] !== issuer.identityHeader)
+      return unauthorized("Unauthorized: the secret header is missing or wrong.");
+  } else if (req.headers["x-identity-header"] !== issuer.identityHeader)
+    return unauthorized("Unauthorized: the X-IDENTITY-HEADER is missing or wrong.");
+  const resource = params.get("resource");
+  if (!resource) return badRequest("resource is required");
+  const clientId =
+    params.get(v2017 ? "clientid" : "client_id") ??
+    params.get("mi_res_id") ??
+    params.get("msi_res_id") ??
+    "system-assigned";
   const principal = issuer.principalForIdentity(clientId);
   const { token, expiresOn } = await issuer.issue({
     audience: audienceOf(resource),
@@ -233,13 +262,24 @@ async function managedIdentityToken(issuer: TokenIssuer, req: ArmRequest): Promi
     objectId: principal.id,
     appId: principal.appId ?? clientId,
   });
+  const common = { access_token: token, resource, token_type: "Bearer" };
+  if (post) {
+    const now = Math.floor(Date.now() / 1000);
+    return {
+      status: 200,
+      body: {
+        ...common,
+        expires_in: String(expiresOn - now),
+        expires_on: String(expiresOn),
+        not_before: String(now),
+      },
+    };
+  }
   return {
     status: 200,
     body: {
-      access_token: token,
-      expires_on: String(expiresOn),
-      resource,
-      token_type: "Bearer",
+      ...common,
+      expires_on: v2017 ? appService2017ExpiresOn(expiresOn) : String(expiresOn),
       client_id: principal.appId ?? clientId,
     },
   };
@@ -292,11 +332,12 @@ export function identityRoutes(issuer: TokenIssuer): Route[] {
       pattern: "/{tenant}/oauth2/v2.0/authorize",
       handler: (r) => signIn(issuer, r),
     },
-    {
-      method: "GET",
+    // The same endpoint for every protocol (see managedIdentityToken).
+    ...["GET", "POST"].map((method) => ({
+      method,
       anonymous: true,
       pattern: "/msi/token",
-      handler: (r) => managedIdentityToken(issuer, r),
-    },
+      handler: (r: ArmRequest) => managedIdentityToken(issuer, r),
+    })),
   ];
 }
