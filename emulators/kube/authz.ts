@@ -7,7 +7,9 @@
 // it, or at the namespace scope `<cluster id>/namespaces/<ns>`, names a role whose dataActions cover
 // the request's data action (`Microsoft.ContainerService/managedClusters/<group>/<resource>/<verb>`)
 // and whose notDataActions do not.
+import { actionMatches } from "../common/action-pattern.js";
 import type { Caller } from "./auth.js";
+import type { ReviewAuthorizer } from "./machinery/kinds.js";
 
 export interface UserInfo {
   username: string;
@@ -15,15 +17,8 @@ export interface UserInfo {
   groups: string[];
 }
 
-export interface ResourceAttributes {
-  namespace?: string;
-  verb?: string;
-  group?: string;
-  version?: string;
-  resource?: string;
-  subresource?: string;
-  name?: string;
-}
+/** What a request is about, as access reviews spell it (declared with the review kinds). */
+export type ResourceAttributes = NonNullable<Parameters<ReviewAuthorizer>[1]["resource"]>;
 
 export interface NonResourceAttributes {
   path?: string;
@@ -108,17 +103,6 @@ export function dataActionOf(r: ResourceAttributes): string {
   if (r.subresource && ["exec", "attach", "portforward", "proxy"].includes(r.subresource))
     return `${DATA_ACTION_PREFIX}/${group}${resource}/${r.subresource}/action`;
   return `${DATA_ACTION_PREFIX}/${group}${resource}/${dataVerb(r.verb ?? "")}`;
-}
-
-function actionMatches(pattern: string, action: string): boolean {
-  const re = new RegExp(
-    `^${pattern
-      .split("*")
-      .map((s) => s.replace(/[.+?^${}()|[\]\\/]/g, "\\$&"))
-      .join(".*")}$`,
-    "i",
-  );
-  return re.test(action);
 }
 
 /** Does `role` grant `action` (dataActions minus notDataActions)? */

@@ -1,5 +1,6 @@
 // Built-in role definitions: the ones this project uses, with their real ids and permissions, and
 // what an action pattern such as "Microsoft.Network/*" grants.
+import { actionMatches } from "../../common/action-pattern.js";
 export const ROLE_DEFINITION_TYPE = "Microsoft.Authorization/roleDefinitions";
 
 export interface RoleDefinition {
@@ -262,17 +263,6 @@ export function roleDefinitionBody(r: RoleDefinition, scope: string) {
       ],
     },
   };
-}
-
-function actionMatches(pattern: string, action: string): boolean {
-  const re = new RegExp(
-    `^${pattern
-      .split("*")
-      .map((s) => s.replace(/[.+?^${}()|[\]\\/]/g, "\\$&"))
-      .join(".*")}$`,
-    "i",
-  );
-  return re.test(action);
 }
 
 export function grants(r: RoleDefinition, action: string): boolean {
