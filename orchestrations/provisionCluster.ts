@@ -36,6 +36,7 @@ export function provisionSteps(input: ProvisionInput): string[] {
     STEP.identity,
     STEP.roleAssignment,
     STEP.cluster,
+    ...(input.spec.aadProfile ? [STEP.clusterAccess] : []),
     ...input.spec.namespaces.map((ns) => STEP.seed(ns.name)),
     STEP.verification,
   ];
@@ -160,6 +161,14 @@ function* build(ctx: OrchestrationContext, input: ProvisionInput, run: StepRunne
       }),
     { outputs: (v) => clusterOutputs(v, ids.cluster(target)) },
   );
+
+  // 4b. Entra ID clusters are seeded with the app's identity: Cluster Admin on this cluster only.
+  if (spec.aadProfile) {
+    const access = { subscriptionId: target.subscriptionId, clusterId: ids.cluster(target) };
+    yield* run.step(STEP.clusterAccess, () =>
+      activity(ctx, ACTIVITY.grantAppClusterAdmin, access, retryOptions(timing.principalRetry)),
+    );
+  }
 
   // 5. Seeding: one sub-orchestration per namespace, in parallel.
   if (spec.namespaces.length > 0) {

@@ -2,6 +2,7 @@
 // and registers them. The maps are typed by the declarations: a missing, extra or mistyped binding
 // does not compile, so what is registered is exactly what is declared.
 import type { ActivityOptions, OrchestrationHandler } from "durable-functions";
+import { grantAppClusterAdmin } from "./activities/access.js";
 import { ACTIVITY, ORCHESTRATION, type InputOf, type OutputOf } from "../shared/provision/durable.js";
 import {
   assignSubnetRole,
@@ -57,6 +58,7 @@ export const ACTIVITIES: {
   ensureVirtualNetwork: (i) => ensureVirtualNetwork(i),
   ensureIdentity: (i) => ensureIdentity(i),
   assignSubnetRole: (i) => assignSubnetRole(i),
+  grantAppClusterAdmin: (i) => grantAppClusterAdmin(i),
   submitClusterCreate: (i) => submitClusterCreate(i),
   getClusterState: (i) => getClusterState(i),
   pollArmOperation: (i) => pollArmOperation(i),

@@ -3,6 +3,7 @@
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { ensureLocalCa, issueServerCertificate } from "../common/tls.js";
+import { clusterAccess } from "./authorization/model.js";
 import { authorizationRoutes } from "./authorization/routes.js";
 import { wallClock } from "../common/clock.js";
 import { timeScaleFromEnv } from "../../shared/config/time-scale.js";
@@ -79,9 +80,21 @@ export interface AzureEmulator {
   stop(): Promise<void>;
 }
 
-function adminHandler(faults: FaultInjector, recorder: RequestRecorder, issuer: TokenIssuer) {
+function adminHandler(
+  faults: FaultInjector,
+  recorder: RequestRecorder,
+  issuer: TokenIssuer,
+  ctx: ProviderContext,
+) {
   return async (req: ArmRequest): Promise<ArmResponse | undefined> => {
     const path = req.path.toLowerCase();
+    // What the Kubernetes emulator's Azure RBAC authorizer reads for a cluster (as AKS asks Azure).
+    if (path === "/_emulator/access" && req.method === "GET") {
+      const scope = req.query.get("scope");
+      if (!scope)
+        return { status: 400, body: { error: { code: "BadRequest", message: "scope is required" } } };
+      return { status: 200, body: clusterAccess(ctx.store, scope, ctx.clock.now()) };
+    }
     if (path === "/_emulator/tokens" && req.method === "POST") return devToken(issuer, req.body);
     if (path === "/_emulator/faults") {
       if (req.method === "GET") return { status: 200, body: faults.describe() };
@@ -160,6 +173,7 @@ export async function startAzureEmulator(options: AzureEmulatorOptions): Promise
       issuer,
       kube: new KubeRegistrar(options.kubeUrl, ca.certPem),
       caPem: ca.certPem,
+      accessUrl: (clusterId) => `${baseUrl}/_emulator/access?scope=${encodeURIComponent(clusterId)}`,
     }),
   );
   const server = createArmServer(
@@ -168,7 +182,7 @@ export async function startAzureEmulator(options: AzureEmulatorOptions): Promise
       faults,
       recorder,
       authenticate: (h) => issuer.authenticate(h),
-      admin: adminHandler(faults, recorder, issuer),
+      admin: adminHandler(faults, recorder, issuer, ctx),
       baseUrl: () => baseUrl,
     },
     { cert: cert.certPem, key: cert.keyPem },

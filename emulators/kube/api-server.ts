@@ -23,7 +23,14 @@ import { toTable, wantsTable } from "./machinery/table.js";
 import type { KubeObject } from "./machinery/types.js";
 import { findKind, KINDS } from "./registry.js";
 import { authenticate } from "./auth.js";
-import { userOf } from "./authz.js";
+import {
+  authorize,
+  forbiddenMessage,
+  userOf,
+  type Attributes,
+  type ResourceAttributes,
+  type UserInfo,
+} from "./authz.js";
 import { healthAnswer, type HealthEndpoint } from "./machinery/health.js";
 import { acceptsJson, openApiV2, openApiV3, openApiV3Index } from "./openapi/index.js";
 import { pods } from "./core/v1/pods.js";
@@ -92,6 +99,15 @@ export async function resolveStream(
   const kind = target?.subresource;
   if (!target || target.def !== pods || !target.name || (kind !== "exec" && kind !== "attach"))
     throw errors.pathNotFound();
+  await requireAllowed(cluster, userOf(caller), {
+    verb: "create",
+    group: "",
+    version: "v1",
+    resource: "pods",
+    subresource: kind,
+    namespace: target.namespace,
+    name: target.name,
+  });
   const pod = cluster.rest.get(pods, target.namespace, target.name);
   const flag = (name: string) => query.get(name) === "true" || query.get(name) === "1";
   const opts = { stdin: flag("stdin"), stdout: flag("stdout"), stderr: flag("stderr"), tty: flag("tty") };
@@ -101,6 +117,37 @@ export async function resolveStream(
   if (kind === "exec" && command.length === 0) throw errors.badRequest("you must specify at least 1 command");
   const container = cluster.runtime.target(pod, query.get("container"), kind);
   return { kind, pod, container, command, opts };
+}
+
+/** The Kubernetes verb of a request on a resource path. */
+function verbOf(method: string, name: string | undefined, query: URLSearchParams): string {
+  const watch = query.get("watch") === "true" || query.get("watch") === "1";
+  switch (method) {
+    case "GET":
+    case "HEAD":
+      return name ? "get" : watch ? "watch" : "list";
+    case "POST":
+      return "create";
+    case "PUT":
+      return "update";
+    case "PATCH":
+      return "patch";
+    case "DELETE":
+      return name ? "delete" : "deletecollection";
+    default:
+      return method.toLowerCase();
+  }
+}
+
+/** Refuses with the API server's 403 Status unless the cluster's authorizer allows the request. */
+async function requireAllowed(cluster: Cluster, user: UserInfo, r: ResourceAttributes): Promise<void> {
+  const decision = await cluster.decide(user, { resource: r });
+  if (decision.allowed) return;
+  throw errors.forbiddenRequest(
+    { group: r.group ?? "", resource: r.resource ?? "" },
+    r.name,
+    forbiddenMessage(user, r, decision),
+  );
 }
 
 export async function readBody(req: IncomingMessage): Promise<Buffer> {
@@ -133,6 +180,19 @@ export async function handleClusterRequest(
       contentType: "text/plain; charset=utf-8",
       headers: { "X-Content-Type-Options": "nosniff" },
     };
+  }
+  if (caller && !PUBLIC_PATHS.has(path) && !health) {
+    const user = userOf(caller);
+    const nonResource: Attributes = {
+      nonResource: { path, verb: method === "GET" ? "get" : method.toLowerCase() },
+    };
+    const discovery = !/^\/apis?\/[^/]+(\/[^/]+)?\/.+/.test(path) || path.startsWith("/openapi/");
+    if (discovery && !(await cluster.decide(user, nonResource)).allowed)
+      throw errors.forbiddenRequest(
+        { group: "", resource: "" },
+        undefined,
+        `forbidden: User "${user.username}" cannot ${method.toLowerCase()} path "${path}"`,
+      );
   }
   if (path === "/api") return json(200, apiVersions(serverAddress));
   if (path === "/apis") return json(200, apiGroupList(KINDS));
@@ -173,8 +233,20 @@ export async function handleClusterRequest(
   }
   const target = parseResourcePath(gv, rest);
   if (!target) throw errors.pathNotFound();
+  const user = userOf(caller!);
+  await requireAllowed(cluster, user, {
+    verb: verbOf(method, target.name, query),
+    group: target.def.group,
+    version: target.def.version,
+    resource: target.def.plural,
+    ...(target.subresource ? { subresource: target.subresource } : {}),
+    ...(target.namespace !== undefined ? { namespace: target.namespace } : {}),
+    ...(target.name ? { name: target.name } : {}),
+  });
   if (target.def.review) {
     if (method !== "POST" || target.name || !caller) throw methodNotAllowed(target.def);
+    // Reviews are answered from a fresh read of Azure: they are what a verifier relies on.
+    const policy = await cluster.azureRbacPolicy(true);
     const body = cluster.rest.decode(
       target.def,
       await readBody(req),
@@ -182,7 +254,10 @@ export async function handleClusterRequest(
       undefined,
       writeOptions(req, query),
     );
-    return json(201, target.def.review(body, userOf(caller)));
+    return json(
+      201,
+      target.def.review(body, user, (u, attributes) => authorize(u, attributes, policy)),
+    );
   }
   return handleResource(cluster, req, res, target, query, method);
 }

@@ -1,13 +1,16 @@
-// Who may call a cluster's API: its admin token (listClusterAdminCredential), or a JWT from the
-// Azure emulator's issuer for the AKS server application (listClusterUserCredential); else 401.
+// Who may call a cluster's API: its admin token (listClusterAdminCredential) unless the cluster's
+// local accounts are disabled, or a JWT from the Azure emulator's issuer for the AKS server
+// application (audience 6dae42f8-…, as Entra ID issues for kubelogin); else 401. A token's `oid` is
+// the user and its `groups` claim the user's groups, as AKS's Entra ID authentication reads them.
 import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from "jose";
 
 /** What authentication reads of a cluster's registration (narrow, so this module needs no cluster.ts). */
 export interface TokenValidated {
   tokenValidation?: { issuer: string; audience: string; jwks: { keys: object[] } };
+  aad?: { disableLocalAccounts?: boolean };
 }
 
-export type Caller = { kind: "admin" } | { kind: "user"; subject: string };
+export type Caller = { kind: "admin" } | { kind: "user"; subject: string; groups?: string[] };
 
 export async function authenticate(
   authorization: string | undefined,
@@ -17,7 +20,8 @@ export async function authenticate(
   const m = /^Bearer\s+(.+)$/i.exec(authorization ?? "");
   if (!m) return undefined;
   const token = m[1]!.trim();
-  if (token === adminToken) return { kind: "admin" };
+  // With local accounts disabled AKS issues no static credential and the API server accepts none.
+  if (token === adminToken) return registration.aad?.disableLocalAccounts ? undefined : { kind: "admin" };
   const validation = registration.tokenValidation;
   if (!validation || token.split(".").length !== 3) return undefined;
   try {
@@ -26,7 +30,10 @@ export async function authenticate(
       issuer: validation.issuer,
       audience: validation.audience,
     });
-    return { kind: "user", subject: String(payload["oid"] ?? payload.sub ?? "") };
+    const groups = Array.isArray(payload["groups"])
+      ? (payload["groups"] as unknown[]).filter((g): g is string => typeof g === "string")
+      : [];
+    return { kind: "user", subject: String(payload["oid"] ?? payload.sub ?? ""), groups };
   } catch {
     return undefined;
   }

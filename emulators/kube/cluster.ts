@@ -27,6 +27,8 @@ import { networkPolicies } from "./networking/v1/networkpolicies.js";
 import { ClusterIpam, type ClusterNetworkConfig } from "./network/ipam.js";
 import { bootstrapCluster, NODE_NAME } from "./bootstrap.js";
 import { KINDS } from "./registry.js";
+import { AzureRbacSource, type AccessEndpoint } from "./azure-rbac.js";
+import { authorize, type Attributes, type AzureRbacPolicy, type Decision, type UserInfo } from "./authz.js";
 import { ContainerRuntime } from "./runtime/containers.js";
 import type { LogEntry } from "./runtime/logs.js";
 
@@ -36,6 +38,16 @@ export interface ClusterRegistration {
   kubernetesVersion: string;
   network: ClusterNetworkConfig;
   tokenValidation?: { issuer: string; audience: string; jwks: { keys: object[] } };
+  /** Entra ID integration: Azure RBAC decides access (assignments read at `access`), local accounts off. */
+  aad?: ClusterAad;
+}
+
+export interface ClusterAad {
+  managed: boolean;
+  azureRBAC: boolean;
+  disableLocalAccounts: boolean;
+  tenantId?: string;
+  access?: AccessEndpoint;
 }
 
 export interface ClusterState {
@@ -115,6 +127,24 @@ export class Cluster implements ClusterContext, ControllerHost {
       (ns) => this.store.get("/namespaces", undefined, ns.metadata.name!),
       onError,
     );
+  }
+
+  private rbacSource?: { url: string; source: AzureRbacSource };
+
+  /** The Azure RBAC policy when the cluster has Azure RBAC for Kubernetes authorization. */
+  async azureRbacPolicy(fresh = false): Promise<AzureRbacPolicy | undefined> {
+    const aad = this.registration.aad;
+    if (!aad?.azureRBAC || !aad.access) return undefined;
+    if (this.rbacSource?.url !== aad.access.url)
+      this.rbacSource = { url: aad.access.url, source: new AzureRbacSource(aad.access) };
+    return this.rbacSource.source.policy(fresh);
+  }
+
+  /** The decision for one request; a refusal is checked again against a fresh read of Azure. */
+  async decide(user: UserInfo, attributes: Attributes): Promise<Decision> {
+    const decision = authorize(user, attributes, await this.azureRbacPolicy());
+    if (decision.allowed || this.rbacSource?.source.justRead !== false) return decision;
+    return authorize(user, attributes, await this.azureRbacPolicy(true));
   }
 
   get clusterName(): string {

@@ -69,6 +69,15 @@ const RegistrationSchema = z.object({
       jwks: z.object({ keys: z.array(z.object({}).passthrough()) }),
     })
     .optional(),
+  aad: z
+    .object({
+      managed: z.boolean(),
+      azureRBAC: z.boolean(),
+      disableLocalAccounts: z.boolean(),
+      tenantId: z.string().optional(),
+      access: z.object({ url: z.string().url(), ca: z.string() }).optional(),
+    })
+    .optional(),
 });
 
 const LOOPBACK = new Set(["127.0.0.1", "::1", "::ffff:127.0.0.1"]);
@@ -146,6 +155,9 @@ export async function startKubeEmulator(options: KubeEmulatorOptions): Promise<K
     const existing = clusters.get(key);
     if (existing) {
       if (registration.tokenValidation) existing.registration.tokenValidation = registration.tokenValidation;
+      // An update of the cluster's Entra ID settings (or turning them off) re-registers it.
+      if (registration.aad) existing.registration.aad = registration.aad;
+      else delete existing.registration.aad;
       changed(key);
       return credentials(key, existing);
     }

@@ -1,6 +1,6 @@
 // provisioning-rights.bicep, resource-group scope: the same two assignments on the clusters' group.
 
-import { roleIds, assignNetworkContributorOnly } from 'roles.bicep'
+import { roleIds, assignClusterRolesOnly } from 'roles.bicep'
 
 @description('Principal (object) id of the app identity.')
 param principalId string
@@ -25,7 +25,7 @@ resource networkRoleAssigner 'Microsoft.Authorization/roleAssignments@2022-04-01
     principalId: principalId
     principalType: 'ServicePrincipal'
     description: 'aks-vending: assign Network Contributor (only) to cluster identities'
-    condition: assignNetworkContributorOnly
+    condition: assignClusterRolesOnly
     conditionVersion: '2.0'
   }
 }

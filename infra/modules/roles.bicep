@@ -15,10 +15,12 @@ var roleIds = {
 }
 
 // "Constrain roles and principal types": role assignments may be created or deleted only for
-// Network Contributor, and only for service principals (the clusters' managed identities). Any other
-// role (Owner, User Access Administrator, ...) or a user or group assignee is denied. The Network
-// Contributor id (4d97b98b-…) is written out so that the compiled template states it literally.
+// Network Contributor (the clusters' identities on their subnets) and Azure Kubernetes Service RBAC
+// Cluster Admin (the app's own identity on each cluster it creates, with which it seeds the cluster:
+// the clusters have no local accounts), and only for service principals. Any other role (Owner, User
+// Access Administrator, ...) or a user or group assignee is denied. The ids are written out so that
+// the compiled template states them literally.
 @export()
-@description('ABAC condition (version 2.0) for Role Based Access Control Administrator: Network Contributor to service principals only.')
-var assignNetworkContributorOnly = '((!(ActionMatches{\'Microsoft.Authorization/roleAssignments/write\'})) OR (@Request[Microsoft.Authorization/roleAssignments:RoleDefinitionId] ForAnyOfAnyValues:GuidEquals {4d97b98b-1d4f-4787-a291-c67834d212e7} AND @Request[Microsoft.Authorization/roleAssignments:PrincipalType] ForAnyOfAnyValues:StringEqualsIgnoreCase {\'ServicePrincipal\'})) AND ((!(ActionMatches{\'Microsoft.Authorization/roleAssignments/delete\'})) OR (@Resource[Microsoft.Authorization/roleAssignments:RoleDefinitionId] ForAnyOfAnyValues:GuidEquals {4d97b98b-1d4f-4787-a291-c67834d212e7} AND @Resource[Microsoft.Authorization/roleAssignments:PrincipalType] ForAnyOfAnyValues:StringEqualsIgnoreCase {\'ServicePrincipal\'}))'
+@description('ABAC condition (version 2.0) for Role Based Access Control Administrator: Network Contributor and AKS RBAC Cluster Admin to service principals only.')
+var assignClusterRolesOnly = '((!(ActionMatches{\'Microsoft.Authorization/roleAssignments/write\'})) OR (@Request[Microsoft.Authorization/roleAssignments:RoleDefinitionId] ForAnyOfAnyValues:GuidEquals {4d97b98b-1d4f-4787-a291-c67834d212e7, b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b} AND @Request[Microsoft.Authorization/roleAssignments:PrincipalType] ForAnyOfAnyValues:StringEqualsIgnoreCase {\'ServicePrincipal\'})) AND ((!(ActionMatches{\'Microsoft.Authorization/roleAssignments/delete\'})) OR (@Resource[Microsoft.Authorization/roleAssignments:RoleDefinitionId] ForAnyOfAnyValues:GuidEquals {4d97b98b-1d4f-4787-a291-c67834d212e7, b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b} AND @Resource[Microsoft.Authorization/roleAssignments:PrincipalType] ForAnyOfAnyValues:StringEqualsIgnoreCase {\'ServicePrincipal\'}))'
 

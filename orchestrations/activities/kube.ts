@@ -2,7 +2,8 @@
 // process's memory for a few minutes, for that life of the cluster only, never returned, never
 // logged), then does one seeding step.
 import { appConfig } from "../../shared/config/index.js";
-import { clusterIdentity, clusterKubeconfig } from "../../shared/azure/kubeconfig.js";
+import { appKubeToken } from "../../shared/azure/app-identity.js";
+import { clusterIdentity, clusterKubeconfig, withBearerToken } from "../../shared/azure/kubeconfig.js";
 import { classifyArmError, scrub, TransientError, type StepError } from "../../shared/azure/errors.js";
 import { ids, type ClusterTarget } from "../../shared/azure/names.js";
 import {
@@ -65,7 +66,11 @@ export function forgetClusterCredentials(target: ClusterTarget): void {
   lives.delete(ids.cluster(target).toLowerCase());
 }
 
-/** listClusterAdminCredential through ARM: the seeding needs cluster-admin. */
+/**
+ * The credential seeding uses: on an Entra ID cluster the user kubeconfig's server and CA with an
+ * Entra token of the app's identity (which holds Azure Kubernetes Service RBAC Cluster Admin on the
+ * cluster; its local accounts may be disabled); otherwise listClusterAdminCredential.
+ */
 async function adminKubeconfig(target: ClusterTarget, fresh: boolean): Promise<string> {
   const config = appConfig();
   // One GET tells which life of the cluster this is; the credential listing is what is saved.
@@ -75,12 +80,14 @@ async function adminKubeconfig(target: ClusterTarget, fresh: boolean): Promise<s
   for (const [k, v] of kubeconfigs) if (v.expires <= now) kubeconfigs.delete(k);
   if (key && fresh) kubeconfigs.delete(key);
   const hit = key ? kubeconfigs.get(key) : undefined;
-  if (hit) return hit.yaml;
-  const yaml = await clusterKubeconfig(config, target, "admin");
+  // The token is asked of the credential each time (it keeps and renews its own tokens): what is
+  // kept here for an Entra ID cluster is its server and CA only.
+  if (hit) return identity.entra ? withBearerToken(hit.yaml, await appKubeToken(config)) : hit.yaml;
+  const yaml = await clusterKubeconfig(config, target, identity.entra ? "user" : "admin");
   if (!yaml)
     throw new TransientError({ code: "KubeconfigUnavailable", message: "ARM returned no kubeconfig" });
   if (key) kubeconfigs.set(key, { yaml, expires: now + KUBECONFIG_TTL_MS });
-  return yaml;
+  return identity.entra ? withBearerToken(yaml, await appKubeToken(config)) : yaml;
 }
 
 export function defaultKubeDeps(): KubeDeps {
@@ -125,6 +132,14 @@ function kubeError(e: unknown): StepError {
   };
 }
 
+/**
+ * Azure RBAC's refusal on an Entra ID cluster: right after the app's role assignment it may not have
+ * reached the cluster yet (Azure documents minutes of propagation), so it is retried like a 409.
+ */
+function azureRoleNotYetEffective(e: unknown, error: StepError): boolean {
+  return kubeStatus(e) === 403 && /access to the resource in Azure/.test(error.message);
+}
+
 async function kubeStep<T>(
   target: ClusterTarget,
   deps: KubeDeps,
@@ -143,7 +158,7 @@ async function kubeStep<T>(
     if (e instanceof TransientError) throw e;
     if (e instanceof PermanentStepError) return { ok: false, error: e.error };
     const error = kubeError(e);
-    if (isTransientKubeError(e)) throw new TransientError(error);
+    if (isTransientKubeError(e) || azureRoleNotYetEffective(e, error)) throw new TransientError(error);
     return { ok: false, error };
   }
 }

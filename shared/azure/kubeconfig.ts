@@ -2,6 +2,7 @@
 // the admin one (listClusterAdminCredential) for seeding. Answered as YAML, or undefined when ARM
 // returned none; never logged and never kept by this module. And which life of a cluster a
 // credential belongs to, for whoever does keep one.
+import { parse, stringify } from "yaml";
 import type { AppConfig } from "../config/index.js";
 import { armClients } from "./clients.js";
 import type { ClusterTarget } from "./names.js";
@@ -29,9 +30,22 @@ export async function clusterKubeconfig(
 export async function clusterIdentity(
   config: AppConfig,
   target: ClusterTarget,
-): Promise<{ id: string; life?: string }> {
+): Promise<{ id: string; life?: string; entra: boolean }> {
   const clusters = armClients(config, target.subscriptionId).containerService.managedClusters;
   const mc = await clusters.get(target.resourceGroup, target.name);
   const life = mc.resourceUID ?? mc.systemData?.createdAt?.toISOString();
-  return { id: mc.id ?? "", ...(life ? { life } : {}) };
+  return { id: mc.id ?? "", ...(life ? { life } : {}), entra: mc.aadProfile?.managed === true };
+}
+
+/**
+ * A kubeconfig that acts as the app's own identity on an Entra ID cluster: the server and CA of the
+ * user kubeconfig ARM lists (whose user is an exec plugin, holding nothing secret) with a bearer
+ * token of the app for the AKS server application in place of the plugin.
+ */
+export function withBearerToken(userKubeconfig: string, token: string): string {
+  const doc = parse(userKubeconfig) as {
+    users?: { name: string; user: Record<string, unknown> }[];
+  };
+  for (const u of doc.users ?? []) u.user = { token };
+  return stringify(doc);
 }

@@ -81,6 +81,7 @@ export function managedClusterModel(
     dnsPrefix: dnsPrefix(spec.name),
     ...(spec.kubernetesVersion ? { kubernetesVersion: spec.kubernetesVersion } : {}),
     enableRbac: true,
+    ...entraModel(spec),
     agentPoolProfiles: [
       {
         name: spec.nodePool.name,
@@ -102,6 +103,19 @@ export function managedClusterModel(
       loadBalancerSku: "standard",
       outboundType: "loadBalancer",
     },
+  };
+}
+
+/** AKS-managed Entra ID with Azure RBAC, and local accounts, as the spec asks (nothing when it asks none). */
+function entraModel(spec: ClusterSpec): Pick<ManagedCluster, "aadProfile" | "disableLocalAccounts"> {
+  if (!spec.aadProfile) return spec.disableLocalAccounts === false ? { disableLocalAccounts: false } : {};
+  return {
+    aadProfile: {
+      managed: true,
+      enableAzureRbac: spec.aadProfile.enableAzureRBAC,
+      ...(spec.aadProfile.tenantID ? { tenantID: spec.aadProfile.tenantID } : {}),
+    },
+    disableLocalAccounts: spec.disableLocalAccounts ?? true,
   };
 }
 

@@ -5,7 +5,15 @@ import { createHash } from "node:crypto";
 /** Built-in role definition ids (the same GUID in every tenant). */
 export const ROLE_DEFINITIONS = {
   networkContributor: "4d97b98b-1d4f-4787-a291-c67834d212e7",
+  // Azure RBAC for Kubernetes authorization (the built-in "Azure Kubernetes Service RBAC …" roles).
+  aksRbacClusterAdmin: "b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b",
+  aksRbacAdmin: "3498e952-d568-435e-9b2c-8d77e338d7f7",
+  aksRbacWriter: "a7ffa36f-339b-4b5c-8bdf-e2c188b2c0eb",
+  aksRbacReader: "7f6c6a51-bcf8-42ba-9220-52d62157d7db",
 } as const;
+
+/** Entra ID's application id of the AKS AAD server: the audience of tokens for an AKS API server. */
+export const AKS_SERVER_APP_ID = "6dae42f8-4368-4678-94ff-3960e28e3630";
 
 /** RFC 4122 URL namespace, used as the namespace of our name-based UUIDs. */
 const NAMESPACE_URL = "6ba7b811-9dad-11d1-80b4-00c04fd430c8";

@@ -75,6 +75,11 @@ export interface RoleAssignmentInput {
   principalId: string;
   roleGuid: string;
 }
+/** A cluster whose access is granted (Azure RBAC for Kubernetes authorization). */
+export interface ClusterAccessInput {
+  subscriptionId: string;
+  clusterId: string;
+}
 export interface RoleAssignmentOutput {
   roleAssignmentId: string;
   /** False when it was already there (RoleAssignmentExists or found by name). */

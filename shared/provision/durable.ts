@@ -24,6 +24,7 @@ import type {
   ReadinessOutput,
   ResourceGroupInput,
   ResourceGroupOutput,
+  ClusterAccessInput,
   RoleAssignmentInput,
   RoleAssignmentOutput,
   VirtualNetworkInput,
@@ -118,6 +119,7 @@ export const ACTIVITY = activities({
   ensureVirtualNetwork: lro<VirtualNetworkInput, VirtualNetworkOutput>(),
   ensureIdentity: result<IdentityInput, IdentityOutput>(),
   assignSubnetRole: result<RoleAssignmentInput, RoleAssignmentOutput>(),
+  grantAppClusterAdmin: result<ClusterAccessInput, RoleAssignmentOutput & { principalId: string }>(),
   submitClusterCreate: lro<ClusterCreateInput, ClusterInfo>(),
   getClusterState: lro<ClusterStateInput, ClusterInfo>(),
   // A poll that ran out of retries has lost track of the operation, which has not failed for that:

@@ -16,6 +16,8 @@ export const STEP = {
   identity: "identity",
   roleAssignment: "roleAssignment",
   cluster: "cluster",
+  /** Azure RBAC: the app's Cluster Admin on the cluster (clusters with Entra ID only). */
+  clusterAccess: "clusterAccess",
   seed: (namespace: string) => `seed:${namespace}`,
   verification: "verification",
   rollback: "rollback",

@@ -16,6 +16,7 @@ import { addProblem, nameRule } from "../validation/problems.js";
 import { LIMITS, SPEC_DEFAULTS } from "./defaults.js";
 import { AZURE_REGIONS, normaliseRegion } from "./regions.js";
 import { tagsRule } from "./rules/tags.js";
+import { AadProfileSchema, DisableLocalAccountsSchema } from "./entra.js";
 
 /** A string refined by a regular expression with our own code and message (published as its pattern). */
 function patterned(re: RegExp, code: string, what: string) {
@@ -259,6 +260,9 @@ export const ClusterSpecSchema = z
       .meta({ description: "AKS's default when absent", examples: ["1.33"] }),
     nodePool: NodePoolSchema,
     network: NetworkSchema,
+    // Identity and access (shared/spec/entra.ts).
+    aadProfile: AadProfileSchema.optional(),
+    disableLocalAccounts: DisableLocalAccountsSchema.optional(),
     namespaces: z.array(NamespaceSchema).max(LIMITS.namespaces).default([]),
     tags: TagsSchema,
     onFailure: z.enum(["keep", "rollback"]).default(SPEC_DEFAULTS.onFailure).meta({

@@ -1,5 +1,6 @@
 // Validation of a ClusterSpec document: every problem at once (structure, address planning,
 // references), warnings kept apart from errors, and the normalised spec when it is valid.
+import { checkLocalAccounts, localAccountsDisabled } from "./entra.js";
 import { defaultNetworkPolicySpec } from "../netpol/policy-schema.js";
 import {
   collectKeys,
@@ -98,6 +99,7 @@ export function validateClusterSpec(input: unknown, options: ValidateOptions = {
       const ns = NamespaceSchema.safeParse(raw);
       if (ns.success) namespaces.push({ index, ns: ns.data });
     });
+  errors.push(...checkLocalAccounts(doc));
   const nsCheck = checkNamespaces(namespaces);
   errors.push(...nsCheck.errors);
   warnings.push(...nsCheck.warnings);
@@ -111,6 +113,7 @@ export function validateClusterSpec(input: unknown, options: ValidateOptions = {
     location: normaliseRegion(data.location),
     resourceGroup: options.resourceGroup ?? data.resourceGroup ?? `rg-${data.name}`,
     network: planning.plan,
+    ...(data.aadProfile ? { disableLocalAccounts: localAccountsDisabled(data) } : {}),
     namespaces: data.namespaces.map((ns) => ({
       ...ns,
       workloads: ns.workloads.map((w) => ({ ...w, labels: workloadLabels(w) })),

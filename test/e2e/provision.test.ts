@@ -40,6 +40,8 @@ async function run(scenario: string): Promise<void> {
 describe("provisioning end to end", () => {
   it("the tutorial's request reaches Succeeded, verified, with exactly the seeded objects; DELETE leaves nothing", () =>
     run("tutorial"));
+  it("an Entra ID cluster (Azure RBAC, no local accounts) is seeded and verified with the app's identity", () =>
+    run("entra"));
   it("a request whose expectations contradict its policies is refused with 400 before any ARM call", () =>
     run("contradiction"));
   it("survives 429 storms, 503s, dropped connections and PrincipalNotFound with one of each resource", () =>

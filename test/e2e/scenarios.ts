@@ -91,7 +91,7 @@ async function assertDeleted(s: Stack, name: string): Promise<void> {
 }
 
 /** GET on the Azure emulator with a managed-identity token, as any ARM client would. */
-async function armGet(s: Stack, path: string): Promise<Response> {
+async function armGet(s: Stack, path: string, method = "GET"): Promise<Response> {
   const resource = encodeURIComponent("https://management.azure.com");
   const token = await json<{ access_token: string }>(
     await fetch(`${s.azure.identityEndpoint}?api-version=2019-08-01&resource=${resource}`, {
@@ -99,6 +99,7 @@ async function armGet(s: Stack, path: string): Promise<Response> {
     }),
   );
   return fetch(`${s.azure.url}/subscriptions/${s.azure.subscriptionId}${path}`, {
+    method,
     headers: { authorization: `Bearer ${token.access_token}` },
   });
 }
@@ -162,6 +163,58 @@ function assertNoSecretsInTaskHub(stateDir: string, env: Record<string, string>)
 }
 
 const scenarios: Record<string, (stateDir: string) => Promise<void>> = {
+  /**
+   * The tutorial with AKS-managed Entra ID: the cluster has Azure RBAC and no local accounts, the
+   * app grants its own identity Cluster Admin on it and seeds and verifies with an Entra token.
+   */
+  async entra(stateDir) {
+    const s = await startStack({ stateDir });
+    await signIn(s);
+    try {
+      const r = await post(s.api, { ...tutorial(), aadProfile: {} });
+      assert.equal(r.status, 202);
+      const doc = await waitForPhase(s.api, token, "tipsAndTricksAKSCluster", ["Succeeded", "Failed"]);
+      assert.equal(doc.phase, "Succeeded", JSON.stringify(doc.error ?? doc.verification));
+      assert.equal(doc.verification?.passed, true);
+      assert.equal(doc.steps.find((x) => x.name === "clusterAccess")?.status, "Succeeded");
+      const path =
+        "/resourcegroups/akstips/providers/Microsoft.ContainerService/managedClusters/tipsAndTricksAKSCluster";
+      const mc = await json<{
+        id: string;
+        properties: {
+          aadProfile: { managed: boolean; enableAzureRBAC: boolean };
+          disableLocalAccounts: boolean;
+        };
+      }>(await armGet(s, `${path}?api-version=2025-04-01`));
+      assert.deepEqual(
+        [
+          mc.properties.aadProfile.managed,
+          mc.properties.aadProfile.enableAzureRBAC,
+          mc.properties.disableLocalAccounts,
+        ],
+        [true, true, true],
+      );
+      // No static credential exists: the app seeded with its identity's Entra token.
+      const admin = await armGet(s, `${path}/listClusterAdminCredential?api-version=2025-04-01`, "POST");
+      assert.equal(admin.status, 400);
+      assert.equal((await json<{ error: { code: string } }>(admin)).error.code, "BadRequest");
+      const access = await json<{ assignments: { roleDefinitionId: string; scope: string }[] }>(
+        await fetch(`${s.azure.url}/_emulator/access?scope=${encodeURIComponent(mc.id)}`),
+      );
+      assert.deepEqual(
+        access.assignments.map((a) => [a.roleDefinitionId.split("/").pop(), a.scope.toLowerCase()]),
+        [["b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b", mc.id.toLowerCase()]],
+        "the app's Cluster Admin on this cluster only",
+      );
+      assert.deepEqual(armWrites(s.azure, "PUT"), {
+        ...ONE_OF_EACH,
+        "Microsoft.Authorization/roleAssignments": 2,
+      });
+      await deleteAndCheckGone(s, "tipsAndTricksAKSCluster");
+    } finally {
+      await s.stop();
+    }
+  },
   /** The tutorial's request: Succeeded, verified, exactly the seeded objects, idempotent, deletable. */
   async tutorial(stateDir) {
     const s = await startStack({ stateDir });

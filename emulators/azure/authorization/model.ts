@@ -32,6 +32,32 @@ export function scopeCovers(scope: string, resourceId: string): boolean {
   return id === s || id.startsWith(`${s}/`);
 }
 
+/**
+ * What Azure RBAC for Kubernetes authorization reads for the cluster `clusterId`: the assignments in
+ * effect at `now` at the cluster, above it or at its namespaces, with the role definitions they name.
+ */
+export function clusterAccess(store: Store, clusterId: string, now: number) {
+  const assignments = roleAssignments(store)
+    .filter((a) => {
+      const effectiveAt = a.internal["effectiveAt"];
+      if (typeof effectiveAt === "number" && effectiveAt > now) return false;
+      const p = assignmentProperties(a);
+      return scopeCovers(p.scope, clusterId) || scopeCovers(`${clusterId}/namespaces`, p.scope);
+    })
+    .map((a) => {
+      const p = assignmentProperties(a);
+      return { principalId: p.principalId, roleDefinitionId: p.roleDefinitionId, scope: p.scope };
+    });
+  const ids = new Set(assignments.map((a) => findRole(a.roleDefinitionId)?.id));
+  const roles = BUILT_IN_ROLES.filter((r) => ids.has(r.id)).map((r) => ({
+    id: r.id,
+    roleName: r.roleName,
+    dataActions: r.dataActions,
+    notDataActions: r.notDataActions,
+  }));
+  return { clusterId, assignments, roles };
+}
+
 export function roleAssignments(store: Store): StoredResource[] {
   return Object.values(store.state.resources).filter((r) => r.type === ROLE_ASSIGNMENT_TYPE);
 }
@@ -75,7 +101,14 @@ export class RoleAssignments {
     if (!m) throw AuthorizationErrors.InvalidScope(scope);
     subscriptionOf(this.ctx, m[1]!);
     if (m[2]) requireResourceGroup(this.ctx, m[1]!, m[2]);
-    if (m[3] && !this.ctx.store.get(scope)) throw ArmErrors.ResourceNotFound(scope);
+    // A managed cluster's namespaces are scopes too (Azure RBAC for Kubernetes authorization), though
+    // ARM holds no resource for them: the cluster must exist.
+    const namespace =
+      /^(.*\/providers\/Microsoft\.ContainerService\/managedClusters\/[^/]+)\/namespaces\/[^/]+$/i.exec(
+        scope,
+      );
+    if (m[3] && !this.ctx.store.get(namespace ? namespace[1]! : scope))
+      throw ArmErrors.ResourceNotFound(scope);
   }
 
   /** The existing assignment when the same one is PUT again (`created` false). */

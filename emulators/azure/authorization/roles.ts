@@ -1,5 +1,6 @@
 // Built-in role definitions: the ones this project uses, with their real ids and permissions, and
 // what an action pattern such as "Microsoft.Network/*" grants.
+import { actionMatches } from "../../common/action-pattern.js";
 export const ROLE_DEFINITION_TYPE = "Microsoft.Authorization/roleDefinitions";
 
 export interface RoleDefinition {
@@ -9,6 +10,7 @@ export interface RoleDefinition {
   actions: string[];
   notActions: string[];
   dataActions: string[];
+  notDataActions: string[];
 }
 
 const role = (
@@ -18,6 +20,7 @@ const role = (
   actions: string[],
   notActions: string[] = [],
   dataActions: string[] = [],
+  notDataActions: string[] = [],
 ): RoleDefinition => ({
   id,
   roleName,
@@ -25,7 +28,89 @@ const role = (
   actions,
   notActions,
   dataActions,
+  notDataActions,
 });
+
+/** The ARM actions every built-in "Azure Kubernetes Service RBAC …" role carries. */
+const AKS_RBAC_ACTIONS = [
+  "Microsoft.Authorization/*/read",
+  "Microsoft.Resources/subscriptions/operationresults/read",
+  "Microsoft.Resources/subscriptions/read",
+  "Microsoft.Resources/subscriptions/resourceGroups/read",
+];
+const MC = "Microsoft.ContainerService/managedClusters";
+/** The data actions of "Azure Kubernetes Service RBAC Reader", as Azure lists them. */
+const AKS_READER_DATA_ACTIONS = [
+  "apps/controllerrevisions/read",
+  "apps/daemonsets/read",
+  "apps/deployments/read",
+  "apps/replicasets/read",
+  "apps/statefulsets/read",
+  "autoscaling/horizontalpodautoscalers/read",
+  "batch/cronjobs/read",
+  "batch/jobs/read",
+  "configmaps/read",
+  "discovery.k8s.io/endpointslices/read",
+  "endpoints/read",
+  "events.k8s.io/events/read",
+  "events/read",
+  "extensions/daemonsets/read",
+  "extensions/deployments/read",
+  "extensions/ingresses/read",
+  "extensions/networkpolicies/read",
+  "extensions/replicasets/read",
+  "limitranges/read",
+  "metrics.k8s.io/pods/read",
+  "metrics.k8s.io/nodes/read",
+  "namespaces/read",
+  "networking.k8s.io/ingresses/read",
+  "networking.k8s.io/networkpolicies/read",
+  "persistentvolumeclaims/read",
+  "pods/read",
+  "policy/poddisruptionbudgets/read",
+  "replicationcontrollers/read",
+  "resourcequotas/read",
+  "serviceaccounts/read",
+  "services/read",
+].map((a) => `${MC}/${a}`);
+/** The data actions of "Azure Kubernetes Service RBAC Writer", as Azure lists them. */
+const AKS_WRITER_DATA_ACTIONS = [
+  "apps/controllerrevisions/read",
+  "apps/daemonsets/*",
+  "apps/deployments/*",
+  "apps/replicasets/*",
+  "apps/statefulsets/*",
+  "autoscaling/horizontalpodautoscalers/*",
+  "batch/cronjobs/*",
+  "coordination.k8s.io/leases/read",
+  "coordination.k8s.io/leases/write",
+  "coordination.k8s.io/leases/delete",
+  "discovery.k8s.io/endpointslices/read",
+  "batch/jobs/*",
+  "configmaps/*",
+  "endpoints/*",
+  "events.k8s.io/events/read",
+  "events/*",
+  "extensions/daemonsets/*",
+  "extensions/deployments/*",
+  "extensions/ingresses/*",
+  "extensions/networkpolicies/*",
+  "extensions/replicasets/*",
+  "limitranges/read",
+  "metrics.k8s.io/pods/read",
+  "metrics.k8s.io/nodes/read",
+  "namespaces/read",
+  "networking.k8s.io/ingresses/*",
+  "networking.k8s.io/networkpolicies/*",
+  "persistentvolumeclaims/*",
+  "pods/*",
+  "policy/poddisruptionbudgets/*",
+  "replicationcontrollers/*",
+  "resourcequotas/read",
+  "secrets/*",
+  "serviceaccounts/*",
+  "services/*",
+].map((a) => `${MC}/${a}`);
 
 export const BUILT_IN_ROLES: readonly RoleDefinition[] = [
   role(
@@ -116,12 +201,39 @@ export const BUILT_IN_ROLES: readonly RoleDefinition[] = [
     "b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b",
     "Azure Kubernetes Service RBAC Cluster Admin",
     "Lets you manage all resources in the cluster.",
-    [
-      "Microsoft.Authorization/*/read",
-      "Microsoft.ContainerService/managedClusters/listClusterUserCredential/action",
-    ],
+    [...AKS_RBAC_ACTIONS, `${MC}/listClusterUserCredential/action`],
     [],
-    ["Microsoft.ContainerService/managedClusters/*"],
+    [`${MC}/*`],
+  ),
+  role(
+    "3498e952-d568-435e-9b2c-8d77e338d7f7",
+    "Azure Kubernetes Service RBAC Admin",
+    "Lets you manage all resources under cluster/namespace, except update or delete resource quotas and namespaces.",
+    [...AKS_RBAC_ACTIONS, `${MC}/listClusterUserCredential/action`],
+    [],
+    [`${MC}/*`],
+    [
+      `${MC}/resourcequotas/write`,
+      `${MC}/resourcequotas/delete`,
+      `${MC}/namespaces/write`,
+      `${MC}/namespaces/delete`,
+    ],
+  ),
+  role(
+    "a7ffa36f-339b-4b5c-8bdf-e2c188b2c0eb",
+    "Azure Kubernetes Service RBAC Writer",
+    "Allows read/write access to most objects in a namespace.This role does not allow viewing or modifying roles or role bindings. However, this role allows accessing Secrets and running Pods as any ServiceAccount in the namespace, so it can be used to gain the API access levels of any ServiceAccount in the namespace. Applying this role at cluster scope will give access across all namespaces.",
+    AKS_RBAC_ACTIONS,
+    [],
+    AKS_WRITER_DATA_ACTIONS,
+  ),
+  role(
+    "7f6c6a51-bcf8-42ba-9220-52d62157d7db",
+    "Azure Kubernetes Service RBAC Reader",
+    "Allows read-only access to see most objects in a namespace. It does not allow viewing roles or role bindings. This role does not allow viewing Secrets, since reading the contents of Secrets enables access to ServiceAccount credentials in the namespace, which would allow API access as any ServiceAccount in the namespace (a form of privilege escalation). Applying this role at cluster scope will give access across all namespaces.",
+    AKS_RBAC_ACTIONS,
+    [],
+    AKS_READER_DATA_ACTIONS,
   ),
 ];
 
@@ -142,21 +254,15 @@ export function roleDefinitionBody(r: RoleDefinition, scope: string) {
       description: r.description,
       assignableScopes: ["/"],
       permissions: [
-        { actions: r.actions, notActions: r.notActions, dataActions: r.dataActions, notDataActions: [] },
+        {
+          actions: r.actions,
+          notActions: r.notActions,
+          dataActions: r.dataActions,
+          notDataActions: r.notDataActions,
+        },
       ],
     },
   };
-}
-
-function actionMatches(pattern: string, action: string): boolean {
-  const re = new RegExp(
-    `^${pattern
-      .split("*")
-      .map((s) => s.replace(/[.+?^${}()|[\]\\/]/g, "\\$&"))
-      .join(".*")}$`,
-    "i",
-  );
-  return re.test(action);
 }
 
 export function grants(r: RoleDefinition, action: string): boolean {

@@ -61,6 +61,23 @@ export const ContainerServiceErrors = armErrors({
     text: (state: string) =>
       `Operation is not allowed because there's an in progress ${state.toLowerCase()} managed cluster operation which will conflict with it. Please wait for the operation to complete before retrying.`,
   },
+  /** listClusterAdminCredential of a cluster whose local accounts are disabled. */
+  StaticCredentialNotAllowed: {
+    status: 400,
+    code: "BadRequest",
+    text: () =>
+      "Getting static credential is not allowed because this cluster is set to disable local accounts.",
+  },
+  /** disableLocalAccounts on a cluster without AKS-managed Entra ID integration. */
+  LocalAccountsNeedAad: {
+    status: 400,
+    code: "BadRequest",
+    text: () => ({
+      message:
+        "Since kubernetes version 1.25, disableLocalAccounts can only be set on Azure AD integration enabled cluster. Please integrate your cluster with AAD.",
+      target: "disableLocalAccounts",
+    }),
+  },
   /** Credentials of a cluster that never came up. */
   BadRequest: {
     status: 400,

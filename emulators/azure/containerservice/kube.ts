@@ -17,6 +17,13 @@ export interface ClusterRegistration {
     dnsServiceIp: string;
   };
   tokenValidation: { issuer: string; audience: string; jwks: { keys: unknown[] } };
+  aad?: {
+    managed: boolean;
+    azureRBAC: boolean;
+    disableLocalAccounts: boolean;
+    tenantId: string;
+    access: { url: string; ca: string };
+  };
 }
 
 export interface ClusterEndpoint {
@@ -103,7 +110,9 @@ export interface KubeconfigInput {
   userName: string;
   server: string;
   certificateAuthorityData: string;
-  token: string;
+  /** A bearer token, or the exec credential plugin of an Entra ID cluster. */
+  token?: string;
+  user?: { exec: Record<string, unknown> };
 }
 
 export function kubeconfig(k: KubeconfigInput): string {
@@ -119,6 +128,6 @@ export function kubeconfig(k: KubeconfigInput): string {
     contexts: [{ name: k.contextName, context: { cluster: k.clusterName, user: k.userName } }],
     "current-context": k.contextName,
     preferences: {},
-    users: [{ name: k.userName, user: { token: k.token } }],
+    users: [{ name: k.userName, user: k.user ?? { token: k.token } }],
   });
 }

@@ -29,6 +29,8 @@ import {
   type ClusterRequest,
   type NetworkProfile,
   type SubnetFacts,
+  validateAad,
+  type AadProfile,
 } from "./validation.js";
 import { currentVersion, requestedVersion } from "./versions.js";
 
@@ -77,6 +79,31 @@ function agentPoolBody(clusterId: string, pool: AgentPoolProfile): JsonObject {
   };
 }
 
+/** The exec user AKS writes into an Entra ID cluster's user kubeconfig (kubelogin, device code). */
+function kubeloginExec(tenantId: string) {
+  return {
+    apiVersion: "client.authentication.k8s.io/v1beta1",
+    command: "kubelogin",
+    args: [
+      "get-token",
+      "--environment",
+      "AzurePublicCloud",
+      "--server-id",
+      AKS_AAD_SERVER_APP_ID,
+      "--client-id",
+      AZURE_CLI_AKS_CLIENT_ID,
+      "--tenant-id",
+      tenantId,
+      "--login",
+      "devicecode",
+    ],
+    env: null,
+    installHint:
+      "\nkubelogin is not installed which is required to connect to AAD enabled cluster.\n\nTo learn more, please go to https://aka.ms/aks/kubelogin\n",
+    provideClusterInfo: false,
+  };
+}
+
 export function isTerminal(state: string | undefined): boolean {
   return state === undefined || TERMINAL.includes(state);
 }
@@ -85,7 +112,12 @@ export interface ContainerServiceDeps {
   issuer: TokenIssuer;
   kube: KubeRegistrar;
   caPem: string;
+  /** Where a cluster with Azure RBAC reads its role assignments (the emulator's access endpoint). */
+  accessUrl(clusterId: string): string;
 }
+
+/** The Azure CLI's public client, which AKS names in the kubelogin arguments it hands out. */
+export const AZURE_CLI_AKS_CLIENT_ID = "80faf920-1908-4b52-b5ef-a8e7bedfc67a";
 
 /** A cluster PUT's content as the request gives it (the name comes from the path). */
 export type ClusterInput = Omit<ClusterRequest, "name"> & { tags: JsonObject };
@@ -140,6 +172,7 @@ export class ManagedClusters {
     const pools = request.properties.agentPoolProfiles ?? [];
     const subnet = this.subnetFacts(pools, id);
     const networkProfile = validateCluster(request, subnet);
+    const { aadProfile, disableLocalAccounts } = validateAad(request.properties, this.ctx.tenantId);
     if (existing) {
       const before = props(existing).networkProfile;
       for (const field of NETWORK_FIELDS)
@@ -202,6 +235,8 @@ export class ManagedClusters {
         // one), kept by updates. The fqdn alone cannot tell them apart here: it derives from the id.
         resourceUID: (existing ? props(existing).resourceUID : undefined) ?? randomBytes(12).toString("hex"),
         enableRBAC: true,
+        ...(aadProfile ? { aadProfile: aadProfile as unknown as Json } : {}),
+        disableLocalAccounts,
         maxAgentPools: 100,
         supportPlan: "KubernetesOfficial",
       },
@@ -280,20 +315,31 @@ export class ManagedClusters {
     const state = props(r).provisioningState;
     if (state === "Creating" || state === "Deleting") throw ContainerServiceErrors.OperationNotAllowed(state);
     if (state === "Failed" && !r.internal["endpoint"]) throw ContainerServiceErrors.BadRequest();
+    const p = props(r);
+    if (kind === "admin" && p["disableLocalAccounts"] === true)
+      throw ContainerServiceErrors.StaticCredentialNotAllowed();
     let endpoint = r.internal["endpoint"] as unknown as ClusterEndpoint | undefined;
     if (!endpoint && this.deps.kube.configured) endpoint = await this.register(r);
     const name = r.body["name"] as string;
+    const aad = p["aadProfile"] as AadProfile | undefined;
+    // An Entra ID cluster's user credential holds no secret: its user is kubelogin (exec plugin).
+    const user =
+      kind === "user" && aad?.managed
+        ? { exec: kubeloginExec(aad.tenantID ?? this.ctx.tenantId) }
+        : undefined;
     const token =
-      kind === "admin"
-        ? (endpoint?.adminToken ?? (r.internal["adminToken"] as string))
-        : (
-            await this.deps.issuer.issue({
-              audience: AKS_AAD_SERVER_APP_ID,
-              subject: caller?.id ?? "anonymous",
-              objectId: caller?.id ?? "anonymous",
-              ...(caller?.appId ? { appId: caller.appId } : {}),
-            })
-          ).token;
+      user !== undefined
+        ? undefined
+        : kind === "admin"
+          ? (endpoint?.adminToken ?? (r.internal["adminToken"] as string))
+          : (
+              await this.deps.issuer.issue({
+                audience: AKS_AAD_SERVER_APP_ID,
+                subject: caller?.id ?? "anonymous",
+                objectId: caller?.id ?? "anonymous",
+                ...(caller?.appId ? { appId: caller.appId } : {}),
+              })
+            ).token;
     return kubeconfig({
       clusterName: name,
       // AKS names both contexts after the cluster; az get-credentials --admin appends "-admin".
@@ -302,7 +348,7 @@ export class ManagedClusters {
       server: endpoint?.server ?? `https://${props(r).fqdn}:443`,
       certificateAuthorityData:
         endpoint?.certificateAuthorityData ?? Buffer.from(this.deps.caPem).toString("base64"),
-      token,
+      ...(user ? { user } : { token: token! }),
     });
   }
 
@@ -341,6 +387,7 @@ export class ManagedClusters {
     const { kube, issuer } = this.deps;
     if (!kube.configured) return undefined;
     const p = props(r);
+    const aad = p["aadProfile"] as AadProfile | undefined;
     const mode = pluginModeOf(p.networkProfile);
     const subnetId = p.agentPoolProfiles[0]?.vnetSubnetID;
     const subnet = subnetId ? this.ctx.store.get(subnetId) : undefined;
@@ -358,6 +405,17 @@ export class ManagedClusters {
         dnsServiceIp: p.networkProfile.dnsServiceIP!,
       },
       tokenValidation: { issuer: issuer.issuer, audience: AKS_AAD_SERVER_APP_ID, jwks: issuer.jwks() },
+      ...(aad?.managed
+        ? {
+            aad: {
+              managed: true,
+              azureRBAC: aad.enableAzureRBAC === true,
+              disableLocalAccounts: p["disableLocalAccounts"] === true,
+              tenantId: aad.tenantID ?? this.ctx.tenantId,
+              access: { url: this.deps.accessUrl(r.id), ca: this.deps.caPem },
+            },
+          }
+        : {}),
     });
     r.internal["endpoint"] = endpoint as unknown as JsonObject;
     this.ctx.store.put(r);

@@ -45,7 +45,71 @@ export interface ClusterRequest {
     agentPoolProfiles?: AgentPoolProfile[];
     networkProfile?: NetworkProfile;
     servicePrincipalProfile?: { clientId?: string };
+    aadProfile?: AadProfile;
+    disableLocalAccounts?: boolean;
+    enableRBAC?: boolean;
     [key: string]: unknown;
+  };
+}
+
+export interface AadProfile {
+  managed?: boolean;
+  enableAzureRBAC?: boolean;
+  tenantID?: string;
+  adminGroupObjectIDs?: string[] | null;
+  clientAppID?: string;
+  serverAppID?: string;
+  serverAppSecret?: string;
+  [key: string]: unknown;
+}
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * AKS's rules for Entra ID integration and local accounts; the stored aadProfile (the tenant
+ * defaulted to the subscription's) and disableLocalAccounts (false when not given, as AKS answers).
+ */
+export function validateAad(
+  props: ClusterRequest["properties"],
+  tenantId: string,
+): { aadProfile?: AadProfile; disableLocalAccounts: boolean } {
+  const aad = props.aadProfile;
+  const disableLocalAccounts = props.disableLocalAccounts === true;
+  if (props.disableLocalAccounts !== undefined && typeof props.disableLocalAccounts !== "boolean")
+    throw invalid("disableLocalAccounts must be a boolean.", "disableLocalAccounts");
+  if (aad === undefined || aad === null) {
+    if (disableLocalAccounts) throw ContainerServiceErrors.LocalAccountsNeedAad();
+    return { disableLocalAccounts };
+  }
+  if (aad.managed !== true)
+    throw invalid(
+      "Azure AD integration (legacy) with clientAppID, serverAppID and serverAppSecret is no longer supported; set aadProfile.managed to true for AKS-managed Microsoft Entra integration.",
+      "aadProfile.managed",
+    );
+  if (aad.clientAppID !== undefined || aad.serverAppID !== undefined || aad.serverAppSecret !== undefined)
+    throw invalid(
+      "clientAppID, serverAppID and serverAppSecret cannot be set with AKS-managed Microsoft Entra integration.",
+      "aadProfile",
+    );
+  if (props.enableRBAC === false)
+    throw invalid(
+      "AKS-managed Microsoft Entra integration requires Kubernetes RBAC: enableRBAC cannot be false.",
+      "enableRBAC",
+    );
+  if (aad.tenantID !== undefined && !GUID.test(aad.tenantID))
+    throw invalid(`The tenant id '${aad.tenantID}' is not a valid GUID.`, "aadProfile.tenantID");
+  for (const g of aad.adminGroupObjectIDs ?? [])
+    if (!GUID.test(g))
+      throw invalid(`The group object id '${g}' is not a valid GUID.`, "aadProfile.adminGroupObjectIDs");
+  return {
+    aadProfile: {
+      ...aad,
+      managed: true,
+      enableAzureRBAC: aad.enableAzureRBAC === true,
+      tenantID: aad.tenantID ?? tenantId,
+      adminGroupObjectIDs: aad.adminGroupObjectIDs ?? null,
+    },
+    disableLocalAccounts,
   };
 }
 

@@ -53,8 +53,31 @@ export interface KindDef<Ctx extends WriteContext = WriteContext> {
   /** Discovery verbs when not the full set (create-only reviews). */
   verbs?: string[];
   /** A create-only kind that is answered, never stored (access reviews): the answer for `user`. */
-  review?(obj: KubeObject, user: { username: string; uid?: string; groups: string[] }): KubeObject;
+  review?(obj: KubeObject, user: ReviewUser, authorize: ReviewAuthorizer): KubeObject;
 }
+
+export interface ReviewUser {
+  username: string;
+  uid?: string;
+  groups: string[];
+}
+
+/** The cluster's authorization decision, as access reviews ask it. */
+export type ReviewAuthorizer = (
+  user: ReviewUser,
+  attributes: {
+    resource?: {
+      namespace?: string;
+      verb?: string;
+      group?: string;
+      version?: string;
+      resource?: string;
+      subresource?: string;
+      name?: string;
+    };
+    nonResource?: { path?: string; verb?: string };
+  },
+) => { allowed: boolean; denied?: boolean; reason?: string };
 
 export function groupVersion(def: KindDef<never> | KindDef): string {
   return def.group ? `${def.group}/${def.version}` : def.version;

@@ -104,6 +104,16 @@ export const errors = {
   badRequest: (message: string) => new ApiError(400, "BadRequest", message),
   forbidden: (gr: GroupResource, name: string, why: string) =>
     new ApiError(403, "Forbidden", `${qualified(gr)} "${name}" is forbidden: ${why}`, detailsFor(gr, name)),
+  /** An authorizer's refusal: the whole message is given (it names the user, verb and scope). */
+  forbiddenRequest: (gr: GroupResource, name: string | undefined, message: string) =>
+    new ApiError(
+      403,
+      "Forbidden",
+      message,
+      gr.resource
+        ? { ...(name ? { name } : {}), ...(gr.group ? { group: gr.group } : {}), kind: gr.resource }
+        : {},
+    ),
   methodNotSupported: (gr: GroupResource, action: string) =>
     new ApiError(
       405,

@@ -25,6 +25,7 @@ const ROLE = {
   contributor: "b24988ac-6180-42a0-ab88-20f7382dd24c",
   roleBasedAccessControlAdministrator: "f58310d9-a9f6-439a-9e8d-f62e7b41a168",
   networkContributor: "4d97b98b-1d4f-4787-a291-c67834d212e7",
+  aksRbacClusterAdmin: "b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b",
   storageBlobDataOwner: "b7e6dc6d-f1e8-4753-8033-0f276bb0955b",
   storageQueueDataContributor: "974c5e8b-45b9-4653-ba55-5f855dd0fb88",
   storageTableDataContributor: "0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3",
@@ -180,7 +181,7 @@ describe("compiled infra template", () => {
     for (const role of assigned) assert.ok(allowed.has(role), `unexpected role ${role}`);
   });
 
-  test("every RBAC Administrator assignment carries the ABAC condition: Network Contributor to service principals only", () => {
+  test("every RBAC Administrator assignment carries the ABAC condition: Network Contributor and AKS RBAC Cluster Admin to service principals only", () => {
     const administrators = roleAssignments.filter((a) =>
       roleDefinitionGuids(a).includes(ROLE.roleBasedAccessControlAdministrator),
     );
@@ -191,9 +192,9 @@ describe("compiled infra template", () => {
       for (const source of ["Request", "Resource"]) {
         assert.ok(
           condition.includes(
-            `@${source}[Microsoft.Authorization/roleAssignments:RoleDefinitionId] ForAnyOfAnyValues:GuidEquals {${ROLE.networkContributor}}`,
+            `@${source}[Microsoft.Authorization/roleAssignments:RoleDefinitionId] ForAnyOfAnyValues:GuidEquals {${ROLE.networkContributor}, ${ROLE.aksRbacClusterAdmin}}`,
           ),
-          `${source} role constrained to Network Contributor`,
+          `${source} role constrained to Network Contributor and AKS RBAC Cluster Admin`,
         );
         assert.ok(
           condition.includes(
@@ -207,7 +208,11 @@ describe("compiled infra template", () => {
       const guids = new Set(
         condition.match(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi),
       );
-      assert.deepEqual([...guids], [ROLE.networkContributor], "no other role can be assigned");
+      assert.deepEqual(
+        [...guids].sort(),
+        [ROLE.networkContributor, ROLE.aksRbacClusterAdmin].sort(),
+        "no other role can be assigned (never Owner or User Access Administrator)",
+      );
     }
   });
 

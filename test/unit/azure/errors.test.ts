@@ -82,6 +82,8 @@ test("each named error keeps ARM's code and status", () => {
       ServicePrincipalNotFound: "400 ServicePrincipalNotFound",
       LinkedAuthorizationFailed: "403 LinkedAuthorizationFailed",
       OperationNotAllowed: "409 OperationNotAllowed",
+      StaticCredentialNotAllowed: "400 BadRequest",
+      LocalAccountsNeedAad: "400 BadRequest",
       BadRequest: "400 BadRequest",
     },
     IdentityErrors: {

@@ -59,6 +59,7 @@ describe("durable registry", () => {
       "ensureResourceGroup",
       "ensureVirtualNetwork",
       "getClusterState",
+      "grantAppClusterAdmin",
       "pollArmOperation",
       "removeConnectivityProbes",
       "reportToPipelines",
