@@ -45,9 +45,10 @@ const cacheKey = (resourceId: string, life: string): string => `${resourceId.toL
  * once it is older than a cluster delete takes, since no cluster can be deleted and created again
  * in less (and a delete forgets it at once: forgetClusterCredentials).
  */
-const lives = new Map<string, { identity: { id: string; life?: string }; read: number }>();
+type ClusterLife = Awaited<ReturnType<typeof clusterIdentity>>;
+const lives = new Map<string, { identity: ClusterLife; read: number }>();
 
-async function currentLife(target: ClusterTarget, fresh: boolean): Promise<{ id: string; life?: string }> {
+async function currentLife(target: ClusterTarget, fresh: boolean): Promise<ClusterLife> {
   const config = appConfig();
   const key = ids.cluster(target).toLowerCase();
   const kept = lives.get(key);
