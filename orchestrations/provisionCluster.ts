@@ -105,7 +105,8 @@ function* build(ctx: OrchestrationContext, input: ProvisionInput, run: StepRunne
         maxResubmits: timing.activityRetry.maxAttempts,
         submit: ensureVnet,
         again: ensureVnet,
-        onPoll: () => run.attempt(STEP.virtualNetwork),
+        onPoll: () => run.poll(STEP.virtualNetwork),
+        onResubmit: () => run.retried(STEP.virtualNetwork),
         onWait: (reason) => run.waiting(STEP.virtualNetwork, reason),
       }),
     { outputs: () => ({ vnetId: ids.vnet(target, spec.network.vnetName), subnetId }) },
@@ -139,8 +140,9 @@ function* build(ctx: OrchestrationContext, input: ProvisionInput, run: StepRunne
         // Without a poller (someone else's operation, or a lost answer), read the state by GET only:
         // never a second PUT while the cluster is busy.
         again: () => activity(ctx, ACTIVITY.getClusterState, { target }, retry),
-        // The create takes minutes: each poll shows in the status.
-        onPoll: () => run.attempt(STEP.cluster, { publish: true }),
+        // The create takes minutes: each poll shows in the status (as a poll, not an attempt).
+        onPoll: () => run.poll(STEP.cluster, { publish: true }),
+        onResubmit: () => run.retried(STEP.cluster),
         onWait: (reason) => run.waiting(STEP.cluster, reason),
       }),
     { outputs: (v) => clusterOutputs(v, ids.cluster(target)) },

@@ -15,6 +15,7 @@ import type {
   VerificationReport,
 } from "../shared/provision/types.js";
 import { all, failureValue, type Flow, type Outputs, type Pending } from "./durable.js";
+import { retriesOf, watched } from "./retries.js";
 
 /** What a step's work answers: an activity's or sub-orchestration's result, or a monitored operation's end. */
 export type StepResult<T> = ActivityResult<T> | LroStep<T>;
@@ -69,10 +70,14 @@ export class StepRunner {
     return this;
   }
 
-  /** Runs `work` as step `name` (a step `together` started continues) and answers its value. */
+  /**
+   * Runs `work` as step `name` (a step `together` started continues) and answers its value. The
+   * retry policy's retries of the calls it makes count as the step's attempts (retries.ts).
+   */
   *step<T>(name: string, work: () => Flow<StepResult<T>>, o: SettleOptions<T> = {}): Flow<T> {
     this.start(name);
-    return this.settle(name, yield* work(), o);
+    const result = yield* watched(work(), (n) => this.retried(name, n));
+    return this.settle(name, result, o);
   }
 
   /** Marks steps Running. */
@@ -105,9 +110,14 @@ export class StepRunner {
     pending: P,
   ): Flow<Outputs<P>> {
     this.start(...names);
+    // Each call's retries are its own step's, counted once Task.all has answered or failed.
+    const retries = () => pending.forEach((p, i) => this.retried(names[i]!, retriesOf(p.task)));
     try {
-      return yield* all(this.ctx, pending);
+      const outputs = yield* all(this.ctx, pending);
+      retries();
+      return outputs;
     } catch (e) {
+      retries();
       // When several failed before this episode, the last one declared is named.
       const i = pending.findLastIndex((p) => p.task.isFaulted);
       const value = i < 0 ? undefined : failureValue<StepResult<unknown>>(pending[i]!.failure, e);
@@ -117,10 +127,17 @@ export class StepRunner {
     }
   }
 
-  /** Counts one more attempt at a running step (a poll). Published with the next change unless asked. */
-  attempt(name: string, o: { publish?: boolean } = {}): void {
-    this.t.attempt(name);
+  /** Counts one more status poll of a running step. Published with the next change unless asked. */
+  poll(name: string, o: { publish?: boolean } = {}): void {
+    this.t.poll(name);
     if (o.publish) this.publish();
+  }
+
+  /** Counts `n` more attempts at a step (retries, resubmits); published at once. */
+  retried(name: string, n = 1): void {
+    if (n <= 0) return;
+    this.t.retried(name, n);
+    this.publish();
   }
 
   /** Shows what a running step waits for (undefined: nothing any more); published when it changed. */

@@ -243,6 +243,13 @@ export function ClusterPage(props: { api: Api; name: string }) {
           {doc.error.message}
         </div>
       ) : null}
+      {doc.provisioning ? (
+        <p class="meta" data-provisioning={doc.provisioning.phase}>
+          Before this deletion the cluster was {doc.provisioning.phase}
+          {doc.provisioning.error ? ` (${doc.provisioning.error.step}: ${doc.provisioning.error.code})` : ""};
+          what is shown here is the deletion's.
+        </p>
+      ) : null}
       {doc.warnings.length ? (
         <div class="warnings">
           <h3>Warnings</h3>
