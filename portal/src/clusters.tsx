@@ -303,7 +303,9 @@ export function ClusterPage(props: { api: Api; name: string }) {
         <p>None yet.</p>
       )}
       <h3 id="verification-title">Verification</h3>
-      {doc.verification ? (
+      {doc.provisioning ? (
+        <p>The verification belonged to the cluster this deletion removes.</p>
+      ) : doc.verification ? (
         <p data-verification={doc.verification.passed ? "passed" : "failed"}>
           {doc.verification.passed
             ? "Every expectation was observed."
@@ -313,7 +315,7 @@ export function ClusterPage(props: { api: Api; name: string }) {
       ) : (
         <p>Not verified yet.</p>
       )}
-      {spec ? (
+      {doc.provisioning ? null : spec ? (
         <ReachabilityMatrix
           spec={spec}
           id="verified"

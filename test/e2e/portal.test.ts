@@ -143,6 +143,11 @@ test("portal: sign in, create the tutorial, follow it to Succeeded, read the mat
       "no step shows retries",
     );
     await shot(page, "04-cluster-succeeded.png");
+    // For the picture, a probed cell's explanation by focus with the pointer off the matrix: the
+    // element screenshot scrolls, and a cell coming under the pointer would take the explanation over.
+    await page.mouse.move(0, 0);
+    await observedAllowed.focus();
+    assert.match(await page.locator("#verified-explanation").innerText(), /the probe observed allowed/);
     await shot(page, "05-matrix-verified.png", "portal-matrix.png", verified);
 
     // The kubeconfig, as a download.
@@ -170,6 +175,7 @@ test("portal: sign in, create the tutorial, follow it to Succeeded, read the mat
       ["cluster", "roleAssignment", "identity", "virtualNetwork", "resourceGroup"].map((k) => `delete:${k}`),
     );
     await page.locator('[data-provisioning="Succeeded"]').waitFor();
+    assert.equal(await page.locator("[data-verification], #verified-explanation").count(), 0);
     await shot(page, "06-deleted.png");
 
     // The API reference: Swagger UI from this origin on the app's own OpenAPI document, under a CSP.
