@@ -52,9 +52,10 @@ function currentStep(doc: ClusterStatusDocument): string {
 }
 
 export function ClusterList(props: { api: Api }) {
+  const [all, setAll] = useState(false);
   const { value, error } = usePoll(
     async () => {
-      const list = await props.api.list();
+      const list = await props.api.list(all);
       // The list has no steps: the running ones are read one by one for their current step.
       const docs = await Promise.all(
         list.map((c) =>
@@ -64,7 +65,7 @@ export function ClusterList(props: { api: Api }) {
       return list.map((c, i) => ({ summary: c, doc: docs[i] }));
     },
     (rows) => rows.some((r) => !FINAL.has(r.summary.phase)),
-    [props.api],
+    [props.api, all],
   );
   return (
     <section aria-labelledby="list-title">
@@ -73,6 +74,12 @@ export function ClusterList(props: { api: Api }) {
         <a href="#/new" class="button primary">
           New cluster
         </a>
+      </p>
+      <p>
+        <label>
+          <input type="checkbox" checked={all} onChange={(e) => setAll(e.currentTarget.checked)} /> Show
+          deleted clusters too
+        </label>
       </p>
       {error ? (
         <p class="error" role="alert">

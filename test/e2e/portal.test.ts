@@ -178,6 +178,12 @@ test("portal: sign in, create the tutorial, follow it to Succeeded, read the mat
     assert.equal(await page.locator("[data-verification], #verified-explanation").count(), 0);
     await shot(page, "06-deleted.png");
 
+    // The list leaves Deleted clusters out, as the API does, unless asked for (all=true).
+    await page.getByRole("link", { name: "Clusters", exact: true }).click();
+    await page.getByText("No clusters yet.").waitFor();
+    await page.getByLabel("Show deleted clusters too").check();
+    await row.locator(".phase", { hasText: "Deleted" }).waitFor();
+
     // The API reference: Swagger UI from this origin on the app's own OpenAPI document, under a CSP.
     const docs = await page.goto(`${stack.host.url}/api/docs/`);
     assert.match(String(docs?.headers()["content-security-policy"]), /script-src 'self'/);
