@@ -1,14 +1,9 @@
 // The cluster API's behaviour, independent of the Functions runtime: requests in, answers out, the
 // durable task hub and ARM behind the ports of ports.ts. functions/clusters.ts mounts it on HTTP.
-import { createHash } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import { hasRoleFor, isAdmin, canSee, type Action, type Caller } from "../shared/auth/caller.js";
 import type { AppConfig } from "../shared/config/index.js";
-import {
-  deprovisionInstanceId,
-  instanceIdPrefix,
-  provisionInstanceId,
-  type ClusterTarget,
-} from "../shared/azure/names.js";
+import { deprovisionInstanceId, provisionInstanceId, type ClusterTarget } from "../shared/azure/names.js";
 import { ORCHESTRATION } from "../shared/provision/durable.js";
 import {
   asProvisionInput,
@@ -18,21 +13,33 @@ import {
   retryAfterFor,
   timeOf,
 } from "../shared/provision/status.js";
+import type { IndexEntry } from "../shared/state/cluster-table.js";
 import type { ClusterStatusDocument, DeprovisionInput, ProvisionInput } from "../shared/provision/types.js";
 import { LIMITS } from "../shared/spec/defaults.js";
 import type { ClusterSpec } from "../shared/spec/schema.js";
 import { invalidSpecError, validateClusterSpecText } from "../shared/spec/validate.js";
 import { listed, parseListQuery } from "./list-query.js";
-import { isInstanceOf, type Instance, type Orchestrations, type UserKubeconfig } from "./ports.js";
+import {
+  isInstanceOf,
+  type ClusterIndex,
+  type Instance,
+  type Orchestrations,
+  type QuotaStore,
+  type UserKubeconfig,
+} from "./ports.js";
 import { readBodyText } from "./request-body.js";
 import { armError, type ApiRequest, type ApiResponse } from "./responses.js";
-import { TeamQuota, type Holding } from "./team-quota.js";
+import { QuotaContentionError, TeamQuota, type Holding } from "./team-quota.js";
 
 export const BASE_PATH = "/api/clusters";
 
 export interface ClusterApiDeps {
   config: AppConfig;
   orchestrations: Orchestrations;
+  /** Where a name or a team leads (no request scans the task hub). */
+  index: ClusterIndex;
+  /** The teams' quota rows. */
+  quotas: QuotaStore;
   userKubeconfig: UserKubeconfig;
   now?(): Date;
 }
@@ -87,17 +94,17 @@ export class ClusterApi {
 
   constructor(private readonly deps: ClusterApiDeps) {
     this.quota = new TeamQuota({
-      orchestrations: deps.orchestrations,
+      store: deps.quotas,
       quota: deps.config.quota,
-      holding: (holder, known) => this.holding(holder, known),
+      holding: (holder) => this.holding(holder),
       now: () => (deps.now?.() ?? new Date()).getTime(),
     });
   }
 
-  /** The cluster a quota slot's holder stands for (see TeamQuota), from statuses already read. */
-  private holding(holder: string, known: ReadonlyMap<string, Instance>): Holding | undefined {
-    const provision = known.get(holder);
-    const f = provision && found(provision, known.get(deprovisionInstanceId(holder)));
+  /** The cluster a quota holder stands for (see TeamQuota): two point reads. */
+  private async holding(holder: string): Promise<Holding | undefined> {
+    const provision = await this.deps.orchestrations.getStatus(holder);
+    const f = provision && (await this.withDeprovision(provision));
     if (!f) return undefined;
     return {
       name: f.input.spec.name,
@@ -120,7 +127,18 @@ export class ClusterApi {
     );
   }
 
-  /** Finds a cluster by name: the default target first, then every instance of that name. */
+  /** The cluster of an index entry, if its instance is still a provisioning of that name. */
+  private async entry(e: IndexEntry): Promise<Found | undefined> {
+    const provision = await this.deps.orchestrations.getStatus(e.instanceId);
+    if (!provision || !isInstanceOf(provision, ORCHESTRATION.provisionCluster)) return undefined;
+    const f = await this.withDeprovision(provision);
+    return f && f.input.spec.name.toLowerCase() === e.name.toLowerCase() ? f : undefined;
+  }
+
+  /**
+   * Finds a cluster by name with point reads only: the instance id of the default target (the
+   * deterministic id needs no lookup), else the one the index names (its latest life).
+   */
   async find(name: string): Promise<Found | undefined> {
     const guess = provisionInstanceId({
       subscriptionId: this.deps.config.targetSubscriptionId,
@@ -128,22 +146,12 @@ export class ClusterApi {
       name,
     });
     const direct = await this.deps.orchestrations.getStatus(guess);
-    if (direct) return this.withDeprovision(direct);
-    const prefix = instanceIdPrefix(name);
-    const all = (await this.deps.orchestrations.getStatusAll()).filter(
-      (i) =>
-        isInstanceOf(i, ORCHESTRATION.provisionCluster) &&
-        i.instanceId.startsWith(prefix) &&
-        !i.instanceId.endsWith("-delete"),
-    );
-    const found: Found[] = [];
-    for (const i of all) {
-      const f = await this.withDeprovision(i);
-      if (f && f.input.spec.name.toLowerCase() === name.toLowerCase()) found.push(f);
-    }
-    // Several lives under different targets: the one that is not deleted, else the newest.
-    found.sort((a, b) => timeOf(b.provision.createdTime) - timeOf(a.provision.createdTime));
-    return found.find((f) => this.document(f).phase !== "Deleted") ?? found[0];
+    const byGuess = direct && (await this.withDeprovision(direct));
+    // The default target's cluster, unless it is Deleted and the name lives on elsewhere.
+    if (byGuess && this.document(byGuess).phase !== "Deleted") return byGuess;
+    const indexed = await this.deps.index.byName(name);
+    const byIndex = indexed && indexed.instanceId !== guess ? await this.entry(indexed) : undefined;
+    return byIndex ?? byGuess;
   }
 
   document(f: Found): ClusterStatusDocument {
@@ -223,8 +231,15 @@ export class ClusterApi {
       probe: this.deps.config.probe,
       warnings: validation.warnings.map((w) => `${w.path}: ${w.message}`),
       requestedBy: { id: caller.id, name: caller.displayName },
+      clusterUid: this.clusterUid(existing),
     };
-    const claim = await this.quota.claim({ team: spec.team, holder: instanceId, cluster: spec.name });
+    let claim;
+    try {
+      claim = await this.quota.claim({ team: spec.team, holder: instanceId, cluster: spec.name });
+    } catch (e) {
+      if (!(e instanceof QuotaContentionError)) throw e;
+      return { ...armError(503, "QuotaBusy", `${e.message}; try again`), headers: { "Retry-After": "1" } };
+    }
     if (!claim.ok)
       return armError(
         409,
@@ -234,13 +249,16 @@ export class ClusterApi {
         } or ask the platform team to raise the quota`,
       );
     try {
+      // Indexed before it starts: an entry whose instance never started leads nowhere (find reads
+      // the instance), while a started instance missing from the index could not be found.
+      await this.deps.index.put({ name: spec.name, team: spec.team, instanceId });
       await this.deps.orchestrations.start(ORCHESTRATION.provisionCluster, { instanceId, input });
     } catch (e) {
       // Lost a race with an identical request: answer with the instance that won (which holds
-      // the slot too; a second slot of the same holder is freed by the next claim).
+      // the same quota entry: the holder is the instance id).
       const winner = await this.find(spec.name);
       if (!winner) {
-        if (claim.started) await this.quota.release(instanceId, claim.slot);
+        await this.quota.release(spec.team, instanceId);
         throw e;
       }
       return (
@@ -286,6 +304,16 @@ export class ClusterApi {
     return undefined;
   }
 
+  /**
+   * The unique id tagged on everything the run creates: a run after a failed one continues that
+   * cluster's life (and owns what it left); after a delete, a new life gets a new id.
+   */
+  private clusterUid(previous: Found | undefined): string {
+    if (previous && this.document(previous).phase !== "Deleted" && previous.input.clusterUid)
+      return previous.input.clusterUid;
+    return randomUUID();
+  }
+
   /** A same-spec request starts a new run only when the previous one is over without success. */
   private restartable(f: Found): boolean {
     const phase = this.document(f).phase;
@@ -313,16 +341,20 @@ export class ClusterApi {
         parsed.problems,
       );
     const q = parsed.query;
-    const all = await this.deps.orchestrations.getStatusAll();
-    const byId = new Map(all.map((i) => [i.instanceId, i]));
+    // Only the index partitions of the teams asked for (or the caller's): other teams' clusters
+    // cost nothing, except in an admin's unfiltered list, which is about all of them.
+    const teams = q.team !== undefined ? [q.team] : isAdmin(caller) ? [undefined] : [...caller.teams].sort();
+    const entries = (
+      await Promise.all(
+        teams.filter((t) => t === undefined || canSee(caller, t)).map((t) => this.deps.index.list(t)),
+      )
+    ).flat();
     const docs: ClusterStatusDocument[] = [];
-    for (const i of all) {
-      if (!isInstanceOf(i, ORCHESTRATION.provisionCluster) || !i.instanceId.startsWith("aksv-")) continue;
-      const input = asProvisionInput(i.input);
-      if (!input) continue;
-      const d = currentDeprovision(i, byId.get(deprovisionInstanceId(i.instanceId)));
-      docs.push(buildStatusDocument(i, d, BASE_PATH));
-    }
+    await eachLimited(entries, LIST_READS_AT_ONCE, async (e) => {
+      const f = await this.entry(e);
+      // A team row left behind by a cluster re-created for another team is not that team's.
+      if (f && f.input.spec.team === e.team) docs.push(this.document(f));
+    });
     const selected = docs
       .filter((d) => canSee(caller, d.team) && listed(q, d))
       .sort((a, b) => a.name.localeCompare(b.name) || a.resourceGroup.localeCompare(b.resourceGroup));
@@ -362,6 +394,7 @@ export class ClusterApi {
       spec: f.input.spec,
       timing: this.deps.config.timing,
       rollback: false,
+      ...(f.input.clusterUid ? { clusterUid: f.input.clusterUid } : {}),
     };
     await this.deps.orchestrations.start(ORCHESTRATION.deprovisionCluster, {
       instanceId: deprovisionInstanceId(f.provision.instanceId),
@@ -398,6 +431,17 @@ export class ClusterApi {
       body: yaml,
     };
   }
+}
+
+/** Status reads a list makes at once (one partition's clusters; bounded so a big team cannot flood the hub). */
+const LIST_READS_AT_ONCE = 16;
+
+async function eachLimited<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await work(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
 
 function notFound(name: string): ApiResponse {

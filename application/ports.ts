@@ -1,7 +1,9 @@
 // What the application needs from the outside, as interfaces it owns: the durable task hub (start
-// an orchestration by its declaration, read instances, raise events) and the cluster's kubeconfig.
+// an orchestration by its declaration, read instances, raise events), the app's index and quota rows
+// in Table storage, and the cluster's kubeconfig.
 // functions/ adapts durable-functions' DurableClient and ARM to them; tests pass stand-ins.
 import type { ClusterTarget } from "../shared/azure/names.js";
+import type { IndexEntry, QuotaHolder, QuotaRow } from "../shared/state/cluster-table.js";
 import type { Orchestration } from "../shared/provision/durable.js";
 import type { InstanceView } from "../shared/provision/status.js";
 
@@ -24,9 +26,26 @@ export interface Orchestrations {
   ): Promise<string>;
   /** The instance, or undefined when the task hub has none of that id. */
   getStatus(instanceId: string): Promise<Instance | undefined>;
-  getStatusAll(): Promise<Instance[]>;
   terminate(instanceId: string, reason: string): Promise<void>;
   raiseEvent(instanceId: string, eventName: string, eventData: unknown): Promise<void>;
+}
+
+/**
+ * The index of clusters beside the task hub (shared/state/cluster-table.ts): what a name or a team
+ * leads to, so that no request scans the hub. Point reads and one partition per team.
+ */
+export interface ClusterIndex {
+  byName(name: string): Promise<IndexEntry | undefined>;
+  put(entry: IndexEntry): Promise<void>;
+  /** A team's clusters, or every team's when `team` is undefined. */
+  list(team: string | undefined): Promise<IndexEntry[]>;
+}
+
+/** One row per team holding the clusters counted against its quota, changed with optimistic concurrency. */
+export interface QuotaStore {
+  quota(team: string): Promise<QuotaRow>;
+  /** False when the row changed since it was read as `etag` (read again, decide again). */
+  writeQuota(team: string, holders: QuotaHolder[], etag: string | undefined): Promise<boolean>;
 }
 
 /** Is `instance` a run of `orchestration`? */

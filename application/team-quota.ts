@@ -1,20 +1,15 @@
-// Claiming and releasing per-team quota slots (shared/provision/quota.ts) through the durable client.
-// Exact under concurrency: a claim is a startNew of a slot's instance id, which the durable client
-// refuses while that instance runs (host.json: overridableExistingInstanceStates NonRunningStates).
+// A team's quota: one Table row per team listing the clusters it counts (shared/state/cluster-table.ts),
+// changed only with If-Match on the ETag it was read with. Exact under concurrency (of two requests
+// that read the same row, only one write succeeds; the other reads again and decides again), and a
+// claim costs one read and one write whatever the number of clusters in the task hub: the statuses
+// of the team's own holders are read only when the row is full, to free the slots of deleted
+// clusters. Nothing polls: a lost write is retried at once (after a short jitter), never waited for.
 import { teamQuota, type QuotaConfig } from "../shared/config/index.js";
-import { ORCHESTRATION } from "../shared/provision/durable.js";
-import {
-  isQuotaSlotInput,
-  quotaSlotId,
-  RELEASE_EVENT,
-  type QuotaRelease,
-  type QuotaSlotInput,
-} from "../shared/provision/quota.js";
-import { isRunning, timeOf } from "../shared/provision/status.js";
 import type { Phase } from "../shared/provision/types.js";
-import { isInstanceOf, type Instance, type Orchestrations } from "./ports.js";
+import type { QuotaHolder } from "../shared/state/cluster-table.js";
+import type { QuotaStore } from "./ports.js";
 
-/** What the API knows of the cluster a slot's holder (a provisioning instance id) stands for. */
+/** What the API knows of the cluster a holder (a provisioning instance id) stands for. */
 export interface Holding {
   name: string;
   team: string;
@@ -24,139 +19,99 @@ export interface Holding {
 }
 
 export interface TeamQuotaDeps {
-  orchestrations: Orchestrations;
+  store: QuotaStore;
   quota: QuotaConfig;
-  /**
-   * The cluster a holder stands for, looked up in `known` (every instance of the task hub, read once
-   * per claim: the holders' statuses are among them).
-   */
-  holding(holder: string, known: ReadonlyMap<string, Instance>): Holding | undefined;
+  /** The cluster a holder stands for now (undefined: its provisioning never started). */
+  holding(holder: string): Promise<Holding | undefined>;
   now(): number;
-  /** A claimed slot whose holder never started (the API crashed in between) is freed after this. */
+  /** A claim whose holder never started (the API crashed in between) is freed after this. */
   orphanAfterMs?: number;
-  /** How long a claim waits for slots it released to finish. */
-  settleMs?: number;
+  /** Conditional writes tried before giving up (each lost one means another request got through). */
+  maxAttempts?: number;
 }
 
-export type Claim =
-  | { ok: true; slot: string; started: boolean }
-  | { ok: false; limit: number; setting: string; clusters: string[] };
+export interface ClaimRequest {
+  team: string;
+  /** The provisioning instance id whose cluster the claim counts. */
+  holder: string;
+  /** The cluster's name, for messages. */
+  cluster: string;
+}
 
-interface Slot {
-  id: string;
-  created: number;
-  input: QuotaSlotInput;
+export type Claim = { ok: true } | { ok: false; limit: number; setting: string; clusters: string[] };
+
+/** The quota row kept changing under this request: it answers 503 and the caller tries again. */
+export class QuotaContentionError extends Error {
+  constructor(team: string, attempts: number) {
+    super(`the quota of team ${team} changed under ${attempts} attempts in a row`);
+    this.name = "QuotaContentionError";
+  }
+}
+
+/** A few milliseconds, growing with the attempts lost, so that racing requests spread out. */
+function jitter(attempt: number): Promise<void> {
+  const ms = Math.random() * Math.min(2 ** attempt, 50);
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 export class TeamQuota {
   constructor(private readonly deps: TeamQuotaDeps) {}
 
-  private get o(): Orchestrations {
-    return this.deps.orchestrations;
-  }
-
-  private slots(all: Instance[], team: string): Slot[] {
-    return all
-      .filter(
-        (i: Instance) =>
-          isInstanceOf(i, ORCHESTRATION.clusterQuotaSlot) &&
-          isRunning(i) &&
-          isQuotaSlotInput(i.input) &&
-          i.input.team === team,
-      )
-      .map((i) => ({ id: i.instanceId, created: timeOf(i.createdTime), input: i.input as QuotaSlotInput }))
-      .sort((a, b) => a.created - b.created);
-  }
-
   /**
-   * Does the slot no longer count? Its holder's cluster was deleted after the slot was claimed (a
-   * slot claimed after the deletion is a re-create's), now belongs to another team, or never
-   * started and the claim is old.
+   * Does the claim no longer count? Its cluster was deleted after the claim (a claim made after the
+   * deletion is a re-create's), now belongs to another team, or never started and the claim is old.
    */
-  private stale(slot: Slot, h: Holding | undefined): boolean {
-    if (!h) return this.deps.now() - slot.created > (this.deps.orphanAfterMs ?? 5 * 60_000);
-    if (h.phase === "Deleted") return (h.deletedSince ?? 0) >= slot.created;
-    return h.team !== slot.input.team;
+  private stale(team: string, claim: QuotaHolder, h: Holding | undefined): boolean {
+    if (!h) return this.deps.now() - claim.since > (this.deps.orphanAfterMs ?? 5 * 60_000);
+    if (h.phase === "Deleted") return (h.deletedSince ?? 0) >= claim.since;
+    return h.team !== team;
   }
 
-  /** Takes a slot of `input.team` for `input.holder`, or says which clusters fill the quota. */
-  async claim(input: QuotaSlotInput): Promise<Claim> {
-    const { team, holder } = input;
+  /** The holders that still count (reads the statuses of this team's holders only). */
+  private async live(team: string, holders: QuotaHolder[]): Promise<QuotaHolder[]> {
+    const now = await Promise.all(holders.map((h) => this.deps.holding(h.holder)));
+    return holders.filter((h, i) => !this.stale(team, h, now[i]));
+  }
+
+  /** Changes the team's row with `change` until a conditional write succeeds. */
+  private async update<T>(
+    team: string,
+    change: (holders: QuotaHolder[]) => Promise<{ holders: QuotaHolder[] | undefined; result: T }>,
+  ): Promise<T> {
+    const max = this.deps.maxAttempts ?? 50;
+    for (let attempt = 0; attempt < max; attempt++) {
+      const row = await this.deps.store.quota(team);
+      const { holders, result } = await change(row.holders);
+      if (!holders || (await this.deps.store.writeQuota(team, holders, row.etag))) return result;
+      await jitter(attempt);
+    }
+    throw new QuotaContentionError(team, max);
+  }
+
+  /** Counts `input.holder` against its team's quota, or says which clusters fill it. */
+  claim(input: ClaimRequest): Promise<Claim> {
+    const { team, holder, cluster } = input;
     const limit = teamQuota(this.deps.quota, team);
-    const all = await this.o.getStatusAll();
-    const known = new Map(all.map((i) => [i.instanceId, i]));
-    const slots = this.slots(all, team);
-    const held: string[] = [];
-    const releasing: string[] = [];
-    const holders = new Set<string>();
-    for (const slot of slots) {
-      const h = slot.input.holder;
-      if (holders.has(h) || this.stale(slot, this.deps.holding(h, known))) {
-        // A holder counts once: a second slot of it (two identical requests raced) goes too. A
-        // re-create after a deletion gets a fresh slot rather than its stale one, so that a
-        // concurrent claim releasing the stale one cannot take the new cluster's slot away.
-        await this.release(h, slot.id);
-        releasing.push(slot.id);
-        continue;
+    return this.update<Claim>(team, async (current) => {
+      // The holder's own earlier claim is replaced: a re-create after a deletion counts from now.
+      let holders = current.filter((h) => h.holder !== holder);
+      if (holders.length >= limit) holders = await this.live(team, holders);
+      if (holders.length >= limit) {
+        const setting = this.deps.quota.perTeam[team] !== undefined ? "AKSV_TEAM_QUOTAS" : "AKSV_TEAM_QUOTA";
+        const clusters = [...new Set(holders.map((h) => h.cluster))].sort();
+        return { holders: undefined, result: { ok: false, limit, setting, clusters } };
       }
-      if (h === holder) return { ok: true, slot: slot.id, started: false };
-      holders.add(h);
-      held.push(slot.input.cluster);
-    }
-    const ids = Array.from({ length: limit }, (_, k) => quotaSlotId(team, k));
-    const busy = new Set(slots.map((s) => s.id));
-    const claimed =
-      (await this.start(
-        ids.filter((id) => !busy.has(id)),
-        input,
-      )) ?? (await this.start(await this.settled(releasing.filter((id) => ids.includes(id))), input));
-    if (claimed) return claimed;
-    // Name the clusters as they are now: racing requests may have filled the slots since the read.
-    const clusters = [
-      ...new Set([
-        ...held,
-        ...this.slots(await this.o.getStatusAll(), team)
-          .filter((slot) => !releasing.includes(slot.id))
-          .map((slot) => slot.input.cluster),
-      ]),
-    ];
-    const setting = this.deps.quota.perTeam[team] !== undefined ? "AKSV_TEAM_QUOTAS" : "AKSV_TEAM_QUOTA";
-    return { ok: false, limit, setting, clusters: clusters.sort() };
+      return { holders: [...holders, { holder, cluster, since: this.deps.now() }], result: { ok: true } };
+    });
   }
 
-  /** Frees `slot` if `holder` still holds it (a conditional release: see clusterQuotaSlot). */
-  async release(holder: string, slot: string): Promise<void> {
-    const event: QuotaRelease = { holder, slot };
-    // A slot that completed meanwhile (another request released it) answers 410: nothing to do.
-    await this.o.raiseEvent(slot, RELEASE_EVENT, event).catch(() => undefined);
-  }
-
-  private async start(ids: string[], input: QuotaSlotInput): Promise<Claim | undefined> {
-    for (const id of ids) {
-      try {
-        await this.o.start(ORCHESTRATION.clusterQuotaSlot, { instanceId: id, input });
-        return { ok: true, slot: id, started: true };
-      } catch (e) {
-        // Refused because the slot is taken meanwhile (else a real failure); taken by an identical
-        // request for the same holder, it is ours to share.
-        const now = await this.o.getStatus(id).catch(() => undefined);
-        if (!now || !isRunning(now)) throw e;
-        if (isQuotaSlotInput(now.input) && now.input.holder === input.holder)
-          return { ok: true, slot: id, started: false };
-      }
-    }
-    return undefined;
-  }
-
-  /** Waits (briefly) until the released slots have completed; returns those that did. */
-  private async settled(ids: string[]): Promise<string[]> {
-    const deadline = Date.now() + (this.deps.settleMs ?? 10_000);
-    let pending = ids;
-    while (pending.length > 0 && Date.now() < deadline) {
-      const states = await Promise.all(pending.map((id) => this.o.getStatus(id).catch(() => undefined)));
-      pending = pending.filter((_, i) => states[i] !== undefined && isRunning(states[i]));
-      if (pending.length > 0) await new Promise((r) => setTimeout(r, 25));
-    }
-    return ids.filter((id) => !pending.includes(id));
+  /** Stops counting `holder` (its provisioning could not be started). */
+  release(team: string, holder: string): Promise<void> {
+    return this.update(team, async (current) => ({
+      holders: current.some((h) => h.holder === holder)
+        ? current.filter((h) => h.holder !== holder)
+        : undefined,
+      result: undefined,
+    }));
   }
 }

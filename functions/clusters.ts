@@ -6,39 +6,43 @@ import * as df from "durable-functions";
 import { authenticate, isCaller } from "../application/authenticate.js";
 import { ClusterApi } from "../application/cluster-api.js";
 import { createCluster } from "../application/pipeline-callback.js";
-import type { Instance, Orchestrations } from "../application/ports.js";
+import type { Orchestrations } from "../application/ports.js";
 import { armError } from "../application/responses.js";
 import type { Caller } from "../shared/auth/caller.js";
 import { scrub } from "../shared/azure/errors.js";
 import { clusterKubeconfig } from "../shared/azure/kubeconfig.js";
 import { callbackStore } from "../shared/callback/store.js";
-import { appConfig } from "../shared/config/index.js";
+import { appConfig, type AppConfig } from "../shared/config/index.js";
+import { orchestrationsOf } from "./orchestrations.js";
+import { armCredential } from "../shared/azure/clients.js";
+import { ClusterStateTable } from "../shared/state/cluster-table.js";
 
-/** The Orchestrations port over durable-functions' client (a 404 from the extension is "no such instance"). */
+/** The Orchestrations port over this invocation's durable client. */
 function orchestrations(context: InvocationContext): Orchestrations {
-  const client = df.getClient(context);
-  return {
-    start: (orchestration, options) => client.startNew(orchestration.name, options),
-    getStatus: async (instanceId): Promise<Instance | undefined> => {
-      try {
-        return await client.getStatus(instanceId);
-      } catch (e) {
-        if (e instanceof Error && /\b404\b/.test(e.message)) return undefined;
-        throw e;
-      }
-    },
-    getStatusAll: () => client.getStatusAll(),
-    terminate: (instanceId, reason) => client.terminate(instanceId, reason),
-    raiseEvent: (instanceId, eventName, eventData) => client.raiseEvent(instanceId, eventName, eventData),
-  };
+  return orchestrationsOf(df.getClient(context));
+}
+
+let state: { key: string; value: ClusterStateTable } | undefined;
+
+/** The index and quota table of this deployment (one client per process). */
+function stateTable(config: AppConfig): ClusterStateTable {
+  const c = config.state;
+  if (!c)
+    throw new Error("no table for the cluster index: set AKSV_STATE_TABLE_URL (or AKSV_CALLBACK_TABLE_URL)");
+  const key = `${c.tableUrl}|${c.table}`;
+  if (state?.key !== key) state = { key, value: ClusterStateTable.connect(c, armCredential(config)) };
+  return state.value;
 }
 
 /** The cluster API for one invocation (also used by catalog-info.ts). */
 export function api(context: InvocationContext): ClusterApi {
   const config = appConfig();
+  const table = stateTable(config);
   return new ClusterApi({
     config,
     orchestrations: orchestrations(context),
+    index: table,
+    quotas: table,
     userKubeconfig: async (target) => {
       const yaml = await clusterKubeconfig(config, target, "user");
       if (!yaml) throw new Error("ARM returned no user kubeconfig");

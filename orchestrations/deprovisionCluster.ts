@@ -1,6 +1,7 @@
 // deprovisionCluster: the reverse of provisionCluster — cluster, role assignment, identity, VNet,
-// resource group — deleting only what carries our tag for the provisioning instance, and waiting
-// (durable timers) for each long delete before the next. Also the rollback of a failed provisioning.
+// resource group — deleting only what a fresh read shows was created for this cluster (its unique
+// id tag) and holds nothing of anyone else, and waiting (durable timers) for each long delete
+// before the next. Also the rollback of a failed provisioning.
 import type { OrchestrationContext } from "durable-functions";
 import type * as df from "durable-functions";
 import { identityName, ids } from "../shared/azure/names.js";
@@ -42,10 +43,17 @@ export const deprovisionCluster = orchestrator(
         const deleted = yield* run.step(step, () =>
           deleteOwned(ctx, kind, input, retry, () => run.poll(step)),
         );
-        if (deleted.outcome === "notOwned") {
-          out.kept.push(deleted.resourceId);
-          run.warn(`kept ${deleted.resourceId}: it was not created by this system`);
-        } else if (deleted.outcome === "deleted") out.deleted.push(deleted.resourceId);
+        if (deleted.outcome === "deleted") out.deleted.push(deleted.resourceId);
+        else if (deleted.outcome !== "absent") {
+          const reason = deleted.reason ?? "it was not created for this cluster";
+          out.kept.push({ resourceId: deleted.resourceId, reason });
+          run.warn(`kept ${deleted.resourceId}: ${reason}`);
+          // A kept cluster still uses its identity, role and network: keep them all.
+          if (kind === "cluster" && deleted.outcome === "kept") {
+            keepDependencies(input, run, out);
+            break;
+          }
+        }
       }
     } catch (e) {
       if (!(e instanceof StepFailed)) throw e;
@@ -66,7 +74,14 @@ function* deleteOwned(
   onPoll: () => void,
 ): Flow<LroStep<DeleteOutcome>> {
   const { target, spec, timing } = input;
-  const del = { kind, target, instanceId: input.provisionInstanceId, spec };
+  const del = {
+    kind,
+    target,
+    instanceId: input.provisionInstanceId,
+    ...(input.clusterUid ? { clusterUid: input.clusterUid } : {}),
+    spec,
+    ...(input.keepSucceededCluster ? { keepSucceededCluster: true } : {}),
+  };
   const first = yield* activity(ctx, ACTIVITY.deleteOwnedResource, del, retry);
   const resourceId = first.status === "succeeded" ? first.value.resourceId : expectedId(kind, input);
   const result = yield* untilDone(ctx, first, {
@@ -85,6 +100,16 @@ function* deleteOwned(
   // A poll answers the resource (or nothing), not the outcome: the delete went through.
   const v = result.value;
   return { status: "succeeded", value: "outcome" in v ? v : { outcome: "deleted", resourceId } };
+}
+
+/** After a kept cluster: what it depends on is kept too (its steps Skipped, reported as kept). */
+function keepDependencies(input: DeprovisionInput, run: StepRunner, out: DeprovisionOutput): void {
+  for (const kind of OWNED_RESOURCE_KINDS.slice(1)) {
+    const resourceId = expectedId(kind, input);
+    out.kept.push({ resourceId, reason: "the kept cluster depends on it" });
+    run.skip(STEP_OF[kind]);
+  }
+  run.warn("kept what the cluster depends on (role assignment, identity, virtual network, resource group)");
 }
 
 /** The id of a resource whose delete is still running (long deletes: cluster, VNet, group). */

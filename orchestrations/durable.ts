@@ -102,13 +102,33 @@ export type Outputs<P extends readonly Pending<unknown>[]> = {
   -readonly [K in keyof P]: P[K] extends Pending<infer O> ? O : never;
 };
 
+/** How one of several calls ended: its output, or what its task threw. */
+export type Settled<O> = { ok: true; value: O } | { ok: false; error: unknown };
+
 /**
- * Runs calls at once and answers their outputs in order. Task.all fails fast: the first failed task
- * is thrown as is, whatever its declaration (StepRunner.together turns it into its step's failure).
+ * Runs calls at once and waits until every one has ended, answering how each ended, in order.
+ * Task.all alone fails fast: at the first faulted task it gives up on the others while they still
+ * run (and write). Here its failure only says that one faulted: each call is then waited for in
+ * turn (a call that has ended answers at once). Deterministic: which calls have ended is decided by
+ * the history, the same on every replay.
  */
-export function* all<const P extends readonly Pending<unknown>[]>(
+export function* allSettled<const P extends readonly Pending<unknown>[]>(
   ctx: OrchestrationContext,
   pending: P,
-): Flow<Outputs<P>> {
-  return (yield ctx.df.Task.all(pending.map((p) => p.task))) as Outputs<P>;
+): Flow<{ -readonly [K in keyof P]: Settled<Outputs<P>[K]> }> {
+  type Out = { -readonly [K in keyof P]: Settled<Outputs<P>[K]> };
+  try {
+    const values = (yield ctx.df.Task.all(pending.map((p) => p.task))) as unknown[];
+    return values.map((value) => ({ ok: true, value })) as Out;
+  } catch {
+    const out: Settled<unknown>[] = [];
+    for (const p of pending) {
+      try {
+        out.push({ ok: true, value: yield p.task });
+      } catch (error) {
+        out.push({ ok: false, error });
+      }
+    }
+    return out as Out;
+  }
 }

@@ -19,6 +19,31 @@ export function pollDelaySeconds(retryAfter: number | undefined, timing: Provisi
   return Math.min(Math.max(wanted, timing.pollIntervalSeconds / 4), timing.maxPollIntervalSeconds);
 }
 
+/** Share of an operation's expected duration between polls once it has run past it. */
+const OVERRUN_POLL_SHARE = 0.05;
+
+/**
+ * The wait before poll number `polls` (0: the first) of an operation expected to take
+ * `expectedSeconds`. ARM reads cost throttling tokens and an early poll only learns "still running",
+ * so the first poll waits for the expected duration (Retry-After is the shortest wait ARM asks for,
+ * not a schedule); after that, an operation running late is polled at Retry-After, or at a small
+ * share of its expected duration, so that noticing its end late adds little to it.
+ */
+export function nextPollSeconds(
+  retryAfter: number | undefined,
+  polls: number,
+  expectedSeconds: number | undefined,
+  timing: ProvisionTiming,
+): number {
+  if (expectedSeconds === undefined) return pollDelaySeconds(retryAfter, timing);
+  if (polls === 0) return Math.max(expectedSeconds, retryAfter ?? 0);
+  const late = Math.min(timing.pollIntervalSeconds, expectedSeconds * OVERRUN_POLL_SHARE);
+  return Math.min(
+    Math.max(retryAfter ?? 0, late, timing.pollIntervalSeconds / 4),
+    timing.maxPollIntervalSeconds,
+  );
+}
+
 export interface MonitorOptions<T> {
   subscriptionId: string;
   timing: ProvisionTiming;
@@ -28,7 +53,10 @@ export interface MonitorOptions<T> {
   again: () => Flow<LroStep<T>>;
   /** Called before each poll (to count polls in the status; a poll is not a new attempt). */
   onPoll?: () => void;
-  /** The first wait when ARM sent no Retry-After (operations known to take minutes). */
+  /**
+   * The operation's expected duration (operations known to take minutes): the first poll waits
+   * this long, later ones a share of it (nextPollSeconds). Absent: Retry-After or the poll interval.
+   */
   firstWaitSeconds?: number;
   /** Told what the step waits for (a transient read error, a busy resource; undefined: nothing). */
   onWait?: (reason: StepError | undefined) => void;
@@ -44,14 +72,11 @@ export function* untilDone<T>(
   o: MonitorOptions<T>,
 ): Flow<LroStep<T | PolledResource>> {
   let step: LroStep<T | PolledResource> = first;
-  let firstWait = o.firstWaitSeconds;
+  let polls = 0;
   while (step.status === "running") {
     const now = ctx.df.currentUtcDateTime;
     if (now.getTime() >= o.deadline.getTime()) return { status: "failed", error: timedOut(o.deadline) };
-    let wait = pollDelaySeconds(step.retryAfterSeconds, o.timing);
-    // ARM's Retry-After wins; without one, an operation known to take minutes is not polled at once.
-    if (firstWait !== undefined && step.retryAfterSeconds === undefined) wait = Math.max(wait, firstWait);
-    firstWait = undefined;
+    const wait = nextPollSeconds(step.retryAfterSeconds, polls++, o.firstWaitSeconds, o.timing);
     const fireAt = new Date(Math.min(addSeconds(now, wait).getTime(), o.deadline.getTime()));
     o.onWait?.(step.waitingFor);
     yield ctx.df.createTimer(fireAt);

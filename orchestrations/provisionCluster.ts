@@ -8,8 +8,10 @@ import { identityName, ids, ROLE_DEFINITIONS } from "../shared/azure/names.js";
 import type { ClusterInfo, PolledResource } from "../shared/provision/activity-io.js";
 import { ACTIVITY, ORCHESTRATION } from "../shared/provision/durable.js";
 import { STEP } from "../shared/provision/steps.js";
+import type { StepError } from "../shared/azure/errors.js";
 import type {
   ClusterOutputs,
+  DeprovisionOutput,
   ProvisionInput,
   ProvisionOutput,
   VerificationReport,
@@ -23,7 +25,7 @@ import {
   subOrchestrationTask,
   type Flow,
 } from "./durable.js";
-import { addSeconds, untilSucceeded } from "./monitor.js";
+import { addSeconds, untilDone, untilSucceeded } from "./monitor.js";
 import { reportCompletion } from "./notifyPipelines.js";
 import { StepFailed, StepRunner } from "./step-runner.js";
 
@@ -57,7 +59,7 @@ export const provisionCluster = orchestrator(
       return { phase: "Succeeded", outputs, ...(verification ? { verification } : {}) };
     }
     run.skipRemaining();
-    if (input.spec.onFailure === "rollback") yield* rollback(ctx, input, run);
+    if (input.spec.onFailure === "rollback") yield* rollback(ctx, input, run, failed);
     else run.warn(keptResources(run.status.outputs));
     run.phase("Failed");
     yield* reportCompletion(ctx, ctx.df.instanceId, "failed", input.timing);
@@ -69,7 +71,8 @@ function* build(ctx: OrchestrationContext, input: ProvisionInput, run: StepRunne
   const { target, spec, timing } = input;
   const now = () => ctx.df.currentUtcDateTime;
   const retry = retryOptions(timing.activityRetry);
-  const tags = ownedTags(spec, ctx.df.instanceId);
+  const owner = { instanceId: ctx.df.instanceId, clusterUid: input.clusterUid };
+  const tags = ownedTags(spec, owner);
   const monitor = { subscriptionId: target.subscriptionId, timing, retry };
 
   // 1. Resource group.
@@ -80,7 +83,9 @@ function* build(ctx: OrchestrationContext, input: ProvisionInput, run: StepRunne
   );
   if (!rg.created) run.warn(`resource group ${target.resourceGroup} existed before; it will not be deleted`);
 
-  // 2. VNet + subnet ∥ identity; the identity is there at once, the VNet is monitored.
+  // 2. VNet + subnet ∥ identity; the identity is there at once, the VNet is monitored. Both end
+  // before the flow goes on or fails: a failed identity still waits for the VNet's operation in
+  // flight (no new submit), so a rollback starts from resources that are no longer changing.
   const vnetInput = { target, spec, tags };
   const identityInput = { target, identityName: identityName(spec.name), location: spec.location, tags };
   const [vnetFirst, identity] = yield* run.together(
@@ -90,26 +95,30 @@ function* build(ctx: OrchestrationContext, input: ProvisionInput, run: StepRunne
       activityTask(ctx, ACTIVITY.ensureIdentity, identityInput, retry),
     ],
   );
-  const ident = run.settle(STEP.identity, identity, {
-    outputs: (v) => ({ identityId: v.identityId, identityPrincipalId: v.principalId }),
-  });
   const subnetId = ids.subnet(target, spec.network.vnetName, spec.network.subnetName);
   const ensureVnet = () => activity(ctx, ACTIVITY.ensureVirtualNetwork, vnetInput, retry);
-  yield* run.step(
+  const vnetOptions = {
+    ...monitor,
+    first: vnetFirst,
+    deadline: addSeconds(now(), timing.armOperationDeadlineSeconds),
+    maxResubmits: timing.activityRetry.maxAttempts,
+    submit: ensureVnet,
+    again: ensureVnet,
+    onPoll: () => run.poll(STEP.virtualNetwork),
+    onResubmit: () => run.retried(STEP.virtualNetwork),
+    onWait: (reason: StepError | undefined) => run.waiting(STEP.virtualNetwork, reason),
+  };
+  const vnet = yield* run.counting(
     STEP.virtualNetwork,
-    () =>
-      untilSucceeded(ctx, {
-        ...monitor,
-        first: vnetFirst,
-        deadline: addSeconds(now(), timing.armOperationDeadlineSeconds),
-        maxResubmits: timing.activityRetry.maxAttempts,
-        submit: ensureVnet,
-        again: ensureVnet,
-        onPoll: () => run.poll(STEP.virtualNetwork),
-        onResubmit: () => run.retried(STEP.virtualNetwork),
-        onWait: (reason) => run.waiting(STEP.virtualNetwork, reason),
-      }),
-    { outputs: () => ({ vnetId: ids.vnet(target, spec.network.vnetName), subnetId }) },
+    identity.ok ? untilSucceeded(ctx, vnetOptions) : untilDone(ctx, vnetFirst, vnetOptions),
+  );
+  const [ident] = run.settleAll(
+    [STEP.identity, STEP.virtualNetwork],
+    [identity, vnet],
+    [
+      { outputs: (v) => ({ identityId: v.identityId, identityPrincipalId: v.principalId }) },
+      { outputs: () => ({ vnetId: ids.vnet(target, spec.network.vnetName), subnetId }) },
+    ],
   );
 
   // 3. Network Contributor on the subnet (PrincipalNotFound retried while Entra ID replicates).
@@ -124,7 +133,14 @@ function* build(ctx: OrchestrationContext, input: ProvisionInput, run: StepRunne
   );
 
   // 4. The cluster: submitted once (guarded), then monitored with durable timers up to a deadline.
-  const create = { target, spec, instanceId: ctx.df.instanceId, identityId: ident.identityId, subnetId };
+  const create = {
+    target,
+    spec,
+    instanceId: owner.instanceId,
+    ...(owner.clusterUid ? { clusterUid: owner.clusterUid } : {}),
+    identityId: ident.identityId,
+    subnetId,
+  };
   // A busy cluster (OperationNotAllowed) and transient failures, of the submit, the polls or the
   // operation itself, are waited for up to the deadline and the create submitted again; the
   // submit reads the cluster first, so one that succeeded meanwhile is never written again.
@@ -157,7 +173,10 @@ function* build(ctx: OrchestrationContext, input: ProvisionInput, run: StepRunne
         subOrchestrationTask(ctx, ORCHESTRATION.seedNamespace, { target, namespace, timing }),
       ),
     );
-    spec.namespaces.forEach((ns, i) => run.settle(STEP.seed(ns.name), seeded[i]!));
+    run.settleAll(
+      spec.namespaces.map((ns) => STEP.seed(ns.name)),
+      seeded,
+    );
   }
 
   // 6. Verification with probe pods.
@@ -178,8 +197,18 @@ function* build(ctx: OrchestrationContext, input: ProvisionInput, run: StepRunne
   });
 }
 
-/** onFailure: rollback — deprovision what this run created, as a sub-orchestration. */
-function* rollback(ctx: OrchestrationContext, input: ProvisionInput, run: StepRunner): Flow<void> {
+/**
+ * onFailure: rollback — deprovision what this run created, as a sub-orchestration. It starts once
+ * every step has ended (nothing of this run is still writing), re-reads each resource before
+ * deleting it, and after a failed cluster step keeps a cluster ARM reports Succeeded. The status
+ * lists what was deleted and what was kept, and why.
+ */
+function* rollback(
+  ctx: OrchestrationContext,
+  input: ProvisionInput,
+  run: StepRunner,
+  failed: StepFailed,
+): Flow<void> {
   run.start(STEP.rollback);
   const { target, spec, timing } = input;
   try {
@@ -189,19 +218,31 @@ function* rollback(ctx: OrchestrationContext, input: ProvisionInput, run: StepRu
       spec,
       timing,
       rollback: true,
+      ...(input.clusterUid ? { clusterUid: input.clusterUid } : {}),
+      keepSucceededCluster: failed.step === STEP.cluster,
     });
     if (r.error) {
       run.abandon(STEP.rollback);
-      run.warn(`rollback stopped at ${r.error.step}: ${r.error.code}; some resources may remain`);
+      run.warn(
+        `rollback stopped at ${r.error.step}: ${r.error.code}; some resources may remain${outcome(r)}`,
+      );
     } else {
       run.settle(STEP.rollback, { ok: true, value: r });
-      const kept = r.kept.length ? `, kept ${r.kept.join(", ")}` : "";
-      run.warn(`rolled back: deleted ${r.deleted.length} resource(s)${kept}`);
+      run.warn(`rolled back${outcome(r) || ": nothing to delete"}`);
     }
   } catch {
     run.abandon(STEP.rollback);
     run.warn("rollback failed; some resources may remain");
   }
+}
+
+/** "; deleted 2 resource(s): /a, /b; kept /c (why)" — what a rollback did, for the status. */
+function outcome(r: DeprovisionOutput): string {
+  const deleted = r.deleted.length
+    ? `; deleted ${r.deleted.length} resource(s): ${r.deleted.join(", ")}`
+    : "";
+  const kept = r.kept.length ? `; kept ${r.kept.map((k) => `${k.resourceId} (${k.reason})`).join(", ")}` : "";
+  return `${deleted}${kept}`.replace(/^; /, ": ");
 }
 
 /** onFailure: keep — what was created stays for inspection. */

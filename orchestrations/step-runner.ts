@@ -4,7 +4,7 @@
 // as custom status (the GET document's source) at once, so the status is current whenever the
 // orchestration waits. Deterministic: times are the orchestration's replay-safe clock.
 import type { OrchestrationContext } from "durable-functions";
-import type { StepError } from "../shared/azure/errors.js";
+import { stepErrorFromTaskFailure, type StepError } from "../shared/azure/errors.js";
 import type { LroStep } from "../shared/provision/activity-io.js";
 import { StepTracker } from "../shared/provision/steps.js";
 import type {
@@ -14,11 +14,18 @@ import type {
   ProvisionCustomStatus,
   VerificationReport,
 } from "../shared/provision/types.js";
-import { all, failureValue, type Flow, type Outputs, type Pending } from "./durable.js";
+import { allSettled, failureValue, type Flow, type Outputs, type Pending, type Settled } from "./durable.js";
 import { retriesOf, watched } from "./retries.js";
 
 /** What a step's work answers: an activity's or sub-orchestration's result, or a monitored operation's end. */
 export type StepResult<T> = ActivityResult<T> | LroStep<T>;
+
+/** The value a step's result stands for when it succeeded. */
+type ValueOf<R> = R extends { ok: true; value: infer T }
+  ? T
+  : R extends { status: "succeeded"; value: infer T }
+    ? T
+    : never;
 
 /** A step failed: the flow ends here (rollback or keep is the orchestrator's business). */
 export class StepFailed extends Error {
@@ -76,8 +83,12 @@ export class StepRunner {
    */
   *step<T>(name: string, work: () => Flow<StepResult<T>>, o: SettleOptions<T> = {}): Flow<T> {
     this.start(name);
-    const result = yield* watched(work(), (n) => this.retried(name, n));
-    return this.settle(name, result, o);
+    return this.settle(name, yield* this.counting(name, work()), o);
+  }
+
+  /** Runs `work` for step `name`, counting its calls' retries as the step's attempts (retries.ts). */
+  counting<T>(name: string, work: Flow<T>): Flow<T> {
+    return watched(work, (n) => this.retried(name, n));
   }
 
   /** Marks steps Running. */
@@ -101,30 +112,61 @@ export class StepRunner {
   }
 
   /**
-   * Starts one step per call and runs the calls at once (Task.all), answering their outputs in
-   * order for the caller to settle. Task.all fails fast: a call whose declaration turns a failed task
-   * into a value fails its step; any other failure (a crashed sub-orchestration) is thrown as is.
+   * Starts one step per call, runs the calls at once and waits until every one has ended (never
+   * leaving one running behind a failed sibling), answering their outputs in order for the caller to
+   * settle. A call whose declaration turns a failed task into a value answers that value; any other
+   * failure (a crashed sub-orchestration) fails its step and is thrown as is once all have ended.
    */
   *together<const P extends readonly Pending<unknown>[]>(
     names: { readonly [K in keyof P]: string },
     pending: P,
   ): Flow<Outputs<P>> {
     this.start(...names);
-    // Each call's retries are its own step's, counted once Task.all has answered or failed.
-    const retries = () => pending.forEach((p, i) => this.retried(names[i]!, retriesOf(p.task)));
-    try {
-      const outputs = yield* all(this.ctx, pending);
-      retries();
-      return outputs;
-    } catch (e) {
-      retries();
-      // When several failed before this episode, the last one declared is named.
-      const i = pending.findLastIndex((p) => p.task.isFaulted);
-      const value = i < 0 ? undefined : failureValue<StepResult<unknown>>(pending[i]!.failure, e);
-      if (value === undefined) throw e;
-      this.settle(names[i]!, value);
-      throw e;
+    const settled: readonly Settled<unknown>[] = yield* allSettled(this.ctx, pending);
+    // Each call's retries (its retry policy's, retries.ts) are its own step's.
+    pending.forEach((p, i) => this.retried(names[i]!, retriesOf(p.task)));
+    let crash: { error: unknown } | undefined;
+    const out = settled.map((s, i) => {
+      if (s.ok) return s.value;
+      const value = failureValue<StepResult<unknown>>(pending[i]!.failure, s.error);
+      if (value !== undefined) return value;
+      this.t.fail(names[i]!, this.now, stepErrorFromTaskFailure(s.error));
+      crash ??= { error: s.error };
+      return undefined;
+    });
+    if (crash) {
+      this.publish();
+      throw crash.error;
     }
+    return out as Outputs<P>;
+  }
+
+  /**
+   * Settles several running steps at once (each Succeeded or Failed, none left Running), then ends
+   * the flow with the first failure, in the order given; answers their values in order.
+   */
+  settleAll<const R extends readonly StepResult<unknown>[]>(
+    names: { readonly [K in keyof R]: string },
+    results: R,
+    options: { readonly [K in keyof R]?: SettleOptions<ValueOf<R[K]>> } = [] as never,
+  ): { -readonly [K in keyof R]: ValueOf<R[K]> } {
+    let first: StepFailed | undefined;
+    const values = results.map((r, i) => {
+      try {
+        return this.settle(names[i]!, r, (options[i] ?? {}) as SettleOptions<unknown>);
+      } catch (e) {
+        if (!(e instanceof StepFailed)) throw e;
+        first ??= e;
+        return undefined;
+      }
+    });
+    if (first) {
+      // settle recorded each failure as the status's error: the one the flow ends with wins.
+      this.t.fail(first.step, this.now, first.error);
+      this.publish();
+      throw first;
+    }
+    return values as { -readonly [K in keyof R]: ValueOf<R[K]> };
   }
 
   /** Counts one more status poll of a running step. Published with the next change unless asked. */

@@ -27,8 +27,9 @@ import {
   isTerminalProvisioningState,
   managedClusterModel,
   ownedTags,
-  TAGS,
+  ownerOf,
   virtualNetworkModel,
+  type Owner,
 } from "../../shared/azure/models.js";
 import {
   identityName,
@@ -171,8 +172,7 @@ export async function ensureVirtualNetwork(
     };
     const vnet = await getOrUndefined(() => network.virtualNetworks.get(rg, vnetName));
     // Ours and Failed (its create ended with a transient error): PUT it again, as it was created.
-    const retryOurs =
-      vnet?.provisioningState === "Failed" && isOwnedBy(vnet.tags, input.tags[TAGS.instance] ?? "");
+    const retryOurs = vnet?.provisioningState === "Failed" && isOwnedBy(vnet.tags, ownerOf(input.tags));
     if (!vnet || retryOurs) {
       const poller = network.virtualNetworks.createOrUpdate(
         rg,
@@ -290,7 +290,8 @@ export async function submitClusterCreate(
     const { resourceGroup, name } = input.target;
     const clusterId = ids.cluster(input.target);
     const existing = await getOrUndefined(() => containerService.managedClusters.get(resourceGroup, name));
-    if (existing && !isOwnedBy(existing.tags, input.instanceId))
+    const owner: Owner = { instanceId: input.instanceId, clusterUid: input.clusterUid };
+    if (existing && !isOwnedBy(existing.tags, owner))
       return {
         status: "failed",
         error: {
@@ -304,7 +305,7 @@ export async function submitClusterCreate(
     const model = managedClusterModel(
       input.spec,
       { identityId: input.identityId, subnetId: input.subnetId },
-      ownedTags(input.spec, input.instanceId),
+      ownedTags(input.spec, owner),
     );
     const poller = containerService.managedClusters.createOrUpdate(resourceGroup, name, model);
     try {
@@ -455,9 +456,12 @@ function restore(c: ArmClients, input: PollInput): RestoredPoller {
 // --- deletion of what we created --------------------------------------------------------------
 
 /**
- * Deletes one kind of resource of a cluster if, and only if, it carries our tag for this instance
- * (role assignments carry no tags: theirs is derived from our identity, so it is ours when the
- * identity is). Long deletes return the poller state; the orchestrator polls.
+ * Deletes one kind of resource of a cluster if, and only if, a fresh read shows it was created for
+ * this cluster (its unique-id tag; role assignments carry no tags: theirs is derived from our
+ * identity, so it is ours when the identity is) and nothing of anyone else depends on it: a virtual
+ * network holding other subnets and a resource group holding other resources are kept. A failed
+ * read throws or fails the step: it never leads to a delete. Long deletes return the poller state;
+ * the orchestrator polls.
  */
 export async function deleteOwnedResource(
   input: DeleteInput,
@@ -472,10 +476,15 @@ export async function deleteOwnedResource(
       status: "succeeded",
       value: { outcome: "absent", resourceId },
     });
-    const kept = (resourceId: string): LroStep<DeleteOutcome> => ({
+    const notOwned = (resourceId: string): LroStep<DeleteOutcome> => ({
       status: "succeeded",
-      value: { outcome: "notOwned", resourceId },
+      value: { outcome: "notOwned", resourceId, reason: "it was not created for this cluster" },
     });
+    const kept = (resourceId: string, reason: string): LroStep<DeleteOutcome> => ({
+      status: "succeeded",
+      value: { outcome: "kept", resourceId, reason },
+    });
+    const owner: Owner = { instanceId: input.instanceId, clusterUid: input.clusterUid };
     const started = <T>(poller: StartedPoller<T>, kind: ArmOperationKind, resourceId: string) =>
       submit<T, DeleteOutcome>(poller, kind, () => ({ outcome: "deleted", resourceId }));
 
@@ -484,7 +493,12 @@ export async function deleteOwnedResource(
         const id = ids.cluster(t);
         const mc = await getOrUndefined(() => c.containerService.managedClusters.get(rg, t.name));
         if (!mc) return gone(id);
-        if (!isOwnedBy(mc.tags, input.instanceId)) return kept(id);
+        if (!isOwnedBy(mc.tags, owner)) return notOwned(id);
+        if (input.keepSucceededCluster && mc.provisioningState === "Succeeded")
+          return kept(
+            id,
+            "ARM reports it Succeeded: the cluster step failed on our reads or deadline, not on the cluster",
+          );
         // Deleting: a delete is under way. Creating/Updating…: AKS refuses a delete with 409
         // OperationNotAllowed until that operation ends, so wait for it (the orchestrator asks again
         // on a durable timer) — a DELETE during the create removes the cluster once it exists.
@@ -497,9 +511,11 @@ export async function deleteOwnedResource(
         );
         const scope = ids.subnet(t, vnetName, subnetName);
         if (!identity?.principalId) return gone(ids.roleAssignment(scope, "unknown"));
-        if (!isOwnedBy(identity.tags, input.instanceId)) return kept(ids.roleAssignment(scope, "unknown"));
+        if (!isOwnedBy(identity.tags, owner)) return notOwned(ids.roleAssignment(scope, "unknown"));
         const name = roleAssignmentName(scope, identity.principalId, ROLE_DEFINITIONS.networkContributor);
         const id = ids.roleAssignment(scope, name);
+        // ARM answers a delete of a missing assignment 204 too: read first, to report what was there.
+        if (!(await getOrUndefined(() => c.authorization.roleAssignments.get(scope, name)))) return gone(id);
         try {
           await c.authorization.roleAssignments.delete(scope, name);
         } catch (e) {
@@ -512,7 +528,7 @@ export async function deleteOwnedResource(
         const id = ids.identity(t, name);
         const identity = await getOrUndefined(() => c.msi.userAssignedIdentities.get(rg, name));
         if (!identity) return gone(id);
-        if (!isOwnedBy(identity.tags, input.instanceId)) return kept(id);
+        if (!isOwnedBy(identity.tags, owner)) return notOwned(id);
         await c.msi.userAssignedIdentities.delete(rg, name);
         return { status: "succeeded", value: { outcome: "deleted", resourceId: id } };
       }
@@ -520,16 +536,28 @@ export async function deleteOwnedResource(
         const id = ids.vnet(t, vnetName);
         const vnet = await getOrUndefined(() => c.network.virtualNetworks.get(rg, vnetName));
         if (!vnet) return gone(id);
-        if (!isOwnedBy(vnet.tags, input.instanceId)) return kept(id);
+        if (!isOwnedBy(vnet.tags, owner)) return notOwned(id);
         if (vnet.provisioningState === "Deleting") return { status: "running" };
+        const others = (vnet.subnets ?? [])
+          .map((x) => x.name ?? "")
+          .filter((n) => n.toLowerCase() !== subnetName.toLowerCase());
+        if (others.length > 0) return kept(id, `it holds subnets created by others: ${others.join(", ")}`);
         return started(c.network.virtualNetworks.delete(rg, vnetName), "virtualNetworkDelete", id);
       }
       case "resourceGroup": {
         const id = ids.resourceGroup(t);
         const group = await getOrUndefined(() => c.resources.resourceGroups.get(rg));
         if (!group) return gone(id);
-        if (!isOwnedBy(group.tags, input.instanceId)) return kept(id);
+        if (!isOwnedBy(group.tags, owner)) return notOwned(id);
         if (group.properties?.provisioningState === "Deleting") return { status: "running" };
+        // A group delete takes everything in it: only an empty group goes (ours were deleted before).
+        const held: string[] = [];
+        for await (const r of c.resources.resources.listByResourceGroup(rg)) held.push(r.id ?? r.name ?? "");
+        if (held.length > 0)
+          return kept(
+            id,
+            `it holds ${held.length} resource(s) not deleted with this cluster: ${held.slice(0, 5).join(", ")}${held.length > 5 ? ", …" : ""}`,
+          );
         return started(c.resources.resourceGroups.delete(rg), "resourceGroupDelete", id);
       }
     }

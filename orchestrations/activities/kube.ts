@@ -38,17 +38,38 @@ const kubeconfigs = new Map<string, { yaml: string; expires: number }>();
 
 const cacheKey = (resourceId: string, life: string): string => `${resourceId.toLowerCase()}|${life}`;
 
+/**
+ * The life last read of each cluster (by target), and when. Every Kubernetes activity needs it, and
+ * a GET each made the seeding the largest share of a provisioning's ARM reads; it is read again
+ * once it is older than a cluster delete takes, since no cluster can be deleted and created again
+ * in less (and a delete forgets it at once: forgetClusterCredentials).
+ */
+const lives = new Map<string, { identity: { id: string; life?: string }; read: number }>();
+
+async function currentLife(target: ClusterTarget, fresh: boolean): Promise<{ id: string; life?: string }> {
+  const config = appConfig();
+  const key = ids.cluster(target).toLowerCase();
+  const kept = lives.get(key);
+  const now = Date.now();
+  if (!fresh && kept && now - kept.read < config.timing.clusterDeleteFirstPollSeconds * 1000)
+    return kept.identity;
+  const identity = await clusterIdentity(config, target);
+  lives.set(key, { identity, read: now });
+  return identity;
+}
+
 /** Drops every kept credential of the cluster at `target` (any life): it is being deleted. */
 export function forgetClusterCredentials(target: ClusterTarget): void {
   const prefix = `${ids.cluster(target).toLowerCase()}|`;
   for (const key of [...kubeconfigs.keys()]) if (key.startsWith(prefix)) kubeconfigs.delete(key);
+  lives.delete(ids.cluster(target).toLowerCase());
 }
 
 /** listClusterAdminCredential through ARM: the seeding needs cluster-admin. */
 async function adminKubeconfig(target: ClusterTarget, fresh: boolean): Promise<string> {
   const config = appConfig();
   // One GET tells which life of the cluster this is; the credential listing is what is saved.
-  const identity = await clusterIdentity(config, target);
+  const identity = await currentLife(target, fresh);
   const key = identity.life ? cacheKey(identity.id || ids.cluster(target), identity.life) : undefined;
   const now = Date.now();
   for (const [k, v] of kubeconfigs) if (v.expires <= now) kubeconfigs.delete(k);

@@ -10,22 +10,45 @@ export const TAGS = {
   instance: "aks-vending-instance",
   cluster: "aks-vending-cluster",
   team: "aks-vending-team",
+  /** The owning cluster's unique id: one per life of a cluster (a new one after it was deleted). */
+  clusterUid: "aks-vending-cluster-uid",
 } as const;
 
+/**
+ * Who owns a resource: the cluster's orchestration instance id (the same for every cluster of that
+ * name in that group, one after the other) and the cluster's unique id (undefined only in inputs
+ * written before unique ids existed).
+ */
+export interface Owner {
+  instanceId: string;
+  clusterUid?: string | undefined;
+}
+
 /** The request's tags plus ours, on every resource we create. */
-export function ownedTags(spec: ClusterSpec, instanceId: string): Record<string, string> {
+export function ownedTags(spec: ClusterSpec, owner: Owner): Record<string, string> {
   return {
     ...spec.tags,
     [TAGS.managedBy]: "aks-vending",
-    [TAGS.instance]: instanceId,
+    [TAGS.instance]: owner.instanceId,
     [TAGS.cluster]: spec.name,
     [TAGS.team]: spec.team,
+    ...(owner.clusterUid ? { [TAGS.clusterUid]: owner.clusterUid } : {}),
   };
 }
 
-/** True when the resource carries our tags for this very orchestration instance. */
-export function isOwnedBy(tags: Record<string, string> | undefined, instanceId: string): boolean {
-  return tags?.[TAGS.instance] === instanceId;
+/** The owner our tags name (what ownedTags wrote). */
+export function ownerOf(tags: Record<string, string>): Owner {
+  return { instanceId: tags[TAGS.instance] ?? "", clusterUid: tags[TAGS.clusterUid] };
+}
+
+/**
+ * True when the resource was created for this very cluster: its unique-id tag matches. A resource
+ * without one was created before unique ids existed and is matched on the instance id as then.
+ */
+export function isOwnedBy(tags: Record<string, string> | undefined, owner: Owner): boolean {
+  const uid = tags?.[TAGS.clusterUid];
+  if (uid !== undefined) return uid === owner.clusterUid;
+  return tags?.[TAGS.instance] === owner.instanceId;
 }
 
 export function virtualNetworkModel(

@@ -51,6 +51,11 @@ export interface AppConfig {
   probe: { image: string; timeoutSeconds: number };
   /** Azure DevOps server-job callbacks (absent: requests carrying callback headers are refused). */
   callback?: CallbackConfig;
+  /**
+   * The table holding the cluster index and the teams' quota rows (shared/state/cluster-table.ts);
+   * the cluster API refuses to work without it.
+   */
+  state?: { tableUrl: string; table: string };
 }
 
 export interface CallbackConfig {
@@ -70,8 +75,9 @@ export interface ProvisionTiming {
   /** Give up on a cluster create (or delete) after this long. */
   clusterDeadlineSeconds: number;
   /**
-   * When ARM gives no Retry-After, the first poll of a cluster create (delete) waits this long: AKS
-   * takes minutes, and polling it every few seconds from the start only spends ARM reads.
+   * The expected duration of a cluster create (delete): its first poll waits this long, whatever
+   * Retry-After says (AKS takes minutes; polling it every few seconds from the start only spends ARM
+   * reads), and an operation running late is polled at a share of it (orchestrations/monitor.ts).
    */
   clusterCreateFirstPollSeconds: number;
   clusterDeleteFirstPollSeconds: number;
@@ -91,8 +97,9 @@ export const DEFAULT_TIMING: ProvisionTiming = {
   pollIntervalSeconds: 15,
   maxPollIntervalSeconds: 60,
   clusterDeadlineSeconds: 45 * 60,
-  clusterCreateFirstPollSeconds: 240,
-  clusterDeleteFirstPollSeconds: 120,
+  // About what AKS takes for a one-node-pool cluster (the Azure emulator's latency profile too).
+  clusterCreateFirstPollSeconds: 360,
+  clusterDeleteFirstPollSeconds: 240,
   armOperationDeadlineSeconds: 15 * 60,
   readyDeadlineSeconds: 10 * 60,
   activityRetry: { firstRetryMs: 5_000, maxAttempts: 6, backoff: 2, maxRetryMs: 60_000 },
@@ -192,6 +199,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     throw new Error(`AKSV_CREDENTIAL must be "managedIdentity" or "default", got "${credential}"`);
   const clientId = env["AKSV_MANAGED_IDENTITY_CLIENT_ID"];
   const resourceGroup = env["AKSV_TARGET_RESOURCE_GROUP"]?.trim();
+  // The app's own rows live in the same storage account as the callbacks unless told otherwise.
+  const stateTableUrl = (env["AKSV_STATE_TABLE_URL"] || env["AKSV_CALLBACK_TABLE_URL"] || "").replace(
+    /\/+$/,
+    "",
+  );
   return {
     targetSubscriptionId: env["AKSV_TARGET_SUBSCRIPTION_ID"] ?? "",
     ...(resourceGroup ? { targetResourceGroup: resourceGroup } : {}),
@@ -233,6 +245,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       image: env["AKSV_PROBE_IMAGE"] || "busybox:1.36",
       timeoutSeconds: num(env, "AKSV_PROBE_TIMEOUT_SECONDS", 3),
     },
+    ...(stateTableUrl
+      ? { state: { tableUrl: stateTableUrl, table: env["AKSV_STATE_TABLE"] || "aksvclusters" } }
+      : {}),
     ...(env["AKSV_CALLBACK_TABLE_URL"]
       ? {
           callback: {

@@ -85,6 +85,8 @@ export interface ClusterCreateInput {
   target: ClusterTarget;
   spec: ClusterSpec;
   instanceId: string;
+  /** The owning cluster's unique id (absent in inputs written before it existed). */
+  clusterUid?: string;
   identityId: string;
   subnetId: string;
 }
@@ -124,14 +126,25 @@ export type OwnedResourceKind = (typeof OWNED_RESOURCE_KINDS)[number];
 export interface DeleteInput {
   kind: OwnedResourceKind;
   target: ClusterTarget;
-  /** Only resources tagged with this instance id are deleted. */
+  /** Only resources tagged as created for this cluster are deleted (isOwnedBy). */
   instanceId: string;
+  clusterUid?: string;
   spec: ClusterSpec;
+  /**
+   * Rollback after the cluster step itself failed: a cluster ARM reports Succeeded is kept (the
+   * step failed on our reads or our deadline, not on the cluster; a failed read is not evidence).
+   */
+  keepSucceededCluster?: boolean;
 }
 export interface DeleteOutcome {
-  /** "deleted" (gone now), "absent" (nothing to do), "notOwned" (exists without our tag: kept). */
-  outcome: "deleted" | "absent" | "notOwned";
+  /**
+   * "deleted" (gone now), "absent" (nothing to do), "notOwned" (exists but not created for this
+   * cluster: kept), "kept" (ours, kept for `reason`: in use, holding others' resources).
+   */
+  outcome: "deleted" | "absent" | "notOwned" | "kept";
   resourceId: string;
+  /** Why a resource was kept. */
+  reason?: string;
 }
 
 // --- Kubernetes ---

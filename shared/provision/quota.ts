@@ -1,8 +1,8 @@
-// Per-team cluster quota with no storage of its own: slot k of team T is the durable orchestration
-// instance `aksv-quota-<T>-<k>` (k < quota), running `clusterQuotaSlot` for as long as it is held.
-// The durable client refuses to start an instance id that is still running, so at most `quota`
-// claims of a team can succeed at once, however many requests race. (The orchestration is declared
-// with the others in durable.ts.)
+// Quota slots of earlier versions: slot k of team T was the durable orchestration instance
+// `aksv-quota-<T>-<k>`, running `clusterQuotaSlot` while held. Claims now go to a Table row per team
+// (application/team-quota.ts), since finding a team's slots meant listing the whole task hub; the
+// orchestration stays registered so that slot instances started before the change can still be
+// replayed, released and purged.
 
 export const RELEASE_EVENT = "release";
 

@@ -108,6 +108,12 @@ export interface ProvisionInput {
   warnings: string[];
   /** The caller who asked (from the token's oid and name; never the token). */
   requestedBy?: Requester;
+  /**
+   * The cluster's unique id, tagged on everything created for it (ownership: a delete removes only
+   * what carries it). One per life of the cluster: a retry after a failure keeps it, a create after
+   * a delete gets a new one. Absent in inputs written before it existed.
+   */
+  clusterUid?: string;
 }
 
 export interface Requester {
@@ -129,11 +135,21 @@ export interface DeprovisionInput {
   timing: ProvisionTiming;
   /** Started by a failed provisioning with onFailure: rollback (rather than by DELETE). */
   rollback: boolean;
+  /** The provisioning's cluster unique id (ProvisionInput.clusterUid). */
+  clusterUid?: string;
+  /** Rollback after the cluster step failed: keep a cluster ARM reports Succeeded (DeleteInput). */
+  keepSucceededCluster?: boolean;
+}
+
+/** A resource a deletion left in place, and why. */
+export interface KeptResource {
+  resourceId: string;
+  reason: string;
 }
 
 export interface DeprovisionOutput {
   deleted: string[];
-  kept: string[];
+  kept: KeptResource[];
   error?: StepError & { step: string };
 }
 

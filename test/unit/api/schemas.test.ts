@@ -155,11 +155,17 @@ test("the 400 example of GET /clusters is the API's own answer to an unknown pha
   const orchestrations: Orchestrations = {
     start: nothing,
     getStatus: nothing,
-    getStatusAll: nothing,
     terminate: nothing,
     raiseEvent: nothing,
   };
-  const api = new ClusterApi({ config: loadConfig({}), orchestrations, userKubeconfig: nothing });
+  const state = { byName: nothing, put: nothing, list: nothing, quota: nothing, writeQuota: nothing };
+  const api = new ClusterApi({
+    config: loadConfig({}),
+    orchestrations,
+    index: state,
+    quotas: state,
+    userKubeconfig: nothing,
+  });
   const reader: Caller = { id: "r", displayName: "r", roles: new Set(["Clusters.Read"]), teams: new Set() };
   const res = await api.list(new URLSearchParams("phase=Bogus"), reader);
   assert.equal(res.status, 400);

@@ -10,6 +10,7 @@ import { deprovisionInstanceId } from "../../../shared/azure/names.js";
 import { loadConfig } from "../../../shared/config/index.js";
 import { ORCHESTRATION } from "../../../shared/provision/durable.js";
 import type { ArmErrorBody } from "../../../shared/validation/problems.js";
+import { memoryState } from "../../helpers/cluster-state.js";
 import { instanceIdOf, provisionInput, spec, tutorialDocument } from "../provision/fixtures.js";
 
 // @azure/functions is a CommonJS bundle whose HttpRequest Node cannot see as a named export.
@@ -25,13 +26,16 @@ describe("HTTP API request validation (before any orchestration or ARM call)", (
   const untouchable: Orchestrations = {
     start: () => Promise.reject(new Error("must not start")),
     getStatus: () => Promise.reject(new Error("must not read")),
-    getStatusAll: () => Promise.reject(new Error("must not read")),
     terminate: () => Promise.reject(new Error("must not terminate")),
     raiseEvent: () => Promise.reject(new Error("must not raise")),
   };
+  const refuse = () => Promise.reject(new Error("must not touch the table"));
+  const untouchableState = { byName: refuse, put: refuse, list: refuse, quota: refuse, writeQuota: refuse };
   const api = new ClusterApi({
     config: loadConfig({ AKSV_TARGET_SUBSCRIPTION_ID: "00000000-0000-0000-0000-000000000001" }),
     orchestrations: untouchable,
+    index: untouchableState,
+    quotas: untouchableState,
     userKubeconfig: () => Promise.reject(new Error("must not call ARM")),
   });
   const post = (body: string, headers: Record<string, string> = {}) =>
@@ -157,6 +161,7 @@ describe("GET /api/clusters filters", () => {
     teams: new Set(),
   };
   /** Three clusters on a read-only task hub: one Succeeded, one Failed, one Deleted (by a DELETE). */
+  const state = memoryState();
   function hub(): Orchestrations {
     const run = (name: string, output: unknown): Instance => {
       const input = provisionInput(spec({ name }));
@@ -175,6 +180,10 @@ describe("GET /api/clusters filters", () => {
       run("broken", { phase: "Failed", outputs: {}, error: { code: "X", message: "x", step: "cluster" } }),
       run("gone", { phase: "Succeeded", outputs: {} }),
     ];
+    for (const i of instances) {
+      const { spec: s } = i.input as ReturnType<typeof provisionInput>;
+      void state.put({ name: s.name, team: s.team, instanceId: i.instanceId });
+    }
     const gone = instances[2]!;
     instances.push({
       instanceId: deprovisionInstanceId(gone.instanceId),
@@ -188,7 +197,6 @@ describe("GET /api/clusters filters", () => {
     return {
       start: () => Promise.reject(new Error("must not start")),
       getStatus: async (id) => instances.find((i) => i.instanceId === id),
-      getStatusAll: async () => instances,
       terminate: () => Promise.reject(new Error("must not terminate")),
       raiseEvent: () => Promise.reject(new Error("must not raise")),
     };
@@ -196,6 +204,8 @@ describe("GET /api/clusters filters", () => {
   const api = new ClusterApi({
     config: loadConfig({ AKSV_TARGET_SUBSCRIPTION_ID: "00000000-0000-0000-0000-000000000001" }),
     orchestrations: hub(),
+    index: state,
+    quotas: state,
     userKubeconfig: () => Promise.reject(new Error("must not call ARM")),
   });
   const list = (query: string) => api.list(new URLSearchParams(query), reader);

@@ -1,81 +1,48 @@
-// When a quota slot still counts (TeamQuota's rules), against an in-memory stand-in for the durable
-// client with the two properties the quota relies on: startNew refuses an instance id that is still
-// running, and a slot completes on a release naming its holder (the rule clusterQuotaSlot applies).
+// When a quota claim still counts (TeamQuota's rules), against the in-memory stand-in for the team's
+// quota row, which refuses a write carrying a stale ETag as Table storage does.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import type { Instance, Orchestrations } from "../../../application/ports.js";
 import { TeamQuota, type Holding } from "../../../application/team-quota.js";
 import { loadConfig } from "../../../shared/config/index.js";
-import { quotaSlotId, releases, type QuotaSlotInput } from "../../../shared/provision/quota.js";
+import { memoryState } from "../../helpers/cluster-state.js";
 
 const T0 = Date.parse("2026-01-01T00:00:00Z");
 
-function durable(clock: { now: number }) {
-  const instances = new Map<string, Instance>();
-  const o: Orchestrations = {
-    async start(orchestration, { instanceId, input }) {
-      const existing = instances.get(instanceId);
-      if (existing && ["Pending", "Running"].includes(existing.runtimeStatus))
-        throw new Error(
-          `An orchestration instance with the ID '${instanceId}' already exists and is still running.`,
-        );
-      instances.set(instanceId, {
-        instanceId,
-        name: orchestration.name,
-        input,
-        runtimeStatus: "Running",
-        output: null,
-        customStatus: null,
-        createdTime: new Date(clock.now).toISOString(),
-      });
-      return instanceId;
-    },
-    async getStatus(id) {
-      return instances.get(id);
-    },
-    async getStatusAll() {
-      return [...instances.values()];
-    },
-    async terminate() {},
-    async raiseEvent(id, _event, data) {
-      const i = instances.get(id);
-      if (i?.runtimeStatus === "Running" && releases(i.input as QuotaSlotInput, id, data))
-        i.runtimeStatus = "Completed";
-    },
-  };
-  return { o, instances };
-}
-
 function setup(holdings: Record<string, Holding>, quota = "1") {
   const clock = { now: T0 };
-  const { o, instances } = durable(clock);
+  const state = memoryState();
+  const reads: string[] = [];
   const q = new TeamQuota({
-    orchestrations: o,
+    store: state,
     quota: loadConfig({ AKSV_TEAM_QUOTA: quota }).quota,
-    holding: (h) => holdings[h],
+    holding: async (h) => {
+      reads.push(h);
+      return holdings[h];
+    },
     now: () => clock.now,
-    settleMs: 50,
   });
   const claim = (holder: string, team = "gamma") =>
     q.claim({ team, holder, cluster: holder.replace("aksv-", "") });
-  return { clock, instances, claim };
+  return { clock, state, claim, reads, q };
 }
 
-describe("team quota slots", () => {
-  it("gives the same holder its slot again and refuses another holder beyond the quota, naming the clusters", async () => {
+const refused = (clusters: string[], limit = 1) => ({
+  ok: false,
+  limit,
+  setting: "AKSV_TEAM_QUOTA",
+  clusters,
+});
+
+describe("team quota row", () => {
+  it("gives the same holder its claim again and refuses another holder beyond the quota, naming the clusters", async () => {
     const { claim } = setup({ "aksv-a": { name: "a", team: "gamma", phase: "Provisioning" } });
-    assert.deepEqual(await claim("aksv-a"), { ok: true, slot: quotaSlotId("gamma", 0), started: true });
-    assert.deepEqual(await claim("aksv-a"), { ok: true, slot: quotaSlotId("gamma", 0), started: false });
-    assert.deepEqual(await claim("aksv-b"), {
-      ok: false,
-      limit: 1,
-      setting: "AKSV_TEAM_QUOTA",
-      clusters: ["a"],
-    });
-    assert.equal((await claim("aksv-b", "delta")).ok, true, "other teams have their own slots");
+    assert.deepEqual(await claim("aksv-a"), { ok: true });
+    assert.deepEqual(await claim("aksv-a"), { ok: true });
+    assert.deepEqual(await claim("aksv-b"), refused(["a"]));
+    assert.deepEqual(await claim("aksv-b", "delta"), { ok: true }, "other teams have their own rows");
   });
 
-  it("frees the slot of a cluster deleted after the claim, but not one claimed after the deletion (a re-create)", async () => {
+  it("frees the claim of a cluster deleted after it, but not one made after the deletion (a re-create)", async () => {
     const holdings: Record<string, Holding> = {
       "aksv-a": { name: "a", team: "gamma", phase: "Provisioning" },
     };
@@ -84,48 +51,52 @@ describe("team quota slots", () => {
     clock.now += 1000;
     holdings["aksv-a"] = { name: "a", team: "gamma", phase: "Deleted", deletedSince: clock.now };
     clock.now += 1000;
-    // The re-create of a gets a fresh slot (the stale one is released first, not reused).
-    assert.deepEqual(await claim("aksv-a"), { ok: true, slot: quotaSlotId("gamma", 0), started: true });
+    assert.deepEqual(await claim("aksv-a"), { ok: true }, "the re-create of a counts from now");
     clock.now += 1000;
-    // Its provisioning has not restarted yet (still Deleted), but the slot is younger than the deletion.
-    assert.deepEqual(await claim("aksv-b"), {
-      ok: false,
-      limit: 1,
-      setting: "AKSV_TEAM_QUOTA",
-      clusters: ["a"],
-    });
+    // Its provisioning has not restarted yet (still Deleted), but the claim is younger than the deletion.
+    assert.deepEqual(await claim("aksv-b"), refused(["a"]));
+    holdings["aksv-a"] = { name: "a", team: "gamma", phase: "Deleted", deletedSince: clock.now };
+    assert.deepEqual(await claim("aksv-b"), { ok: true }, "deleted again: its claim no longer counts");
   });
 
-  it("frees a slot whose holder's cluster now belongs to another team, and a claim whose holder never started once it is old", async () => {
+  it("frees a claim whose cluster now belongs to another team, and one whose holder never started once it is old", async () => {
     const holdings: Record<string, Holding> = { "aksv-a": { name: "a", team: "gamma", phase: "Succeeded" } };
     const { clock, claim } = setup(holdings);
     await claim("aksv-a");
     holdings["aksv-a"] = { name: "a", team: "delta", phase: "Succeeded" };
-    assert.equal((await claim("aksv-b")).ok, true, "a's slot of gamma no longer counts");
+    assert.deepEqual(await claim("aksv-b"), { ok: true }, "a's claim on gamma no longer counts");
 
-    delete holdings["aksv-b"]; // b never started (say the API crashed between claim and start)
-    assert.equal((await claim("aksv-c")).ok, false, "a young claim still counts");
+    // b never started (say the API crashed between claim and start)
+    assert.deepEqual(await claim("aksv-c"), refused(["b"]), "a young claim still counts");
     clock.now += 5 * 60_000 + 1;
-    assert.equal((await claim("aksv-c")).ok, true, "an orphaned claim is freed after five minutes");
+    assert.deepEqual(await claim("aksv-c"), { ok: true }, "an orphaned claim is freed after five minutes");
   });
 
-  it("counts a holder once: a second slot of the same holder (from a lost race) is released", async () => {
-    const { instances, claim } = setup(
-      { "aksv-a": { name: "a", team: "gamma", phase: "Provisioning" } },
-      "2",
-    );
-    const input = { team: "gamma", holder: "aksv-a", cluster: "a" };
-    for (const k of [0, 1])
-      instances.set(quotaSlotId("gamma", k), {
-        instanceId: quotaSlotId("gamma", k),
-        name: "clusterQuotaSlot",
-        input,
-        runtimeStatus: "Running",
-        output: null,
-        customStatus: null,
-        createdTime: new Date(T0 + k).toISOString(),
-      });
-    assert.deepEqual(await claim("aksv-b"), { ok: true, slot: quotaSlotId("gamma", 1), started: true });
-    assert.equal(instances.get(quotaSlotId("gamma", 0))?.runtimeStatus, "Running");
+  it("is exact under racing claims: 20 at once for a quota of 5 admit exactly 5", async () => {
+    const holdings: Record<string, Holding> = {};
+    for (let i = 0; i < 20; i++) holdings[`aksv-c${i}`] = { name: `c${i}`, team: "gamma", phase: "Accepted" };
+    const { claim, state } = setup(holdings, "5");
+    const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => claim(`aksv-c${i}`)));
+    assert.equal(answers.filter((a) => a.ok).length, 5);
+    assert.equal(state.rows.get("gamma")?.holders.length, 5);
+  });
+
+  it("reads no cluster status while the row has room, and only the team's own holders when it is full", async () => {
+    const holdings: Record<string, Holding> = {};
+    for (const c of ["a", "b", "c"]) holdings[`aksv-${c}`] = { name: c, team: "gamma", phase: "Succeeded" };
+    const { claim, reads } = setup(holdings, "2");
+    await claim("aksv-a");
+    await claim("aksv-b");
+    await claim("aksv-x", "delta");
+    assert.deepEqual(reads, []);
+    assert.equal((await claim("aksv-c")).ok, false);
+    assert.deepEqual(reads.sort(), ["aksv-a", "aksv-b"]);
+  });
+
+  it("release stops counting a holder", async () => {
+    const { claim, q } = setup({ "aksv-a": { name: "a", team: "gamma", phase: "Accepted" } });
+    await claim("aksv-a");
+    await q.release("gamma", "aksv-a");
+    assert.deepEqual(await claim("aksv-b"), { ok: true });
   });
 });

@@ -1,6 +1,7 @@
 // The step bookkeeping orchestrators share (orchestrations/step-runner.ts): a step is Running before
 // its work waits and Succeeded (with its outputs) or Failed after; a failure ends the flow with
-// StepFailed; steps run together fail the one whose task failed, and a crash is not a step failure.
+// StepFailed; steps run together all end (none left running behind a failed one) and fail the one
+// whose task failed, and a crash is not a step failure.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { OrchestrationContext } from "durable-functions";
@@ -8,7 +9,7 @@ import { activity, activityTask, subOrchestrationTask, type Flow } from "../../.
 import { StepFailed, StepRunner } from "../../../orchestrations/step-runner.js";
 import { ACTIVITY, ORCHESTRATION } from "../../../shared/provision/durable.js";
 import type { ProvisionCustomStatus } from "../../../shared/provision/types.js";
-import { drive, type Answer, type Scheduled } from "../provision/driver.js";
+import { activities, drive, type Answer, type Scheduled } from "../provision/driver.js";
 import { identityInput, retry, rgInput, spec, target, timing } from "./inputs.js";
 
 /** Runs `flow` with a StepRunner over steps a and b; answers what it returned or the StepFailed. */
@@ -69,16 +70,17 @@ describe("StepRunner", () => {
     assert.deepEqual(out.status.error, { code: "QuotaExceeded", message: "no", step: "a" });
   });
 
-  it("runs steps together and fails the one whose task ran out of retries (the other keeps running)", () => {
+  it("runs steps together until every one has ended: a sibling of a task that ran out of retries is waited for and settled", () => {
     const r = run(
       function* (ctx, steps) {
-        yield* steps.together(
+        const [rg, id] = yield* steps.together(
           ["a", "b"],
           [
-            activityTask(ctx, ACTIVITY.ensureResourceGroup, rgInput, retry),
             activityTask(ctx, ACTIVITY.ensureIdentity, identityInput, retry),
+            activityTask(ctx, ACTIVITY.ensureResourceGroup, rgInput, retry),
           ],
         );
+        steps.settleAll(["a", "b"], [rg, id]);
         return "not reached";
       },
       (s) =>
@@ -87,9 +89,34 @@ describe("StepRunner", () => {
           : { ok: true, value: { resourceGroupId: "/rg", created: true } },
     );
     const out = r.output as { failed: { step: string; code: string }; status: ProvisionCustomStatus };
-    assert.equal(out.failed.step, "b");
+    assert.equal(out.failed.step, "a");
     assert.equal(out.failed.code, "PrincipalNotFound");
-    assert.deepEqual(stateOf(out.status), ["a:Running", "b:Failed"]);
+    // Task.all failed fast at the identity; the group was still waited for, once.
+    assert.deepEqual(activities(r.log), ["ensureIdentity", "ensureResourceGroup"]);
+    assert.deepEqual(stateOf(out.status), ["a:Failed", "b:Succeeded"]);
+    assert.equal(out.status.error?.step, "a");
+  });
+
+  it("settles every step of a group before ending the flow with the first failure", () => {
+    const r = run(
+      function* (_ctx, steps) {
+        steps.start("a", "b");
+        steps.settleAll(
+          ["a", "b"],
+          [
+            { ok: false, error: { code: "First", message: "1" } },
+            { ok: false, error: { code: "Second", message: "2" } },
+          ],
+        );
+        yield* [];
+        return "not reached";
+      },
+      () => undefined,
+    );
+    const out = r.output as { failed: { step: string; code: string }; status: ProvisionCustomStatus };
+    assert.equal(out.failed.step, "a");
+    assert.deepEqual(stateOf(out.status), ["a:Failed", "b:Failed"]);
+    assert.equal(out.status.error?.code, "First");
   });
 
   it("answers the outputs of steps run together, in order, for the flow to settle", () => {

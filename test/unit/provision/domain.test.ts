@@ -152,7 +152,11 @@ describe("ARM error classification", () => {
 describe("ARM models", () => {
   it("builds the managed cluster with the user-assigned identity, our subnet and the policy engine, without dockerBridgeCidr", () => {
     const s = spec();
-    const mc = managedClusterModel(s, { identityId: "/id", subnetId: "/subnet" }, ownedTags(s, "aksv-x"));
+    const mc = managedClusterModel(
+      s,
+      { identityId: "/id", subnetId: "/subnet" },
+      ownedTags(s, { instanceId: "aksv-x" }),
+    );
     assert.deepEqual(mc.identity, { type: "UserAssigned", userAssignedIdentities: { "/id": {} } });
     assert.equal(mc.agentPoolProfiles?.[0]?.vnetSubnetID, "/subnet");
     assert.equal(mc.networkProfile?.networkPolicy, "cilium");
@@ -165,11 +169,19 @@ describe("ARM models", () => {
     assert.equal(mc.tags?.["costCenter"], "1234");
   });
 
-  it("recognises only resources tagged for the same instance as ours", () => {
-    const tags = ownedTags(spec(), "aksv-a");
-    assert.equal(isOwnedBy(tags, "aksv-a"), true);
-    assert.equal(isOwnedBy(tags, "aksv-b"), false);
-    assert.equal(isOwnedBy(undefined, "aksv-a"), false);
+  it("recognises only resources tagged for the same instance as ours (resources tagged before unique ids)", () => {
+    const tags = ownedTags(spec(), { instanceId: "aksv-a" });
+    assert.equal(isOwnedBy(tags, { instanceId: "aksv-a" }), true);
+    assert.equal(isOwnedBy(tags, { instanceId: "aksv-b" }), false);
+    assert.equal(isOwnedBy(undefined, { instanceId: "aksv-a" }), false);
+  });
+
+  it("owns by the cluster's unique id: another life of the same name and instance is not the owner", () => {
+    const tags = ownedTags(spec(), { instanceId: "aksv-a", clusterUid: "uid-1" });
+    assert.equal(tags[TAGS.clusterUid], "uid-1");
+    assert.equal(isOwnedBy(tags, { instanceId: "aksv-a", clusterUid: "uid-1" }), true);
+    assert.equal(isOwnedBy(tags, { instanceId: "aksv-a", clusterUid: "uid-2" }), false);
+    assert.equal(isOwnedBy(tags, { instanceId: "aksv-a" }), false);
   });
 });
 

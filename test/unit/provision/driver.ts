@@ -20,6 +20,8 @@ interface FakeTask {
   children?: FakeTask[];
   isCompleted: boolean;
   isFaulted: boolean;
+  /** How it ended (a task yielded again after it ended answers the same at once, as the engine does). */
+  outcome?: { value: unknown } | { error: Error };
 }
 
 export type Call = Exclude<Scheduled, { kind: "timer" }>;
@@ -95,6 +97,12 @@ export function drive<T>(
       }
       return { value: values };
     }
+    if (t.outcome) return t.outcome;
+    t.outcome = settleOnce(t);
+    return t.outcome;
+  };
+
+  const settleOnce = (t: FakeTask): { value: unknown } | { error: Error } => {
     const s = t.scheduled!;
     log.push(s);
     t.isCompleted = true;

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { provisionCluster } from "../../../orchestrations/provisionCluster.js";
+import { nextPollSeconds } from "../../../orchestrations/monitor.js";
 import type { ProvisionCustomStatus, ProvisionOutput } from "../../../shared/provision/types.js";
 import { activities, drive, inputOf, type Answer, type Call, type Scheduled } from "./driver.js";
 import { provisionInput, spec, timing } from "./fixtures.js";
@@ -121,8 +122,9 @@ describe("provisionCluster orchestrator", () => {
     const run = drive(provisionCluster, provisionInput(), answers());
     const timers = run.log.filter((s) => s.kind === "timer");
     const delays = timers.map((t) => (t.kind === "timer" ? (t.fireAt.getTime() - t.at.getTime()) / 1000 : 0));
-    // vnet: no Retry-After → poll interval; cluster: 30 s, then 20 s, 20 s as ARM asked.
-    assert.deepEqual(delays, [timing.pollIntervalSeconds, 30, 20, 20]);
+    // vnet: no Retry-After → poll interval; cluster: its expected duration first (longer than the
+    // 30 s ARM asked for: an earlier poll would only learn "running"), then 20 s as ARM asked.
+    assert.deepEqual(delays, [timing.pollIntervalSeconds, timing.clusterCreateFirstPollSeconds, 20, 20]);
     assert.equal(activities(run.log).filter((a) => a === "submitClusterCreate").length, 1);
     const polls = run.log.filter((s) => s.kind === "activity" && s.name === "pollArmOperation");
     assert.deepEqual(
@@ -131,7 +133,7 @@ describe("provisionCluster orchestrator", () => {
     );
   });
 
-  it("without Retry-After, waits the expected create time before the first cluster poll, then polls at the interval", () => {
+  it("without Retry-After, waits the expected create time before the first cluster poll, then a share of it", () => {
     const run = drive(
       provisionCluster,
       provisionInput(),
@@ -144,6 +146,14 @@ describe("provisionCluster orchestrator", () => {
       .map((t) => (t.kind === "timer" ? (t.fireAt.getTime() - t.at.getTime()) / 1000 : 0));
     // vnet: interval; cluster: the expected create time first, then ARM's Retry-After (20 s) twice.
     assert.deepEqual(delays, [timing.pollIntervalSeconds, timing.clusterCreateFirstPollSeconds, 20, 20]);
+    assert.equal(nextPollSeconds(undefined, 1, 360, timing), 15, "late: the poll interval at most");
+    assert.equal(nextPollSeconds(undefined, 1, 100, timing), 5, "late: 5 % of the expected duration");
+    assert.equal(nextPollSeconds(30, 1, 100, timing), 30, "never sooner than Retry-After");
+    assert.equal(
+      nextPollSeconds(3, 0, undefined, timing),
+      timing.pollIntervalSeconds / 4,
+      "no expectation: as before",
+    );
   });
 
   it("asks the GET-only activity, never a second PUT, when it holds no poller for the cluster", () => {

@@ -4,6 +4,7 @@ import { deprovisionCluster } from "../../../orchestrations/deprovisionCluster.j
 import { provisionCluster } from "../../../orchestrations/provisionCluster.js";
 import { seedNamespace } from "../../../orchestrations/seedNamespace.js";
 import { verifyConnectivity } from "../../../orchestrations/verifyConnectivity.js";
+import { EventType } from "../../../emulators/functions-host/durable/history.js";
 import { TransientError } from "../../../shared/azure/errors.js";
 import type { ProbesInput } from "../../../shared/provision/activity-io.js";
 import type { ProvisionCustomStatus, ProvisionOutput } from "../../../shared/provision/types.js";
@@ -180,6 +181,60 @@ describe("orchestrators under the real durable-functions replay engine", () => {
     });
     assert.equal((r.output as ProvisionOutput).error?.step, "identity");
     assert.equal((r.output as ProvisionOutput).error?.code, "ServiceUnavailable");
+  });
+
+  it("starts the rollback only once the identity running beside a VNet that ran out of retries has ended, and deletes it", async () => {
+    const input = provisionInput(spec({ onFailure: "rollback" }));
+    let identityExists = false;
+    const r = await replay("provisionCluster", input, {
+      orchestrators,
+      activity: activities({
+        ensureVirtualNetwork: () => {
+          throw new TransientError({ code: "ServiceUnavailable", message: "try later" });
+        },
+        ensureIdentity: () => {
+          identityExists = true;
+          return { ok: true, value: { identityId: "/id", principalId: "p", clientId: "c" } };
+        },
+        deleteOwnedResource: (i: { kind: string }) => {
+          const present = i.kind !== "identity" || identityExists;
+          if (i.kind === "identity") identityExists = false;
+          return {
+            status: "succeeded",
+            value: { outcome: present ? "deleted" : "absent", resourceId: `/${i.kind}` },
+          };
+        },
+      }),
+    });
+    const out = r.output as ProvisionOutput;
+    assert.equal(out.phase, "Failed");
+    assert.equal(out.error?.step, "virtualNetwork");
+    assert.equal(out.error?.code, "ServiceUnavailable");
+    // In history, the rollback's sub-orchestration is created after the identity's task completed.
+    const identityTask = r.history.find(
+      (e) => e["EventType"] === EventType.TaskScheduled && e["Name"] === "ensureIdentity",
+    );
+    const completed = r.history.findIndex(
+      (e) => e["EventType"] === EventType.TaskCompleted && e["TaskScheduledId"] === identityTask?.["EventId"],
+    );
+    const rollback = r.history.findIndex((e) => e["EventType"] === EventType.SubOrchestrationInstanceCreated);
+    assert.ok(
+      completed > 0 && rollback > completed,
+      `identity completed at ${completed}, rollback at ${rollback}`,
+    );
+    assert.equal(identityExists, false, "the rollback deleted the identity");
+    const last = r.customStatuses.at(-1) as ProvisionCustomStatus;
+    assert.deepEqual(
+      last.steps.filter((x) => x.status === "Running" || x.status === "Pending").map((x) => x.name),
+      [],
+      "every step ended",
+    );
+    assert.equal(last.steps.find((x) => x.name === "identity")?.status, "Succeeded");
+    assert.equal(last.outputs.identityId, "/id");
+    assert.ok(
+      last.warnings.some((w) => w.startsWith("rolled back: deleted") && w.includes("/identity")),
+      JSON.stringify(last.warnings),
+    );
   });
 
   it("rolls back through the deprovisioning sub-orchestration after a failed cluster", async () => {

@@ -63,11 +63,51 @@ describe("deprovisionCluster orchestrator", () => {
       },
     );
     const out = run.output as DeprovisionOutput;
-    assert.deepEqual(out.kept, ["/resourceGroup"]);
+    assert.deepEqual(out.kept, [
+      { resourceId: "/resourceGroup", reason: "it was not created for this cluster" },
+    ]);
     assert.deepEqual(out.deleted, []);
     const status = run.statuses.at(-1) as ProvisionCustomStatus;
     assert.ok(
-      status.warnings.some((w) => w.includes("/resourceGroup") && w.includes("not created by this system")),
+      status.warnings.some((w) => w.includes("/resourceGroup") && w.includes("not created for this cluster")),
+    );
+  });
+
+  it("keeps a cluster ARM reports Succeeded after a failed cluster step, and everything it depends on", () => {
+    const run = drive(
+      deprovisionCluster,
+      {
+        provisionInstanceId: "aksv-x",
+        clusterUid: "uid-x",
+        target,
+        spec: s,
+        timing,
+        rollback: true,
+        keepSucceededCluster: true,
+      },
+      (c) => {
+        const i = inputOf<{ kind: string; keepSucceededCluster?: boolean; clusterUid?: string }>(c);
+        assert.equal(i.kind, "cluster", "nothing after the kept cluster is touched");
+        assert.equal(i.keepSucceededCluster, true);
+        assert.equal(i.clusterUid, "uid-x");
+        return {
+          status: "succeeded",
+          value: { outcome: "kept", resourceId: "/cluster", reason: "Succeeded" },
+        };
+      },
+    );
+    const out = run.output as DeprovisionOutput;
+    assert.deepEqual(out.deleted, []);
+    assert.deepEqual(out.kept[0], { resourceId: "/cluster", reason: "Succeeded" });
+    assert.deepEqual(
+      out.kept.slice(1).map((k) => k.reason),
+      Array(4).fill("the kept cluster depends on it"),
+    );
+    const status = run.statuses.at(-1) as ProvisionCustomStatus;
+    assert.equal(status.phase, "Deleted");
+    assert.ok(
+      status.steps.every((x) => x.status === "Succeeded" || x.status === "Skipped"),
+      JSON.stringify(status.steps),
     );
   });
 

@@ -1,0 +1,170 @@
+// The app's own small state in Table storage, beside the durable task hub, so that no request has to
+// scan the hub: an index of clusters (by name, and by team for the list) and one quota row per team.
+// Every operation is a point read, a point write or one partition's query, so its cost does not
+// depend on how many clusters other teams have. In Azure the table lives in the Functions storage
+// account (AKSV_STATE_TABLE_URL, default AKSV_CALLBACK_TABLE_URL), reached with the app's managed
+// identity (role "Storage Table Data Contributor"); locally in the Azure emulator's Table service.
+//
+// Rows (PartitionKey / RowKey):
+//   name-<lowercased cluster name> / cluster   → instanceId, team: GET by name, the create's conflict check
+//   team-<team> / <lowercased cluster name>     → instanceId, name: the team's list, sorted by name
+//   quota-<team> / quota                        → holders (JSON): the quota, changed with If-Match (ETag)
+import { odata, TableClient, type TableEntityResult } from "@azure/data-tables";
+import type { TokenCredential } from "@azure/identity";
+
+export interface StateTableConfig {
+  /** Table service endpoint, e.g. https://<account>.table.core.windows.net */
+  tableUrl: string;
+  table: string;
+}
+
+/** One cluster in the index: the provisioning instance id its name and team lead to. */
+export interface IndexEntry {
+  name: string;
+  team: string;
+  instanceId: string;
+}
+
+/** A cluster counted against its team's quota. */
+export interface QuotaHolder {
+  /** The provisioning instance id. */
+  holder: string;
+  /** The cluster's name, for messages. */
+  cluster: string;
+  /** When the claim was made (ms since epoch). */
+  since: number;
+}
+
+/** A team's quota row as read: its holders and the ETag a conditional write must match. */
+export interface QuotaRow {
+  holders: QuotaHolder[];
+  /** Undefined when the team has no row yet (the write then inserts). */
+  etag: string | undefined;
+}
+
+const NAME = "name-";
+const TEAM = "team-";
+const QUOTA = "quota-";
+const key = (name: string) => name.toLowerCase();
+
+function status(e: unknown): number | undefined {
+  return (e as { statusCode?: number }).statusCode;
+}
+
+function isHolder(v: unknown): v is QuotaHolder {
+  const o = v as Partial<QuotaHolder> | null;
+  return typeof o?.holder === "string" && typeof o.cluster === "string" && typeof o.since === "number";
+}
+
+function holdersOf(raw: unknown): QuotaHolder[] {
+  if (typeof raw !== "string") return [];
+  const parsed: unknown = JSON.parse(raw);
+  return Array.isArray(parsed) ? parsed.filter(isHolder) : [];
+}
+
+export class ClusterStateTable {
+  private created: Promise<void> | undefined;
+
+  /** Over `client` (its table, credential and pipeline: tests add a policy that counts requests). */
+  constructor(private readonly client: TableClient) {}
+
+  static connect(config: StateTableConfig, credential: TokenCredential): ClusterStateTable {
+    return new ClusterStateTable(
+      new TableClient(config.tableUrl, config.table, credential, {
+        retryOptions: { maxRetries: 3, retryDelayInMs: 200, maxRetryDelayInMs: 2000 },
+      }),
+    );
+  }
+
+  /** Creates the table on first use (a no-op when it exists: the SDK swallows TableAlreadyExists). */
+  private ready(): Promise<void> {
+    this.created ??= this.client.createTable().catch((e: unknown) => {
+      this.created = undefined;
+      throw e;
+    });
+    return this.created;
+  }
+
+  private async get(pk: string, rk: string): Promise<TableEntityResult<Record<string, unknown>> | undefined> {
+    await this.ready();
+    try {
+      return await this.client.getEntity<Record<string, unknown>>(pk, rk);
+    } catch (e) {
+      if (status(e) === 404) return undefined;
+      throw e;
+    }
+  }
+
+  /** The cluster named `name` (any case), as last created. */
+  async byName(name: string): Promise<IndexEntry | undefined> {
+    const row = await this.get(NAME + key(name), "cluster");
+    if (typeof row?.["instanceId"] !== "string" || typeof row["team"] !== "string") return undefined;
+    return { name: String(row["name"] ?? name), team: row["team"], instanceId: row["instanceId"] };
+  }
+
+  /** Records a cluster (idempotent: the same entry again changes nothing; a re-create repoints it). */
+  async put(e: IndexEntry): Promise<void> {
+    await this.ready();
+    await Promise.all([
+      this.client.upsertEntity(
+        {
+          partitionKey: NAME + key(e.name),
+          rowKey: "cluster",
+          name: e.name,
+          team: e.team,
+          instanceId: e.instanceId,
+        },
+        "Replace",
+      ),
+      this.client.upsertEntity(
+        {
+          partitionKey: TEAM + e.team,
+          rowKey: key(e.name),
+          name: e.name,
+          team: e.team,
+          instanceId: e.instanceId,
+        },
+        "Replace",
+      ),
+    ]);
+  }
+
+  /** Every cluster of `team`, or of every team when `team` is undefined (an admin's list), by name. */
+  async list(team: string | undefined): Promise<IndexEntry[]> {
+    await this.ready();
+    const filter =
+      team === undefined
+        ? odata`PartitionKey ge ${TEAM} and PartitionKey lt ${"team."}`
+        : odata`PartitionKey eq ${TEAM + team}`;
+    const out: IndexEntry[] = [];
+    for await (const row of this.client.listEntities<Record<string, unknown>>({ queryOptions: { filter } })) {
+      const { name, team: t, instanceId } = row;
+      if (typeof name === "string" && typeof t === "string" && typeof instanceId === "string")
+        out.push({ name, team: t, instanceId });
+    }
+    return out;
+  }
+
+  async quota(team: string): Promise<QuotaRow> {
+    const row = await this.get(QUOTA + team, "quota");
+    return row ? { holders: holdersOf(row["holders"]), etag: row.etag } : { holders: [], etag: undefined };
+  }
+
+  /**
+   * Replaces the team's holders if the row is still as read (`etag`; undefined: no row yet).
+   * False when another request changed it first: read again and decide again.
+   */
+  async writeQuota(team: string, holders: QuotaHolder[], etag: string | undefined): Promise<boolean> {
+    await this.ready();
+    const entity = { partitionKey: QUOTA + team, rowKey: "quota", holders: JSON.stringify(holders) };
+    try {
+      if (etag === undefined) await this.client.createEntity(entity);
+      else await this.client.updateEntity(entity, "Replace", { etag });
+      return true;
+    } catch (e) {
+      // 409: another request inserted the row first; 412: it changed since we read it.
+      if (status(e) === 409 || status(e) === 412) return false;
+      throw e;
+    }
+  }
+}
