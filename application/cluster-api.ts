@@ -14,12 +14,7 @@ import {
   timeOf,
 } from "../shared/provision/status.js";
 import type { IndexEntry } from "../shared/state/cluster-table.js";
-import type {
-  ClusterStatusDocument,
-  DeprovisionInput,
-  Phase,
-  ProvisionInput,
-} from "../shared/provision/types.js";
+import type { ClusterStatusDocument, DeprovisionInput, ProvisionInput } from "../shared/provision/types.js";
 import { LIMITS } from "../shared/spec/defaults.js";
 import type { ClusterSpec } from "../shared/spec/schema.js";
 import { invalidSpecError, validateClusterSpecText } from "../shared/spec/validate.js";
@@ -405,8 +400,12 @@ export class ClusterApi {
       instanceId: deprovisionInstanceId(f.provision.instanceId),
       input,
     });
-    const deleting: ClusterStatusDocument = { ...doc, phase: "Deleting" as Phase };
-    delete deleting.error;
+    // The deletion's view from the start: none of the provisioning's steps, warnings or error.
+    const deleting = buildStatusDocument(
+      f.provision,
+      { runtimeStatus: "Pending", input, output: null, customStatus: null },
+      BASE_PATH,
+    );
     return this.respond(deleting, 202, location);
   }
 

@@ -44,6 +44,12 @@ function timeLeft(doc: ClusterStatusDocument, now = Date.now()): string {
   return left === undefined ? "" : ` · about ${formatDuration(left)} left`;
 }
 
+/** " (2 retries)": the step's attempts beyond the first (retries and resubmits; polls are not). */
+export function retriesNote(s: StepStatus): string {
+  const n = s.attempts - 1;
+  return n > 0 ? ` (${n} ${n === 1 ? "retry" : "retries"})` : "";
+}
+
 function currentStep(doc: ClusterStatusDocument): StepStatus | undefined {
   return doc.steps.find((s) => s.status === "Running") ?? doc.steps.find((s) => s.status === "Failed");
 }
@@ -72,8 +78,9 @@ class PlainProgress implements Progress {
       const first = !this.steps.has(s.name);
       this.steps.set(s.name, key);
       if (first && s.status === "Pending") continue;
-      const attempts = s.attempts > 1 ? ` (attempt ${s.attempts})` : "";
-      this.out.write(`${at}   step ${s.name}: ${s.status}${s.error ? ` ${s.error.code}` : ""}${attempts}\n`);
+      this.out.write(
+        `${at}   step ${s.name}: ${s.status}${s.error ? ` ${s.error.code}` : ""}${retriesNote(s)}\n`,
+      );
     }
     const percent = percentDone(doc);
     if (this.pipelines && percent !== this.percent) {
@@ -137,7 +144,7 @@ class TtyProgress implements Progress {
       `${this.c.bold(doc.name)}  ${doc.phase}  ${bar}  ${formatElapsed(elapsedMs)}${timeLeft(doc)}`,
       ...doc.steps.map(
         (s) =>
-          `  ${colour(s.status, ICONS[s.status] ?? "?")} ${s.name.padEnd(24)} ${colour(s.status, s.status)}${s.attempts > 1 ? this.c.dim(` ×${s.attempts}`) : ""}${s.error ? ` ${this.c.red(s.error.code)}` : ""}`,
+          `  ${colour(s.status, ICONS[s.status] ?? "?")} ${s.name.padEnd(24)} ${colour(s.status, s.status)}${this.c.dim(retriesNote(s))}${s.error ? ` ${this.c.red(s.error.code)}` : ""}`,
       ),
     ];
     const up = this.lines > 0 ? `\u001b[${this.lines}A\r\u001b[J` : "";

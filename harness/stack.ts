@@ -154,6 +154,7 @@ export interface ClusterDoc {
     name: string;
     status: string;
     attempts: number;
+    polls?: number;
     error?: { code: string };
     waitingFor?: { code: string; message: string; since: string };
   }[];
@@ -164,6 +165,7 @@ export interface ClusterDoc {
   };
   warnings: string[];
   error?: { code: string; message: string; step: string };
+  provisioning?: { phase: string; error?: { code: string; step: string }; warnings: string[] };
 }
 
 export async function json<T>(r: Response): Promise<T> {

@@ -41,7 +41,7 @@ export const deprovisionCluster = orchestrator(
       for (const kind of OWNED_RESOURCE_KINDS) {
         const step = STEP_OF[kind];
         const deleted = yield* run.step(step, () =>
-          deleteOwned(ctx, kind, input, retry, () => run.attempt(step)),
+          deleteOwned(ctx, kind, input, retry, () => run.poll(step)),
         );
         if (deleted.outcome === "deleted") out.deleted.push(deleted.resourceId);
         else if (deleted.outcome !== "absent") {

@@ -51,7 +51,7 @@ export interface MonitorOptions<T> {
   retry: df.RetryOptions;
   /** Asks again from scratch (GET-first activity) when we hold no poller state. */
   again: () => Flow<LroStep<T>>;
-  /** Called before each poll (to count attempts in the status). */
+  /** Called before each poll (to count polls in the status; a poll is not a new attempt). */
   onPoll?: () => void;
   /**
    * The operation's expected duration (operations known to take minutes): the first poll waits
@@ -118,6 +118,8 @@ export interface ResubmitOptions<T> extends MonitorOptions<T> {
   first?: LroStep<T>;
   /** New attempts after an operation that ended with a transient failure (busy waits: deadline only). */
   maxResubmits: number;
+  /** Called before each new attempt (to count it in the status: a real retry, unlike a poll). */
+  onResubmit?: () => void;
 }
 
 /**
@@ -146,6 +148,7 @@ export function* untilSucceeded<T>(
       o.deadline.getTime(),
     );
     yield ctx.df.createTimer(new Date(fireAt));
+    o.onResubmit?.();
     step = yield* o.submit();
   }
 }

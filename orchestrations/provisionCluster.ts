@@ -105,12 +105,14 @@ function* build(ctx: OrchestrationContext, input: ProvisionInput, run: StepRunne
     maxResubmits: timing.activityRetry.maxAttempts,
     submit: ensureVnet,
     again: ensureVnet,
-    onPoll: () => run.attempt(STEP.virtualNetwork),
+    onPoll: () => run.poll(STEP.virtualNetwork),
+    onResubmit: () => run.retried(STEP.virtualNetwork),
     onWait: (reason: StepError | undefined) => run.waiting(STEP.virtualNetwork, reason),
   };
-  const vnet = identity.ok
-    ? yield* untilSucceeded(ctx, vnetOptions)
-    : yield* untilDone(ctx, vnetFirst, vnetOptions);
+  const vnet = yield* run.counting(
+    STEP.virtualNetwork,
+    identity.ok ? untilSucceeded(ctx, vnetOptions) : untilDone(ctx, vnetFirst, vnetOptions),
+  );
   const [ident] = run.settleAll(
     [STEP.identity, STEP.virtualNetwork],
     [identity, vnet],
@@ -155,8 +157,9 @@ function* build(ctx: OrchestrationContext, input: ProvisionInput, run: StepRunne
         // Without a poller (someone else's operation, or a lost answer), read the state by GET only:
         // never a second PUT while the cluster is busy.
         again: () => activity(ctx, ACTIVITY.getClusterState, { target }, retry),
-        // The create takes minutes: each poll shows in the status.
-        onPoll: () => run.attempt(STEP.cluster, { publish: true }),
+        // The create takes minutes: each poll shows in the status (as a poll, not an attempt).
+        onPoll: () => run.poll(STEP.cluster, { publish: true }),
+        onResubmit: () => run.retried(STEP.cluster),
         onWait: (reason) => run.waiting(STEP.cluster, reason),
       }),
     { outputs: (v) => clusterOutputs(v, ids.cluster(target)) },

@@ -15,6 +15,7 @@ import type {
   VerificationReport,
 } from "../shared/provision/types.js";
 import { allSettled, failureValue, type Flow, type Outputs, type Pending, type Settled } from "./durable.js";
+import { retriesOf, watched } from "./retries.js";
 
 /** What a step's work answers: an activity's or sub-orchestration's result, or a monitored operation's end. */
 export type StepResult<T> = ActivityResult<T> | LroStep<T>;
@@ -76,10 +77,18 @@ export class StepRunner {
     return this;
   }
 
-  /** Runs `work` as step `name` (a step `together` started continues) and answers its value. */
+  /**
+   * Runs `work` as step `name` (a step `together` started continues) and answers its value. The
+   * retry policy's retries of the calls it makes count as the step's attempts (retries.ts).
+   */
   *step<T>(name: string, work: () => Flow<StepResult<T>>, o: SettleOptions<T> = {}): Flow<T> {
     this.start(name);
-    return this.settle(name, yield* work(), o);
+    return this.settle(name, yield* this.counting(name, work()), o);
+  }
+
+  /** Runs `work` for step `name`, counting its calls' retries as the step's attempts (retries.ts). */
+  counting<T>(name: string, work: Flow<T>): Flow<T> {
+    return watched(work, (n) => this.retried(name, n));
   }
 
   /** Marks steps Running. */
@@ -114,6 +123,8 @@ export class StepRunner {
   ): Flow<Outputs<P>> {
     this.start(...names);
     const settled: readonly Settled<unknown>[] = yield* allSettled(this.ctx, pending);
+    // Each call's retries (its retry policy's, retries.ts) are its own step's.
+    pending.forEach((p, i) => this.retried(names[i]!, retriesOf(p.task)));
     let crash: { error: unknown } | undefined;
     const out = settled.map((s, i) => {
       if (s.ok) return s.value;
@@ -158,10 +169,17 @@ export class StepRunner {
     return values as { -readonly [K in keyof R]: ValueOf<R[K]> };
   }
 
-  /** Counts one more attempt at a running step (a poll). Published with the next change unless asked. */
-  attempt(name: string, o: { publish?: boolean } = {}): void {
-    this.t.attempt(name);
+  /** Counts one more status poll of a running step. Published with the next change unless asked. */
+  poll(name: string, o: { publish?: boolean } = {}): void {
+    this.t.poll(name);
     if (o.publish) this.publish();
+  }
+
+  /** Counts `n` more attempts at a step (retries, resubmits); published at once. */
+  retried(name: string, n = 1): void {
+    if (n <= 0) return;
+    this.t.retried(name, n);
+    this.publish();
   }
 
   /** Shows what a running step waits for (undefined: nothing any more); published when it changed. */

@@ -2,7 +2,12 @@
 // pipelines. Global options (cli/main.ts): --api, --token, -o/--output. Exit codes: 0 success,
 // 1 usage or API error, 2 request refused as invalid (400), 3 cluster Failed, 4 wait timed out.
 import { Option, type Command } from "commander";
-import { PHASES, type ClusterStatusDocument, type Phase } from "../../shared/provision/types.js";
+import {
+  PHASES,
+  type ClusterStatusDocument,
+  type Phase,
+  type ProvisioningOutcome,
+} from "../../shared/provision/types.js";
 import { ApiClient, ApiError, ApiUnreachableError, type StatusReply } from "../api-client.js";
 import { resolveSession, type Session } from "../auth/session.js";
 import { CliError } from "../errors.js";
@@ -83,8 +88,14 @@ async function guarded(g: GlobalOptions, body: () => Promise<void>): Promise<voi
 
 function stepsTable(doc: ClusterStatusDocument): string {
   return renderTable(
-    ["STEP", "STATUS", "ATTEMPTS", "ERROR"],
-    doc.steps.map((s) => [s.name, s.status, String(s.attempts), s.error ? s.error.code : ""]),
+    ["STEP", "STATUS", "RETRIES", "POLLS", "ERROR"],
+    doc.steps.map((s) => [
+      s.name,
+      s.status,
+      String(Math.max(0, s.attempts - 1)),
+      String(s.polls ?? 0),
+      s.error ? s.error.code : "",
+    ]),
   );
 }
 
@@ -99,6 +110,11 @@ function verificationText(doc: ClusterStatusDocument): string[] {
     if (r.observed !== r.expected)
       lines.push(`  ${r.from} → ${r.to}: expected ${r.expected}, observed ${r.observed}`);
   return lines;
+}
+
+function provisioningText(p: ProvisioningOutcome): string {
+  const error = p.error ? `: ${p.error.code} at step ${p.error.step}` : "";
+  return `before the deletion: provisioning ${p.phase}${error}`;
 }
 
 function outputsText(doc: ClusterStatusDocument): string[] {
@@ -124,7 +140,8 @@ function describe(doc: ClusterStatusDocument): string {
     "",
     stepsTable(doc),
     "",
-    ...verificationText(doc),
+    // After a DELETE the document is the deletion's; the provisioning's outcome is one line.
+    ...(doc.provisioning ? [provisioningText(doc.provisioning)] : verificationText(doc)),
     ...doc.warnings.map((w) => `warning: ${w}`),
     ...(doc.error ? [`error: ${doc.error.code} at step ${doc.error.step}: ${doc.error.message}`] : []),
   ];

@@ -42,8 +42,20 @@ export class Api {
     return res;
   }
 
-  async list(): Promise<ClusterSummary[]> {
-    return ((await (await this.call("GET", "/clusters")).json()) as { value: ClusterSummary[] }).value;
+  /** Every page of the caller's clusters (following nextLink); Deleted ones too when `all`. */
+  async list(all = false): Promise<ClusterSummary[]> {
+    const clusters: ClusterSummary[] = [];
+    let path: string | undefined = `/clusters${all ? "?all=true" : ""}`;
+    while (path) {
+      const page = (await (await this.call("GET", path)).json()) as {
+        value: ClusterSummary[];
+        nextLink?: string;
+      };
+      clusters.push(...page.value);
+      // nextLink is the API's own path (/api/clusters?…), this client's paths start after /api.
+      path = page.nextLink?.replace(/^\/api(?=\/)/, "");
+    }
+    return clusters;
   }
 
   async get(name: string): Promise<ClusterStatusDocument> {

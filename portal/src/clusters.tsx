@@ -52,9 +52,10 @@ function currentStep(doc: ClusterStatusDocument): string {
 }
 
 export function ClusterList(props: { api: Api }) {
+  const [all, setAll] = useState(false);
   const { value, error } = usePoll(
     async () => {
-      const list = await props.api.list();
+      const list = await props.api.list(all);
       // The list has no steps: the running ones are read one by one for their current step.
       const docs = await Promise.all(
         list.map((c) =>
@@ -64,7 +65,7 @@ export function ClusterList(props: { api: Api }) {
       return list.map((c, i) => ({ summary: c, doc: docs[i] }));
     },
     (rows) => rows.some((r) => !FINAL.has(r.summary.phase)),
-    [props.api],
+    [props.api, all],
   );
   return (
     <section aria-labelledby="list-title">
@@ -73,6 +74,12 @@ export function ClusterList(props: { api: Api }) {
         <a href="#/new" class="button primary">
           New cluster
         </a>
+      </p>
+      <p>
+        <label>
+          <input type="checkbox" checked={all} onChange={(e) => setAll(e.currentTarget.checked)} /> Show
+          deleted clusters too
+        </label>
       </p>
       {error ? (
         <p class="error" role="alert">
@@ -243,6 +250,13 @@ export function ClusterPage(props: { api: Api; name: string }) {
           {doc.error.message}
         </div>
       ) : null}
+      {doc.provisioning ? (
+        <p class="meta" data-provisioning={doc.provisioning.phase}>
+          Before this deletion the cluster was {doc.provisioning.phase}
+          {doc.provisioning.error ? ` (${doc.provisioning.error.step}: ${doc.provisioning.error.code})` : ""};
+          what is shown here is the deletion's.
+        </p>
+      ) : null}
       {doc.warnings.length ? (
         <div class="warnings">
           <h3>Warnings</h3>
@@ -296,7 +310,9 @@ export function ClusterPage(props: { api: Api; name: string }) {
         <p>None yet.</p>
       )}
       <h3 id="verification-title">Verification</h3>
-      {doc.verification ? (
+      {doc.provisioning ? (
+        <p>The verification belonged to the cluster this deletion removes.</p>
+      ) : doc.verification ? (
         <p data-verification={doc.verification.passed ? "passed" : "failed"}>
           {doc.verification.passed
             ? "Every expectation was observed."
@@ -306,7 +322,7 @@ export function ClusterPage(props: { api: Api; name: string }) {
       ) : (
         <p>Not verified yet.</p>
       )}
-      {spec ? (
+      {doc.provisioning ? null : spec ? (
         <ReachabilityMatrix
           spec={spec}
           id="verified"

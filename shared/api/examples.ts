@@ -73,7 +73,8 @@ export const SUCCEEDED_EXAMPLE: ClusterStatusDocument = {
       status: "Succeeded" as const,
       startedAt: "2026-05-04T09:30:01.000Z",
       finishedAt: "2026-05-04T09:36:40.000Z",
-      attempts: name === "cluster" ? 12 : 1,
+      attempts: name === "roleAssignment" ? 3 : 1,
+      ...(name === "cluster" ? { polls: 12 } : name === "virtualNetwork" ? { polls: 1 } : {}),
     })),
     {
       name: "verification",
@@ -130,11 +131,28 @@ export const FAILED_EXAMPLE: ClusterStatusDocument = {
   },
 };
 
-/** The answer to a DELETE. */
+/**
+ * A DELETE under way: the deletion's own steps, warnings and error; how the provisioning had ended
+ * is under `provisioning`.
+ */
 export const DELETING_EXAMPLE: ClusterStatusDocument = {
-  ...SUCCEEDED_EXAMPLE,
+  ...ACCEPTED_EXAMPLE,
   phase: "Deleting",
   lastUpdatedAt: "2026-05-04T10:02:00.000Z",
+  steps: [
+    {
+      name: "delete:cluster",
+      status: "Running",
+      startedAt: "2026-05-04T10:02:01.000Z",
+      attempts: 1,
+      polls: 4,
+    },
+    ...["delete:roleAssignment", "delete:identity", "delete:virtualNetwork", "delete:resourceGroup"].map(
+      (name) => ({ name, status: "Pending" as const, attempts: 0 }),
+    ),
+  ],
+  outputs: SUCCEEDED_EXAMPLE.outputs,
+  provisioning: { phase: "Succeeded", warnings: [] },
 };
 
 export const LIST_EXAMPLE: ClusterList = {

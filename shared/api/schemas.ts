@@ -37,11 +37,24 @@ export const StepStatusSchema = z.strictObject({
   status: z.enum(["Pending", "Running", "Succeeded", "Failed", "Skipped"]),
   startedAt: timestamp.optional(),
   finishedAt: timestamp.optional(),
-  attempts: z.number().int().meta({
-    minimum: 0,
-    description:
-      "Calls the orchestration made for this step: the first, plus each poll or verification round",
-  }),
+  attempts: z
+    .number()
+    .int()
+    .meta({
+      minimum: 0,
+      description:
+        "How many times the step's work was tried: 1, plus one per retry after a transient failure (an activity run again by its retry policy, an ARM operation submitted again after it failed or while the resource was busy) or per further verification round; 0 while Pending. Status polls are not attempts (see polls), nor are the SDK's HTTP retries inside one call",
+      examples: [1],
+    }),
+  polls: z
+    .number()
+    .int()
+    .meta({
+      minimum: 1,
+      description: "Status polls of the step's long-running ARM operation, when it had one",
+      examples: [12],
+    })
+    .optional(),
   error: StepErrorSchema.optional(),
   waitingFor: z
     .strictObject({
@@ -104,6 +117,17 @@ export const ClusterLinksSchema = z.strictObject({
     .meta({ description: "The user kubeconfig, once Succeeded", examples: ["/api/clusters/c1/kubeconfig"] }),
 });
 
+export const ProvisioningOutcomeSchema = z
+  .strictObject({
+    phase: PhaseSchema,
+    error: FailedStepErrorSchema.optional(),
+    warnings: z.array(z.string()),
+  })
+  .meta({
+    description:
+      "After DELETE: how the provisioning before it had ended (or stood when the DELETE stopped it); the document's own phase, steps, warnings and error are the deletion's",
+  });
+
 /** What the status document and a list entry both say about a cluster. */
 const summaryFields = {
   name: z.string().meta({ description: "The cluster's name" }),
@@ -125,10 +149,11 @@ export const ClusterStatusSchema = z
     verification: VerificationReportSchema.optional(),
     warnings: z.array(z.string()).meta({ description: "Warnings from validation and from the steps" }),
     error: FailedStepErrorSchema.optional(),
+    provisioning: ProvisioningOutcomeSchema.optional(),
   })
   .meta({
     description:
-      "A cluster's status: phase, steps, outputs, verification, error. 202 with Retry-After while in progress, 200 once terminal.",
+      "A cluster's status: phase, steps, outputs, verification, error. After DELETE, the phase, steps, warnings and error are the deletion's (the provisioning's outcome is under provisioning). 202 with Retry-After while in progress, 200 once terminal.",
   });
 
 export const ClusterSummarySchema = z.strictObject(summaryFields);

@@ -36,7 +36,7 @@ export interface StepProgress {
   elapsedSeconds?: number;
   /** Seconds it is expected to take here (scaled to how fast this deployment turned out to be). */
   expectedSeconds: number;
-  /** Calls beyond the first (retries and further polls of a long operation). */
+  /** Attempts beyond the first: retries after transient failures and resubmits (never polls). */
   retries: number;
 }
 

@@ -8,6 +8,7 @@ import type {
   ProvisionCustomStatus,
   ProvisionInput,
   ProvisionOutput,
+  ProvisioningOutcome,
   StepStatus,
 } from "./types.js";
 
@@ -105,6 +106,9 @@ function provisionPhase(view: InstanceView, custom: ProvisionCustomStatus | unde
 /**
  * `provision` is the provisioning instance; `deprovision`, when present, the DELETE (or rollback)
  * that followed it. The caller passes the request's name etc. through `input` of `provision`.
+ * Once a DELETE runs, the document is the deletion's: its phase, steps, warnings and error only;
+ * how the provisioning had ended (phase, error, warnings) moves to `provisioning`, so a deletion
+ * never shows the create's failures as its own.
  */
 export function buildStatusDocument(
   provision: InstanceView,
@@ -119,19 +123,27 @@ export function buildStatusDocument(
   let phase = provisionPhase(provision, custom);
   let error = output?.error ?? custom?.error;
   if (phase === "Failed" && !error) error = failureOf(provision, lastStep(custom?.steps));
-  const steps: StepStatus[] = [...(custom?.steps ?? [])];
-  const warnings = [...(custom?.warnings ?? input?.warnings ?? [])];
+  let steps: StepStatus[] = [...(custom?.steps ?? [])];
+  let warnings = [...(custom?.warnings ?? input?.warnings ?? [])];
+  let verification = output?.verification ?? custom?.verification;
+  let provisioning: ProvisioningOutcome | undefined;
 
   if (deprovision) {
     const dcustom = asCustomStatus(deprovision.customStatus);
-    for (const s of dcustom?.steps ?? []) {
-      const i = steps.findIndex((x) => x.name === s.name);
-      if (i >= 0) steps[i] = s;
-      else steps.push(s);
-    }
-    warnings.push(...(dcustom?.warnings ?? []).filter((w) => !warnings.includes(w)));
     const rollback = (deprovision.input as { rollback?: boolean } | null)?.rollback === true;
-    if (!rollback) {
+    if (rollback) {
+      // The provisioning's own rollback: part of the provisioning's view.
+      for (const s of dcustom?.steps ?? []) {
+        const i = steps.findIndex((x) => x.name === s.name);
+        if (i >= 0) steps[i] = s;
+        else steps.push(s);
+      }
+      warnings.push(...(dcustom?.warnings ?? []).filter((w) => !warnings.includes(w)));
+    } else {
+      provisioning = { phase, warnings, ...(error ? { error } : {}) };
+      steps = [...(dcustom?.steps ?? [])];
+      warnings = [...(dcustom?.warnings ?? [])];
+      verification = undefined;
       error = undefined;
       if (deprovision.runtimeStatus === "Completed") {
         const dout = deprovision.output as DeprovisionOutput | null;
@@ -165,9 +177,9 @@ export function buildStatusDocument(
   if (input?.requestedBy) doc.requestedBy = input.requestedBy;
   if (createdAt) doc.createdAt = createdAt;
   if (lastUpdatedAt) doc.lastUpdatedAt = lastUpdatedAt;
-  const verification = output?.verification ?? custom?.verification;
   if (verification) doc.verification = verification;
   if (error) doc.error = error;
+  if (provisioning) doc.provisioning = provisioning;
   return doc;
 }
 

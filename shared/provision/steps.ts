@@ -80,9 +80,16 @@ export class StepTracker {
     return true;
   }
 
-  /** One more attempt at a running step (a poll, a verification round). */
-  attempt(name: string): this {
-    this.step(name).attempts += 1;
+  /** `n` more attempts at a step: retries after transient failures, resubmits of an ARM operation. */
+  retried(name: string, n = 1): this {
+    if (n > 0) this.step(name).attempts += n;
+    return this;
+  }
+
+  /** One more status poll of a running step's long-running operation (not an attempt). */
+  poll(name: string): this {
+    const s = this.step(name);
+    s.polls = (s.polls ?? 0) + 1;
     return this;
   }
 

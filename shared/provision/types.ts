@@ -35,8 +35,15 @@ export interface StepStatus {
   status: StepState;
   startedAt?: string;
   finishedAt?: string;
-  /** Calls the orchestration made for this step: the first, plus each poll or verification round (activity retries are the host's and not counted). */
+  /**
+   * How many times the step's work was tried: 1, plus one per retry after a transient failure (an
+   * activity run again by its retry policy, an ARM operation submitted again after it failed or
+   * while the resource was busy) or per further verification round; 0 while Pending. Status polls
+   * are not attempts (`polls`), nor are the SDK's HTTP retries inside one activity run.
+   */
   attempts: number;
+  /** Status polls of the step's long-running ARM operation, when it had one. */
+  polls?: number;
   error?: StepError;
   /**
    * While a running step waits (the resource is busy with another operation, ARM answered a
@@ -161,7 +168,16 @@ export interface ClusterStatusDocument {
   verification?: VerificationReport;
   warnings: string[];
   error?: StepError & { step: string };
+  /** After a DELETE: how the provisioning before it had ended (the rest of the document is the deletion's). */
+  provisioning?: ProvisioningOutcome;
   links: { self: string; kubeconfig: string };
+}
+
+/** How a provisioning run ended (or stood when a DELETE stopped it). */
+export interface ProvisioningOutcome {
+  phase: Phase;
+  error?: StepError & { step: string };
+  warnings: string[];
 }
 
 /** Input of the seedNamespace sub-orchestration. */

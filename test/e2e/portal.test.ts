@@ -135,7 +135,19 @@ test("portal: sign in, create the tutorial, follow it to Succeeded, read the mat
     assert.match(await page.locator("#verified-explanation").innerText(), /the probe observed allowed/);
     for (const step of ["resourceGroup", "cluster", "seed:test", "verification"])
       assert.equal(await page.locator(`tr[data-step="${step}"] td`).first().innerText(), "Succeeded", step);
+    // No fault was injected: the create was polled, never retried, and the Retries column says so.
+    const retries = await page.locator("table.steps tbody tr td:nth-child(5)").allInnerTexts();
+    assert.deepEqual(
+      retries.filter((r) => r.trim() !== ""),
+      [],
+      "no step shows retries",
+    );
     await shot(page, "04-cluster-succeeded.png");
+    // For the picture, a probed cell's explanation by focus with the pointer off the matrix: the
+    // element screenshot scrolls, and a cell coming under the pointer would take the explanation over.
+    await page.mouse.move(0, 0);
+    await observedAllowed.focus();
+    assert.match(await page.locator("#verified-explanation").innerText(), /the probe observed allowed/);
     await shot(page, "05-matrix-verified.png", "portal-matrix.png", verified);
 
     // The kubeconfig, as a download.
@@ -154,7 +166,23 @@ test("portal: sign in, create the tutorial, follow it to Succeeded, read the mat
     await dialog.waitFor();
     await dialog.getByRole("button", { name: `Delete ${NAME}` }).click();
     await page.locator('[data-phase="Deleted"]').waitFor({ timeout: 120_000 });
+    // The deletion's own timeline; how the create ended is one line apart.
+    const shown = await page
+      .locator("table.steps tbody tr")
+      .evaluateAll((rows) => rows.map((r) => r.getAttribute("data-step")));
+    assert.deepEqual(
+      shown,
+      ["cluster", "roleAssignment", "identity", "virtualNetwork", "resourceGroup"].map((k) => `delete:${k}`),
+    );
+    await page.locator('[data-provisioning="Succeeded"]').waitFor();
+    assert.equal(await page.locator("[data-verification], #verified-explanation").count(), 0);
     await shot(page, "06-deleted.png");
+
+    // The list leaves Deleted clusters out, as the API does, unless asked for (all=true).
+    await page.getByRole("link", { name: "Clusters", exact: true }).click();
+    await page.getByText("No clusters yet.").waitFor();
+    await page.getByLabel("Show deleted clusters too").check();
+    await row.locator(".phase", { hasText: "Deleted" }).waitFor();
 
     // The API reference: Swagger UI from this origin on the app's own OpenAPI document, under a CSP.
     const docs = await page.goto(`${stack.host.url}/api/docs/`);

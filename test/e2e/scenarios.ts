@@ -72,15 +72,31 @@ async function clusterObjects(api: string, name: string) {
 async function deleteAndCheckGone(s: Stack, name: string): Promise<void> {
   const del = await callApi(s.api, token, `/clusters/${name}`, { method: "DELETE" });
   assert.equal(del.status, 202);
+  const accepted = await json<ClusterDoc>(del);
+  assert.equal(accepted.phase, "Deleting");
+  assert.ok(
+    accepted.steps.every((x) => x.name.startsWith("delete:")),
+    "the DELETE's answer shows none of the create's steps",
+  );
   const again = await callApi(s.api, token, `/clusters/${name}`, { method: "DELETE" });
   assert.ok([200, 202].includes(again.status), `DELETE is idempotent (${again.status})`);
   await assertDeleted(s, name);
 }
 
 /** The DELETE ends Deleted and leaves nothing in ARM or in the Kubernetes emulator. */
-async function assertDeleted(s: Stack, name: string): Promise<void> {
+async function assertDeleted(s: Stack, name: string): Promise<ClusterDoc> {
   const doc = await waitForPhase(s.api, token, name, ["Deleted", "Failed"]);
   assert.equal(doc.phase, "Deleted", JSON.stringify(doc.error));
+  // The deletion's own view: its steps only, each done; how the create ended is apart.
+  assert.deepEqual(
+    doc.steps.map((x) => [x.name, x.status]),
+    ["cluster", "roleAssignment", "identity", "virtualNetwork", "resourceGroup"].map((k) => [
+      `delete:${k}`,
+      "Succeeded",
+    ]),
+  );
+  assert.equal(doc.error, undefined);
+  assert.ok(doc.provisioning, "the provisioning's outcome is kept apart");
   const clusters = await json<{ clusters: unknown[] }>(await fetch(`${s.kube.url}/_emulator/clusters`));
   assert.deepEqual(clusters.clusters, [], "nothing left in the Kubernetes emulator");
   assert.equal(
@@ -88,6 +104,7 @@ async function assertDeleted(s: Stack, name: string): Promise<void> {
     404,
     "resource group gone",
   );
+  return doc;
 }
 
 /** GET on the Azure emulator with a managed-identity token, as any ARM client would. */
@@ -243,6 +260,12 @@ const scenarios: Record<string, (stateDir: string) => Promise<void>> = {
       );
       assert.ok(doc.outputs["clusterId"]?.endsWith("/managedClusters/tipsAndTricksAKSCluster"));
       assert.deepEqual(armWrites(s.azure, "PUT"), ONE_OF_EACH, "exactly one of each resource");
+      // No fault: one attempt per step, however often the create was polled.
+      assert.deepEqual(
+        doc.steps.map((x) => [x.name, x.attempts]),
+        doc.steps.map((x) => [x.name, 1]),
+      );
+      assert.ok((doc.steps.find((x) => x.name === "cluster")?.polls ?? 0) >= 1, "the create was polled");
 
       const objects = await clusterObjects(s.api, "tipsAndTricksAKSCluster");
       assert.deepEqual(objects.policies, ["backend-policy", "default-deny-ingress"]);
@@ -341,6 +364,9 @@ const scenarios: Record<string, (stateDir: string) => Promise<void>> = {
       const doc = await waitForPhase(s.api, token, "tipsAndTricksAKSCluster", ["Succeeded", "Failed"]);
       assert.equal(doc.phase, "Succeeded", JSON.stringify(doc.error));
       assert.deepEqual(armWrites(s.azure, "PUT"), ONE_OF_EACH);
+      // Eight PrincipalNotFound answers: the role assignment ran nine times (the 429s, 503s and dropped
+      // connections are the SDK's own retries inside one run, not counted).
+      assert.equal(doc.steps.find((x) => x.name === "roleAssignment")?.attempts, 9);
       const throttled = s.azure.recorder.query({ status: 429 }).length;
       assert.ok(throttled >= 9, `429s were served (${throttled})`);
     } finally {
@@ -441,6 +467,10 @@ const scenarios: Record<string, (stateDir: string) => Promise<void>> = {
         );
         const cluster = doc.steps.find((x) => x.name === "cluster");
         assert.equal(cluster?.waitingFor, undefined, `${c.name}: no wait shown once the step succeeded`);
+        // An operation ending InternalServerError is submitted again: the step's second attempt.
+        const resubmitted = { "lro-ends-500": "cluster", "lro-vnet-ends-500": "virtualNetwork" }[c.name];
+        if (resubmitted)
+          assert.equal(doc.steps.find((x) => x.name === resubmitted)?.attempts, 2, `${c.name}: attempts`);
       }
       // Each failed create was submitted again, once.
       const puts = (resourceType: string, path: string) =>
@@ -537,6 +567,8 @@ const scenarios: Record<string, (stateDir: string) => Promise<void>> = {
       const doc = await waitForPhase(s.api, token, "busy", ["Succeeded", "Failed"], 120_000);
       assert.equal(doc.phase, "Succeeded", JSON.stringify(doc.error));
       assert.equal(s.azure.faults.describe().fired[0]?.fired, busy, "every busy answer was served");
+      // Each busy answer was followed by one more PUT: that many attempts, and the one that went through.
+      assert.equal(doc.steps.find((x) => x.name === "cluster")?.attempts, busy + 1);
       assert.deepEqual(await resourcesIn(s, "rg-busy"), ONE_OF_EACH);
       assert.equal(doc.steps.find((x) => x.name === "cluster")?.waitingFor, undefined);
     } finally {
@@ -578,6 +610,19 @@ const scenarios: Record<string, (stateDir: string) => Promise<void>> = {
         armWrites(s.azure, "DELETE"),
         Object.fromEntries(Object.keys(ONE_OF_EACH).map((k) => [k, 1])),
         "rollback deleted each created resource once",
+      );
+      // A DELETE after the failed create: the deletion's view, without the create's failure.
+      const del = await callApi(s.api, token, "/clusters/tipsAndTricksAKSCluster", { method: "DELETE" });
+      assert.equal(del.status, 202);
+      const accepted = await json<ClusterDoc>(del);
+      assert.equal(accepted.error, undefined, "the DELETE's answer carries no create error");
+      assert.deepEqual(accepted.warnings, []);
+      const deleted = await assertDeleted(s, "tipsAndTricksAKSCluster");
+      assert.deepEqual(deleted.provisioning?.error, doc.error);
+      assert.deepEqual(deleted.provisioning?.warnings, doc.warnings);
+      assert.ok(
+        !deleted.warnings.some((w) => doc.warnings.includes(w)),
+        `none of the create's warnings: ${JSON.stringify(deleted.warnings)}`,
       );
     } finally {
       await s.stop();

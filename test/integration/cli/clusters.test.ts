@@ -1,7 +1,7 @@
 // The real CLI process (node dist/cli/main.js) against the whole local stack: dev-token and login
 // (local dev token, and @azure/identity through the emulator's managed-identity endpoint), create
 // --wait on the tutorial, a failing create (injected QuotaExceeded), Azure DevOps logging commands,
-// get/list/kubeconfig, delete --wait, wait timeouts, readable API errors, and token precedence.
+// get/list/kubeconfig, delete --wait (the deletion's view only), wait timeouts, readable API errors, and token precedence.
 // Every cluster command carries a token (from `aks-vending dev-token` itself, or a login profile).
 import assert from "node:assert/strict";
 import { execFile, spawn, type ChildProcess } from "node:child_process";
@@ -18,6 +18,7 @@ import { decodeJwt } from "jose";
 import { parse as parseYaml } from "yaml";
 import { LOCAL_API_AUDIENCE } from "../../../emulators/stack.js";
 import { ensureCa, ROOT } from "../../../harness/stack.js";
+import type { ClusterStatusDocument as Doc } from "../../../shared/provision/types.js";
 import { startApiFront, type ApiFront } from "./api-front.js";
 
 const CLI = join(ROOT, "dist/cli/main.js");
@@ -215,7 +216,8 @@ describe("aks-vending CLI against the local stack", () => {
       r.stderr,
     );
     assert.ok(
-      lines.some((l) => /step cluster: Succeeded( \(attempt \d+\))?$/.test(l)),
+      // No fault was injected: however often the create was polled, it took one attempt.
+      lines.some((l) => /step cluster: Succeeded$/.test(l)),
       r.stderr,
     );
     assert.ok(
@@ -235,7 +237,9 @@ describe("aks-vending CLI against the local stack", () => {
     const t = await cli([...at(), "get", NAME]);
     assert.equal(t.code, 0, show(t));
     assert.match(t.stdout, /^tipsAndTricksAKSCluster {2}Succeeded$/m);
-    assert.match(t.stdout, /^STEP +STATUS +ATTEMPTS +ERROR$/m);
+    assert.match(t.stdout, /^STEP +STATUS +RETRIES +POLLS +ERROR$/m);
+    // The create was polled, never retried.
+    assert.match(t.stdout, /^cluster +Succeeded +0 +[1-9]\d* *$/m);
   });
 
   it("list prints a table and filters by phase and team; -o json for scripts", async () => {
@@ -299,10 +303,44 @@ describe("aks-vending CLI against the local stack", () => {
         assert.match(l, /^##vso\[task\.setprogress value=\d{1,3};\][A-Za-z]+( \([a-zA-Z]+\))?$/);
       assert.ok(!vso.some((l) => l.includes("task.setvariable")), "no outputs for a failed cluster");
       // Progress lines (on stdout in a pipeline) show the failing step.
-      assert.match(r.stdout, /^\[\d+:\d\d\] {3}step cluster: Failed QuotaExceeded( \(attempt \d+\))?$/m);
+      // A permanent failure is not retried.
+      assert.match(r.stdout, /^\[\d+:\d\d\] {3}step cluster: Failed QuotaExceeded$/m);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+
+  it("a DELETE after the failed create shows the deletion's steps, warnings and error only; get keeps how the create ended apart", async () => {
+    const before = JSON.parse((await cli([...at(), "get", FAILING, "-o", "json"])).stdout) as Doc;
+    assert.equal(before.phase, "Failed");
+    assert.ok(before.warnings.length > 0, "the kept create has warnings of its own");
+    const r = await cli([...at(), "delete", FAILING, "--wait", ...fast]);
+    assert.equal(r.code, 0, show(r));
+    // The progress lines name only the deletion's steps.
+    const steps = r.stderr.split("\n").filter((l) => / step /.test(l));
+    assert.ok(steps.length > 0, r.stderr);
+    assert.ok(
+      steps.every((l) => / step delete:\w+: /.test(l)),
+      r.stderr,
+    );
+    assert.doesNotMatch(r.stderr + r.stdout, /QuotaExceeded/);
+    const doc = JSON.parse((await cli([...at(), "get", FAILING, "-o", "json"])).stdout) as Doc;
+    assert.equal(doc.phase, "Deleted");
+    assert.ok(
+      doc.steps.every((s) => s.name.startsWith("delete:")),
+      JSON.stringify(doc.steps),
+    );
+    assert.equal(doc.error, undefined);
+    assert.ok(!doc.warnings.some((w) => before.warnings.includes(w)), JSON.stringify(doc.warnings));
+    assert.deepEqual(doc.provisioning, {
+      phase: "Failed",
+      error: before.error,
+      warnings: before.warnings,
+    });
+    const text = await cli([...at(), "get", FAILING]);
+    assert.match(text.stdout, /^failingCluster {2}Deleted$/m);
+    assert.match(text.stdout, /^before the deletion: provisioning Failed: QuotaExceeded at step cluster$/m);
+    assert.doesNotMatch(text.stdout, /^error:/m);
   });
 
   it("API errors print code, message and each detail; -o json prints the body as is", async () => {
@@ -464,9 +502,11 @@ describe("aks-vending CLI against the local stack", () => {
     assert.equal(r.code, 0, show(r));
     assert.match(r.stdout, /^cluster tipsAndTricksAKSCluster deleted in \d+:\d\d\r?$/m);
     const esc = String.fromCharCode(27);
-    assert.match(r.stdout, new RegExp(`${esc}\\[13A\r${esc}\\[J`), "the 13-line block is redrawn in place");
+    // The deletion's five steps under the head line: the create's steps are not shown.
+    assert.match(r.stdout, new RegExp(`${esc}\\[6A\r${esc}\\[J`), "the 6-line block is redrawn in place");
     assert.match(r.stdout, /tipsAndTricksAKSCluster {2}Deleted {2}\[#{30}\] 100% {2}\d+:\d\d\r?\n/);
-    assert.match(r.stdout, /^ {2}✓ verification +Succeeded\r?$/m);
+    assert.match(r.stdout, /^ {2}✓ delete:resourceGroup +Succeeded\r?$/m);
+    assert.doesNotMatch(r.stdout, /verification/);
     assert.doesNotMatch(r.stdout, new RegExp(`${esc}\\[\\d+m`), "no colours with NO_COLOR");
     const get = await cli([...at(), "get", NAME, "-o", "json"]);
     if (get.code === 0) assert.equal((JSON.parse(get.stdout) as { phase: string }).phase, "Deleted");

@@ -107,8 +107,15 @@ describe("provisionCluster orchestrator", () => {
         ["verification", "Succeeded"],
       ],
     );
-    // The submission and three polls.
-    assert.equal(status.steps.find((s) => s.name === "cluster")!.attempts, 4);
+    // Three polls of one submission: polls, not attempts. No step was retried.
+    const cluster = status.steps.find((s) => s.name === "cluster")!;
+    assert.deepEqual([cluster.attempts, cluster.polls], [1, 3]);
+    assert.deepEqual(
+      status.steps.filter((s) => s.attempts !== 1).map((s) => s.name),
+      [],
+      "every step took one attempt",
+    );
+    assert.equal(status.steps.find((s) => s.name === "virtualNetwork")!.polls, 1);
   });
 
   it("waits on durable timers that honour Retry-After, and submits the cluster exactly once", () => {
@@ -326,6 +333,8 @@ describe("provisionCluster orchestrator", () => {
     );
     assert.equal((transient.output as ProvisionOutput).phase, "Succeeded");
     assert.equal(activities(transient.log).filter((a) => a === "submitClusterCreate").length, 2);
+    // The resubmit is the step's second attempt.
+    assert.equal(lastStatus(transient).steps.find((s) => s.name === "cluster")?.attempts, 2);
     const permanent = drive(
       provisionCluster,
       provisionInput(spec({ onFailure: "keep" })),
@@ -351,6 +360,8 @@ describe("provisionCluster orchestrator", () => {
     // Far more than six activity retries, and bounded by the deadline at the longest backoff.
     assert.ok(submits.length > 20, `kept waiting (${submits.length} submits)`);
     assert.ok(submits.length <= timing.clusterDeadlineSeconds / timing.maxPollIntervalSeconds + 8);
+    // Each submit after a busy answer is an attempt of the step.
+    assert.equal(lastStatus(run).steps.find((s) => s.name === "cluster")?.attempts, submits.length);
     // The waits between them: backoff from the poll interval, up to the deadline.
     const waits = run.log
       .filter((s) => s.kind === "timer")

@@ -81,6 +81,12 @@ describe("orchestrators under the real durable-functions replay engine", () => {
       "policies before workloads",
     );
     assert.equal(order.filter((n) => n === "submitClusterCreate").length, 1);
+    // No fault, no retry: one attempt per step however often the create was polled.
+    assert.deepEqual(
+      last.steps.map((s) => [s.name, s.attempts]),
+      last.steps.map((s) => [s.name, 1]),
+    );
+    assert.equal(last.steps.find((s) => s.name === "cluster")?.polls, 3);
   });
 
   it("retries a transient failure through callActivityWithRetry and carries on", async () => {
@@ -99,6 +105,40 @@ describe("orchestrators under the real durable-functions replay engine", () => {
       r.calls.filter((c) => c.name === "assignSubnetRole").map((c) => c.attempt),
       [1, 2, 3],
     );
+    // The engine's own count of the policy's retries is the step's: three runs, three attempts.
+    const steps = (r.customStatuses.at(-1) as ProvisionCustomStatus).steps;
+    assert.equal(steps.find((s) => s.name === "roleAssignment")?.attempts, 3);
+    assert.equal(steps.find((s) => s.name === "identity")?.attempts, 1);
+  });
+
+  it("counts each step's own retries: one of the parallel pair, and a poll of the cluster run again", async () => {
+    let polls = 0;
+    const r = await replay("provisionCluster", provisionInput(), {
+      orchestrators,
+      activity: activities({
+        ensureIdentity: (_i, attempt) => {
+          if (attempt < 3) throw new TransientError({ code: "ServiceUnavailable", message: "try later" });
+          return { ok: true, value: { identityId: "/id", principalId: "p", clientId: "c" } };
+        },
+        pollArmOperation: (i: { kind: string }, attempt) => {
+          if (i.kind !== "clusterCreate") return { status: "succeeded", value: { id: "/vnet" } };
+          if (++polls === 2 && attempt === 1)
+            throw new TransientError({ code: "ServiceUnavailable", message: "try later" });
+          return polls < 4
+            ? { status: "running", poller: { kind: i.kind, state: "c" }, retryAfterSeconds: 5 }
+            : { status: "succeeded", value: { id: "/cluster", fqdn: "x.hcp" } };
+        },
+      }),
+    });
+    assert.equal((r.output as ProvisionOutput).phase, "Succeeded");
+    const steps = (r.customStatuses.at(-1) as ProvisionCustomStatus).steps;
+    const of = (name: string) => steps.find((s) => s.name === name);
+    assert.deepEqual(
+      steps.map((s) => [s.name, s.attempts]),
+      steps.map((s) => [s.name, s.name === "identity" ? 3 : s.name === "cluster" ? 2 : 1]),
+    );
+    // The poll run again is one poll of the step that had a retry, not a second poll.
+    assert.equal(of("cluster")?.polls, 3);
   });
 
   it("surfaces ARM's code when retries run out, after exactly maxNumberOfAttempts attempts", async () => {
@@ -120,6 +160,12 @@ describe("orchestrators under the real durable-functions replay engine", () => {
     });
     assert.equal(
       r.calls.filter((c) => c.name === "assignSubnetRole").length,
+      input.timing.principalRetry.maxAttempts,
+    );
+    // Every run of the failed step counts, and no more (the engine's count ends one past the last).
+    const steps = (r.customStatuses.at(-1) as ProvisionCustomStatus).steps;
+    assert.equal(
+      steps.find((s) => s.name === "roleAssignment")?.attempts,
       input.timing.principalRetry.maxAttempts,
     );
   });

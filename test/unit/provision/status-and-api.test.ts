@@ -30,15 +30,17 @@ function running(custom: unknown) {
 describe("status document", () => {
   it("shows the phase and steps of a running provisioning from its custom status", () => {
     const t = new StepTracker(["resourceGroup", "cluster"], "Provisioning");
-    t.start("resourceGroup", at).succeed("resourceGroup", at).start("cluster", at).attempt("cluster");
+    t.start("resourceGroup", at).succeed("resourceGroup", at).start("cluster", at);
+    t.poll("cluster").poll("cluster").poll("cluster").retried("cluster");
     const doc = buildStatusDocument(running(t.snapshot()));
     assert.equal(doc.name, "tipsAndTricksAKSCluster");
     assert.equal(doc.phase, "Provisioning");
+    // Polls are counted apart from attempts: three polls and one resubmit are 2 attempts.
     assert.deepEqual(
-      doc.steps.map((s) => [s.name, s.status, s.attempts]),
+      doc.steps.map((s) => [s.name, s.status, s.attempts, s.polls]),
       [
-        ["resourceGroup", "Succeeded", 1],
-        ["cluster", "Running", 2],
+        ["resourceGroup", "Succeeded", 1, undefined],
+        ["cluster", "Running", 2, 3],
       ],
     );
     assert.equal(doc.links.self, "/api/clusters/tipsAndTricksAKSCluster");
@@ -107,6 +109,80 @@ describe("status document", () => {
       customStatus: deleting,
     });
     assert.equal(d2.phase, "Deleted");
+    assert.deepEqual(d2.provisioning, { phase: "Succeeded", warnings: [] });
+  });
+
+  it("after a failed create, a DELETE's document is the deletion's only: its steps, warnings and error", () => {
+    const created = new StepTracker(["resourceGroup", "cluster", "verification"], "Provisioning");
+    created.start("resourceGroup", at).succeed("resourceGroup", at).start("cluster", at);
+    created.fail("cluster", at, { code: "QuotaExceeded", message: "cores" }).skipRemaining();
+    created.warn("resource group akstips existed before; it will not be deleted").phase("Failed");
+    const failed = {
+      runtimeStatus: "Completed",
+      input,
+      customStatus: created.snapshot(),
+      output: {
+        phase: "Failed",
+        outputs: { resourceGroupId: "/rg" },
+        error: { code: "QuotaExceeded", message: "cores", step: "cluster" },
+      },
+    };
+    const deleting = new StepTracker(["delete:cluster", "delete:resourceGroup"], "Deleting");
+    deleting.start("delete:cluster", at).poll("delete:cluster");
+    const deletion = (runtimeStatus: string, output: unknown, custom: StepTracker) => ({
+      runtimeStatus,
+      input: { rollback: false },
+      output,
+      customStatus: custom.snapshot(),
+    });
+    const d1 = buildStatusDocument(failed, deletion("Running", null, deleting));
+    assert.equal(d1.phase, "Deleting");
+    assert.deepEqual(
+      d1.steps.map((s) => [s.name, s.status]),
+      [
+        ["delete:cluster", "Running"],
+        ["delete:resourceGroup", "Pending"],
+      ],
+    );
+    assert.deepEqual(d1.warnings, []);
+    assert.equal(d1.error, undefined);
+    // The create's outcome is history, apart.
+    assert.deepEqual(d1.provisioning, {
+      phase: "Failed",
+      error: { code: "QuotaExceeded", message: "cores", step: "cluster" },
+      warnings: ["resource group akstips existed before; it will not be deleted"],
+    });
+    assert.deepEqual(d1.outputs, { resourceGroupId: "/rg" });
+
+    deleting.succeed("delete:cluster", at).start("delete:resourceGroup", at);
+    deleting.warn("kept /rg: it was not created by this system").succeed("delete:resourceGroup", at);
+    const d2 = buildStatusDocument(
+      failed,
+      deletion("Completed", { deleted: ["/c"], kept: ["/rg"] }, deleting.phase("Deleted")),
+    );
+    assert.equal(d2.phase, "Deleted");
+    assert.deepEqual(d2.warnings, ["kept /rg: it was not created by this system"]);
+    assert.equal(d2.error, undefined);
+    assert.ok(d2.steps.every((s) => s.name.startsWith("delete:") && s.status === "Succeeded"));
+
+    // A deletion that fails shows its own error, not the create's.
+    const stuck = new StepTracker(["delete:cluster"], "Deleting").start("delete:cluster", at);
+    stuck.fail("delete:cluster", at, { code: "InternalServerError", message: "try again" });
+    const d3 = buildStatusDocument(
+      failed,
+      deletion(
+        "Completed",
+        {
+          deleted: [],
+          kept: [],
+          error: { code: "InternalServerError", message: "try again", step: "delete:cluster" },
+        },
+        stuck,
+      ),
+    );
+    assert.equal(d3.phase, "Failed");
+    assert.equal(d3.error?.code, "InternalServerError");
+    assert.equal(d3.provisioning?.error?.code, "QuotaExceeded");
   });
 });
 
