@@ -168,6 +168,7 @@ export async function startAzureEmulator(options: AzureEmulatorOptions): Promise
       faults,
       recorder,
       authenticate: (h) => issuer.authenticate(h),
+      operationOf: (path) => lro.operationOf(path),
       admin: adminHandler(faults, recorder, issuer),
       baseUrl: () => baseUrl,
     },

@@ -15,6 +15,12 @@ export interface FaultRule {
   operation?: OperationKind;
   /** Resource type, e.g. "Microsoft.ContainerService/managedClusters" (case-insensitive). */
   resourceType?: string;
+  /**
+   * Regular expression matched case-insensitively against the id of the resource whose long-running
+   * operation a status or result poll reads: a rule with it matches only those polls, so a fault
+   * can target one resource's polls although operation URLs name no resource.
+   */
+  operationOf?: string;
   /** Let this many matching requests through before the rule fires. */
   skip?: number;
   /** Fire at most this many times (unlimited when absent). */
@@ -54,6 +60,8 @@ export interface RequestFacts {
   operation: OperationKind;
   resourceType?: string;
   subscriptionId?: string;
+  /** For an operation status or result poll: the id of the resource the operation is for. */
+  operationOf?: string;
 }
 
 /** What the fault injector decided for one write: a failure for its operation, a slow-down. */
@@ -169,6 +177,8 @@ export class FaultInjector {
     if (rule.resourceType && rule.resourceType.toLowerCase() !== facts.resourceType?.toLowerCase())
       return false;
     if (rule.path && !new RegExp(rule.path, "i").test(facts.path)) return false;
+    if (rule.operationOf !== undefined)
+      return facts.operationOf !== undefined && new RegExp(rule.operationOf, "i").test(facts.operationOf);
     return true;
   }
 
