@@ -80,7 +80,9 @@ const FAILED_MESSAGE = "Operation could not be completed as it results in exceed
 export const TIMES = {
   http: 6,
   principalNotFound: 8,
-  busySubmit: 12,
+  // More than the 6 attempts the old code gave a busy cluster; fewer than the scaled cluster
+  // deadline (27 s at time scale 0.01) allows for under the load of every cell at once.
+  busySubmit: 8,
   busyDelete: 6,
   kube: 3,
 } as const;
@@ -379,10 +381,9 @@ export async function createBystander(stack: Stack, token: string, name = "bysta
 /** What is wrong with the bystander now (nothing: []). */
 export async function bystanderProblems(
   stack: Stack,
-  api: string,
-  token: string,
   clients: Clients,
   b: Bystander,
+  statusOf: (name: string) => Promise<ClusterDoc>,
 ): Promise<string[]> {
   const problems: string[] = [];
   const writes = writesTo(stack, `rg-${b.name}`, b.since);
@@ -390,7 +391,7 @@ export async function bystanderProblems(
   const inv = sorted(await inventory(clients, b.name));
   if (JSON.stringify(inv) !== JSON.stringify(sorted(ONE_OF_EACH)))
     problems.push(`bystander resources: ${JSON.stringify(inv)}`);
-  const doc = await json<ClusterDoc>(await callApi(api, token, `/clusters/${b.name}`));
+  const doc = await statusOf(b.name);
   if (doc.phase !== "Succeeded") problems.push(`bystander phase ${doc.phase}`);
   if (!(await kubeClusters(stack)).some((id) => id.endsWith(`/managedclusters/${b.name}`)))
     problems.push("bystander's Kubernetes cluster is gone");
@@ -491,7 +492,9 @@ export async function runCell(
     problems.push(
       `faults served ${faultsServed} of ${faultsConfigured}: the cell did not test what it names`,
     );
-  if (bystander) problems.push(...(await bystanderProblems(stack, stack.api, token, clients, bystander)));
+  const statusOf = async (name: string) =>
+    json<ClusterDoc>(await callApi(stack.api, token, `/clusters/${name}`));
+  if (bystander) problems.push(...(await bystanderProblems(stack, clients, bystander, statusOf)));
   return {
     phase: doc.phase,
     ...(doc.error ? { error: `${doc.error.step}: ${doc.error.code}` } : {}),

@@ -3,7 +3,7 @@
 // and ARM's token-bucket throttling with its documented per-subscription limits.
 import type { OperationKind } from "./router.js";
 
-export type FaultKind = "throttle" | "error" | "drop" | "provisioningFailure" | "slow";
+export type FaultKind = "throttle" | "error" | "drop" | "provisioningFailure" | "slow" | "hold";
 
 export interface FaultRule {
   kind: FaultKind;
@@ -36,6 +36,8 @@ export interface FaultRule {
   retryAfterSeconds?: number;
   /** slow: latency multiplier. */
   factor?: number;
+  /** hold: wall seconds the request waits before it is served (kill tests aim at a request in flight). */
+  seconds?: number;
 }
 
 export interface ThrottlingConfig {
@@ -194,6 +196,12 @@ export class FaultInjector {
       return rule;
     }
     return undefined;
+  }
+
+  /** Wall milliseconds to hold this request before serving it (a `hold` rule), 0 when none fires. */
+  holdMs(facts: RequestFacts): number {
+    const rule = this.fire(["hold"], facts);
+    return rule ? (rule.seconds ?? 5) * 1000 : 0;
   }
 
   /** A fault to answer this request with instead of serving it, if any. */
