@@ -96,7 +96,8 @@ const SHORT: Record<FaultKind, string> = {
   OperationNotAllowed: "ona",
   "create ends Failed": "fail",
 };
-const STEP_SHORT: Record<MatrixStep, string> = {
+/** Steps as cluster names abbreviate them. */
+export const STEP_SHORT: Record<MatrixStep, string> = {
   "resource group": "rg",
   VNet: "vnet",
   identity: "id",

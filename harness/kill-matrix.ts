@@ -12,8 +12,11 @@ import type { Clients } from "./azure.js";
 import {
   bystanderProblems,
   clusterRequest,
+  MATRIX_STEPS,
   orphanProblems,
+  STEP_SHORT,
   succeededProblems,
+  type MatrixStep,
   type Bystander,
 } from "./fault-matrix.js";
 import {
@@ -26,19 +29,9 @@ import {
   type Stack,
 } from "./stack.js";
 
-export const KILL_STEPS = [
-  "resource group",
-  "VNet",
-  "identity",
-  "role assignment",
-  "cluster submit",
-  "cluster polling",
-  "final GET",
-  "seeding",
-  "verification",
-  "delete",
-] as const;
-export type KillStep = (typeof KILL_STEPS)[number];
+/** Kill points: every step of the fault × step matrix. */
+export const KILL_STEPS = MATRIX_STEPS;
+export type KillStep = MatrixStep;
 export type Victim = "host" | "worker";
 
 export interface KillPoint {
@@ -64,18 +57,6 @@ export const HOLD_SECONDS = 8;
 const running = (d: ClusterDoc, step: string) =>
   d.steps.some((s) => s.name === step && s.status === "Running");
 const rg = (name: string) => `^/subscriptions/[^/]+/resourcegroups/rg-${name}`;
-const STEP_SHORT: Record<KillStep, string> = {
-  "resource group": "rg",
-  VNet: "vnet",
-  identity: "id",
-  "role assignment": "ra",
-  "cluster submit": "submit",
-  "cluster polling": "poll",
-  "final GET": "get",
-  seeding: "seed",
-  verification: "verify",
-  delete: "del",
-};
 
 /** Every kill point, for the host and for the worker, in table order. */
 export function killPoints(): KillPoint[] {
