@@ -182,6 +182,7 @@ export async function startAzureEmulator(options: AzureEmulatorOptions): Promise
       faults,
       recorder,
       authenticate: (h) => issuer.authenticate(h),
+      operationOf: (path) => lro.operationOf(path),
       admin: adminHandler(faults, recorder, issuer, ctx),
       baseUrl: () => baseUrl,
     },

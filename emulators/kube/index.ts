@@ -21,6 +21,7 @@ import type { ReachabilityDecider } from "./dataplane/reachability.js";
 import { wallClock, type Clock } from "../common/clock.js";
 import { timeScaleFromEnv } from "../../shared/config/time-scale.js";
 import { ApiError, errors } from "./machinery/status.js";
+import { KubeFaults, type KubeFaultRule } from "./faults.js";
 
 export interface KubeEmulatorOptions {
   /** 0 picks a free port (tests); default 7444. */
@@ -47,6 +48,8 @@ export interface KubeEmulator {
   clock: Clock;
   registerCluster(key: string, registration: ClusterRegistration): ClusterCredentials;
   unregisterCluster(key: string): boolean;
+  /** Request faults (`/_emulator/faults`): none unless a test configures them. */
+  faults: KubeFaults;
   stop(): Promise<void>;
 }
 
@@ -177,6 +180,28 @@ export async function startKubeEmulator(options: KubeEmulatorOptions): Promise<K
     return true;
   };
 
+  const faults = new KubeFaults();
+
+  /** `/_emulator/faults`: GET shows the rules and their counts, PUT replaces, POST appends, DELETE clears. */
+  async function faultAdmin(req: IncomingMessage): Promise<Reply> {
+    if (!LOOPBACK.has(req.socket.remoteAddress ?? ""))
+      throw new ApiError(403, "Forbidden", "the admin API is loopback only");
+    if (req.method === "PUT" || req.method === "POST") {
+      let body: unknown;
+      try {
+        body = JSON.parse((await readBody(req)).toString("utf8"));
+      } catch {
+        throw errors.badRequest("the fault rules are not JSON");
+      }
+      const rules = (
+        Array.isArray(body) ? body : ((body as { rules?: unknown }).rules ?? [])
+      ) as KubeFaultRule[];
+      if (req.method === "PUT") faults.configure(rules);
+      else faults.add(rules);
+    } else if (req.method === "DELETE") faults.configure([]);
+    return { status: 200, body: faults.describe() };
+  }
+
   async function admin(req: IncomingMessage, parts: string[]): Promise<Reply> {
     if (!LOOPBACK.has(req.socket.remoteAddress ?? ""))
       throw new ApiError(403, "Forbidden", "the admin API is loopback only");
@@ -267,7 +292,18 @@ export async function startKubeEmulator(options: KubeEmulatorOptions): Promise<K
       try {
         let reply: Reply | undefined;
         const routed = parts[1] === "_emulator" ? undefined : await route(req, path);
+        const fault = routed
+          ? faults.check(req.method ?? "GET", routed.path, routed.cluster.registration.resourceId)
+          : undefined;
+        if (fault?.kind === "drop") return void req.socket.destroy();
+        if (fault)
+          throw new ApiError(fault.status, fault.reason, fault.message, undefined, {
+            ...(fault.retryAfterSeconds !== undefined
+              ? { "Retry-After": String(fault.retryAfterSeconds) }
+              : {}),
+          });
         if (parts[1] === "_emulator" && parts[2] === "clusters") reply = await admin(req, parts.slice(1));
+        else if (parts[1] === "_emulator" && parts[2] === "faults") reply = await faultAdmin(req);
         else if (routed)
           reply = await handleClusterRequest(
             routed.cluster,
@@ -340,6 +376,7 @@ export async function startKubeEmulator(options: KubeEmulatorOptions): Promise<K
     clock,
     registerCluster,
     unregisterCluster,
+    faults,
     async stop() {
       for (const c of clusters.values()) c.stop();
       if (saveTimer) clearTimeout(saveTimer);

@@ -3,7 +3,7 @@
 // and ARM's token-bucket throttling with its documented per-subscription limits.
 import type { OperationKind } from "./router.js";
 
-export type FaultKind = "throttle" | "error" | "drop" | "provisioningFailure" | "slow";
+export type FaultKind = "throttle" | "error" | "drop" | "provisioningFailure" | "slow" | "hold";
 
 export interface FaultRule {
   kind: FaultKind;
@@ -15,6 +15,12 @@ export interface FaultRule {
   operation?: OperationKind;
   /** Resource type, e.g. "Microsoft.ContainerService/managedClusters" (case-insensitive). */
   resourceType?: string;
+  /**
+   * Regular expression matched case-insensitively against the id of the resource whose long-running
+   * operation a status or result poll reads: a rule with it matches only those polls, so a fault
+   * can target one resource's polls although operation URLs name no resource.
+   */
+  operationOf?: string;
   /** Let this many matching requests through before the rule fires. */
   skip?: number;
   /** Fire at most this many times (unlimited when absent). */
@@ -30,6 +36,8 @@ export interface FaultRule {
   retryAfterSeconds?: number;
   /** slow: latency multiplier. */
   factor?: number;
+  /** hold: wall seconds the request waits before it is served (kill tests aim at a request in flight). */
+  seconds?: number;
 }
 
 export interface ThrottlingConfig {
@@ -54,6 +62,8 @@ export interface RequestFacts {
   operation: OperationKind;
   resourceType?: string;
   subscriptionId?: string;
+  /** For an operation status or result poll: the id of the resource the operation is for. */
+  operationOf?: string;
 }
 
 /** What the fault injector decided for one write: a failure for its operation, a slow-down. */
@@ -169,6 +179,8 @@ export class FaultInjector {
     if (rule.resourceType && rule.resourceType.toLowerCase() !== facts.resourceType?.toLowerCase())
       return false;
     if (rule.path && !new RegExp(rule.path, "i").test(facts.path)) return false;
+    if (rule.operationOf !== undefined)
+      return facts.operationOf !== undefined && new RegExp(rule.operationOf, "i").test(facts.operationOf);
     return true;
   }
 
@@ -184,6 +196,12 @@ export class FaultInjector {
       return rule;
     }
     return undefined;
+  }
+
+  /** Wall milliseconds to hold this request before serving it (a `hold` rule), 0 when none fires. */
+  holdMs(facts: RequestFacts): number {
+    const rule = this.fire(["hold"], facts);
+    return rule ? (rule.seconds ?? 5) * 1000 : 0;
   }
 
   /** A fault to answer this request with instead of serving it, if any. */

@@ -89,6 +89,13 @@ export class LroEngine {
     await Promise.allSettled([...this.running.values()]);
   }
 
+  /** The resource id an operation status or result URL path is about (fault rules' `operationOf`). */
+  operationOf(path: string): string | undefined {
+    const id = /\/operation(?:s|results)\/([^/]+)$/i.exec(path)?.[1];
+    if (!id) return undefined;
+    return (this.store.state.operations[id.toLowerCase()] ?? this.store.state.operations[id])?.resourceId;
+  }
+
   /** Operations still running for a resource (e.g. to refuse a PUT while one is in flight). */
   active(resourceId: string): Operation[] {
     const id = resourceId.toLowerCase();

@@ -15,6 +15,8 @@ export interface FrontDoor {
   faults: FaultInjector;
   recorder: RequestRecorder;
   authenticate(authorization: string | undefined): Promise<Principal>;
+  /** The resource an operation status or result path polls, if it is one (for fault rules). */
+  operationOf?(path: string): string | undefined;
   admin(req: ArmRequest): Promise<ArmResponse | undefined>;
   baseUrl(): string;
 }
@@ -116,12 +118,14 @@ async function handle(door: FrontDoor, req: IncomingMessage, res: ServerResponse
   const route = "route" in matched ? matched.route : undefined;
   const operation = route?.kind ?? kindOf(method);
   const subscriptionId = /^\/subscriptions\/([^/]+)/i.exec(path)?.[1];
+  const operationOf = door.operationOf?.(path);
   const facts = {
     method,
     path,
     operation,
     ...(route?.resourceType ? { resourceType: route.resourceType } : {}),
     ...(subscriptionId ? { subscriptionId } : {}),
+    ...(operationOf ? { operationOf } : {}),
   };
   let status = 500;
   let fault: string | undefined;
@@ -130,6 +134,8 @@ async function handle(door: FrontDoor, req: IncomingMessage, res: ServerResponse
     armReq.body = parseBody(await readBody(req), req.headers["content-type"]);
     if (route && !route.anonymous) {
       armReq.principal = await door.authenticate(req.headers.authorization);
+      const held = door.faults.holdMs(facts);
+      if (held) await new Promise((r) => setTimeout(r, held));
       const injected = door.faults.requestFault(facts);
       // What is left after this request, as ARM reports it.
       const remaining = door.faults.remaining(facts);
