@@ -1,8 +1,8 @@
 // ARM request bodies built from a normalised ClusterSpec (the SDKs' flattened models), and the tags
 // that mark what this system created so that deletion touches nothing else.
-import type { ManagedCluster } from "@azure/arm-containerservice";
+import type { AgentPool, MaintenanceConfiguration, ManagedCluster } from "@azure/arm-containerservice";
 import type { VirtualNetwork } from "@azure/arm-network";
-import type { ClusterSpec } from "../spec/schema.js";
+import type { ClusterSpec, NodePoolPlan } from "../spec/schema.js";
 import { dnsPrefix } from "./names.js";
 
 export const TAGS = {
@@ -58,17 +58,11 @@ export function managedClusterModel(
     dnsPrefix: dnsPrefix(spec.name),
     ...(spec.kubernetesVersion ? { kubernetesVersion: spec.kubernetesVersion } : {}),
     enableRbac: true,
-    agentPoolProfiles: [
-      {
-        name: spec.nodePool.name,
-        count: spec.nodePool.count,
-        vmSize: spec.nodePool.vmSize,
-        mode: "System",
-        osType: "Linux",
-        type: "VirtualMachineScaleSets",
-        vnetSubnetID: refs.subnetId,
-      },
-    ],
+    agentPoolProfiles: [spec.nodePool, ...spec.nodePools].map((pool) => ({
+      name: pool.name,
+      ...agentPoolModel(pool, refs.subnetId),
+    })),
+    ...securityProperties(spec),
     networkProfile: {
       networkPlugin: "azure",
       ...(net.pluginMode === "overlay" ? { networkPluginMode: "overlay", podCidr: net.podCidr } : {}),
@@ -80,6 +74,82 @@ export function managedClusterModel(
       outboundType: "loadBalancer",
     },
   };
+}
+
+/** One node pool as the cluster's agentPoolProfiles (and the agentPools subresource) take it. */
+export function agentPoolModel(pool: NodePoolPlan, subnetId: string): AgentPool {
+  return {
+    count: pool.count,
+    vmSize: pool.vmSize,
+    mode: pool.mode,
+    osType: "Linux",
+    type: "VirtualMachineScaleSets",
+    vnetSubnetID: subnetId,
+    enableAutoScaling: pool.enableAutoScaling,
+    ...(pool.enableAutoScaling ? { minCount: pool.minCount, maxCount: pool.maxCount } : {}),
+    ...(pool.availabilityZones ? { availabilityZones: pool.availabilityZones } : {}),
+  };
+}
+
+/**
+ * Secure by default (issue 15; README "Security posture"): tier, OIDC issuer and workload identity,
+ * the Azure Policy add-on (and Container Insights when asked), auto-upgrade channels, API server
+ * access. Kept apart from the networking above so each group reads (and merges) on its own.
+ */
+function securityProperties(spec: ClusterSpec): Partial<ManagedCluster> {
+  const access = spec.apiServerAccessProfile;
+  const insights = spec.monitoring?.containerInsights;
+  return {
+    sku: { name: "Base", tier: spec.sku.tier },
+    oidcIssuerProfile: { enabled: spec.oidcIssuerProfile.enabled },
+    securityProfile: { workloadIdentity: { enabled: spec.securityProfile.workloadIdentity.enabled } },
+    addonProfiles: {
+      azurepolicy: { enabled: spec.addonProfiles.azurepolicy.enabled },
+      ...(insights
+        ? {
+            omsagent: {
+              enabled: true,
+              config: {
+                logAnalyticsWorkspaceResourceID: insights.logAnalyticsWorkspaceId,
+                useAADAuth: "true",
+              },
+            },
+          }
+        : {}),
+    },
+    autoUpgradeProfile: { ...spec.autoUpgradeProfile },
+    apiServerAccessProfile: {
+      ...(access.authorizedIPRanges ? { authorizedIPRanges: access.authorizedIPRanges } : {}),
+      enablePrivateCluster: access.enablePrivateCluster,
+    },
+  };
+}
+
+/** The AKS-managed schedules the request's maintenance window fills (none for a channel that is off). */
+export const MAINTENANCE_CONFIGURATIONS = {
+  autoUpgrade: "aksManagedAutoUpgradeSchedule",
+  nodeOSUpgrade: "aksManagedNodeOSUpgradeSchedule",
+} as const;
+
+export function maintenanceConfigurationModels(
+  spec: ClusterSpec,
+): { name: string; body: MaintenanceConfiguration }[] {
+  const w = spec.maintenanceWindow;
+  const body: MaintenanceConfiguration = {
+    maintenanceWindow: {
+      schedule: { weekly: { intervalWeeks: w.intervalWeeks, dayOfWeek: w.dayOfWeek } },
+      durationHours: w.durationHours,
+      startTime: w.startTime,
+      utcOffset: w.utcOffset,
+    },
+  };
+  const { upgradeChannel, nodeOSUpgradeChannel } = spec.autoUpgradeProfile;
+  return [
+    ...(upgradeChannel !== "none" ? [{ name: MAINTENANCE_CONFIGURATIONS.autoUpgrade, body }] : []),
+    ...(nodeOSUpgradeChannel !== "None" && nodeOSUpgradeChannel !== "Unmanaged"
+      ? [{ name: MAINTENANCE_CONFIGURATIONS.nodeOSUpgrade, body }]
+      : []),
+  ];
 }
 
 export const TERMINAL_PROVISIONING_STATES = ["Succeeded", "Failed", "Canceled"] as const;

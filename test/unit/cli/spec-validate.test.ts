@@ -20,7 +20,16 @@ test("spec validate on the tutorial exits 0 and prints the normalised spec with 
   const spec = JSON.parse(r.stdout);
   assert.equal(spec.network.dataplane, "cilium");
   assert.equal(spec.network.podCidr, "172.20.0.0/14");
-  assert.deepEqual(spec.nodePool, { name: "system", vmSize: "Standard_D2s_v5", count: 1 });
+  assert.deepEqual(spec.nodePool, {
+    name: "system",
+    vmSize: "Standard_D2s_v5",
+    count: 1,
+    mode: "System",
+    enableAutoScaling: true,
+    minCount: 1,
+    maxCount: 5,
+    availabilityZones: ["1", "2", "3"],
+  });
   assert.match(r.stderr, /warning: network\.serviceCidr: .*\[ServiceCidrOverlapsVnetAddressSpace\]/);
 });
 
@@ -76,6 +85,11 @@ test("spec validate takes YAML too, from a file or standard input, with the same
       name: "system",
       vmSize: "Standard_D2s_v5",
       count: 2,
+      mode: "System",
+      enableAutoScaling: true,
+      minCount: 2,
+      maxCount: 5,
+      availabilityZones: ["1", "2", "3"],
     });
     // The same problems, found in YAML as in JSON.
     writeFileSync(join(dir, "bad.yml"), "name: -x\nteam: t\n");
