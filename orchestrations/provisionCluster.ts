@@ -3,9 +3,14 @@
 // seeding per namespace → verification → outputs. On failure: rollback (deprovision what we
 // created) or keep.
 import type { OrchestrationContext } from "durable-functions";
-import { ownedTags } from "../shared/azure/models.js";
+import { maintenanceConfigurationModels, ownedTags } from "../shared/azure/models.js";
 import { identityName, ids, ROLE_DEFINITIONS } from "../shared/azure/names.js";
-import type { ClusterInfo, PolledResource } from "../shared/provision/activity-io.js";
+import type {
+  ClusterInfo,
+  MaintenanceOutput,
+  PolicyAssignmentOutput,
+  PolledResource,
+} from "../shared/provision/activity-io.js";
 import { ACTIVITY, ORCHESTRATION } from "../shared/provision/durable.js";
 import { STEP } from "../shared/provision/steps.js";
 import type {
@@ -34,6 +39,7 @@ export function provisionSteps(input: ProvisionInput): string[] {
     STEP.identity,
     STEP.roleAssignment,
     STEP.cluster,
+    ...clusterSettingSteps(input),
     ...input.spec.namespaces.map((ns) => STEP.seed(ns.name)),
     STEP.verification,
   ];
@@ -146,6 +152,24 @@ function* build(ctx: OrchestrationContext, input: ProvisionInput, run: StepRunne
     { outputs: (v) => clusterOutputs(v, ids.cluster(target)) },
   );
 
+  // 4b. What AKS takes by calls of its own, both at once: the maintenance window of the upgrade
+  // channels and the pod security initiative at the cluster's scope.
+  const settings = clusterSettingSteps(input);
+  if (settings.length > 0) {
+    const settingsInput = { target, spec };
+    const calls = settings.map((step) =>
+      step === STEP.maintenance
+        ? activityTask(ctx, ACTIVITY.ensureMaintenanceConfigurations, settingsInput, retry)
+        : activityTask(ctx, ACTIVITY.assignPodSecurityPolicy, settingsInput, retry),
+    );
+    const done = yield* run.together(settings, calls);
+    settings.forEach((step, i) =>
+      run.settle<MaintenanceOutput | PolicyAssignmentOutput>(step, done[i]!, {
+        outputs: (v) => ("policyAssignmentId" in v ? { policyAssignmentId: v.policyAssignmentId } : {}),
+      }),
+    );
+  }
+
   // 5. Seeding: one sub-orchestration per namespace, in parallel.
   if (spec.namespaces.length > 0) {
     run.phase("Seeding");
@@ -174,6 +198,14 @@ function* build(ctx: OrchestrationContext, input: ProvisionInput, run: StepRunne
       ? { ok: true, value: r.value.report }
       : { ok: false, error: verificationFailed(r.value.report) };
   });
+}
+
+/** The setting steps this request needs (none when the channels are off and the add-on is). */
+function clusterSettingSteps(input: ProvisionInput): string[] {
+  return [
+    ...(maintenanceConfigurationModels(input.spec).length > 0 ? [STEP.maintenance] : []),
+    ...(input.spec.podSecurityStandard ? [STEP.policyAssignment] : []),
+  ];
 }
 
 /** onFailure: rollback — deprovision what this run created, as a sub-orchestration. */

@@ -152,6 +152,33 @@ export function maintenanceConfigurationModels(
   ];
 }
 
+/** The built-in pod security initiatives, under their real ids (README "Security posture"). */
+export const POD_SECURITY_INITIATIVES = {
+  baseline: "/providers/Microsoft.Authorization/policySetDefinitions/a8640138-9b0a-4a28-b8cb-1666c838647d",
+  restricted: "/providers/Microsoft.Authorization/policySetDefinitions/42b8ef37-b724-4e24-bbc8-7a7708edfe00",
+} as const;
+export const POD_SECURITY_ASSIGNMENT_NAME = "aksv-pod-security";
+export const POLICY_API_VERSION = "2023-04-01";
+
+/** The pod security initiative's assignment at the cluster's scope (undefined without the add-on). */
+export function podSecurityAssignmentModel(
+  spec: ClusterSpec,
+  clusterId: string,
+): { id: string; properties: Record<string, unknown> } | undefined {
+  const pss = spec.podSecurityStandard;
+  if (!pss) return undefined;
+  return {
+    id: `${clusterId}/providers/Microsoft.Authorization/policyAssignments/${POD_SECURITY_ASSIGNMENT_NAME}`,
+    properties: {
+      displayName: `[${spec.name}] Kubernetes cluster pod security ${pss.level} standards for Linux-based workloads`,
+      description: "Assigned by aks-vending (ClusterSpec podSecurityStandard)",
+      policyDefinitionId: POD_SECURITY_INITIATIVES[pss.level],
+      parameters: { effect: { value: pss.effect === "deny" ? "Deny" : "Audit" } },
+      enforcementMode: "Default",
+    },
+  };
+}
+
 export const TERMINAL_PROVISIONING_STATES = ["Succeeded", "Failed", "Canceled"] as const;
 
 export function isTerminalProvisioningState(state: string | undefined): boolean {

@@ -25,6 +25,9 @@ import type {
   ResourceGroupInput,
   ResourceGroupOutput,
   RoleAssignmentInput,
+  ClusterSettingsInput,
+  MaintenanceOutput,
+  PolicyAssignmentOutput,
   RoleAssignmentOutput,
   VirtualNetworkInput,
   VirtualNetworkOutput,
@@ -120,6 +123,8 @@ export const ACTIVITY = activities({
   assignSubnetRole: result<RoleAssignmentInput, RoleAssignmentOutput>(),
   submitClusterCreate: lro<ClusterCreateInput, ClusterInfo>(),
   getClusterState: lro<ClusterStateInput, ClusterInfo>(),
+  ensureMaintenanceConfigurations: result<ClusterSettingsInput, MaintenanceOutput>(),
+  assignPodSecurityPolicy: result<ClusterSettingsInput, PolicyAssignmentOutput>(),
   // A poll that ran out of retries has lost track of the operation, which has not failed for that:
   // the monitor catches it and re-reads the resource (orchestrations/monitor.ts).
   pollArmOperation: throws<PollInput, LroStep<PolledResource>>(),

@@ -16,6 +16,8 @@ export const STEP = {
   identity: "identity",
   roleAssignment: "roleAssignment",
   cluster: "cluster",
+  maintenance: "maintenanceConfiguration",
+  policyAssignment: "policyAssignment",
   seed: (namespace: string) => `seed:${namespace}`,
   verification: "verification",
   rollback: "rollback",
