@@ -5,7 +5,7 @@
 // scope are stored under it, so they go when the resource is deleted, as in Azure.
 import type { ProviderContext } from "../core/context.js";
 import type { JsonObject, StoredResource } from "../core/store.js";
-import { RoleAssignments } from "../authorization/model.js";
+import { RoleAssignments, scopeCovers } from "../authorization/model.js";
 import {
   BUILT_IN_POLICY_DEFINITIONS,
   BUILT_IN_POLICY_SET_DEFINITIONS,
@@ -146,13 +146,10 @@ export class PolicyAssignments {
   /** Assignments that apply at `scope`: at it and above it (and, unless atScope, below it). */
   list(scope: string, atScope: boolean): StoredResource[] {
     this.scopes.requireScope(scope);
-    const s = scope.toLowerCase().replace(/\/+$/, "");
     return Object.values(this.ctx.store.state.resources).filter((r) => {
       if (r.type !== POLICY_ASSIGNMENT_TYPE) return false;
-      const at = String(obj(r.body["properties"])["scope"]).toLowerCase();
-      const above = s === at || s.startsWith(`${at}/`);
-      const below = at.startsWith(`${s}/`);
-      return above || (!atScope && below);
+      const at = String(obj(r.body["properties"])["scope"]);
+      return scopeCovers(at, scope) || (!atScope && scopeCovers(scope, at));
     });
   }
 }
