@@ -464,7 +464,8 @@ describe("aks-vending CLI against the local stack", () => {
     assert.equal(r.code, 0, show(r));
     assert.match(r.stdout, /^cluster tipsAndTricksAKSCluster deleted in \d+:\d\d\r?$/m);
     const esc = String.fromCharCode(27);
-    assert.match(r.stdout, new RegExp(`${esc}\\[13A\r${esc}\\[J`), "the 13-line block is redrawn in place");
+    // The header and 14 steps (with the maintenance configuration and policy assignment steps).
+    assert.match(r.stdout, new RegExp(`${esc}\\[15A\r${esc}\\[J`), "the 15-line block is redrawn in place");
     assert.match(r.stdout, /tipsAndTricksAKSCluster {2}Deleted {2}\[#{30}\] 100% {2}\d+:\d\d\r?\n/);
     assert.match(r.stdout, /^ {2}✓ verification +Succeeded\r?$/m);
     assert.doesNotMatch(r.stdout, new RegExp(`${esc}\\[\\d+m`), "no colours with NO_COLOR");
