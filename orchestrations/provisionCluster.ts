@@ -3,9 +3,14 @@
 // seeding per namespace → verification → outputs. On failure: rollback (deprovision what we
 // created) or keep.
 import type { OrchestrationContext } from "durable-functions";
-import { ownedTags } from "../shared/azure/models.js";
+import { maintenanceConfigurationModels, ownedTags } from "../shared/azure/models.js";
 import { identityName, ids, ROLE_DEFINITIONS } from "../shared/azure/names.js";
-import type { ClusterInfo, PolledResource } from "../shared/provision/activity-io.js";
+import type {
+  ClusterInfo,
+  MaintenanceOutput,
+  PolicyAssignmentOutput,
+  PolledResource,
+} from "../shared/provision/activity-io.js";
 import { ACTIVITY, ORCHESTRATION } from "../shared/provision/durable.js";
 import { STEP } from "../shared/provision/steps.js";
 import type { StepError } from "../shared/azure/errors.js";
@@ -37,6 +42,7 @@ export function provisionSteps(input: ProvisionInput): string[] {
     STEP.roleAssignment,
     STEP.cluster,
     ...(input.spec.aadProfile ? [STEP.clusterAccess] : []),
+    ...clusterSettingSteps(input),
     ...input.spec.namespaces.map((ns) => STEP.seed(ns.name)),
     STEP.verification,
   ];
@@ -173,6 +179,26 @@ function* build(ctx: OrchestrationContext, input: ProvisionInput, run: StepRunne
     );
   }
 
+  // 4c. What AKS takes by calls of its own, both at once: the maintenance window of the upgrade
+  // channels and the pod security initiative at the cluster's scope.
+  const settings = clusterSettingSteps(input);
+  if (settings.length > 0) {
+    const settingsInput = { target, spec };
+    const calls = settings.map((step) =>
+      step === STEP.maintenance
+        ? activityTask(ctx, ACTIVITY.ensureMaintenanceConfigurations, settingsInput, retry)
+        : activityTask(ctx, ACTIVITY.assignPodSecurityPolicy, settingsInput, retry),
+    );
+    const done = yield* run.together(settings, calls);
+    const outputs = (v: MaintenanceOutput | PolicyAssignmentOutput) =>
+      "policyAssignmentId" in v ? { policyAssignmentId: v.policyAssignmentId } : {};
+    run.settleAll(
+      settings,
+      done,
+      settings.map(() => ({ outputs })),
+    );
+  }
+
   // 5. Seeding: one sub-orchestration per namespace, in parallel.
   if (spec.namespaces.length > 0) {
     run.phase("Seeding");
@@ -204,6 +230,14 @@ function* build(ctx: OrchestrationContext, input: ProvisionInput, run: StepRunne
       ? { ok: true, value: r.value.report }
       : { ok: false, error: verificationFailed(r.value.report) };
   });
+}
+
+/** The setting steps this request needs (none when the channels are off and the add-on is). */
+function clusterSettingSteps(input: ProvisionInput): string[] {
+  return [
+    ...(maintenanceConfigurationModels(input.spec).length > 0 ? [STEP.maintenance] : []),
+    ...(input.spec.podSecurityStandard ? [STEP.policyAssignment] : []),
+  ];
 }
 
 /**

@@ -15,6 +15,7 @@ import {
   submitClusterCreate,
 } from "./activities/arm.js";
 import { reportToPipelinesActivity } from "./activities/callback.js";
+import { assignPodSecurityPolicy, ensureMaintenanceConfigurations } from "./activities/cluster-settings.js";
 import {
   checkWorkloadsReady,
   forgetClusterCredentials,
@@ -61,6 +62,8 @@ export const ACTIVITIES: {
   grantAppClusterAdmin: (i) => grantAppClusterAdmin(i),
   submitClusterCreate: (i) => submitClusterCreate(i),
   getClusterState: (i) => getClusterState(i),
+  ensureMaintenanceConfigurations: (i) => ensureMaintenanceConfigurations(i),
+  assignPodSecurityPolicy: (i) => assignPodSecurityPolicy(i),
   pollArmOperation: (i) => pollArmOperation(i),
   deleteOwnedResource: (i) => {
     // Credentials kept for a cluster that is going away are of no further use to anyone.

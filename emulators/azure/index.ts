@@ -22,6 +22,7 @@ import { DEFAULT_TENANT_ID, TokenIssuer, type TokenOptions } from "./identity/is
 import { devToken, identityRoutes } from "./identity/routes.js";
 import { managedIdentityRoutes } from "./managedidentity/routes.js";
 import { networkRoutes } from "./network/routes.js";
+import { policyRoutes } from "./policy/routes.js";
 import { resourceGroupRoutes } from "./resources/routes.js";
 import { startTableService } from "./storage/table-service.js";
 
@@ -169,6 +170,7 @@ export async function startAzureEmulator(options: AzureEmulatorOptions): Promise
     ...networkRoutes(ctx),
     ...managedIdentityRoutes(ctx),
     ...authorizationRoutes(ctx),
+    ...policyRoutes(ctx),
     ...containerServiceRoutes(ctx, {
       issuer,
       kube: new KubeRegistrar(options.kubeUrl, ca.certPem),

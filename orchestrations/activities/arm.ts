@@ -84,7 +84,7 @@ function failure(e: unknown): StepError {
   return { code: c.code, message: scrub(c.message), ...(c.statusCode ? { statusCode: c.statusCode } : {}) };
 }
 
-async function guarded<T>(fn: () => Promise<T>): Promise<ActivityResult<T>> {
+export async function guarded<T>(fn: () => Promise<T>): Promise<ActivityResult<T>> {
   try {
     return { ok: true, value: await fn() };
   } catch (e) {

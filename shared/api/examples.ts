@@ -92,6 +92,7 @@ export const SUCCEEDED_EXAMPLE: ClusterStatusDocument = {
     identityPrincipalId: "3c9a1f52-7d4e-4b8a-9e61-5a2f0c7d8b34",
     clusterId: `${GROUP}/providers/Microsoft.ContainerService/managedClusters/team-a-dev`,
     fqdn: "team-a-dev-3f9c2d1a.hcp.westeurope.azmk8s.io",
+    policyAssignmentId: `${GROUP}/providers/Microsoft.ContainerService/managedClusters/team-a-dev/providers/Microsoft.Authorization/policyAssignments/aksv-pod-security`,
   },
   verification: {
     passed: true,

@@ -83,6 +83,7 @@ export const ClusterOutputsSchema = z
       .optional(),
     clusterId: armId("managed cluster").optional(),
     fqdn: z.string().meta({ description: "The API server's FQDN" }).optional(),
+    policyAssignmentId: armId("pod security initiative's policy assignment at the cluster").optional(),
   })
   .meta({ description: "What has been created so far" });
 

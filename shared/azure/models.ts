@@ -1,8 +1,8 @@
 // ARM request bodies built from a normalised ClusterSpec (the SDKs' flattened models), and the tags
 // that mark what this system created so that deletion touches nothing else.
-import type { ManagedCluster } from "@azure/arm-containerservice";
+import type { AgentPool, MaintenanceConfiguration, ManagedCluster } from "@azure/arm-containerservice";
 import type { VirtualNetwork } from "@azure/arm-network";
-import type { ClusterSpec } from "../spec/schema.js";
+import type { ClusterSpec, NodePoolPlan } from "../spec/schema.js";
 import { dnsPrefix } from "./names.js";
 
 export const TAGS = {
@@ -82,17 +82,11 @@ export function managedClusterModel(
     ...(spec.kubernetesVersion ? { kubernetesVersion: spec.kubernetesVersion } : {}),
     enableRbac: true,
     ...entraModel(spec),
-    agentPoolProfiles: [
-      {
-        name: spec.nodePool.name,
-        count: spec.nodePool.count,
-        vmSize: spec.nodePool.vmSize,
-        mode: "System",
-        osType: "Linux",
-        type: "VirtualMachineScaleSets",
-        vnetSubnetID: refs.subnetId,
-      },
-    ],
+    agentPoolProfiles: [spec.nodePool, ...spec.nodePools].map((pool) => ({
+      name: pool.name,
+      ...agentPoolModel(pool, refs.subnetId),
+    })),
+    ...securityProperties(spec),
     networkProfile: {
       networkPlugin: "azure",
       ...(net.pluginMode === "overlay" ? { networkPluginMode: "overlay", podCidr: net.podCidr } : {}),
@@ -116,6 +110,109 @@ function entraModel(spec: ClusterSpec): Pick<ManagedCluster, "aadProfile" | "dis
       ...(spec.aadProfile.tenantID ? { tenantID: spec.aadProfile.tenantID } : {}),
     },
     disableLocalAccounts: spec.disableLocalAccounts ?? true,
+  };
+}
+
+/** One node pool as the cluster's agentPoolProfiles (and the agentPools subresource) take it. */
+export function agentPoolModel(pool: NodePoolPlan, subnetId: string): AgentPool {
+  return {
+    count: pool.count,
+    vmSize: pool.vmSize,
+    mode: pool.mode,
+    osType: "Linux",
+    type: "VirtualMachineScaleSets",
+    vnetSubnetID: subnetId,
+    enableAutoScaling: pool.enableAutoScaling,
+    ...(pool.enableAutoScaling ? { minCount: pool.minCount, maxCount: pool.maxCount } : {}),
+    ...(pool.availabilityZones ? { availabilityZones: pool.availabilityZones } : {}),
+  };
+}
+
+/**
+ * Secure by default (issue 15; README "Security posture"): tier, OIDC issuer and workload identity,
+ * the Azure Policy add-on (and Container Insights when asked), auto-upgrade channels, API server
+ * access. Kept apart from the networking above so each group reads (and merges) on its own.
+ */
+function securityProperties(spec: ClusterSpec): Partial<ManagedCluster> {
+  const access = spec.apiServerAccessProfile;
+  const insights = spec.monitoring?.containerInsights;
+  return {
+    sku: { name: "Base", tier: spec.sku.tier },
+    oidcIssuerProfile: { enabled: spec.oidcIssuerProfile.enabled },
+    securityProfile: { workloadIdentity: { enabled: spec.securityProfile.workloadIdentity.enabled } },
+    addonProfiles: {
+      azurepolicy: { enabled: spec.addonProfiles.azurepolicy.enabled },
+      ...(insights
+        ? {
+            omsagent: {
+              enabled: true,
+              config: {
+                logAnalyticsWorkspaceResourceID: insights.logAnalyticsWorkspaceId,
+                useAADAuth: "true",
+              },
+            },
+          }
+        : {}),
+    },
+    autoUpgradeProfile: { ...spec.autoUpgradeProfile },
+    apiServerAccessProfile: {
+      ...(access.authorizedIPRanges ? { authorizedIPRanges: access.authorizedIPRanges } : {}),
+      enablePrivateCluster: access.enablePrivateCluster,
+    },
+  };
+}
+
+/** The AKS-managed schedules the request's maintenance window fills (none for a channel that is off). */
+export const MAINTENANCE_CONFIGURATIONS = {
+  autoUpgrade: "aksManagedAutoUpgradeSchedule",
+  nodeOSUpgrade: "aksManagedNodeOSUpgradeSchedule",
+} as const;
+
+export function maintenanceConfigurationModels(
+  spec: ClusterSpec,
+): { name: string; body: MaintenanceConfiguration }[] {
+  const w = spec.maintenanceWindow;
+  const body: MaintenanceConfiguration = {
+    maintenanceWindow: {
+      schedule: { weekly: { intervalWeeks: w.intervalWeeks, dayOfWeek: w.dayOfWeek } },
+      durationHours: w.durationHours,
+      startTime: w.startTime,
+      utcOffset: w.utcOffset,
+    },
+  };
+  const { upgradeChannel, nodeOSUpgradeChannel } = spec.autoUpgradeProfile;
+  return [
+    ...(upgradeChannel !== "none" ? [{ name: MAINTENANCE_CONFIGURATIONS.autoUpgrade, body }] : []),
+    ...(nodeOSUpgradeChannel !== "None" && nodeOSUpgradeChannel !== "Unmanaged"
+      ? [{ name: MAINTENANCE_CONFIGURATIONS.nodeOSUpgrade, body }]
+      : []),
+  ];
+}
+
+/** The built-in pod security initiatives, under their real ids (README "Security posture"). */
+export const POD_SECURITY_INITIATIVES = {
+  baseline: "/providers/Microsoft.Authorization/policySetDefinitions/a8640138-9b0a-4a28-b8cb-1666c838647d",
+  restricted: "/providers/Microsoft.Authorization/policySetDefinitions/42b8ef37-b724-4e24-bbc8-7a7708edfe00",
+} as const;
+export const POD_SECURITY_ASSIGNMENT_NAME = "aksv-pod-security";
+export const POLICY_API_VERSION = "2023-04-01";
+
+/** The pod security initiative's assignment at the cluster's scope (undefined without the add-on). */
+export function podSecurityAssignmentModel(
+  spec: ClusterSpec,
+  clusterId: string,
+): { id: string; properties: Record<string, unknown> } | undefined {
+  const pss = spec.podSecurityStandard;
+  if (!pss) return undefined;
+  return {
+    id: `${clusterId}/providers/Microsoft.Authorization/policyAssignments/${POD_SECURITY_ASSIGNMENT_NAME}`,
+    properties: {
+      displayName: `[${spec.name}] Kubernetes cluster pod security ${pss.level} standards for Linux-based workloads`,
+      description: "Assigned by aks-vending (ClusterSpec podSecurityStandard)",
+      policyDefinitionId: POD_SECURITY_INITIATIVES[pss.level],
+      parameters: { effect: { value: pss.effect === "deny" ? "Deny" : "Audit" } },
+      enforcementMode: "Default",
+    },
   };
 }
 

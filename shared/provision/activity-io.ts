@@ -190,3 +190,16 @@ export interface ProbeOutcome {
   /** "pending" while the probe pod has not finished. */
   observed: "allowed" | "denied" | "pending";
 }
+
+/** The cluster's settings applied by their own ARM calls after the create (issue 15). */
+export interface ClusterSettingsInput {
+  target: ClusterTarget;
+  spec: ClusterSpec;
+}
+export interface MaintenanceOutput {
+  /** The maintenance configurations written (none when both upgrade channels are off). */
+  names: string[];
+}
+export interface PolicyAssignmentOutput {
+  policyAssignmentId: string;
+}

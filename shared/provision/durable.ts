@@ -26,6 +26,9 @@ import type {
   ResourceGroupOutput,
   ClusterAccessInput,
   RoleAssignmentInput,
+  ClusterSettingsInput,
+  MaintenanceOutput,
+  PolicyAssignmentOutput,
   RoleAssignmentOutput,
   VirtualNetworkInput,
   VirtualNetworkOutput,
@@ -122,6 +125,8 @@ export const ACTIVITY = activities({
   grantAppClusterAdmin: result<ClusterAccessInput, RoleAssignmentOutput & { principalId: string }>(),
   submitClusterCreate: lro<ClusterCreateInput, ClusterInfo>(),
   getClusterState: lro<ClusterStateInput, ClusterInfo>(),
+  ensureMaintenanceConfigurations: result<ClusterSettingsInput, MaintenanceOutput>(),
+  assignPodSecurityPolicy: result<ClusterSettingsInput, PolicyAssignmentOutput>(),
   // A poll that ran out of retries has lost track of the operation, which has not failed for that:
   // the monitor catches it and re-reads the resource (orchestrations/monitor.ts).
   pollArmOperation: throws<PollInput, LroStep<PolledResource>>(),

@@ -18,6 +18,8 @@ export const STEP = {
   cluster: "cluster",
   /** Azure RBAC: the app's Cluster Admin on the cluster (clusters with Entra ID only). */
   clusterAccess: "clusterAccess",
+  maintenance: "maintenanceConfiguration",
+  policyAssignment: "policyAssignment",
   seed: (namespace: string) => `seed:${namespace}`,
   verification: "verification",
   rollback: "rollback",

@@ -67,6 +67,8 @@ export interface ClusterOutputs {
   identityPrincipalId?: string;
   clusterId?: string;
   fqdn?: string;
+  /** The pod security initiative's assignment at the cluster's scope. */
+  policyAssignmentId?: string;
 }
 
 export interface ProbeResult {

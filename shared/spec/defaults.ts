@@ -2,6 +2,22 @@
 export const SPEC_DEFAULTS = {
   location: "eastus",
   nodePool: { name: "system", vmSize: "Standard_D2s_v5", count: 3 },
+  // Secure by default (issue 15): see README.md, "Security posture".
+  userNodePool: { count: 1 },
+  autoscalerMaxCount: 5,
+  skuTier: "Standard",
+  upgradeChannel: "patch",
+  nodeOSUpgradeChannel: "NodeImage",
+  /** Weekly, Sunday 00:00 UTC for four hours (AKS's minimum window). */
+  maintenanceWindow: {
+    dayOfWeek: "Sunday",
+    startTime: "00:00",
+    durationHours: 4,
+    utcOffset: "+00:00",
+    intervalWeeks: 1,
+  },
+  /** AKS accepts at most 200 authorized IP ranges. */
+  maxAuthorizedIPRanges: 200,
   network: {
     pluginMode: "overlay",
     policy: "cilium",
@@ -27,6 +43,8 @@ export const LIMITS = {
   tagValueLength: 256,
   nodeCountMin: 1,
   nodeCountMax: 1000,
+  /** User node pools beside the system pool (AKS allows 100 pools per cluster). */
+  userNodePools: 10,
   /** AKS: serviceCidr must be no larger than /12. */
   serviceCidrMaxSize: 12,
   /** Default max pods per node in node-subnet mode; each pod takes a subnet address. */

@@ -65,3 +65,50 @@ export const AZURE_REGIONS: readonly string[] = [
 export function normaliseRegion(value: string): string {
   return value.replace(/\s+/g, "").toLowerCase();
 }
+
+// Regions with availability zones (Microsoft Learn, "Azure regions list", the availability zone
+// column: https://learn.microsoft.com/azure/reliability/regions-list). Node pools are spread over
+// zones "1", "2", "3" there by default; elsewhere a request naming zones is refused, as AKS does.
+export const REGIONS_WITH_ZONES: readonly string[] = [
+  "australiaeast",
+  "austriaeast",
+  "belgiumcentral",
+  "brazilsouth",
+  "canadacentral",
+  "centralindia",
+  "centralus",
+  "chilecentral",
+  "eastasia",
+  "eastus",
+  "eastus2",
+  "francecentral",
+  "germanywestcentral",
+  "indonesiacentral",
+  "israelcentral",
+  "italynorth",
+  "japaneast",
+  "japanwest",
+  "koreacentral",
+  "malaysiawest",
+  "mexicocentral",
+  "newzealandnorth",
+  "northeurope",
+  "norwayeast",
+  "polandcentral",
+  "qatarcentral",
+  "southafricanorth",
+  "southcentralus",
+  "southeastasia",
+  "spaincentral",
+  "swedencentral",
+  "switzerlandnorth",
+  "uaenorth",
+  "uksouth",
+  "westeurope",
+  "westus2",
+  "westus3",
+];
+
+export function regionHasZones(region: string): boolean {
+  return REGIONS_WITH_ZONES.includes(normaliseRegion(region));
+}

@@ -14,30 +14,23 @@ import {
 } from "../netpol/policy-schema.js";
 import { addProblem, nameRule } from "../validation/problems.js";
 import { LIMITS, SPEC_DEFAULTS } from "./defaults.js";
+import {
+  AddonProfilesSchema,
+  ApiServerAccessProfileSchema,
+  AutoUpgradeProfileSchema,
+  MaintenanceWindowSchema,
+  MonitoringSchema,
+  OidcIssuerProfileSchema,
+  PodSecurityStandardSchema,
+  SecurityProfileSchema,
+  SkuSchema,
+  type ParsedPodSecurityStandard,
+} from "./cluster-options.js";
+import { boundedInt, patterned } from "./fields.js";
+import { NodePoolSchema, UserNodePoolSchema, type NodePoolPlan } from "./node-pools.js";
 import { AZURE_REGIONS, normaliseRegion } from "./regions.js";
 import { tagsRule } from "./rules/tags.js";
 import { AadProfileSchema, DisableLocalAccountsSchema } from "./entra.js";
-
-/** A string refined by a regular expression with our own code and message (published as its pattern). */
-function patterned(re: RegExp, code: string, what: string) {
-  return z
-    .string()
-    .superRefine((value, ctx) => {
-      if (!re.test(value)) addProblem(ctx, code, `"${value}" is not a valid ${what}`);
-    })
-    .meta({ pattern: re.source });
-}
-
-/** An integer refined to [min, max] with our own code and message (published as minimum/maximum). */
-function boundedInt(min: number, max: number, code: string, what: string) {
-  return z
-    .number()
-    .int()
-    .superRefine((n, ctx) => {
-      if (n < min || n > max) addProblem(ctx, code, `${what} ${n} must be between ${min} and ${max}`);
-    })
-    .meta({ minimum: min, maximum: max });
-}
 
 // AKS: 1-63 characters, letters, digits, '-' and '_', starting and ending with a letter or digit.
 export const ClusterNameSchema = patterned(
@@ -84,30 +77,7 @@ const SubscriptionIdSchema = patterned(
   "subscription id: expected a GUID",
 );
 
-const CountSchema = boundedInt(
-  LIMITS.nodeCountMin,
-  LIMITS.nodeCountMax,
-  "NodeCountOutOfRange",
-  "node count",
-).meta({ description: "Nodes in the system node pool" });
-
-export const NodePoolSchema = z
-  .strictObject({
-    // AKS agent pool names: 1-12 lowercase letters and digits, starting with a letter.
-    name: patterned(
-      /^[a-z][a-z0-9]{0,11}$/,
-      "InvalidNodePoolName",
-      "node pool name: use 1-12 lowercase letters and digits, starting with a letter",
-    ).default(SPEC_DEFAULTS.nodePool.name),
-    vmSize: patterned(
-      /^Standard_[A-Za-z0-9]+(?:_[A-Za-z0-9]+)*$/,
-      "InvalidVmSize",
-      'VM size (for example "Standard_D2s_v5")',
-    ).default(SPEC_DEFAULTS.nodePool.vmSize),
-    count: CountSchema.default(SPEC_DEFAULTS.nodePool.count),
-  })
-  .prefault({})
-  .meta({ description: "The cluster's system node pool" });
+export { NodePoolSchema, UserNodePoolSchema, type NodePoolPlan };
 
 export const NetworkSchema = z
   .strictObject({
@@ -263,6 +233,19 @@ export const ClusterSpecSchema = z
     // Identity and access (shared/spec/entra.ts).
     aadProfile: AadProfileSchema.optional(),
     disableLocalAccounts: DisableLocalAccountsSchema.optional(),
+    // Secure by default (issue 15): node pools, control plane, identity, policy, upgrades, access.
+    nodePools: z.array(UserNodePoolSchema).max(LIMITS.userNodePools).default([]).meta({
+      description: "User node pools beside the system pool, created with the cluster",
+    }),
+    sku: SkuSchema,
+    oidcIssuerProfile: OidcIssuerProfileSchema,
+    securityProfile: SecurityProfileSchema,
+    addonProfiles: AddonProfilesSchema,
+    podSecurityStandard: PodSecurityStandardSchema.optional(),
+    autoUpgradeProfile: AutoUpgradeProfileSchema,
+    maintenanceWindow: MaintenanceWindowSchema,
+    apiServerAccessProfile: ApiServerAccessProfileSchema,
+    monitoring: MonitoringSchema.optional(),
     namespaces: z.array(NamespaceSchema).max(LIMITS.namespaces).default([]),
     tags: TagsSchema,
     onFailure: z.enum(["keep", "rollback"]).default(SPEC_DEFAULTS.onFailure).meta({
@@ -297,8 +280,16 @@ export interface NetworkPlan {
 }
 
 /** A validated, normalised ClusterSpec: what the orchestration consumes. */
-export interface ClusterSpec extends Omit<ParsedClusterSpec, "network" | "resourceGroup" | "namespaces"> {
+export interface ClusterSpec extends Omit<
+  ParsedClusterSpec,
+  "network" | "resourceGroup" | "namespaces" | "nodePool" | "nodePools" | "podSecurityStandard"
+> {
   resourceGroup: string;
+  // Secure by default (issue 15): pools with autoscaler bounds and zones decided; the pod security
+  // initiative present exactly when the azurepolicy add-on is on.
+  nodePool: NodePoolPlan;
+  nodePools: NodePoolPlan[];
+  podSecurityStandard?: ParsedPodSecurityStandard;
   network: NetworkPlan;
   namespaces: (Omit<NamespaceSpec, "workloads"> & {
     workloads: (WorkloadSpec & { labels: Record<string, string> })[];

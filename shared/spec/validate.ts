@@ -1,6 +1,7 @@
 // Validation of a ClusterSpec document: every problem at once (structure, address planning,
 // references), warnings kept apart from errors, and the normalised spec when it is valid.
 import { checkLocalAccounts, localAccountsDisabled } from "./entra.js";
+import { z } from "zod";
 import { defaultNetworkPolicySpec } from "../netpol/policy-schema.js";
 import {
   collectKeys,
@@ -14,6 +15,7 @@ import { normaliseRegion } from "./regions.js";
 import { checkExpectations } from "./rules/expectations.js";
 import { checkNamespaces, workloadLabels } from "./rules/namespaces.js";
 import { planNetwork } from "./rules/network.js";
+import { maxNodes, planClusterOptions } from "./rules/cluster-options.js";
 import {
   ClusterSpecSchema,
   NamespaceSchema,
@@ -35,6 +37,20 @@ export interface ValidateOptions {
 }
 
 const KNOWN_KEYS = collectKeys(ClusterSpecSchema);
+/** The sections the security and operations rules read (checked even when another section is broken). */
+const OptionsSchema = z.looseObject(
+  ClusterSpecSchema.pick({
+    location: true,
+    nodePool: true,
+    nodePools: true,
+    oidcIssuerProfile: true,
+    securityProfile: true,
+    addonProfiles: true,
+    podSecurityStandard: true,
+    autoUpgradeProfile: true,
+    apiServerAccessProfile: true,
+  }).shape,
+);
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
@@ -82,12 +98,22 @@ export function validateClusterSpec(input: unknown, options: ValidateOptions = {
 
   // Cross-field rules run on every section that parsed on its own, so one broken field does not
   // hide the problems of the others.
+  const optionsParsed = OptionsSchema.safeParse(doc);
+  const settings = optionsParsed.success ? planClusterOptions(optionsParsed.data) : undefined;
+  if (settings) {
+    errors.push(...settings.errors);
+    warnings.push(...settings.warnings);
+  }
   const network = NetworkSchema.safeParse(doc["network"]);
   const nodePool = NodePoolSchema.safeParse(doc["nodePool"]);
   const clusterName = typeof doc["name"] === "string" ? doc["name"] : "cluster";
-  const planning = network.success
-    ? planNetwork(network.data, clusterName, nodePool.success ? nodePool.data.count : undefined)
-    : undefined;
+  // The node subnet must hold every pool at its autoscaler maximum.
+  const nodes = settings
+    ? maxNodes([settings.nodePool, ...settings.nodePools])
+    : nodePool.success
+      ? nodePool.data.count
+      : undefined;
+  const planning = network.success ? planNetwork(network.data, clusterName, nodes) : undefined;
   if (planning) {
     errors.push(...planning.errors);
     warnings.push(...planning.warnings);
@@ -104,12 +130,15 @@ export function validateClusterSpec(input: unknown, options: ValidateOptions = {
   errors.push(...nsCheck.errors);
   warnings.push(...nsCheck.warnings);
 
-  if (!parsed.success || errors.length > 0 || !planning)
+  if (!parsed.success || errors.length > 0 || !planning || !settings)
     return { ok: false, errors: dedupe(errors), warnings: dedupe(warnings) };
 
-  const data = parsed.data;
+  const { podSecurityStandard: _requested, ...data } = parsed.data;
   const spec: ClusterSpec = {
     ...data,
+    nodePool: settings.nodePool,
+    nodePools: settings.nodePools,
+    ...(settings.podSecurityStandard ? { podSecurityStandard: settings.podSecurityStandard } : {}),
     location: normaliseRegion(data.location),
     resourceGroup: options.resourceGroup ?? data.resourceGroup ?? `rg-${data.name}`,
     network: planning.plan,

@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { CoreV1Api, KubeConfig, NetworkingV1Api } from "@kubernetes/client-node";
+import { clientsFor } from "../../harness/azure.js";
 import {
   armWrites,
   callApi,
@@ -31,6 +32,74 @@ const ONE_OF_EACH = {
   "Microsoft.Authorization/roleAssignments": 1,
   "Microsoft.ContainerService/managedClusters": 1,
 };
+
+/** What a provisioning that got past the cluster also writes: its maintenance window and policy. */
+const PROVISIONED_WRITES = {
+  ...ONE_OF_EACH,
+  "Microsoft.ContainerService/managedClusters/maintenanceConfigurations": 2,
+  "Microsoft.Authorization/policyAssignments": 1,
+};
+
+/**
+ * The tutorial's cluster as ARM answers it through the real SDKs: every secure-by-default setting
+ * field by field (README "Security posture"), its maintenance window and its pod security policy.
+ */
+async function checkSecurePosture(s: Stack, doc: ClusterDoc): Promise<void> {
+  const c = clientsFor(s.azure);
+  const mc = await c.aks.managedClusters.get("akstips", "tipsAndTricksAKSCluster");
+  assert.deepEqual(mc.sku, { name: "Base", tier: "Standard" });
+  assert.equal(mc.oidcIssuerProfile?.enabled, true);
+  assert.match(mc.oidcIssuerProfile?.issuerURL ?? "", /^https:\/\/eastus\.oic\.prod-aks\.azure\.com\//);
+  assert.equal(mc.securityProfile?.workloadIdentity?.enabled, true);
+  assert.equal(mc.addonProfiles?.["azurepolicy"]?.enabled, true);
+  assert.match(
+    mc.addonProfiles?.["azurepolicy"]?.identity?.resourceId ?? "",
+    /azurepolicy-tipsAndTricksAKSCluster$/,
+  );
+  assert.deepEqual(mc.autoUpgradeProfile, { upgradeChannel: "patch", nodeOSUpgradeChannel: "NodeImage" });
+  assert.equal(mc.apiServerAccessProfile?.enablePrivateCluster, false);
+  assert.equal(mc.apiServerAccessProfile?.authorizedIPRanges, undefined);
+  const system = mc.agentPoolProfiles?.[0];
+  assert.deepEqual(
+    [system?.name, system?.mode, system?.enableAutoScaling, system?.minCount, system?.maxCount],
+    ["system", "System", true, 1, 5],
+  );
+  assert.deepEqual(system?.availabilityZones, ["1", "2", "3"], "eastus has zones");
+  assert.equal(mc.addonProfiles?.["omsagent"], undefined, "monitoring only when asked for");
+  assert.equal(mc.servicePrincipalProfile?.clientId, "msi");
+  assert.ok(mc.identityProfile?.["kubeletidentity"]?.objectId);
+  assert.equal(mc.nodeResourceGroup, "MC_akstips_tipsAndTricksAKSCluster_eastus");
+  assert.match(mc.currentKubernetesVersion ?? "", /^\d+\.\d+\.\d+$/);
+  assert.equal(mc.powerState?.code, "Running");
+  assert.equal(mc.fqdn, doc.outputs["fqdn"]);
+
+  for (const name of ["aksManagedAutoUpgradeSchedule", "aksManagedNodeOSUpgradeSchedule"]) {
+    const m = await c.aks.maintenanceConfigurations.get("akstips", "tipsAndTricksAKSCluster", name);
+    assert.deepEqual(m.maintenanceWindow?.schedule?.weekly, { intervalWeeks: 1, dayOfWeek: "Sunday" }, name);
+    assert.deepEqual(
+      [m.maintenanceWindow?.startTime, m.maintenanceWindow?.durationHours, m.maintenanceWindow?.utcOffset],
+      ["00:00", 4, "+00:00"],
+      name,
+    );
+  }
+
+  const assignmentId = doc.outputs["policyAssignmentId"];
+  assert.equal(
+    assignmentId,
+    `${mc.id}/providers/Microsoft.Authorization/policyAssignments/aksv-pod-security`,
+  );
+  const assignment = await c.resources.resources.getById(assignmentId, "2023-04-01");
+  const props = assignment.properties as Record<string, unknown>;
+  assert.equal(
+    props["policyDefinitionId"],
+    "/providers/Microsoft.Authorization/policySetDefinitions/a8640138-9b0a-4a28-b8cb-1666c838647d",
+    "Kubernetes cluster pod security baseline standards for Linux-based workloads",
+  );
+  assert.equal(props["scope"], mc.id);
+  assert.deepEqual(props["parameters"], { effect: { value: "Audit" } });
+  for (const step of ["maintenanceConfiguration", "policyAssignment"])
+    assert.equal(doc.steps.find((x) => x.name === step)?.status, "Succeeded", step);
+}
 
 /**
  * The caller of every scenario: a member of team platform with Clusters.Write (what a pipeline's
@@ -259,13 +328,14 @@ const scenarios: Record<string, (stateDir: string) => Promise<void>> = {
         ],
       );
       assert.ok(doc.outputs["clusterId"]?.endsWith("/managedClusters/tipsAndTricksAKSCluster"));
-      assert.deepEqual(armWrites(s.azure, "PUT"), ONE_OF_EACH, "exactly one of each resource");
+      assert.deepEqual(armWrites(s.azure, "PUT"), PROVISIONED_WRITES, "exactly one of each resource");
       // No fault: one attempt per step, however often the create was polled.
       assert.deepEqual(
         doc.steps.map((x) => [x.name, x.attempts]),
         doc.steps.map((x) => [x.name, 1]),
       );
       assert.ok((doc.steps.find((x) => x.name === "cluster")?.polls ?? 0) >= 1, "the create was polled");
+      await checkSecurePosture(s, doc);
 
       const objects = await clusterObjects(s.api, "tipsAndTricksAKSCluster");
       assert.deepEqual(objects.policies, ["backend-policy", "default-deny-ingress"]);
@@ -363,7 +433,7 @@ const scenarios: Record<string, (stateDir: string) => Promise<void>> = {
       assert.equal(r.status, 202);
       const doc = await waitForPhase(s.api, token, "tipsAndTricksAKSCluster", ["Succeeded", "Failed"]);
       assert.equal(doc.phase, "Succeeded", JSON.stringify(doc.error));
-      assert.deepEqual(armWrites(s.azure, "PUT"), ONE_OF_EACH);
+      assert.deepEqual(armWrites(s.azure, "PUT"), PROVISIONED_WRITES);
       // Eight PrincipalNotFound answers: the role assignment ran nine times (the 429s, 503s and dropped
       // connections are the SDK's own retries inside one run, not counted).
       assert.equal(doc.steps.find((x) => x.name === "roleAssignment")?.attempts, 9);
@@ -691,7 +761,11 @@ const scenarios: Record<string, (stateDir: string) => Promise<void>> = {
       );
       assert.equal(doc.phase, "Succeeded", JSON.stringify(doc.error));
       assert.equal(doc.verification?.passed, true);
-      assert.deepEqual(armWrites(s.azure, "PUT"), ONE_OF_EACH, "no duplicate resources after two crashes");
+      assert.deepEqual(
+        armWrites(s.azure, "PUT"),
+        PROVISIONED_WRITES,
+        "no duplicate resources after two crashes",
+      );
       const objects = await clusterObjects(api(), "tipsAndTricksAKSCluster");
       assert.equal(objects.pods.length, 1, `no leftover probe pods: ${JSON.stringify(objects.pods)}`);
     } finally {

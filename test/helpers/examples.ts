@@ -26,3 +26,17 @@ export function loadJson<T = Record<string, unknown>>(relativePath: string): T {
 export function tutorialRequest(): Record<string, any> {
   return loadJson("examples/seed-tutorial.json");
 }
+
+/** The tutorial's system pool after validation: its one node, autoscaled up to 5, over eastus's zones. */
+export function tutorialNodePool(count = 1) {
+  return {
+    name: "system",
+    vmSize: "Standard_D2s_v5",
+    count,
+    mode: "System",
+    enableAutoScaling: true,
+    minCount: count,
+    maxCount: 5,
+    availabilityZones: ["1", "2", "3"],
+  };
+}

@@ -21,6 +21,7 @@ import { IDENTITY_TYPE, identityProperties } from "../managedidentity/model.js";
 import { SUBNET_TYPE, subnetPrefix, subnetUsers } from "../network/model.js";
 import { ContainerServiceErrors } from "./errors.js";
 import { kubeconfig, type ClusterEndpoint, type KubeRegistrar } from "./kube.js";
+import { answeredOptions, validateClusterOptions, validatePoolOptions } from "./options.js";
 import {
   addressesUsed,
   pluginModeOf,
@@ -120,7 +121,7 @@ export interface ContainerServiceDeps {
 export const AZURE_CLI_AKS_CLIENT_ID = "80faf920-1908-4b52-b5ef-a8e7bedfc67a";
 
 /** A cluster PUT's content as the request gives it (the name comes from the path). */
-export type ClusterInput = Omit<ClusterRequest, "name"> & { tags: JsonObject };
+export type ClusterInput = Omit<ClusterRequest, "name"> & { tags: JsonObject; sku?: unknown };
 
 export class ManagedClusters {
   constructor(
@@ -167,12 +168,14 @@ export class ManagedClusters {
     const id = trackedId(ref, CLUSTER_TYPE);
     const existing = store.get(id);
     if (existing) this.notBusy(existing);
-    const { tags, ...rest } = input;
+    const { tags, sku: requestedSku, ...rest } = input;
     const request: ClusterRequest = { name: ref.name, ...rest };
     const pools = request.properties.agentPoolProfiles ?? [];
     const subnet = this.subnetFacts(pools, id);
     const networkProfile = validateCluster(request, subnet);
     const { aadProfile, disableLocalAccounts } = validateAad(request.properties, this.ctx.tenantId);
+    for (const pool of pools) validatePoolOptions(pool, input.location);
+    validateClusterOptions(request.properties, requestedSku, existing ? props(existing) : undefined);
     if (existing) {
       const before = props(existing).networkProfile;
       for (const field of NETWORK_FIELDS)
@@ -199,13 +202,23 @@ export class ManagedClusters {
     const current = currentVersion(version);
     const nodeResourceGroup = `MC_${ref.rg}_${name}_${location}`;
     const state = existing ? "Updating" : "Creating";
+    const options = answeredOptions(request.properties, requestedSku, {
+      sub: ref.sub,
+      name,
+      location,
+      tenantId: this.ctx.tenantId,
+      nodeResourceGroup,
+      dnsPrefix,
+      clusterId: id,
+    });
     const cluster = trackedResource(existing, ref, CLUSTER_TYPE, {
       location,
       tags,
-      sku: { name: "Base", tier: "Free" },
+      sku: options.sku,
       identity,
       properties: {
         ...(request.properties as JsonObject),
+        ...options.properties,
         provisioningState: state,
         powerState: { code: "Running" },
         kubernetesVersion: version,
@@ -282,6 +295,7 @@ export class ManagedClusters {
       location: cluster.body["location"] as string,
       tags: (cluster.body["tags"] as JsonObject | undefined) ?? {},
       identity: cluster.body["identity"] as ClusterInput["identity"],
+      sku: cluster.body["sku"],
       properties: { ...(p as ClusterInput["properties"]), agentPoolProfiles: pools },
     });
     const written = props(updated).agentPoolProfiles.find((x) => x.name === pool);

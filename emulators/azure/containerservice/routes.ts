@@ -14,6 +14,7 @@ import type { ArmRequest, ArmResponse, Params, Route } from "../core/router.js";
 import { forApiVersion, type VersionedProperty } from "../core/api-versions.js";
 import type { JsonObject } from "../core/store.js";
 import { trackedRoutes } from "../core/tracked.js";
+import { MAINTENANCE_TYPE, MaintenanceConfigurations } from "./maintenance.js";
 import { CLUSTER_TYPE, ManagedClusters, type ClusterInput, type ContainerServiceDeps } from "./model.js";
 import { kubernetesVersions, orchestrators } from "./versions.js";
 
@@ -59,6 +60,7 @@ export function containerServiceRoutes(ctx: ProviderContext, deps: ContainerServ
         location: requireLocation(body),
         tags: tagsOf(body),
         ...(body["identity"] ? { identity: body["identity"] as ClusterInput["identity"] } : {}),
+        ...(body["sku"] ? { sku: body["sku"] } : {}),
         properties: clusterProperties(req, body),
       },
       provisioningFault(ctx, req, CLUSTER_TYPE),
@@ -112,6 +114,38 @@ export function containerServiceRoutes(ctx: ProviderContext, deps: ContainerServ
     const r = await clusters.writeAgentPool(refOf(p), p["pool"]!, undefined);
     return { status: 202, headers: lro.headers(req, r.operation) };
   };
+  const maintenance = new MaintenanceConfigurations(ctx, (ref) => clusters.get(ref));
+  const config = `${cluster}/maintenanceConfigurations/{config}`;
+  const maintenanceRoutes: Route[] = [
+    {
+      method: "GET",
+      pattern: `${cluster}/maintenanceConfigurations`,
+      resourceType: MAINTENANCE_TYPE,
+      handler: (_r, p) => ({ status: 200, body: { value: maintenance.list(refOf(p)) } }),
+    },
+    {
+      method: "GET",
+      pattern: config,
+      resourceType: MAINTENANCE_TYPE,
+      handler: (_r, p) => ({ status: 200, body: maintenance.get(refOf(p), p["config"]!) }),
+    },
+    {
+      method: "PUT",
+      pattern: config,
+      resourceType: MAINTENANCE_TYPE,
+      // AKS answers 200 for a create as for an update.
+      handler: (req, p) => ({
+        status: 200,
+        body: maintenance.put(refOf(p), p["config"]!, propertiesOf(bodyObject(req))).body,
+      }),
+    },
+    {
+      method: "DELETE",
+      pattern: config,
+      resourceType: MAINTENANCE_TYPE,
+      handler: (_r, p) => ({ status: maintenance.delete(refOf(p), p["config"]!) ? 200 : 204 }),
+    },
+  ];
   const location = "/subscriptions/{sub}/providers/Microsoft.ContainerService/locations/{loc}";
   return [
     ...trackedRoutes(ctx, {
@@ -133,6 +167,7 @@ export function containerServiceRoutes(ctx: ProviderContext, deps: ContainerServ
       handler: (_r, p) => ({ status: 200, body: clusters.agentPool(refOf(p), p["pool"]!) }),
     },
     { method: "PUT", pattern: pool, resourceType: poolType, handler: putPool },
+    ...maintenanceRoutes,
     { method: "DELETE", pattern: pool, resourceType: poolType, handler: removePool },
     {
       method: "GET",

@@ -5,7 +5,7 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { REPO_ROOT } from "../../helpers/examples.js";
+import { REPO_ROOT, tutorialNodePool } from "../../helpers/examples.js";
 
 const CLI = join(REPO_ROOT, "dist", "cli", "main.js");
 
@@ -20,7 +20,7 @@ test("spec validate on the tutorial exits 0 and prints the normalised spec with 
   const spec = JSON.parse(r.stdout);
   assert.equal(spec.network.dataplane, "cilium");
   assert.equal(spec.network.podCidr, "172.20.0.0/14");
-  assert.deepEqual(spec.nodePool, { name: "system", vmSize: "Standard_D2s_v5", count: 1 });
+  assert.deepEqual(spec.nodePool, tutorialNodePool());
   assert.match(r.stderr, /warning: network\.serviceCidr: .*\[ServiceCidrOverlapsVnetAddressSpace\]/);
 });
 
@@ -72,11 +72,7 @@ test("spec validate takes YAML too, from a file or standard input, with the same
     writeFileSync(join(dir, "c1.yaml"), yaml);
     const file = run(["spec", "validate", join(dir, "c1.yaml")]);
     assert.equal(file.code, 0, file.stderr);
-    assert.deepEqual(JSON.parse(file.stdout).nodePool, {
-      name: "system",
-      vmSize: "Standard_D2s_v5",
-      count: 2,
-    });
+    assert.deepEqual(JSON.parse(file.stdout).nodePool, tutorialNodePool(2));
     // The same problems, found in YAML as in JSON.
     writeFileSync(join(dir, "bad.yml"), "name: -x\nteam: t\n");
     const bad = run(["spec", "validate", join(dir, "bad.yml")]);

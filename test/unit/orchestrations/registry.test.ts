@@ -52,10 +52,12 @@ describe("durable registry", () => {
   it("registers every declared activity, and nothing else, calling its function", async () => {
     const { activities } = recorded();
     assertNames(activities.keys(), ACTIVITY, [
+      "assignPodSecurityPolicy",
       "assignSubnetRole",
       "checkWorkloadsReady",
       "deleteOwnedResource",
       "ensureIdentity",
+      "ensureMaintenanceConfigurations",
       "ensureResourceGroup",
       "ensureVirtualNetwork",
       "getClusterState",

@@ -38,6 +38,11 @@ function answers(overrides: Answers = {}): (s: Scheduled) => Answer {
         ? { status: "running", poller: { kind, state: `aks-state-${n}` }, retryAfterSeconds: 20 }
         : { status: "succeeded", value: { id: CLUSTER_ID, fqdn: "tips.hcp.eastus.azmk8s.io" } };
     },
+    ensureMaintenanceConfigurations: () => ({
+      ok: true,
+      value: { names: ["aksManagedAutoUpgradeSchedule", "aksManagedNodeOSUpgradeSchedule"] },
+    }),
+    assignPodSecurityPolicy: () => ({ ok: true, value: { policyAssignmentId: `${CLUSTER_ID}/pa` } }),
     "sub:seedNamespace": () => ({ ok: true, value: { policies: ["default-deny-ingress"], workloads: [] } }),
     "sub:verifyConnectivity": () => ({
       ok: true,
@@ -76,6 +81,7 @@ describe("provisionCluster orchestrator", () => {
     assert.equal(out.outputs.clusterId, CLUSTER_ID);
     assert.equal(out.outputs.fqdn, "tips.hcp.eastus.azmk8s.io");
     assert.equal(out.outputs.identityPrincipalId, "principal-1");
+    assert.equal(out.outputs.policyAssignmentId, `${CLUSTER_ID}/pa`);
     assert.deepEqual(activities(run.log), [
       "ensureResourceGroup",
       "ensureVirtualNetwork",
@@ -86,6 +92,9 @@ describe("provisionCluster orchestrator", () => {
       "pollArmOperation",
       "pollArmOperation",
       "pollArmOperation",
+      // Both after the cluster, at once.
+      "ensureMaintenanceConfigurations",
+      "assignPodSecurityPolicy",
       "sub:seedNamespace",
       "sub:verifyConnectivity",
       "reportToPipelines",
@@ -103,6 +112,8 @@ describe("provisionCluster orchestrator", () => {
         ["identity", "Succeeded"],
         ["roleAssignment", "Succeeded"],
         ["cluster", "Succeeded"],
+        ["maintenanceConfiguration", "Succeeded"],
+        ["policyAssignment", "Succeeded"],
         ["seed:test", "Succeeded"],
         ["verification", "Succeeded"],
       ],

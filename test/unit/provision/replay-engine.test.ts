@@ -36,6 +36,11 @@ function activities(overrides: Record<string, (input: never, attempt: number) =>
       i.kind === "clusterCreate" && ++clusterPolls < 3
         ? { status: "running", poller: { kind: i.kind, state: "c" }, retryAfterSeconds: 5 }
         : { status: "succeeded", value: { id: "/cluster", fqdn: "x.hcp" } },
+    ensureMaintenanceConfigurations: () => ({
+      ok: true,
+      value: { names: ["aksManagedAutoUpgradeSchedule"] },
+    }),
+    assignPodSecurityPolicy: () => ({ ok: true, value: { policyAssignmentId: "/cluster/pa" } }),
     seedNamespaceObject: () => ({ ok: true, value: "test" }),
     seedNetworkPolicies: () => ({ ok: true, value: ["default-deny-ingress", "backend-policy"] }),
     seedWorkloads: () => ({ ok: true, value: ["deployment/backend", "service/backend"] }),

@@ -2,7 +2,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { validateClusterSpec, type ClusterSpec } from "../../../shared/spec/index.js";
-import { tutorialRequest } from "../../helpers/examples.js";
+import { tutorialNodePool, tutorialRequest } from "../../helpers/examples.js";
 
 function accept(doc: unknown): { spec: ClusterSpec; warnings: string[] } {
   const result = validateClusterSpec(doc);
@@ -78,7 +78,8 @@ describe("valid ClusterSpec documents", () => {
     const { spec, warnings } = accept(tutorialRequest());
     assert.equal(spec.name, "tipsAndTricksAKSCluster");
     assert.equal(spec.resourceGroup, "akstips");
-    assert.deepEqual(spec.nodePool, { name: "system", vmSize: "Standard_D2s_v5", count: 1 });
+    // The tutorial's one node, with the autoscaler up to 5 and spread over eastus's zones.
+    assert.deepEqual(spec.nodePool, tutorialNodePool());
     assert.deepEqual(spec.network, {
       pluginMode: "overlay",
       policy: "cilium",
@@ -105,7 +106,31 @@ describe("valid ClusterSpec documents", () => {
       team: "platform",
       location: "eastus",
       resourceGroup: "rg-c1",
-      nodePool: { name: "system", vmSize: "Standard_D2s_v5", count: 3 },
+      nodePool: {
+        name: "system",
+        vmSize: "Standard_D2s_v5",
+        count: 3,
+        mode: "System",
+        enableAutoScaling: true,
+        minCount: 3,
+        maxCount: 5,
+        availabilityZones: ["1", "2", "3"],
+      },
+      nodePools: [],
+      sku: { tier: "Standard" },
+      oidcIssuerProfile: { enabled: true },
+      securityProfile: { workloadIdentity: { enabled: true } },
+      addonProfiles: { azurepolicy: { enabled: true } },
+      podSecurityStandard: { level: "baseline", effect: "audit" },
+      autoUpgradeProfile: { upgradeChannel: "patch", nodeOSUpgradeChannel: "NodeImage" },
+      maintenanceWindow: {
+        dayOfWeek: "Sunday",
+        startTime: "00:00",
+        durationHours: 4,
+        utcOffset: "+00:00",
+        intervalWeeks: 1,
+      },
+      apiServerAccessProfile: { enablePrivateCluster: false },
       network: {
         pluginMode: "overlay",
         policy: "cilium",
