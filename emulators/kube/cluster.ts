@@ -78,7 +78,7 @@ export class Cluster implements ClusterContext, ControllerHost {
     readonly adminToken: string,
     readonly clock: Clock,
     private readonly decider: ReachabilityDecider,
-    private readonly onChange: () => void,
+    private readonly onChange: (event: StoreEvent) => void,
     private readonly caPem: string,
   ) {
     this.ipam = new ClusterIpam(registration.network);
