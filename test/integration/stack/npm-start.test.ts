@@ -149,6 +149,58 @@ test("the launcher starts the host, the Azure emulator and the Kubernetes emulat
   assert.equal(status.phase, "Succeeded", JSON.stringify(status));
   assert.equal(status.verification?.passed, true);
 
+  // A second launcher on the same state directory refuses, naming the first one's pid.
+  const second = await promisify(execFile)(
+    process.execPath,
+    [
+      join(REPO_ROOT, "dist/emulators/start.js"),
+      "--state-dir",
+      stateDir,
+      "--host-port",
+      "0",
+      "--azure-port",
+      "0",
+      "--kube-port",
+      "0",
+    ],
+    { cwd: REPO_ROOT, encoding: "utf8" },
+  ).then(
+    () => assert.fail("a second npm start on the same state directory started"),
+    (err: { code?: number; stderr?: string }) => err,
+  );
+  assert.equal(second.code, 1);
+  assert.ok(
+    second.stderr?.includes(`${stateDir} is in use by npm start (the local stack) (pid ${child.pid},`),
+    second.stderr,
+  );
+
   child.kill("SIGINT");
   assert.equal(await exited, 0, "SIGINT stops everything and exits 0");
+  // Everything the launcher left is private, libraries' files too (the launcher's umask is 077).
+  const loose = execFileSync(
+    "find",
+    [
+      stateDir,
+      "-path",
+      join(stateDir, "cli-config"),
+      "-prune",
+      "-o",
+      "(",
+      "-type",
+      "f",
+      "-not",
+      "-perm",
+      "600",
+      "-o",
+      "-type",
+      "d",
+      "-not",
+      "-perm",
+      "700",
+      ")",
+      "-print",
+    ],
+    { encoding: "utf8" },
+  );
+  assert.equal(loose, "", "state files 0600, directories 0700");
 });
