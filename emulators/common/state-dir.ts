@@ -22,7 +22,10 @@ import { join, resolve } from "node:path";
 export const PRIVATE_DIR_MODE = 0o700;
 export const PRIVATE_FILE_MODE = 0o600;
 
-/** Creates `dir` and any missing parent 0700; an existing `dir` (from an older version) is tightened. */
+/**
+ * Creates `dir` and any missing parent 0700; an existing `dir` (from an older version) is tightened.
+ * Only for the directories the emulators own (`<state>/kube`, `<state>/ca`, …), never the root.
+ */
 export function ensurePrivateDir(dir: string): void {
   mkdirSync(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
   chmodSync(dir, PRIVATE_DIR_MODE);
@@ -134,7 +137,9 @@ function alive(pid: number): boolean {
  */
 export function lockStateDir(root: string, component: string | undefined, holder: string): StateLock {
   const dir = resolve(component ? join(root, component) : root);
-  ensurePrivateDir(resolve(root));
+  // Created private when missing, but an existing root is left as it is: it may be a directory the
+  // user chose (--state-dir /tmp/x), not ours to chmod. What the components put in it is private.
+  mkdirSync(resolve(root), { recursive: true, mode: PRIVATE_DIR_MODE });
   const file = join(resolve(root), `${component ?? "state"}.lock`);
   const mine: LockRecord = {
     pid: process.pid,

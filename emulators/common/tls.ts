@@ -1,10 +1,11 @@
 // One local certificate authority for every emulator, kept under the state directory, so that a
 // single NODE_EXTRA_CA_CERTS=<state>/ca/ca.pem makes the Azure and Kubernetes emulators trusted by
 // Node clients (and `curl --cacert`, `az` via REQUESTS_CA_BUNDLE, kubectl via certificate-authority).
+import { chmodSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import selfsigned from "selfsigned";
-import { ensurePrivateDir, writePrivateFile } from "./state-dir.js";
+import { ensurePrivateDir, PRIVATE_FILE_MODE, writePrivateFile } from "./state-dir.js";
 
 export interface LocalCa {
   certPem: string;
@@ -34,7 +35,12 @@ export async function ensureLocalCa(stateDir: string): Promise<LocalCa> {
   const certPath = join(dir, "ca.pem");
   const keyPath = join(dir, "ca-key.pem");
   const [certPem, keyPem] = await Promise.all([readIfPresent(certPath), readIfPresent(keyPath)]);
-  if (certPem && keyPem) return { certPem, keyPem, certPath };
+  if (certPem && keyPem) {
+    // A CA from before state was private (0644 files): tightened like everything the stack keeps.
+    ensurePrivateDir(dir);
+    for (const f of [certPath, keyPath]) chmodSync(f, PRIVATE_FILE_MODE);
+    return { certPem, keyPem, certPath };
+  }
   ensurePrivateDir(dir);
   const now = new Date();
   const pems = await selfsigned.generate([{ name: "commonName", value: "aks-vending local CA" }], {

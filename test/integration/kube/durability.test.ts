@@ -84,64 +84,52 @@ test("kill -9 right after an acknowledged write loses nothing: namespace, Networ
   await killNow(r);
   const creds = registered.json() as { server: string; certificateAuthorityData: string; adminToken: string };
 
-  // 2. A namespace: 201, kill.
-  r = await start(stateDir);
-  alive.push(r);
-  const client = (running: Running) =>
-    kubeConfigFor(
-      creds.server.replace(/^https:\/\/[^/]+/, running.url),
+  // Each step restarts the emulator on the same state directory and talks to it through client-node.
+  const restart = async () => {
+    r = await start(stateDir);
+    alive.push(r);
+    const kc = kubeConfigFor(
+      creds.server.replace(/^https:\/\/[^/]+/, r.url),
       creds.certificateAuthorityData,
       creds.adminToken,
     );
-  const created = await client(r)
-    .makeApiClient(k8s.CoreV1Api)
-    .createNamespace({
-      body: { metadata: { name: "kept", labels: { team: "red" } } },
-    });
+    return { core: kc.makeApiClient(k8s.CoreV1Api), net: kc.makeApiClient(k8s.NetworkingV1Api) };
+  };
+
+  // 2. A namespace: 201, kill.
+  let c = await restart();
+  const created = await c.core.createNamespace({
+    body: { metadata: { name: "kept", labels: { team: "red" } } },
+  });
   assert.equal(created.metadata?.name, "kept");
   await killNow(r);
 
   // 3. A NetworkPolicy in it: 201, kill.
-  r = await start(stateDir);
-  alive.push(r);
-  assert.equal(
-    (await client(r).makeApiClient(k8s.CoreV1Api).readNamespace({ name: "kept" })).metadata?.labels?.["team"],
-    "red",
-    "the namespace acknowledged before the kill is there",
-  );
-  await client(r)
-    .makeApiClient(k8s.NetworkingV1Api)
-    .createNamespacedNetworkPolicy({
-      namespace: "kept",
-      body: { metadata: { name: "deny-all" }, spec: { podSelector: {}, policyTypes: ["Ingress"] } },
-    });
+  c = await restart();
+  const ns = await c.core.readNamespace({ name: "kept" });
+  assert.equal(ns.metadata?.labels?.["team"], "red", "the namespace acknowledged before the kill is there");
+  await c.net.createNamespacedNetworkPolicy({
+    namespace: "kept",
+    body: { metadata: { name: "deny-all" }, spec: { podSelector: {}, policyTypes: ["Ingress"] } },
+  });
   await killNow(r);
 
-  // 4. Both are there, and the emulator still writes (its log continues after the replay).
-  r = await start(stateDir);
-  alive.push(r);
-  const policy = await client(r)
-    .makeApiClient(k8s.NetworkingV1Api)
-    .readNamespacedNetworkPolicy({ namespace: "kept", name: "deny-all" });
+  // 4. It is there, and the emulator still writes after a replay (its log continues): 201, kill.
+  c = await restart();
+  const policy = await c.net.readNamespacedNetworkPolicy({ namespace: "kept", name: "deny-all" });
   assert.deepEqual(
     policy.spec?.policyTypes,
     ["Ingress"],
     "the NetworkPolicy acknowledged before the kill is there",
   );
-  await client(r)
-    .makeApiClient(k8s.CoreV1Api)
-    .createNamespacedConfigMap({
-      namespace: "kept",
-      body: { metadata: { name: "after-replay" }, data: { a: "1" } },
-    });
+  await c.core.createNamespacedConfigMap({
+    namespace: "kept",
+    body: { metadata: { name: "after-replay" }, data: { a: "1" } },
+  });
   await killNow(r);
-  r = await start(stateDir);
-  alive.push(r);
-  const cm = await client(r)
-    .makeApiClient(k8s.CoreV1Api)
-    .readNamespacedConfigMap({ namespace: "kept", name: "after-replay" });
+  c = await restart();
+  const cm = await c.core.readNamespacedConfigMap({ namespace: "kept", name: "after-replay" });
   assert.equal(cm.data?.["a"], "1");
-  const ns = await client(r).makeApiClient(k8s.CoreV1Api).readNamespace({ name: "kept" });
   assert.ok(
     Number(cm.metadata?.resourceVersion) > Number(ns.metadata?.resourceVersion),
     "revisions keep counting up",

@@ -19,23 +19,22 @@ import { REPO_ROOT } from "../../helpers/examples.js";
 test("the launcher starts the host, the Azure emulator and the Kubernetes emulator, and stops them on SIGINT", async (t) => {
   const stateDir = await mkdtemp(join(tmpdir(), "aksv-start-"));
   t.after(() => rm(stateDir, { recursive: true, force: true }));
-  const child = spawn(
-    process.execPath,
-    [
-      join(REPO_ROOT, "dist/emulators/start.js"),
-      "--state-dir",
-      stateDir,
-      "--host-port",
-      "0",
-      "--azure-port",
-      "0",
-      "--kube-port",
-      "0",
-      "--log-level",
-      "warning",
-    ],
-    { cwd: REPO_ROOT, stdio: ["ignore", "pipe", "inherit"] },
-  );
+  // npm start on this state directory, on free ports.
+  const launcher = [
+    join(REPO_ROOT, "dist/emulators/start.js"),
+    "--state-dir",
+    stateDir,
+    "--host-port",
+    "0",
+    "--azure-port",
+    "0",
+    "--kube-port",
+    "0",
+  ];
+  const child = spawn(process.execPath, [...launcher, "--log-level", "warning"], {
+    cwd: REPO_ROOT,
+    stdio: ["ignore", "pipe", "inherit"],
+  });
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
   // A failed assertion must not leave the stack running (it would keep the test process alive).
   t.after(() => {
@@ -150,21 +149,10 @@ test("the launcher starts the host, the Azure emulator and the Kubernetes emulat
   assert.equal(status.verification?.passed, true);
 
   // A second launcher on the same state directory refuses, naming the first one's pid.
-  const second = await promisify(execFile)(
-    process.execPath,
-    [
-      join(REPO_ROOT, "dist/emulators/start.js"),
-      "--state-dir",
-      stateDir,
-      "--host-port",
-      "0",
-      "--azure-port",
-      "0",
-      "--kube-port",
-      "0",
-    ],
-    { cwd: REPO_ROOT, encoding: "utf8" },
-  ).then(
+  const second = await promisify(execFile)(process.execPath, launcher, {
+    cwd: REPO_ROOT,
+    encoding: "utf8",
+  }).then(
     () => assert.fail("a second npm start on the same state directory started"),
     (err: { code?: number; stderr?: string }) => err,
   );
