@@ -34,7 +34,7 @@ export function banner(stack: BannerStack, options: BannerOptions): string {
     `  Table service       ${stack.azure.tableUrl}   (Azurite; Azure DevOps callbacks)`,
     `  Kubernetes emulator ${stack.kube.url}`,
     `  CA certificate      ${stack.caPath}   (curl --cacert, NODE_EXTRA_CA_CERTS)`,
-    `  State               ${options.stateDir}   (time scale ${options.timeScale})`,
+    `  State               ${options.stateDir}   (time scale ${options.timeScale}; locked by this process; npm start -- --reset discards it)`,
     "",
     "Try it (the API wants a bearer token; the Azure emulator signs dev tokens for the local issuer):",
     `  export NODE_EXTRA_CA_CERTS=${stack.caPath}   # the CLI trusts the local CA`,

@@ -41,6 +41,9 @@ const opts = new Command("npm start")
   }>();
 
 const { timeScale } = opts;
+// Every file the stack writes is private, those of libraries too (Azurite's database): the state holds
+// admin tokens and the signing key. The emulators also set 0600/0700 themselves for in-process use.
+process.umask(0o077);
 
 const stack = await startLocalStack({
   stateDir: opts.stateDir,

@@ -4,6 +4,7 @@
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { startAzureEmulator, type AzureEmulator, type AzureEmulatorOptions } from "./azure/index.js";
+import { withStateLock } from "./common/state-dir.js";
 import { ensureLocalCa } from "./common/tls.js";
 import { BODY_LIMIT_SETTING, startFunctionsHost, type FunctionsHost } from "./functions-host/index.js";
 import { startKubeEmulator, type KubeEmulator } from "./kube/index.js";
@@ -124,7 +125,18 @@ export async function stopStack(
   await kube.stop();
 }
 
-export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
+/**
+ * Starts the three on one state directory, holding its lock (`<stateDir>/state.lock`) until stop: a
+ * second stack on the same directory refuses with the first one's pid before it touches anything.
+ */
+export function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
+  return withStateLock(options.stateDir, undefined, "npm start (the local stack)", async (lock) => {
+    const stack = await startStackPieces(options);
+    return { ...stack, stop: () => stack.stop().finally(() => lock.release()) };
+  });
+}
+
+async function startStackPieces(options: LocalStackOptions): Promise<LocalStack> {
   const { azure, kube, caPath } = await startEmulators(options);
   try {
     const appEnv = { ...appSettingsFor(azure, caPath, options.timeScale), ...options.env };

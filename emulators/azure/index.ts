@@ -4,6 +4,7 @@ import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { ensureLocalCa, issueServerCertificate } from "../common/tls.js";
 import { clusterAccess } from "./authorization/model.js";
+import { withStateLock, type StateLock } from "../common/state-dir.js";
 import { authorizationRoutes } from "./authorization/routes.js";
 import { wallClock } from "../common/clock.js";
 import { timeScaleFromEnv } from "../../shared/config/time-scale.js";
@@ -137,6 +138,11 @@ function adminHandler(
 }
 
 export async function startAzureEmulator(options: AzureEmulatorOptions): Promise<AzureEmulator> {
+  // The lock comes first: --reset must not delete the state of an emulator that is still running.
+  return withStateLock(options.stateDir, "azure", "the Azure emulator", (lock) => serve(options, lock));
+}
+
+async function serve(options: AzureEmulatorOptions, lock: StateLock): Promise<AzureEmulator> {
   const host = options.host ?? "127.0.0.1";
   const ca = await ensureLocalCa(options.stateDir);
   const cert = await issueServerCertificate(ca);
@@ -232,6 +238,7 @@ export async function startAzureEmulator(options: AzureEmulatorOptions): Promise
       });
       await tables.stop();
       store.flush();
+      lock.release();
     },
   };
 }

@@ -41,6 +41,8 @@ const o = program.opts<{
   reset: boolean;
 }>();
 
+// State files are private (the signing key, identity header); see emulators/common/state-dir.ts.
+process.umask(0o077);
 const emulator = await startAzureEmulator({
   port: Number(o.port),
   stateDir: o.stateDir,
@@ -49,6 +51,10 @@ const emulator = await startAzureEmulator({
   reset: o.reset,
   ...(o.kubeUrl ? { kubeUrl: o.kubeUrl } : {}),
   ...(o.faults ? { faults: JSON.parse(readFileSync(o.faults, "utf8")) as FaultConfig } : {}),
+}).catch((err: unknown) => {
+  // A state directory in use, or damaged state: the message says which and what to do.
+  process.stderr.write(`error: the Azure emulator did not start: ${(err as Error).message}\n`);
+  process.exit(1);
 });
 console.log(`azure emulator listening on ${emulator.url} (time scale ${o.timeScale})`);
 console.log(`CA certificate: ${emulator.caPath}  (export NODE_EXTRA_CA_CERTS=${emulator.caPath})`);

@@ -1,9 +1,11 @@
 // One local certificate authority for every emulator, kept under the state directory, so that a
 // single NODE_EXTRA_CA_CERTS=<state>/ca/ca.pem makes the Azure and Kubernetes emulators trusted by
 // Node clients (and `curl --cacert`, `az` via REQUESTS_CA_BUNDLE, kubectl via certificate-authority).
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { chmodSync } from "node:fs";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import selfsigned from "selfsigned";
+import { ensurePrivateDir, PRIVATE_FILE_MODE, writePrivateFile } from "./state-dir.js";
 
 export interface LocalCa {
   certPem: string;
@@ -33,8 +35,13 @@ export async function ensureLocalCa(stateDir: string): Promise<LocalCa> {
   const certPath = join(dir, "ca.pem");
   const keyPath = join(dir, "ca-key.pem");
   const [certPem, keyPem] = await Promise.all([readIfPresent(certPath), readIfPresent(keyPath)]);
-  if (certPem && keyPem) return { certPem, keyPem, certPath };
-  await mkdir(dir, { recursive: true });
+  if (certPem && keyPem) {
+    // A CA from before state was private (0644 files): tightened like everything the stack keeps.
+    ensurePrivateDir(dir);
+    for (const f of [certPath, keyPath]) chmodSync(f, PRIVATE_FILE_MODE);
+    return { certPem, keyPem, certPath };
+  }
+  ensurePrivateDir(dir);
   const now = new Date();
   const pems = await selfsigned.generate([{ name: "commonName", value: "aks-vending local CA" }], {
     keyType: "ec",
@@ -46,8 +53,8 @@ export async function ensureLocalCa(stateDir: string): Promise<LocalCa> {
       { name: "keyUsage", keyCertSign: true, cRLSign: true, digitalSignature: true, critical: true },
     ],
   });
-  await writeFile(keyPath, pems.private, { mode: 0o600 });
-  await writeFile(certPath, pems.cert);
+  writePrivateFile(keyPath, pems.private);
+  writePrivateFile(certPath, pems.cert);
   return { certPem: pems.cert, keyPem: pems.private, certPath };
 }
 

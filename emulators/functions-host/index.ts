@@ -1,7 +1,7 @@
 // The local Functions host: runs the unmodified compiled app (package.json main) with the real
 // `@azure/functions` and `durable-functions` packages, serves its HTTP triggers and the Durable HTTP API, and
 // runs its orchestrations through the real replay engine on a SQLite task hub under <stateDir>/functions-host.
-import { mkdir, rm } from "node:fs/promises";
+import { rm } from "node:fs/promises";
 import type { Server } from "node:http";
 import { join, resolve } from "node:path";
 import { emulatedClock, type Clock } from "../common/clock.js";
@@ -11,7 +11,8 @@ import { appEnvironment, readHostJson, readLocalSettings, type HostJsonSettings 
 import { durableClientBindingData } from "./durable/client-binding.js";
 import { Dispatcher } from "./durable/dispatcher.js";
 import { DurableHttpApi } from "./durable/http-api.js";
-import { TaskHubStore } from "./durable/store.js";
+import { openTaskHub, type TaskHubStore } from "./durable/store.js";
+import { ensurePrivateDir, withStateLock, type StateLock } from "../common/state-dir.js";
 import { crashPoints } from "./fault.js";
 import { FunctionIndex } from "./functions.js";
 import { invokeHttpFunction } from "./http/http-trigger.js";
@@ -52,6 +53,8 @@ export interface FunctionsHostOptions {
   cors?: CorsSettings;
   /** How long stop() waits for in-flight invocations before abandoning them (default 5000 ms). */
   shutdownGraceMs?: number;
+  /** Pause before a language worker that exited is started again (default 200 ms). */
+  workerRestartDelayMs?: number;
 }
 
 export interface FunctionsHost {
@@ -85,11 +88,22 @@ function bodyLimitFrom(settings: Record<string, string>): number | undefined {
 }
 
 export async function startFunctionsHost(options: FunctionsHostOptions): Promise<FunctionsHost> {
-  const appDir = resolve(options.appDir);
   const stateRoot = resolve(options.stateDir ?? process.env["AKSV_STATE_DIR"] ?? ".local");
+  // The lock comes first: --reset must not delete the task hub of a host that is still running.
+  return withStateLock(stateRoot, "functions-host", "the Functions host", (lock) =>
+    serve(options, stateRoot, lock),
+  );
+}
+
+async function serve(
+  options: FunctionsHostOptions,
+  stateRoot: string,
+  lock: StateLock,
+): Promise<FunctionsHost> {
+  const appDir = resolve(options.appDir);
   const dir = join(stateRoot, "functions-host");
   if (options.reset) await rm(dir, { recursive: true, force: true });
-  await mkdir(dir, { recursive: true });
+  ensurePrivateDir(dir);
 
   const logger = createLogger(
     parseLogLevel(options.logLevel ?? process.env["AKSV_LOG_LEVEL"]),
@@ -99,7 +113,7 @@ export async function startFunctionsHost(options: FunctionsHostOptions): Promise
   const { values: localSettings, cors } = await readLocalSettings(appDir);
   if (options.cors) validateCors(options.cors);
   const keys = await loadOrCreateKeys(join(dir, "host.keys.json"));
-  const store = new TaskHubStore(join(dir, `${settings.hubName}.sqlite`));
+  const store = openTaskHub(join(dir, `${settings.hubName}.sqlite`));
   const clock = options.clock ?? persistentClock(store, options.timeScale ?? timeScaleFromEnv());
 
   let functions: FunctionIndex | undefined;
@@ -172,7 +186,7 @@ export async function startFunctionsHost(options: FunctionsHostOptions): Promise
           (err: unknown) =>
             logger.log("error", `The language worker could not be restarted: ${(err as Error).message}`),
         );
-      }, 200).unref();
+      }, options.workerRestartDelayMs ?? 200).unref();
     };
   };
 
@@ -236,6 +250,7 @@ export async function startFunctionsHost(options: FunctionsHostOptions): Promise
         server.closeAllConnections();
         await closed;
         store.close();
+        lock.release();
         logger.log("information", "Functions host stopped.");
       })();
       return stopped;

@@ -1,7 +1,7 @@
 // Function keys, kept in a file under the state directory (0600). Unlike Core Tools, this host enforces
 // authLevel locally: function-level routes need a function key or the master key, admin-level the master key.
 import { randomBytes, timingSafeEqual } from "node:crypto";
-import { readFile, writeFile } from "node:fs/promises";
+import { readStateJson, StateDamagedError, writePrivateFile } from "../common/state-dir.js";
 
 export interface HostKeys {
   masterKey: string;
@@ -14,20 +14,21 @@ export const DURABLE_SYSTEM_KEY = "durabletask_extension";
 const newKey = (): string => randomBytes(32).toString("base64url");
 
 export async function loadOrCreateKeys(file: string): Promise<HostKeys> {
-  try {
-    const keys = JSON.parse(await readFile(file, "utf8")) as HostKeys;
-    if (keys.masterKey && keys.functionKeys?.["default"] && keys.systemKeys?.[DURABLE_SYSTEM_KEY])
+  // Damaged keys stop the start: new ones would silently lock out every caller of the old ones.
+  const loses = "the host's function, master and durable system keys";
+  const keys = readStateJson<HostKeys>(file, loses);
+  if (keys !== undefined) {
+    if (keys?.masterKey && keys.functionKeys?.["default"] && keys.systemKeys?.[DURABLE_SYSTEM_KEY])
       return keys;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+    throw new StateDamagedError(file, "a key is missing", loses);
   }
-  const keys: HostKeys = {
+  const created: HostKeys = {
     masterKey: newKey(),
     functionKeys: { default: newKey() },
     systemKeys: { [DURABLE_SYSTEM_KEY]: newKey() },
   };
-  await writeFile(file, JSON.stringify(keys, null, 2) + "\n", { mode: 0o600 });
-  return keys;
+  writePrivateFile(file, JSON.stringify(created, null, 2) + "\n");
+  return created;
 }
 
 function same(a: string, b: string): boolean {

@@ -32,6 +32,8 @@ const opts = program.parse().opts<{
   corsCredentials: boolean;
 }>();
 
+// State files are private (the host's keys); see emulators/common/state-dir.ts.
+process.umask(0o077);
 const host = await startFunctionsHost({
   appDir: opts.appDir,
   port: Number(opts.port),

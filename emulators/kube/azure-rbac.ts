@@ -42,22 +42,30 @@ export class AzureRbacSource {
 
   constructor(private readonly endpoint: AccessEndpoint) {}
 
-  /** The policy, from the cache unless it is older than the cache time or `fresh` is asked. */
+  /**
+   * The policy, from the cache unless it is older than the cache time or `fresh` is asked. Reads
+   * already under way are shared, except by a fresh read (one begun earlier may miss a new grant).
+   */
   async policy(fresh = false): Promise<AzureRbacPolicy> {
     const now = Date.now();
     if (!fresh && this.cached && now - this.cached.at < CACHE_MS) return this.cached.policy;
-    this.inflight ??= fetchJson(this.endpoint.url, this.endpoint.ca)
-      .then((body) => {
-        const policy = body as AzureRbacPolicy;
-        this.cached = { policy, at: Date.now() };
-        return policy;
+    if (!fresh && this.inflight) return this.inflight;
+    const read = fetchJson(this.endpoint.url, this.endpoint.ca).then((body) => {
+      const policy = body as AzureRbacPolicy;
+      if (!this.cached || this.cached.at <= now) this.cached = { policy, at: now };
+      return policy;
+    });
+    this.inflight = read;
+    void read
+      .finally(() => {
+        if (this.inflight === read) this.inflight = undefined;
       })
-      .finally(() => (this.inflight = undefined));
-    return this.inflight;
+      .catch(() => undefined);
+    return read;
   }
 
-  /** True when the cached policy was read just now (a fresh read would tell nothing new). */
-  get justRead(): boolean {
-    return this.cached !== undefined && Date.now() - this.cached.at < 50;
+  /** True when the cached policy was read from Azure after `since` (a fresh read would tell nothing new). */
+  readSince(since: number): boolean {
+    return this.cached !== undefined && this.cached.at >= since;
   }
 }

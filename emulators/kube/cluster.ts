@@ -90,7 +90,7 @@ export class Cluster implements ClusterContext, ControllerHost {
     readonly adminToken: string,
     readonly clock: Clock,
     private readonly decider: ReachabilityDecider,
-    private readonly onChange: () => void,
+    private readonly onChange: (event: StoreEvent) => void,
     private readonly caPem: string,
   ) {
     this.ipam = new ClusterIpam(registration.network);
@@ -142,8 +142,10 @@ export class Cluster implements ClusterContext, ControllerHost {
 
   /** The decision for one request; a refusal is checked again against a fresh read of Azure. */
   async decide(user: UserInfo, attributes: Attributes): Promise<Decision> {
+    const since = Date.now();
     const decision = authorize(user, attributes, await this.azureRbacPolicy());
-    if (decision.allowed || this.rbacSource?.source.justRead !== false) return decision;
+    // A read begun after this request arrived already holds every grant made before it.
+    if (decision.allowed || this.rbacSource?.source.readSince(since) !== false) return decision;
     return authorize(user, attributes, await this.azureRbacPolicy(true));
   }
 

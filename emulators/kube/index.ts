@@ -1,21 +1,23 @@
 // The Kubernetes emulator: one HTTPS server hosting the API server of every emulated cluster under
 // /clusters/{key}, the admin API the Azure emulator registers clusters with (/_emulator/clusters),
-// and persistence of every cluster under <stateDir>/kube/ so a restart keeps them.
+// and persistence of every cluster under <stateDir>/kube/ (persistence.ts) so a restart keeps them.
 import { randomBytes } from "node:crypto";
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { rmSync } from "node:fs";
 import { createServer, type Server } from "node:https";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { z } from "zod";
 import { ensureLocalCa, issueServerCertificate } from "../common/tls.js";
+import { ensurePrivateDir, withStateLock, type StateLock } from "../common/state-dir.js";
+import { ClusterFiles } from "./persistence.js";
 import type { Duplex } from "node:stream";
 import { STATUS_CODES } from "node:http";
 import { WebSocketServer } from "ws";
 import { handleClusterRequest, readBody, resolveStream, type Reply } from "./api-server.js";
 import { authenticate } from "./auth.js";
 import { pickProtocol, serveChannels } from "./runtime/streams.js";
-import { Cluster, type ClusterRegistration, type ClusterState } from "./cluster.js";
+import { Cluster, type ClusterRegistration } from "./cluster.js";
 import { defaultDecider } from "./dataplane/engine.js";
 import type { ReachabilityDecider } from "./dataplane/reachability.js";
 import { wallClock, type Clock } from "../common/clock.js";
@@ -101,24 +103,30 @@ function send(res: ServerResponse, reply: Reply): void {
 }
 
 export async function startKubeEmulator(options: KubeEmulatorOptions): Promise<KubeEmulator> {
+  // The lock comes first: --reset must not delete the state of an emulator that is still running.
+  return withStateLock(options.stateDir, "kube", "the Kubernetes emulator", (lock) => serve(options, lock));
+}
+
+async function serve(options: KubeEmulatorOptions, lock: StateLock): Promise<KubeEmulator> {
   const dir = join(options.stateDir, "kube");
-  const clustersDir = join(dir, "clusters");
   if (options.reset) rmSync(dir, { recursive: true, force: true });
-  mkdirSync(clustersDir, { recursive: true });
+  ensurePrivateDir(dir);
+  const files = new ClusterFiles(join(dir, "clusters"));
+  const persisted = files.load();
   const ca = await ensureLocalCa(options.stateDir);
   const cert = await issueServerCertificate(ca);
   const clock = wallClock(options.timeScale ?? timeScaleFromEnv());
   const decider = options.decider ?? defaultDecider;
   const clusters = new Map<string, Cluster>();
+  // Store writes are logged as they happen (files.append); the whole cluster — with its container
+  // logs and probe outcomes, which are not store writes — is snapshotted a moment after a burst.
   const dirty = new Set<string>();
   let saveTimer: NodeJS.Timeout | undefined;
 
   const save = (key: string) => {
     const cluster = clusters.get(key);
-    const file = join(clustersDir, `${key}.json`);
-    if (!cluster) return rmSync(file, { force: true });
-    writeFileSync(`${file}.tmp`, JSON.stringify(cluster.toState()));
-    renameSync(`${file}.tmp`, file);
+    if (cluster) files.snapshot(key, cluster.toState());
+    else files.remove(key);
   };
   const flush = () => {
     saveTimer = undefined;
@@ -135,12 +143,26 @@ export async function startKubeEmulator(options: KubeEmulatorOptions): Promise<K
     dirty.add(key);
     saveTimer ??= setTimeout(flush, 100);
   };
+  /** Registration changes are acknowledged to the Azure emulator: saved before the answer. */
+  const saveNow = (key: string) => {
+    dirty.delete(key);
+    save(key);
+  };
   const makeCluster = (key: string, registration: ClusterRegistration, adminToken: string) =>
-    new Cluster(key, registration, adminToken, clock, decider, () => changed(key), ca.certPem);
+    new Cluster(
+      key,
+      registration,
+      adminToken,
+      clock,
+      decider,
+      (event) => {
+        files.append(key, event);
+        changed(key);
+      },
+      ca.certPem,
+    );
 
-  for (const file of readdirSync(clustersDir).filter((f) => f.endsWith(".json"))) {
-    const state = JSON.parse(readFileSync(join(clustersDir, file), "utf8")) as ClusterState;
-    const key = file.slice(0, -5);
+  for (const { key, state } of persisted) {
     const cluster = makeCluster(key, state.registration, state.adminToken);
     cluster.restore(state);
     cluster.start();
@@ -161,14 +183,14 @@ export async function startKubeEmulator(options: KubeEmulatorOptions): Promise<K
       // An update of the cluster's Entra ID settings (or turning them off) re-registers it.
       if (registration.aad) existing.registration.aad = registration.aad;
       else delete existing.registration.aad;
-      changed(key);
+      saveNow(key);
       return credentials(key, existing);
     }
     const cluster = makeCluster(key, registration, randomBytes(32).toString("hex"));
     cluster.bootstrap();
     cluster.start();
     clusters.set(key, cluster);
-    changed(key);
+    saveNow(key);
     return credentials(key, cluster);
   };
   const unregisterCluster = (key: string): boolean => {
@@ -176,7 +198,7 @@ export async function startKubeEmulator(options: KubeEmulatorOptions): Promise<K
     if (!cluster) return false;
     cluster.stop();
     clusters.delete(key);
-    changed(key);
+    saveNow(key);
     return true;
   };
 
@@ -381,8 +403,10 @@ export async function startKubeEmulator(options: KubeEmulatorOptions): Promise<K
       for (const c of clusters.values()) c.stop();
       if (saveTimer) clearTimeout(saveTimer);
       flush();
+      files.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      lock.release();
     },
   };
 }

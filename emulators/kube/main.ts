@@ -18,11 +18,17 @@ const program = new Command()
   .parse();
 
 const opts = program.opts<{ port: number; stateDir: string; timeScale: number; reset: boolean }>();
+// State files are private (they hold admin tokens); see emulators/common/state-dir.ts.
+process.umask(0o077);
 const emulator = await startKubeEmulator({
   port: opts.port,
   stateDir: opts.stateDir,
   timeScale: opts.timeScale,
   reset: opts.reset,
+}).catch((err: unknown) => {
+  // A state directory in use, or damaged state: the message says which and what to do.
+  process.stderr.write(`error: the Kubernetes emulator did not start: ${(err as Error).message}\n`);
+  process.exit(1);
 });
 console.log(
   `kube emulator listening on ${emulator.url} (CA ${emulator.caPath}, time scale ${opts.timeScale})`,

@@ -293,7 +293,7 @@ const scenarios: Record<string, (stateDir: string) => Promise<void>> = {
         "the app's Cluster Admin on this cluster only",
       );
       assert.deepEqual(armWrites(s.azure, "PUT"), {
-        ...ONE_OF_EACH,
+        ...PROVISIONED_WRITES,
         "Microsoft.Authorization/roleAssignments": 2,
       });
       await deleteAndCheckGone(s, "tipsAndTricksAKSCluster");

@@ -1,10 +1,18 @@
 // Emulator state, persisted as one JSON file under <stateDir>/azure/state.json with atomic writes
-// (write a temporary file, then rename). JSON rather than SQLite: the state is small (tens of
+// (write a temporary file, then rename), 0600 in a 0700 directory: it holds the issuer's signing key.
+// A state file that exists but cannot be read stops the start (StateDamagedError) instead of starting
+// empty, which would lose every resource and the signing key. JSON rather than SQLite: the state is small (tens of
 // resources), it needs no queries, and a person can read it. Writes are coalesced: many changes in one
 // tick give one write.
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { rmSync } from "node:fs";
 import { join } from "node:path";
 import type { JWK } from "jose";
+import {
+  ensurePrivateDir,
+  readStateJson,
+  StateDamagedError,
+  writePrivateFile,
+} from "../../common/state-dir.js";
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 export type JsonObject = { [key: string]: Json };
@@ -58,25 +66,6 @@ export interface State {
   identityHeader?: string;
 }
 
-/** Reads `<dir>/<name>` (creating `dir`); nothing when absent, unreadable, or `reset` deletes it. */
-export function readJsonFile<T>(dir: string, name: string, reset: boolean): { file: string; loaded?: T } {
-  mkdirSync(dir, { recursive: true });
-  const file = join(dir, name);
-  if (reset) rmSync(file, { force: true });
-  try {
-    return { file, loaded: JSON.parse(readFileSync(file, "utf8")) as T };
-  } catch {
-    return { file };
-  }
-}
-
-/** Writes atomically: a temporary file, then a rename. */
-export function writeJsonFile(file: string, value: unknown): void {
-  const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, JSON.stringify(value), { mode: 0o600 });
-  renameSync(tmp, file);
-}
-
 const emptyState = (): State => ({ version: 1, resources: {}, operations: {}, principals: {} });
 
 export class Store {
@@ -85,9 +74,17 @@ export class Store {
   private pending = false;
 
   constructor(dir: string, reset: boolean) {
-    const { file, loaded } = readJsonFile<State>(dir, "state.json", reset);
-    this.file = file;
-    this.state = loaded?.version === 1 ? loaded : emptyState();
+    ensurePrivateDir(dir);
+    this.file = join(dir, "state.json");
+    if (reset) rmSync(this.file, { force: true });
+    const loses = "every ARM resource, operation and principal, and the token signing key";
+    const loaded = readStateJson<State>(this.file, loses);
+    if (
+      loaded !== undefined &&
+      (loaded === null || loaded.version !== 1 || typeof loaded.resources !== "object")
+    )
+      throw new StateDamagedError(this.file, "not a version 1 emulator state", loses);
+    this.state = loaded ?? emptyState();
   }
 
   /** Schedules a write of the whole state at the end of this tick. */
@@ -99,7 +96,7 @@ export class Store {
 
   flush(): void {
     this.pending = false;
-    writeJsonFile(this.file, this.state);
+    writePrivateFile(this.file, JSON.stringify(this.state));
   }
 
   get(id: string): StoredResource | undefined {

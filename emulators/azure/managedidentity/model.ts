@@ -44,8 +44,11 @@ export class UserAssignedIdentities {
     const { store } = this.ctx;
     requireResourceGroup(this.ctx, ref.sub, ref.rg, true);
     if (!NAME.test(ref.name)) throw ManagedIdentityErrors.InvalidResourceName(ref.name);
-    const existing = store.get(trackedId(ref, IDENTITY_TYPE));
     await delay(this.ctx, this.ctx.latency.identityCreate, fault().factor);
+    // Read after the delay: concurrent PUTs of one identity wait side by side, and the first to finish
+    // creates the principal that every later one then finds (ARM is idempotent here; reading before
+    // the wait gave each PUT its own principalId and left orphan principals behind).
+    const existing = store.get(trackedId(ref, IDENTITY_TYPE));
     const props: IdentityProperties = existing
       ? identityProperties(existing)
       : { tenantId: this.ctx.tenantId, principalId: randomUUID(), clientId: randomUUID() };

@@ -3,7 +3,8 @@
 // (https://127.0.0.1:<port>/devstoreaccount1) and OAuth "basic", so that the app reaches it as it
 // reaches Azure Storage: @azure/data-tables with a bearer token for https://storage.azure.com.
 // What Azurite's basic OAuth checks, and what it does not, is listed in emulators/azure/README.md.
-import { mkdir, rm, writeFile } from "node:fs/promises";
+import { rm } from "node:fs/promises";
+import { ensurePrivateDir, writePrivateFile } from "../../common/state-dir.js";
 import { createRequire, Module } from "node:module";
 import { join } from "node:path";
 
@@ -78,13 +79,15 @@ export interface TableService {
 export async function startTableService(o: TableServiceOptions): Promise<TableService> {
   const { TableServer, TableConfiguration } = loadAzurite();
   const database = join(o.dir, "azurite-table.json");
-  await mkdir(o.dir, { recursive: true });
+  // Private like the rest of the state (Azurite's own database file follows the process umask, which
+  // the entry points set to 077; the directory keeps it private either way).
+  ensurePrivateDir(o.dir);
   if (o.reset) await rm(database, { force: true });
   // Azurite reads its certificate and key from files.
   const certPath = join(o.dir, "tls-cert.pem");
   const keyPath = join(o.dir, "tls-key.pem");
-  await writeFile(certPath, o.tls.cert);
-  await writeFile(keyPath, o.tls.key, { mode: 0o600 });
+  writePrivateFile(certPath, o.tls.cert);
+  writePrivateFile(keyPath, o.tls.key);
   const server = new TableServer(
     new TableConfiguration(
       o.host,

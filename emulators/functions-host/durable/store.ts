@@ -5,6 +5,8 @@ import { randomUUID } from "node:crypto";
 import type { EpisodePlan, RuntimeStatus } from "./episode.js";
 import { TERMINAL_STATUSES, newDriverState, type DriverState } from "./episode.js";
 import { EventType, historyEvent, type HistoryEvent } from "./history.js";
+import { chmodSync, existsSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { PRIVATE_FILE_MODE, StateDamagedError } from "../../common/state-dir.js";
 import { DatabaseSync, type StatementSync } from "./sqlite.js";
 
 export interface InstanceRow {
@@ -584,4 +586,46 @@ export class TaskHubStore {
       pendingMessages: msg.n,
     };
   }
+}
+
+const HUB_LOSES = "every orchestration's history while the Azure emulator still holds its resources";
+/** SQLite's companion files of a database in WAL mode. */
+const companions = (file: string): string[] => [`${file}-wal`, `${file}-shm`];
+
+/**
+ * Opens the host's task hub, refusing damage rather than starting empty (StateDamagedError):
+ * - a new hub is built whole under another name and renamed into place, so an existing empty file is
+ *   never "new" — it is a hub that lost its contents;
+ * - an existing hub must open as SQLite and pass `PRAGMA quick_check` (page and b-tree structure, O(N),
+ *   well under a second for a hub of tens of MB).
+ * Files are 0600: SQLite gives its -wal and -shm files the database file's permissions.
+ */
+export function openTaskHub(file: string): TaskHubStore {
+  if (!existsSync(file)) {
+    const building = `${file}.new`;
+    for (const f of [building, ...companions(building)]) rmSync(f, { force: true });
+    writeFileSync(building, "", { mode: PRIVATE_FILE_MODE });
+    new TaskHubStore(building).close();
+    renameSync(building, file);
+  }
+  if (statSync(file).size === 0) throw new StateDamagedError(file, "it is empty", HUB_LOSES);
+  for (const f of [file, ...companions(file)]) if (existsSync(f)) chmodSync(f, PRIVATE_FILE_MODE);
+  let store: TaskHubStore;
+  try {
+    store = new TaskHubStore(file);
+  } catch (err) {
+    throw new StateDamagedError(file, `SQLite cannot open it: ${(err as Error).message}`, HUB_LOSES);
+  }
+  let problems: string[];
+  try {
+    problems = (store.db.prepare("PRAGMA quick_check").all() as { quick_check: string }[]).map(
+      (r) => r.quick_check,
+    );
+  } catch (err) {
+    problems = [(err as Error).message];
+  }
+  if (problems.length === 1 && problems[0] === "ok") return store;
+  store.close();
+  const shown = problems.slice(0, 3).join("; ") + (problems.length > 3 ? "; …" : "");
+  throw new StateDamagedError(file, `SQLite integrity check failed: ${shown}`, HUB_LOSES);
 }

@@ -58,6 +58,9 @@ export function fromRpcResponse(http: RpcHttpData): HostResponse {
   return { status: Number(http.statusCode ?? "200") || 200, headers, body: bodyBytes(http.body) };
 }
 
+/** What a caller is told to wait while the language worker restarts (a restart takes about a second). */
+export const WORKER_RETRY_AFTER_SECONDS = 2;
+
 export async function invokeHttpFunction(
   fn: HostedFunction,
   req: HostRequest,
@@ -67,6 +70,21 @@ export async function invokeHttpFunction(
 ): Promise<HostResponse> {
   const inputData: ParameterBinding[] = [{ name: fn.triggerName, data: { http: toRpcRequest(req, params) } }];
   const result = await invoker.invoke(fn, inputData);
+  if (!result.ok && result.workerLost) {
+    // The language worker is down (it exited and the host is starting a new one) or died during this
+    // call: nothing in the app failed, so the caller gets a retryable answer, not a 500.
+    logger.log("warning", `Function '${fn.name}' not run: ${result.error.message}`);
+    return jsonResponse(
+      503,
+      {
+        error: {
+          code: "LanguageWorkerRestarting",
+          message: "The app's language worker is restarting; try again shortly.",
+        },
+      },
+      { "Retry-After": String(WORKER_RETRY_AFTER_SECONDS) },
+    );
+  }
   if (!result.ok) {
     logger.log(
       "error",

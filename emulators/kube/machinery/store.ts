@@ -24,8 +24,11 @@ export class ObjectStore {
   private readonly byResource = new Map<string, Map<string, KubeObject>>();
   private readonly history: StoreEvent[] = [];
   private readonly listeners = new Set<(event: StoreEvent) => void>();
-  /** Called after every write (persistence). */
-  onWrite: () => void = () => {};
+  /**
+   * Called inside every write, before it returns (persistence: the write is logged before the API
+   * server can acknowledge it).
+   */
+  onWrite: (event: StoreEvent) => void = () => {};
 
   get currentRevision(): number {
     return this.revision;
@@ -97,8 +100,8 @@ export class ObjectStore {
   private emit(event: StoreEvent): void {
     this.history.push(event);
     if (this.history.length > HISTORY) this.history.shift();
+    this.onWrite(event);
     for (const listener of [...this.listeners]) listener(event);
-    this.onWrite();
   }
 
   snapshot(): StoreSnapshot {

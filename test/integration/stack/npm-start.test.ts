@@ -19,23 +19,22 @@ import { REPO_ROOT } from "../../helpers/examples.js";
 test("the launcher starts the host, the Azure emulator and the Kubernetes emulator, and stops them on SIGINT", async (t) => {
   const stateDir = await mkdtemp(join(tmpdir(), "aksv-start-"));
   t.after(() => rm(stateDir, { recursive: true, force: true }));
-  const child = spawn(
-    process.execPath,
-    [
-      join(REPO_ROOT, "dist/emulators/start.js"),
-      "--state-dir",
-      stateDir,
-      "--host-port",
-      "0",
-      "--azure-port",
-      "0",
-      "--kube-port",
-      "0",
-      "--log-level",
-      "warning",
-    ],
-    { cwd: REPO_ROOT, stdio: ["ignore", "pipe", "inherit"] },
-  );
+  // npm start on this state directory, on free ports.
+  const launcher = [
+    join(REPO_ROOT, "dist/emulators/start.js"),
+    "--state-dir",
+    stateDir,
+    "--host-port",
+    "0",
+    "--azure-port",
+    "0",
+    "--kube-port",
+    "0",
+  ];
+  const child = spawn(process.execPath, [...launcher, "--log-level", "warning"], {
+    cwd: REPO_ROOT,
+    stdio: ["ignore", "pipe", "inherit"],
+  });
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
   // A failed assertion must not leave the stack running (it would keep the test process alive).
   t.after(() => {
@@ -149,6 +148,47 @@ test("the launcher starts the host, the Azure emulator and the Kubernetes emulat
   assert.equal(status.phase, "Succeeded", JSON.stringify(status));
   assert.equal(status.verification?.passed, true);
 
+  // A second launcher on the same state directory refuses, naming the first one's pid.
+  const second = await promisify(execFile)(process.execPath, launcher, {
+    cwd: REPO_ROOT,
+    encoding: "utf8",
+  }).then(
+    () => assert.fail("a second npm start on the same state directory started"),
+    (err: { code?: number; stderr?: string }) => err,
+  );
+  assert.equal(second.code, 1);
+  assert.ok(
+    second.stderr?.includes(`${stateDir} is in use by npm start (the local stack) (pid ${child.pid},`),
+    second.stderr,
+  );
+
   child.kill("SIGINT");
   assert.equal(await exited, 0, "SIGINT stops everything and exits 0");
+  // Everything the launcher left is private, libraries' files too (the launcher's umask is 077).
+  const loose = execFileSync(
+    "find",
+    [
+      stateDir,
+      "-path",
+      join(stateDir, "cli-config"),
+      "-prune",
+      "-o",
+      "(",
+      "-type",
+      "f",
+      "-not",
+      "-perm",
+      "600",
+      "-o",
+      "-type",
+      "d",
+      "-not",
+      "-perm",
+      "700",
+      ")",
+      "-print",
+    ],
+    { encoding: "utf8" },
+  );
+  assert.equal(loose, "", "state files 0600, directories 0700");
 });
