@@ -106,3 +106,16 @@ function describe(errors: ErrorObject[]): string {
     )
     .join("; ");
 }
+
+/** A small managed cluster as AKS answers it (negative tests change one thing in it). */
+export const sampleCluster = (id: string) => ({
+  id,
+  name: id.split("/").at(-1)!,
+  type: "Microsoft.ContainerService/ManagedClusters",
+  location: "eastus",
+  properties: {
+    provisioningState: "Succeeded",
+    maxAgentPools: 100,
+    agentPoolProfiles: [{ name: "nodepool1", count: 1 }] as Record<string, unknown>[],
+  },
+});

@@ -4,7 +4,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { SdkModels } from "../../helpers/sdk-models.js";
-import { validateAgainst, type Answer } from "../../helpers/spec-conformance.js";
+import { sampleCluster, validateAgainst, type Answer } from "../../helpers/spec-conformance.js";
 
 const models = new SdkModels();
 const RG = "/subscriptions/s/resourceGroups/rg";
@@ -12,17 +12,10 @@ const CLUSTER = `${RG}/providers/Microsoft.ContainerService/managedClusters/c`;
 const IDENTITY = `${RG}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/i`;
 const ASSIGNMENT = `${RG}/providers/Microsoft.Authorization/roleAssignments/00000000-0000-0000-0000-000000000001`;
 
+const base = sampleCluster(CLUSTER);
 const cluster = {
-  id: CLUSTER,
-  name: "c",
-  type: "Microsoft.ContainerService/ManagedClusters",
-  location: "eastus",
-  properties: {
-    provisioningState: "Succeeded",
-    maxAgentPools: 100,
-    agentPoolProfiles: [{ name: "nodepool1", count: 1 }],
-    networkProfile: { networkPlugin: "azure", networkDataplane: "azure" },
-  },
+  ...base,
+  properties: { ...base.properties, networkProfile: { networkPlugin: "azure", networkDataplane: "azure" } },
 };
 const identity = {
   id: IDENTITY,
