@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { startAzureEmulator } from "../../emulators/azure/index.js";
 import { startEmulators } from "../../emulators/stack.js";
+import { sampleCluster } from "../helpers/spec-conformance.js";
 import { azModelsAvailable, validateAnswers } from "./az-models.js";
 
 const run = promisify(execFile);
@@ -180,17 +181,7 @@ test("azure-cli's models reject what Azure would not answer: unknown properties,
     return;
   }
   const path = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/c";
-  const cluster = {
-    id: path,
-    name: "c",
-    type: "Microsoft.ContainerService/ManagedClusters",
-    location: "eastus",
-    properties: {
-      provisioningState: "Succeeded",
-      maxAgentPools: 100,
-      agentPoolProfiles: [{ name: "nodepool1", count: 1 }],
-    },
-  };
+  const cluster = sampleCluster(path);
   const answer = (body: unknown) => ({
     method: "GET",
     path,

@@ -21,6 +21,8 @@ import {
   type HostProcess,
   type Stack,
 } from "../../harness/stack.js";
+import { SdkModels } from "../helpers/sdk-models.js";
+import { validateAgainst } from "../helpers/spec-conformance.js";
 
 const tutorial = (): Record<string, unknown> =>
   JSON.parse(readFileSync(join(ROOT, "examples/seed-tutorial.json"), "utf8")) as Record<string, unknown>;
@@ -305,6 +307,7 @@ const scenarios: Record<string, (stateDir: string) => Promise<void>> = {
   async tutorial(stateDir) {
     const s = await startStack({ stateDir });
     await signIn(s);
+    s.azure.recorder.keepBodies = true; // the answers are held to the SDKs' models at the end
     try {
       const body = tutorial();
       const first = await post(s.api, body, { "Idempotency-Key": "tutorial-1" });
@@ -358,6 +361,18 @@ const scenarios: Record<string, (stateDir: string) => Promise<void>> = {
       );
       await deleteAndCheckGone(s, "tipsAndTricksAKSCluster");
       assertNoSecretsInTaskHub(stateDir, s.env);
+
+      // Every ARM answer the app read conforms to its SDK's spec-generated model, at the api-version
+      // the SDK sent (emulators/azure/README.md, "Conformance to the Azure REST API specifications").
+      const models = new SdkModels();
+      const conformance = await validateAgainst(s.azure.recorder.query(), models);
+      assert.deepEqual(conformance.failures, []);
+      const validated = new Set(conformance.checked.map((c) => c.split("→ ")[1]!.replace(/ \(.*/, "")));
+      for (const m of ["ResourceGroup", "VirtualNetwork", "Identity", "RoleAssignment", "ManagedCluster"])
+        assert.ok(
+          validated.has(m),
+          `an answer to the app was validated against ${m}: ${[...validated].join(", ")}`,
+        );
     } finally {
       await s.stop();
     }
