@@ -90,7 +90,6 @@ export class MaintenanceConfigurations {
           ...(properties as JsonObject),
           ...(managed ? { maintenanceWindow: { utcOffset: "+00:00", ...(window as JsonObject) } } : {}),
         },
-        systemData: null,
       },
       internal: {},
     };

@@ -184,8 +184,8 @@ export function answeredOptions(
         return [
           name,
           {
+            // No `config` when none was given: the spec types it an object (never null).
             ...(addon as JsonObject),
-            config: (addon["config"] as Json | undefined) ?? null,
             ...(withIdentity ? { identity: addonIdentity(f, name) } : {}),
           },
         ];
