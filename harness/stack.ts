@@ -17,7 +17,6 @@ import {
   type LocalStack,
 } from "../emulators/stack.js";
 import { ensureLocalCa } from "../emulators/common/tls.js";
-import { guidFrom } from "../emulators/azure/identity/issuer.js";
 import { devTokenBody, type DevTokenRequest } from "../shared/auth/dev-token.js";
 
 export const ROOT = REPO_ROOT;
@@ -141,10 +140,8 @@ export async function devToken(
   const body = devTokenBody({ audience: LOCAL_API_AUDIENCE, ...r });
   return stack.azure.issueToken({
     audience: LOCAL_API_AUDIENCE,
-    // The object id as the issuer's own token route derives it: a GUID, as Entra ID's always are
-    // (role assignments name principals by it).
-    subject: guidFrom(`user:${String(body["subject"])}`),
-    objectId: guidFrom(`user:${String(body["subject"])}`),
+    subject: String(body["subject"]),
+    objectId: String(body["subject"]),
     ...(r.expiresInSeconds !== undefined ? { expiresInSeconds: r.expiresInSeconds } : {}),
     claims: { roles: body["roles"], ...(body["groups"] ? { groups: body["groups"] } : {}) },
   });

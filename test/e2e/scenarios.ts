@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { CoreV1Api, KubeConfig, NetworkingV1Api } from "@kubernetes/client-node";
 import { decodeJwt } from "jose";
 import { guidFrom } from "../../emulators/azure/identity/issuer.js";
+import { LOCAL_API_AUDIENCE } from "../../emulators/stack.js";
 import { clientsFor } from "../../harness/azure.js";
 import {
   armWrites,
@@ -345,7 +346,17 @@ const scenarios: Record<string, (stateDir: string) => Promise<void>> = {
    */
   async entra(stateDir) {
     const s = await startStack({ stateDir });
-    await signIn(s);
+    // The caller as the local issuer's token route signs it in (an Entra object id, a GUID): the
+    // team's default grant goes to it, and its CLI's kube-token carries the same oid.
+    token = await s.azure.issueToken({
+      audience: LOCAL_API_AUDIENCE,
+      subject: userOid("pipeline"),
+      objectId: userOid("pipeline"),
+      claims: {
+        roles: ["Clusters.Write", "Team.platform"],
+        preferred_username: "pipeline@aks-vending.local",
+      },
+    });
     try {
       const r = await post(s.api, {
         ...tutorial(),
