@@ -17,6 +17,13 @@ import type { IndexEntry } from "../shared/state/cluster-table.js";
 import type { ClusterStatusDocument, DeprovisionInput, ProvisionInput } from "../shared/provision/types.js";
 import { LIMITS } from "../shared/spec/defaults.js";
 import type { ClusterSpec } from "../shared/spec/schema.js";
+import { resolveAccess, type AccessGrant } from "../shared/spec/access.js";
+import {
+  DEFAULT_KUBECONFIG_PLUGIN,
+  KUBECONFIG_PLUGINS,
+  withExecPlugin,
+  type KubeconfigPlugin,
+} from "../shared/azure/kubeconfig.js";
 import { invalidSpecError, validateClusterSpecText } from "../shared/spec/validate.js";
 import { listed, parseListQuery } from "./list-query.js";
 import {
@@ -32,6 +39,9 @@ import { armError, type ApiRequest, type ApiResponse } from "./responses.js";
 import { QuotaContentionError, TeamQuota, type Holding } from "./team-quota.js";
 
 export const BASE_PATH = "/api/clusters";
+
+/** Without token validation configured (tests of the API alone) no group names a team. */
+const NO_TEAM_MAP = { claim: "groups", groups: {}, rolePrefix: "Team." };
 
 export interface ClusterApiDeps {
   config: AppConfig;
@@ -197,6 +207,13 @@ export class ClusterApi {
         }`,
         [{ path: "team", code: "TeamNotAllowed", message: `not one of the caller's teams` }],
       );
+    // Who may use the cluster's API: resolved now, while the caller and the team map are known.
+    let access: AccessGrant[] | undefined;
+    if (spec.aadProfile) {
+      const resolved = resolveAccess(spec, { caller, teams: this.deps.config.auth?.teams ?? NO_TEAM_MAP });
+      if (!resolved.ok) return { status: 400, jsonBody: invalidSpecError(resolved.errors) };
+      access = resolved.grants;
+    }
     const subscriptionId = spec.subscriptionId ?? this.deps.config.targetSubscriptionId;
     if (!subscriptionId)
       return armError(400, "InvalidClusterSpec", "no subscriptionId in the request and none configured", [
@@ -232,6 +249,7 @@ export class ClusterApi {
       warnings: validation.warnings.map((w) => `${w.path}: ${w.message}`),
       requestedBy: { id: caller.id, name: caller.displayName },
       clusterUid: this.clusterUid(existing),
+      ...(access ? { access } : {}),
     };
     let claim;
     try {
@@ -409,14 +427,33 @@ export class ClusterApi {
     return this.respond(deleting, 202, location);
   }
 
-  async kubeconfig(name: string, caller: Caller): Promise<ApiResponse> {
-    // Clusters are created with local accounts and without Entra ID integration, so the "user"
-    // kubeconfig ARM lists is cluster-admin-equivalent: it may write. Until clusters are Entra-only
-    // (a credential scoped to reading), only callers who may change the cluster get one.
-    const refused = roleRequired(caller, "write", "get kubeconfigs (they can change the cluster)");
-    if (refused) return refused;
+  /**
+   * The cluster's kubeconfig. With Entra ID (aadProfile) it holds no secret: its user is an exec
+   * credential plugin (`plugin`: kubelogin by default, or aks-vending), every caller who may read
+   * the cluster gets the same one, and the cluster's Azure RBAC decides what their token may do.
+   * Without Entra ID the "user" kubeconfig ARM lists is cluster-admin-equivalent (local accounts),
+   * so only callers who may change the cluster get it.
+   */
+  async kubeconfig(name: string, caller: Caller, plugin?: string): Promise<ApiResponse> {
+    if (plugin !== undefined && !(KUBECONFIG_PLUGINS as readonly string[]).includes(plugin))
+      return armError(
+        400,
+        "InvalidQueryParameter",
+        `plugin must be one of ${KUBECONFIG_PLUGINS.join(", ")} (default ${DEFAULT_KUBECONFIG_PLUGIN})`,
+      );
+    const readable = roleRequired(caller, "read", "get kubeconfigs");
+    if (readable) return readable;
     const f = await this.findFor(caller, name);
     if (!f) return notFound(name);
+    const entra = f.input.spec.aadProfile !== undefined;
+    const refused =
+      !entra &&
+      roleRequired(
+        caller,
+        "write",
+        "get the kubeconfig of a cluster with local accounts (it can change the cluster)",
+      );
+    if (refused) return refused;
     const phase = this.document(f).phase;
     if (phase !== "Succeeded")
       return armError(
@@ -424,7 +461,10 @@ export class ClusterApi {
         "ClusterNotReady",
         `cluster ${name} is ${phase}; its kubeconfig is available once it has Succeeded`,
       );
-    const yaml = await this.deps.userKubeconfig(f.input.target);
+    const arm = await this.deps.userKubeconfig(f.input.target);
+    const yaml = entra
+      ? withExecPlugin(arm, (plugin as KubeconfigPlugin | undefined) ?? DEFAULT_KUBECONFIG_PLUGIN)
+      : arm;
     return {
       status: 200,
       headers: { "Content-Type": "application/yaml", "Cache-Control": "no-store" },

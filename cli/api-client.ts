@@ -157,8 +157,9 @@ export class ApiClient {
     return this.status(r, [200, 202]);
   }
 
-  async kubeconfig(name: string): Promise<string> {
-    const r = await this.request("GET", `${ApiClient.clusterPath(name)}/kubeconfig`);
+  async kubeconfig(name: string, plugin?: string): Promise<string> {
+    const query = plugin ? `?plugin=${encodeURIComponent(plugin)}` : "";
+    const r = await this.request("GET", `${ApiClient.clusterPath(name)}/kubeconfig${query}`);
     if (r.status !== 200) throw new ApiError(r.status, await ApiClient.body(r));
     return r.text();
   }

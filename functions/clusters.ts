@@ -119,6 +119,6 @@ app.http("clusterKubeconfig", {
   authLevel: "anonymous",
   extraInputs,
   handler: guarded((request, context, caller) =>
-    api(context).kubeconfig(request.params["name"] ?? "", caller),
+    api(context).kubeconfig(request.params["name"] ?? "", caller, request.query.get("plugin") ?? undefined),
   ),
 });

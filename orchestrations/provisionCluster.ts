@@ -171,11 +171,16 @@ function* build(ctx: OrchestrationContext, input: ProvisionInput, run: StepRunne
     { outputs: (v) => clusterOutputs(v, ids.cluster(target)) },
   );
 
-  // 4b. Entra ID clusters are seeded with the app's identity: Cluster Admin on this cluster only.
+  // 4b. Entra ID clusters: the app's identity gets Cluster Admin on this cluster only (it seeds
+  // with it), and the request's grants their AKS RBAC roles, in one step.
   if (spec.aadProfile) {
-    const access = { subscriptionId: target.subscriptionId, clusterId: ids.cluster(target) };
+    const access = {
+      subscriptionId: target.subscriptionId,
+      clusterId: ids.cluster(target),
+      ...(input.access ? { grants: input.access } : {}),
+    };
     yield* run.step(STEP.clusterAccess, () =>
-      activity(ctx, ACTIVITY.grantAppClusterAdmin, access, retryOptions(timing.principalRetry)),
+      activity(ctx, ACTIVITY.grantClusterAccess, access, retryOptions(timing.principalRetry)),
     );
   }
 

@@ -2,7 +2,7 @@
 // and registers them. The maps are typed by the declarations: a missing, extra or mistyped binding
 // does not compile, so what is registered is exactly what is declared.
 import type { ActivityOptions, OrchestrationHandler } from "durable-functions";
-import { grantAppClusterAdmin } from "./activities/access.js";
+import { grantClusterAccess } from "./activities/access.js";
 import { ACTIVITY, ORCHESTRATION, type InputOf, type OutputOf } from "../shared/provision/durable.js";
 import {
   assignSubnetRole,
@@ -59,7 +59,7 @@ export const ACTIVITIES: {
   ensureVirtualNetwork: (i) => ensureVirtualNetwork(i),
   ensureIdentity: (i) => ensureIdentity(i),
   assignSubnetRole: (i) => assignSubnetRole(i),
-  grantAppClusterAdmin: (i) => grantAppClusterAdmin(i),
+  grantClusterAccess: (i) => grantClusterAccess(i),
   submitClusterCreate: (i) => submitClusterCreate(i),
   getClusterState: (i) => getClusterState(i),
   ensureMaintenanceConfigurations: (i) => ensureMaintenanceConfigurations(i),

@@ -5,9 +5,10 @@
 import { Option, type Command } from "commander";
 import { ROLES, type Role } from "../../shared/auth/caller.js";
 import { discover, issuerMetadata, type IssuerMetadata } from "../auth/discovery.js";
-import { profilePath, removeProfile, saveProfile, type DevTokenGrant } from "../auth/profile.js";
+import { loadProfile, profilePath, removeProfile, saveProfile, type DevTokenGrant } from "../auth/profile.js";
 import { apiFor } from "../auth/session.js";
-import { azureCredential, azureToken, describeToken, devToken } from "../auth/tokens.js";
+import { azureCredential, azureToken, describeToken, devToken, type AccessToken } from "../auth/tokens.js";
+import { AKS_SERVER_APP_ID } from "../../shared/azure/names.js";
 import { CliError } from "../errors.js";
 import { parseDuration } from "../output.js";
 import type { GlobalOptions } from "./clusters.js";
@@ -162,4 +163,35 @@ export function registerAuthCommands(program: Command): void {
     const token = await devToken(grantFrom(meta.devTokenEndpoint, o), target.audience);
     process.stdout.write(`${token.accessToken}\n`);
   });
+
+  program
+    .command("kube-token")
+    .description(
+      "Kubernetes exec credential plugin for Entra ID clusters (the kubeconfig of GET …/kubeconfig?plugin=aks-vending): prints an ExecCredential with a token for the AKS server application, from the signed-in profile's local issuer or DefaultAzureCredential",
+    )
+    .option("--server-id <id>", "the AKS server application (the token's audience)", AKS_SERVER_APP_ID)
+    .action(async (o: { serverId: string }) => {
+      const token = await kubeToken(o.serverId);
+      process.stdout.write(`${JSON.stringify(execCredential(token))}\n`);
+    });
+}
+
+/**
+ * A token for an AKS API server: on the local stack from the signed-in dev-token profile's issuer
+ * (the same user and teams as its API token, so the same object id the API granted to), otherwise
+ * from DefaultAzureCredential, as kubelogin's azurecli/workloadidentity modes would.
+ */
+async function kubeToken(serverId: string): Promise<AccessToken> {
+  const profile = loadProfile(profilePath());
+  if (profile?.kind === "dev-token") return devToken(profile.grant, serverId);
+  return azureToken(await azureCredential(), serverId);
+}
+
+/** What client-go reads from an exec plugin (client.authentication.k8s.io/v1 ExecCredential). */
+export function execCredential(token: AccessToken): Record<string, unknown> {
+  return {
+    apiVersion: "client.authentication.k8s.io/v1",
+    kind: "ExecCredential",
+    status: { token: token.accessToken, expirationTimestamp: new Date(token.expiresOn * 1000).toISOString() },
+  };
 }

@@ -359,8 +359,14 @@ export function registerClusterCommands(program: Command): void {
     .command("kubeconfig")
     .description("Print the cluster's user kubeconfig to standard output (e.g. > kubeconfig.yaml)")
     .argument("<name>", "the cluster's name")
-    .action(async (name: string, _o: unknown, cmd: Command) => {
+    .addOption(
+      new Option(
+        "--plugin <plugin>",
+        "Entra ID clusters: the credential plugin the kubeconfig runs (default: the API's, kubelogin)",
+      ).choices(["kubelogin", "aks-vending"]),
+    )
+    .action(async (name: string, o: { plugin?: string }, cmd: Command) => {
       const g = globals(cmd);
-      await guarded(g, async () => void process.stdout.write(await client(g).kubeconfig(name)));
+      await guarded(g, async () => void process.stdout.write(await client(g).kubeconfig(name, o.plugin)));
     });
 }

@@ -15,12 +15,12 @@ var roleIds = {
 }
 
 // "Constrain roles and principal types": role assignments may be created or deleted only for
-// Network Contributor (the clusters' identities on their subnets) and Azure Kubernetes Service RBAC
-// Cluster Admin (the app's own identity on each cluster it creates, with which it seeds the cluster:
-// the clusters have no local accounts), and only for service principals. Any other role (Owner, User
-// Access Administrator, ...) or a user or group assignee is denied. The ids are written out so that
-// the compiled template states them literally.
+// Network Contributor to service principals (the clusters' identities on their subnets), and for
+// the four built-in Azure Kubernetes Service RBAC roles (Cluster Admin, Admin, Writer, Reader) to
+// users, groups and service principals: the app's own identity on each cluster it creates (with
+// which it seeds the cluster: the clusters have no local accounts) and the teams' grants of a
+// request's `access`. Any other role (Owner, User Access Administrator, ...) is denied. The ids are
+// written out so that the compiled template states them literally.
 @export()
-@description('ABAC condition (version 2.0) for Role Based Access Control Administrator: Network Contributor and AKS RBAC Cluster Admin to service principals only.')
-var assignClusterRolesOnly = '((!(ActionMatches{\'Microsoft.Authorization/roleAssignments/write\'})) OR (@Request[Microsoft.Authorization/roleAssignments:RoleDefinitionId] ForAnyOfAnyValues:GuidEquals {4d97b98b-1d4f-4787-a291-c67834d212e7, b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b} AND @Request[Microsoft.Authorization/roleAssignments:PrincipalType] ForAnyOfAnyValues:StringEqualsIgnoreCase {\'ServicePrincipal\'})) AND ((!(ActionMatches{\'Microsoft.Authorization/roleAssignments/delete\'})) OR (@Resource[Microsoft.Authorization/roleAssignments:RoleDefinitionId] ForAnyOfAnyValues:GuidEquals {4d97b98b-1d4f-4787-a291-c67834d212e7, b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b} AND @Resource[Microsoft.Authorization/roleAssignments:PrincipalType] ForAnyOfAnyValues:StringEqualsIgnoreCase {\'ServicePrincipal\'}))'
-
+@description('ABAC condition (version 2.0) for Role Based Access Control Administrator: Network Contributor to service principals, the AKS RBAC roles to users, groups and service principals.')
+var assignClusterRolesOnly = '((!(ActionMatches{\'Microsoft.Authorization/roleAssignments/write\'})) OR (@Request[Microsoft.Authorization/roleAssignments:RoleDefinitionId] ForAnyOfAnyValues:GuidEquals {4d97b98b-1d4f-4787-a291-c67834d212e7} AND @Request[Microsoft.Authorization/roleAssignments:PrincipalType] ForAnyOfAnyValues:StringEqualsIgnoreCase {\'ServicePrincipal\'}) OR (@Request[Microsoft.Authorization/roleAssignments:RoleDefinitionId] ForAnyOfAnyValues:GuidEquals {b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b, 3498e952-d568-435e-9b2c-8d77e338d7f7, a7ffa36f-339b-4b5c-8bdf-e2c188b2c0eb, 7f6c6a51-bcf8-42ba-9220-52d62157d7db} AND @Request[Microsoft.Authorization/roleAssignments:PrincipalType] ForAnyOfAnyValues:StringEqualsIgnoreCase {\'User\', \'Group\', \'ServicePrincipal\'})) AND ((!(ActionMatches{\'Microsoft.Authorization/roleAssignments/delete\'})) OR (@Resource[Microsoft.Authorization/roleAssignments:RoleDefinitionId] ForAnyOfAnyValues:GuidEquals {4d97b98b-1d4f-4787-a291-c67834d212e7} AND @Resource[Microsoft.Authorization/roleAssignments:PrincipalType] ForAnyOfAnyValues:StringEqualsIgnoreCase {\'ServicePrincipal\'}) OR (@Resource[Microsoft.Authorization/roleAssignments:RoleDefinitionId] ForAnyOfAnyValues:GuidEquals {b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b, 3498e952-d568-435e-9b2c-8d77e338d7f7, a7ffa36f-339b-4b5c-8bdf-e2c188b2c0eb, 7f6c6a51-bcf8-42ba-9220-52d62157d7db} AND @Resource[Microsoft.Authorization/roleAssignments:PrincipalType] ForAnyOfAnyValues:StringEqualsIgnoreCase {\'User\', \'Group\', \'ServicePrincipal\'}))'

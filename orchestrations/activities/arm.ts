@@ -252,7 +252,7 @@ export async function assignSubnetRole(
       const created = await authorization.roleAssignments.create(input.scope, name, {
         roleDefinitionId: roleDefinitionId(input.subscriptionId, input.roleGuid),
         principalId: input.principalId,
-        principalType: "ServicePrincipal",
+        principalType: input.principalType ?? "ServicePrincipal",
       });
       return { roleAssignmentId: created.id ?? roleAssignmentId, created: true };
     } catch (e) {

@@ -193,10 +193,25 @@ users:
   - name: clusterUser_rg-team-a-dev_team-a-dev
     user:
       exec:
-        apiVersion: client.authentication.k8s.io/v1beta1
+        apiVersion: client.authentication.k8s.io/v1
         command: kubelogin
         args: [get-token, --login, azurecli, --server-id, 6dae42f8-4368-4678-94ff-3960e28e3630]
+        interactiveMode: IfAvailable
+        provideClusterInfo: false
 `;
+
+/** A cluster with Entra ID whose API a second team may read in one namespace. */
+export const ENTRA_SPEC_EXAMPLE: ClusterSpecInput = {
+  name: "team-a-prod",
+  team: "team-a",
+  location: "westeurope",
+  aadProfile: {},
+  access: [
+    { team: "team-a", role: "writer", namespaces: ["web"] },
+    { group: "5b0c7f8e-3c1a-4d2b-9e6f-1a2b3c4d5e6f", role: "reader", namespaces: ["web"] },
+  ],
+  namespaces: [{ name: "web" }],
+};
 
 /** The succeeded cluster as the Backstage entity GET /clusters/{name}/catalog-info answers. */
 export const CATALOG_INFO_EXAMPLE: BackstageResourceEntity = clusterResourceEntity(SUCCEEDED_EXAMPLE, {
@@ -232,6 +247,11 @@ export const ERROR_EXAMPLES = {
       message: `phase must be one of ${PHASES.join(", ")} (got "Bogus")`,
     },
   ]),
+  // GET /clusters/{name}/kubeconfig?plugin=kubectl (application/cluster-api.ts).
+  InvalidPlugin: error(
+    "InvalidQueryParameter",
+    "plugin must be one of kubelogin, aks-vending (default kubelogin)",
+  ),
   AuthenticationFailed: error("AuthenticationFailed", "this API needs an Authorization: Bearer token"),
   AuthorizationFailed: error(
     "AuthorizationFailed",

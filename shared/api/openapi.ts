@@ -172,6 +172,10 @@ const createCluster = clusterOperation({
         schema: ClusterSpecSchema,
         examples: {
           cluster: { summary: "A small cluster with one namespace", value: ex.CLUSTER_SPEC_EXAMPLE },
+          entra: {
+            summary: "Entra ID with Azure RBAC: the team writes in its namespace, a group reads it",
+            value: ex.ENTRA_SPEC_EXAMPLE,
+          },
         },
       },
     },
@@ -272,8 +276,20 @@ const getKubeconfig = clusterOperation({
   operationId: "getClusterKubeconfig",
   summary: "A cluster's user kubeconfig",
   description:
-    "The user kubeconfig (listClusterUserCredential), never admin credentials; with Entra ID clusters it signs in through kubelogin. Not cached (Cache-Control: no-store).",
-  requestParams: { path: nameParam },
+    "Clusters with Entra ID (aadProfile): a kubeconfig without any secret, the same for every caller who may read the cluster; its user is an exec credential plugin (kubelogin, or the aks-vending CLI's kube-token) and the cluster's Azure RBAC decides what the caller's token may do. Clusters with local accounts: the user kubeconfig (listClusterUserCredential), which can change the cluster, so only for Clusters.Write or Clusters.Admin. Not cached (Cache-Control: no-store).",
+  requestParams: {
+    path: nameParam,
+    query: z.object({
+      plugin: z
+        .enum(["kubelogin", "aks-vending"])
+        .meta({
+          description:
+            "Entra ID clusters: the credential plugin: kubelogin get-token --login azurecli (default), or aks-vending kube-token (DefaultAzureCredential in Azure, the local issuer on the local stack)",
+          examples: ["aks-vending"],
+        })
+        .optional(),
+    }),
+  },
   responses: {
     "200": {
       description: "The kubeconfig (YAML)",
@@ -286,6 +302,7 @@ const getKubeconfig = clusterOperation({
         },
       },
     },
+    "400": errorResponse("InvalidQueryParameter: plugin is not kubelogin or aks-vending", ["InvalidPlugin"]),
     "404": notFound,
     "409": errorResponse("ClusterNotReady: the cluster has not Succeeded (yet)", ["ClusterNotReady"]),
   },

@@ -21,6 +21,8 @@ export interface Caller {
   displayName: string;
   roles: ReadonlySet<Role>;
   teams: ReadonlySet<string>;
+  /** What Entra ID calls the caller in a role assignment (principalType); a user when unsure. */
+  principalType?: "User" | "ServicePrincipal";
 }
 
 export type Action = "read" | "write";
@@ -45,7 +47,18 @@ export function callerFromClaims(claims: JWTPayload, mapping: TeamMapping): Call
   const displayName = String(
     claims["upn"] ?? claims["preferred_username"] ?? claims["azp"] ?? claims["appid"] ?? id,
   );
-  return { id, displayName, roles, teams };
+  return { id, displayName, roles, teams, principalType: callerPrincipalType(claims) };
+}
+
+/**
+ * The principal type of a token, as Entra ID tells it: `idtyp: "app"` (or an app id without a
+ * delegated scope or a user name) is a service principal; anything else a user.
+ */
+export function callerPrincipalType(claims: JWTPayload): "User" | "ServicePrincipal" {
+  if (claims["idtyp"] === "app") return "ServicePrincipal";
+  if (claims["idtyp"] === "user" || claims["scp"] !== undefined) return "User";
+  if (claims["upn"] !== undefined || claims["preferred_username"] !== undefined) return "User";
+  return claims["appid"] !== undefined || claims["azp"] !== undefined ? "ServicePrincipal" : "User";
 }
 
 export const isAdmin = (caller: Caller): boolean => caller.roles.has("Clusters.Admin");

@@ -111,5 +111,6 @@ export function callerOf(claims: JWTPayload, rules: CallerRules): Caller {
     displayName: `pipeline ${pipeline.clientId}`,
     roles: new Set(pipeline.roles),
     teams: new Set(pipeline.teams),
+    principalType: "ServicePrincipal",
   };
 }

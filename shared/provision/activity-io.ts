@@ -1,6 +1,7 @@
 // Inputs and outputs of the activities. An activity throws only when another attempt may succeed
 // (the orchestration's retry policy runs it again); a permanent failure is a value, so the
 // orchestrator fails fast with ARM's code instead of burning retries on it.
+import type { AccessGrant } from "../spec/access.js";
 import type { StepError } from "../azure/errors.js";
 import type { ClusterTarget } from "../azure/names.js";
 import type { ClusterSpec } from "../spec/schema.js";
@@ -74,11 +75,22 @@ export interface RoleAssignmentInput {
   scope: string;
   principalId: string;
   roleGuid: string;
+  /** The assignee's kind; default ServicePrincipal (the managed identities this flow creates). */
+  principalType?: "User" | "Group" | "ServicePrincipal";
 }
 /** A cluster whose access is granted (Azure RBAC for Kubernetes authorization). */
 export interface ClusterAccessInput {
   subscriptionId: string;
   clusterId: string;
+  /** The request's grants (ProvisionInput.access); the app's own Cluster Admin is always made. */
+  grants?: AccessGrant[];
+}
+export interface ClusterAccessOutput {
+  /** The app identity's object id (it holds Cluster Admin on the cluster). */
+  principalId: string;
+  /** Every role assignment made or found: the app's first, then the grants' in order. */
+  roleAssignmentIds: string[];
+  created: number;
 }
 export interface RoleAssignmentOutput {
   roleAssignmentId: string;

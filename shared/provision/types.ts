@@ -1,5 +1,6 @@
 // Named inputs, outputs and status shapes of the provisioning flow. Everything here is persisted in
 // durable history or shown to callers, so none of it may ever hold a secret, token or kubeconfig.
+import type { AccessGrant } from "../spec/access.js";
 import type { ProvisionTiming } from "../config/index.js";
 import type { StepError } from "../azure/errors.js";
 import type { ClusterTarget } from "../azure/names.js";
@@ -116,6 +117,12 @@ export interface ProvisionInput {
    * a delete gets a new one. Absent in inputs written before it existed.
    */
   clusterUid?: string;
+  /**
+   * Who gets Azure RBAC for Kubernetes on the cluster (clusters with aadProfile): the request's
+   * `access`, or its default, resolved to Entra principals when the API accepted it
+   * (shared/spec/access.ts). Object ids and roles only.
+   */
+  access?: AccessGrant[];
 }
 
 export interface Requester {

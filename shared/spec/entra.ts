@@ -39,18 +39,28 @@ export const DisableLocalAccountsSchema = z.boolean().meta({
     "Disable the static admin credential (listClusterAdminCredential): every caller signs in with Entra ID. Default true with aadProfile, and it requires aadProfile",
 });
 
-/** AKS's rule: local accounts can only be disabled on a cluster with Entra ID integration. */
+/**
+ * AKS's rule: local accounts can only be disabled on a cluster with Entra ID integration. And ours:
+ * `access` is Azure RBAC for Kubernetes, which only a cluster with Entra ID has.
+ */
 export function checkLocalAccounts(doc: Record<string, unknown>): Problem[] {
-  if (doc["disableLocalAccounts"] === true && (doc["aadProfile"] === undefined || doc["aadProfile"] === null))
-    return [
-      {
-        path: "disableLocalAccounts",
-        code: "LocalAccountsRequireEntraId",
-        message:
-          "disableLocalAccounts can only be set on a cluster with Microsoft Entra ID integration: add aadProfile (as AKS requires since Kubernetes 1.25)",
-      },
-    ];
-  return [];
+  const entra = doc["aadProfile"] !== undefined && doc["aadProfile"] !== null;
+  const problems: Problem[] = [];
+  if (doc["disableLocalAccounts"] === true && !entra)
+    problems.push({
+      path: "disableLocalAccounts",
+      code: "LocalAccountsRequireEntraId",
+      message:
+        "disableLocalAccounts can only be set on a cluster with Microsoft Entra ID integration: add aadProfile (as AKS requires since Kubernetes 1.25)",
+    });
+  if (doc["access"] !== undefined && !entra)
+    problems.push({
+      path: "access",
+      code: "AccessRequiresEntraId",
+      message:
+        "access grants Azure RBAC for Kubernetes, which needs Microsoft Entra ID integration: add aadProfile",
+    });
+  return problems;
 }
 
 /** disableLocalAccounts after defaulting: on wherever Entra ID is. */

@@ -31,6 +31,7 @@ import { NodePoolSchema, UserNodePoolSchema, type NodePoolPlan } from "./node-po
 import { AZURE_REGIONS, normaliseRegion } from "./regions.js";
 import { tagsRule } from "./rules/tags.js";
 import { AadProfileSchema, DisableLocalAccountsSchema } from "./entra.js";
+import { AccessSchema } from "./access.js";
 
 // AKS: 1-63 characters, letters, digits, '-' and '_', starting and ending with a letter or digit.
 export const ClusterNameSchema = patterned(
@@ -233,6 +234,7 @@ export const ClusterSpecSchema = z
     // Identity and access (shared/spec/entra.ts).
     aadProfile: AadProfileSchema.optional(),
     disableLocalAccounts: DisableLocalAccountsSchema.optional(),
+    access: AccessSchema,
     // Secure by default (issue 15): node pools, control plane, identity, policy, upgrades, access.
     nodePools: z.array(UserNodePoolSchema).max(LIMITS.userNodePools).default([]).meta({
       description: "User node pools beside the system pool, created with the cluster",

@@ -3,9 +3,14 @@
 // Usage: node dist/test/e2e/scenarios.js <scenario> <stateDir>. Exit 0 = passed; assertion
 // failures print to stderr and exit 1.
 import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
 import { readdirSync, readFileSync, statSync } from "node:fs";
+import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { CoreV1Api, KubeConfig, NetworkingV1Api } from "@kubernetes/client-node";
+import { decodeJwt } from "jose";
+import { guidFrom } from "../../emulators/azure/identity/issuer.js";
+import { LOCAL_API_AUDIENCE } from "../../emulators/stack.js";
 import { clientsFor } from "../../harness/azure.js";
 import {
   armWrites,
@@ -250,6 +255,92 @@ function assertNoSecretsInTaskHub(stateDir: string, env: Record<string, string>)
   assert.ok(!text.includes(env["IDENTITY_HEADER"]!), "no managed-identity secret in the task hub");
 }
 
+/** The object id the local issuer gives a dev user (its token routes derive it so). */
+const userOid = (user: string) => guidFrom(`user:${user}`);
+
+/**
+ * The machine's kubectl with the API's kubeconfig (exec plugin: this project's CLI, signed in per
+ * person with AKSV_CONFIG_DIR): the team's writer creates a pod in its namespace, the reader gets
+ * but may not delete it (403), another team's user is refused everywhere; the kubeconfig, as any
+ * reader of the cluster gets it, holds no secret.
+ */
+async function kubectlAsTeams(s: Stack, stateDir: string): Promise<void> {
+  const bin = join(stateDir, "bin");
+  await mkdir(bin, { recursive: true });
+  const cliPath = join(ROOT, "dist/cli/main.js");
+  await writeFile(join(bin, "aks-vending"), `#!/bin/sh\nexec "${process.execPath}" "${cliPath}" "$@"\n`, {
+    mode: 0o755,
+  });
+  const run = (cmd: string, args: string[], configDir: string) =>
+    new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+      execFile(
+        cmd,
+        args,
+        {
+          env: { ...process.env, PATH: `${bin}:${process.env["PATH"] ?? ""}`, AKSV_CONFIG_DIR: configDir },
+          timeout: 60_000,
+        },
+        (e, stdout, stderr) =>
+          resolve({ code: e ? (typeof e.code === "number" ? e.code : 1) : 0, stdout, stderr }),
+      );
+    });
+  const person = async (user: string, team: string, role: string) => {
+    const dir = join(stateDir, `cli-${user}`);
+    const login = await run(
+      "aks-vending",
+      ["--api", s.api, "login", "--team", team, "--user", user, "--role", role],
+      dir,
+    );
+    assert.equal(login.code, 0, login.stderr);
+    return dir;
+  };
+  const pipeline = await person("pipeline", "platform", "Clusters.Write");
+  const rita = await person("rita", "platform", "Clusters.Read");
+  const paula = await person("paula", "payments", "Clusters.Write");
+  // A Clusters.Read caller gets the kubeconfig now (it holds nothing that could change the cluster).
+  const got = await run(
+    "aks-vending",
+    ["--api", s.api, "kubeconfig", "tipsAndTricksAKSCluster", "--plugin", "aks-vending"],
+    rita,
+  );
+  assert.equal(got.code, 0, got.stderr);
+  assert.match(got.stdout, /command: aks-vending/);
+  assert.doesNotMatch(got.stdout, /token:|client-key-data|client-certificate-data|password/, "no secret");
+  const kubeconfig = join(stateDir, "kubeconfig.yaml");
+  await writeFile(kubeconfig, got.stdout);
+  const kubectl = (dir: string, ...args: string[]) =>
+    run("kubectl", ["--kubeconfig", kubeconfig, ...args], dir);
+
+  const created = await kubectl(
+    pipeline,
+    "-n",
+    "test",
+    "run",
+    "by-writer",
+    "--image=busybox:1.36",
+    "--restart=Never",
+  );
+  assert.equal(created.code, 0, `writer creates a pod in its namespace: ${created.stderr}`);
+  const read = await kubectl(rita, "-n", "test", "get", "pod", "by-writer", "-o", "name");
+  assert.equal(read.code, 0, read.stderr);
+  assert.equal(read.stdout.trim(), "pod/by-writer");
+  const del = await kubectl(rita, "-n", "test", "delete", "pod", "by-writer");
+  assert.notEqual(del.code, 0);
+  assert.match(del.stderr, /Forbidden|forbidden/, "the reader may not delete");
+  assert.match(del.stderr, /\(403\)|forbidden/);
+  const outside = await kubectl(rita, "-n", "kube-system", "get", "pods");
+  assert.match(outside.stderr, /forbidden/, "the reader's role holds in its namespace only");
+  for (const args of [
+    ["-n", "test", "get", "pods"],
+    ["get", "pods", "-A"],
+    ["get", "namespaces"],
+  ]) {
+    const other = await kubectl(paula, ...args);
+    assert.notEqual(other.code, 0, `another team: ${args.join(" ")}`);
+    assert.match(other.stderr, /forbidden/, `another team: ${args.join(" ")}`);
+  }
+}
+
 const scenarios: Record<string, (stateDir: string) => Promise<void>> = {
   /**
    * The tutorial with AKS-managed Entra ID: the cluster has Azure RBAC and no local accounts, the
@@ -257,9 +348,26 @@ const scenarios: Record<string, (stateDir: string) => Promise<void>> = {
    */
   async entra(stateDir) {
     const s = await startStack({ stateDir });
-    await signIn(s);
+    // The caller as the local issuer's token route signs it in (an Entra object id, a GUID): the
+    // team's default grant goes to it, and its CLI's kube-token carries the same oid.
+    token = await s.azure.issueToken({
+      audience: LOCAL_API_AUDIENCE,
+      subject: userOid("pipeline"),
+      objectId: userOid("pipeline"),
+      claims: {
+        roles: ["Clusters.Write", "Team.platform"],
+        preferred_username: "pipeline@aks-vending.local",
+      },
+    });
     try {
-      const r = await post(s.api, { ...tutorial(), aadProfile: {} });
+      const r = await post(s.api, {
+        ...tutorial(),
+        aadProfile: {},
+        access: [
+          { team: "platform", role: "writer", namespaces: ["test"] },
+          { principal: userOid("rita"), role: "reader", namespaces: ["test"] },
+        ],
+      });
       assert.equal(r.status, 202);
       const doc = await waitForPhase(s.api, token, "tipsAndTricksAKSCluster", ["Succeeded", "Failed"]);
       assert.equal(doc.phase, "Succeeded", JSON.stringify(doc.error ?? doc.verification));
@@ -286,18 +394,26 @@ const scenarios: Record<string, (stateDir: string) => Promise<void>> = {
       const admin = await armGet(s, `${path}/listClusterAdminCredential?api-version=2025-04-01`, "POST");
       assert.equal(admin.status, 400);
       assert.equal((await json<{ error: { code: string } }>(admin)).error.code, "BadRequest");
-      const access = await json<{ assignments: { roleDefinitionId: string; scope: string }[] }>(
-        await fetch(`${s.azure.url}/_emulator/access?scope=${encodeURIComponent(mc.id)}`),
-      );
+      const access = await json<{
+        assignments: { roleDefinitionId: string; scope: string; principalId: string }[];
+      }>(await fetch(`${s.azure.url}/_emulator/access?scope=${encodeURIComponent(mc.id)}`));
+      const caller = String(decodeJwt(token)["oid"]);
       assert.deepEqual(
-        access.assignments.map((a) => [a.roleDefinitionId.split("/").pop(), a.scope.toLowerCase()]),
-        [["b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b", mc.id.toLowerCase()]],
-        "the app's Cluster Admin on this cluster only",
+        access.assignments
+          .map((a) => [a.roleDefinitionId.split("/").pop(), a.scope.toLowerCase(), a.principalId === caller])
+          .sort(),
+        [
+          ["7f6c6a51-bcf8-42ba-9220-52d62157d7db", `${mc.id}/namespaces/test`.toLowerCase(), false],
+          ["a7ffa36f-339b-4b5c-8bdf-e2c188b2c0eb", `${mc.id}/namespaces/test`.toLowerCase(), true],
+          ["b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b", mc.id.toLowerCase(), false],
+        ],
+        "the app's Cluster Admin on this cluster only; the caller's team (no group: the caller) writer in its namespace; rita reader there",
       );
       assert.deepEqual(armWrites(s.azure, "PUT"), {
         ...PROVISIONED_WRITES,
-        "Microsoft.Authorization/roleAssignments": 2,
+        "Microsoft.Authorization/roleAssignments": 4,
       });
+      await kubectlAsTeams(s, stateDir);
       await deleteAndCheckGone(s, "tipsAndTricksAKSCluster");
     } finally {
       await s.stop();

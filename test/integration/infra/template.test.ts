@@ -26,6 +26,9 @@ const ROLE = {
   roleBasedAccessControlAdministrator: "f58310d9-a9f6-439a-9e8d-f62e7b41a168",
   networkContributor: "4d97b98b-1d4f-4787-a291-c67834d212e7",
   aksRbacClusterAdmin: "b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b",
+  aksRbacAdmin: "3498e952-d568-435e-9b2c-8d77e338d7f7",
+  aksRbacWriter: "a7ffa36f-339b-4b5c-8bdf-e2c188b2c0eb",
+  aksRbacReader: "7f6c6a51-bcf8-42ba-9220-52d62157d7db",
   storageBlobDataOwner: "b7e6dc6d-f1e8-4753-8033-0f276bb0955b",
   storageQueueDataContributor: "974c5e8b-45b9-4653-ba55-5f855dd0fb88",
   storageTableDataContributor: "0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3",
@@ -181,36 +184,38 @@ describe("compiled infra template", () => {
     for (const role of assigned) assert.ok(allowed.has(role), `unexpected role ${role}`);
   });
 
-  test("every RBAC Administrator assignment carries the ABAC condition: Network Contributor and AKS RBAC Cluster Admin to service principals only", () => {
+  test("every RBAC Administrator assignment carries the ABAC condition: Network Contributor to service principals, the four AKS RBAC roles to users, groups and service principals", () => {
     const administrators = roleAssignments.filter((a) =>
       roleDefinitionGuids(a).includes(ROLE.roleBasedAccessControlAdministrator),
     );
     assert.equal(administrators.length, 2, "subscription scope and resource-group scope variants");
+    const aksRoles = [ROLE.aksRbacClusterAdmin, ROLE.aksRbacAdmin, ROLE.aksRbacWriter, ROLE.aksRbacReader];
     for (const assignment of administrators) {
       assert.equal(props(assignment)["conditionVersion"], "2.0");
       const condition = literal(props(assignment)["condition"], assignment.template);
-      for (const source of ["Request", "Resource"]) {
+      for (const [source, action] of [
+        ["Request", "write"],
+        ["Resource", "delete"],
+      ] as const) {
+        const attr = (name: string) => `@${source}[Microsoft.Authorization/roleAssignments:${name}]`;
+        // Each action's clause: not that action, or one of the two allowed (roles, principal types) pairs.
         assert.ok(
           condition.includes(
-            `@${source}[Microsoft.Authorization/roleAssignments:RoleDefinitionId] ForAnyOfAnyValues:GuidEquals {${ROLE.networkContributor}, ${ROLE.aksRbacClusterAdmin}}`,
+            `((!(ActionMatches{'Microsoft.Authorization/roleAssignments/${action}'})) OR ` +
+              `(${attr("RoleDefinitionId")} ForAnyOfAnyValues:GuidEquals {${ROLE.networkContributor}} AND ` +
+              `${attr("PrincipalType")} ForAnyOfAnyValues:StringEqualsIgnoreCase {'ServicePrincipal'}) OR ` +
+              `(${attr("RoleDefinitionId")} ForAnyOfAnyValues:GuidEquals {${aksRoles.join(", ")}} AND ` +
+              `${attr("PrincipalType")} ForAnyOfAnyValues:StringEqualsIgnoreCase {'User', 'Group', 'ServicePrincipal'}))`,
           ),
-          `${source} role constrained to Network Contributor and AKS RBAC Cluster Admin`,
-        );
-        assert.ok(
-          condition.includes(
-            `@${source}[Microsoft.Authorization/roleAssignments:PrincipalType] ForAnyOfAnyValues:StringEqualsIgnoreCase {'ServicePrincipal'}`,
-          ),
-          `${source} principal type constrained`,
+          `${action}: Network Contributor to service principals only, AKS RBAC roles to users, groups and service principals`,
         );
       }
-      assert.ok(condition.includes("!(ActionMatches{'Microsoft.Authorization/roleAssignments/write'})"));
-      assert.ok(condition.includes("!(ActionMatches{'Microsoft.Authorization/roleAssignments/delete'})"));
       const guids = new Set(
         condition.match(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi),
       );
       assert.deepEqual(
         [...guids].sort(),
-        [ROLE.networkContributor, ROLE.aksRbacClusterAdmin].sort(),
+        [ROLE.networkContributor, ...aksRoles].sort(),
         "no other role can be assigned (never Owner or User Access Administrator)",
       );
     }

@@ -3,6 +3,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import functions from "@azure/functions";
+import { parse } from "yaml";
 import { ClusterApi, specHash } from "../../../application/cluster-api.js";
 import type { Instance, Orchestrations } from "../../../application/ports.js";
 import type { Caller } from "../../../shared/auth/caller.js";
@@ -131,25 +132,115 @@ describe("HTTP API request validation (before any orchestration or ARM call)", (
     );
   });
 
-  it("gives a kubeconfig only to a caller who may change the cluster (403 naming the roles for a reader)", async () => {
-    const reader: Caller = {
-      id: "r",
-      displayName: "rita",
-      roles: new Set(["Clusters.Read"]),
-      teams: new Set(["platform"]),
-    };
-    const res = await api.kubeconfig("any", reader);
-    assert.equal(res.status, 403);
-    const e = (res.jsonBody as { error: { code: string; message: string } }).error;
-    assert.equal(e.code, "AuthorizationFailed");
-    assert.match(e.message, /rita may not get kubeconfigs .*Clusters\.Write or Clusters\.Admin/);
-  });
-
   it("identifies a request by its normalised spec, whatever the key order or defaults spelled out", () => {
     const a = spec();
     const b = spec({ onFailure: "keep", nodePool: { count: 1, name: "system" } });
     assert.equal(specHash(a), specHash(b));
     assert.notEqual(specHash(a), specHash(spec({ onFailure: "rollback" })));
+  });
+});
+
+describe("GET /api/clusters/{name}/kubeconfig", () => {
+  const reader: Caller = {
+    id: "r",
+    displayName: "rita",
+    roles: new Set(["Clusters.Read"]),
+    teams: new Set(["platform"]),
+  };
+  const writer: Caller = { ...reader, id: "w", displayName: "will", roles: new Set(["Clusters.Write"]) };
+  const stranger: Caller = { ...reader, id: "s", displayName: "sam", teams: new Set(["payments"]) };
+  // What ARM lists for a user: on an Entra ID cluster its user is kubelogin (devicecode) already.
+  const ARM_USER = [
+    "apiVersion: v1",
+    "kind: Config",
+    "clusters:",
+    "  - name: c",
+    "    cluster: { server: https://c.hcp.example:443, certificate-authority-data: Q0E= }",
+    "contexts:",
+    "  - name: c",
+    "    context: { cluster: c, user: u }",
+    "current-context: c",
+    "users:",
+    "  - name: u",
+    "    user: { token: static-user-token }",
+    "",
+  ].join("\n");
+  const state = memoryState();
+  const instances: Instance[] = [spec({ name: "locked", aadProfile: {} }), spec({ name: "legacy" })].map(
+    (s) => {
+      const input = provisionInput(s);
+      void state.put({ name: s.name, team: s.team, instanceId: instanceIdOf(input) });
+      return {
+        instanceId: instanceIdOf(input),
+        name: ORCHESTRATION.provisionCluster.name,
+        input,
+        runtimeStatus: "Completed",
+        output: { phase: "Succeeded", outputs: {} },
+        customStatus: null,
+        createdTime: "2026-01-01T00:00:00Z",
+      };
+    },
+  );
+  const api = new ClusterApi({
+    config: loadConfig({ AKSV_TARGET_SUBSCRIPTION_ID: "00000000-0000-0000-0000-000000000001" }),
+    orchestrations: {
+      start: () => Promise.reject(new Error("must not start")),
+      getStatus: async (id) => instances.find((i) => i.instanceId === id),
+      terminate: () => Promise.reject(new Error("must not terminate")),
+      raiseEvent: () => Promise.reject(new Error("must not raise")),
+    },
+    index: state,
+    quotas: state,
+    userKubeconfig: async () => ARM_USER,
+  });
+  const users = (yaml: string) =>
+    (parse(yaml) as { users: { user: Record<string, unknown> }[] }).users.map((u) => u.user);
+
+  it("Entra ID cluster: every reader of the cluster gets the same kubeconfig, an exec plugin and no secret", async () => {
+    const asReader = await api.kubeconfig("locked", reader);
+    const asWriter = await api.kubeconfig("locked", writer);
+    assert.equal(asReader.status, 200);
+    assert.equal(asReader.body, asWriter.body, "the same kubeconfig for every caller");
+    const yaml = String(asReader.body);
+    assert.doesNotMatch(yaml, /static-user-token|token:|client-key|password/);
+    const [only, ...more] = users(yaml);
+    assert.equal(more.length, 0);
+    const { installHint, ...exec } = only!["exec"] as Record<string, unknown>;
+    assert.deepEqual(exec, {
+      apiVersion: "client.authentication.k8s.io/v1",
+      interactiveMode: "IfAvailable",
+      provideClusterInfo: false,
+      command: "kubelogin",
+      args: ["get-token", "--login", "azurecli", "--server-id", "6dae42f8-4368-4678-94ff-3960e28e3630"],
+    });
+    assert.match(String(installHint), /kubelogin/);
+    assert.match(yaml, /server: https:\/\/c\.hcp\.example:443/, "ARM's server and CA kept");
+    const cli = users(String((await api.kubeconfig("locked", reader, "aks-vending")).body))[0]!["exec"] as {
+      command: string;
+      args: string[];
+    };
+    assert.deepEqual(
+      [cli.command, ...cli.args],
+      ["aks-vending", "kube-token", "--server-id", "6dae42f8-4368-4678-94ff-3960e28e3630"],
+    );
+  });
+
+  it("an unknown plugin is 400; another team's cluster is 404", async () => {
+    const bad = await api.kubeconfig("locked", reader, "kubectl");
+    assert.equal(bad.status, 400);
+    assert.equal((bad.jsonBody as ArmErrorBody).error.code, "InvalidQueryParameter");
+    assert.equal((await api.kubeconfig("locked", stranger)).status, 404);
+  });
+
+  it("cluster with local accounts: today's kubeconfig, and only for a caller who may change the cluster (403 for a reader)", async () => {
+    const res = await api.kubeconfig("legacy", reader);
+    assert.equal(res.status, 403);
+    const e = (res.jsonBody as ArmErrorBody).error;
+    assert.equal(e.code, "AuthorizationFailed");
+    assert.match(e.message, /rita may not get the kubeconfig .*Clusters\.Write or Clusters\.Admin/);
+    const ok = await api.kubeconfig("legacy", writer);
+    assert.equal(ok.status, 200);
+    assert.equal(ok.body, ARM_USER);
   });
 });
 

@@ -61,7 +61,7 @@ describe("durable registry", () => {
       "ensureResourceGroup",
       "ensureVirtualNetwork",
       "getClusterState",
-      "grantAppClusterAdmin",
+      "grantClusterAccess",
       "pollArmOperation",
       "removeConnectivityProbes",
       "reportToPipelines",
