@@ -26,6 +26,7 @@ const CLUSTER_PROPERTIES_SINCE: readonly VersionedProperty[] = [
   { path: ["properties", "resourceUID"], absentUpTo: "2022-11-01" },
   { path: ["properties", "supportPlan"], absentUpTo: "2022-11-01" },
   { path: ["properties", "networkProfile", "networkDataplane"], absentUpTo: "2022-11-01" },
+  { path: ["properties", "autoUpgradeProfile", "nodeOSUpgradeChannel"], absentUpTo: "2022-11-01" },
 ];
 
 /** A cluster's body as the request's api-version has it. */
