@@ -1,13 +1,15 @@
 // kill -9 at each step (issue 14 item 9), shared by test/e2e/kill-matrix.test.ts and
 // bench/fault-matrix.ts. The Functions host runs in its own process; a cell provisions its own
-// cluster, watches its status, and when the status shows its step running asks the one killer to
-// kill -9 the host (then start it again on the same state) or only the language worker (the host
-// starts a new one). The killer runs one kill at a time and checks the step is still running just
-// before killing. ARM steps are aimed at by a `hold` on that cluster's own request (served as usual
-// after HOLD_SECONDS, nothing fails): the kill is due once the rule fired, so it lands while the
-// step's request is in flight even when other points' kills are queued first.
+// cluster and holds every request of its step (a `hold` rule on that cluster's requests, in the
+// Azure emulator or in the cluster's API server, untilReleased): once one is held, the step is
+// surely running and its request in flight, whatever the machine's load, so the point asks the one
+// killer to kill -9 the host (then start it again on the same state) or only the language worker
+// (the host starts a new one). No kill is aimed by elapsed time or by the status's timing. After
+// the kill, once the killed process's held connections have closed, the held requests are served
+// (ARM and the API server apply what they had received, as they would) and the rule retired.
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
+import type { KubeFaultRule } from "../emulators/kube/faults.js";
 import type { Clients } from "./azure.js";
 import {
   bystanderProblems,
@@ -38,25 +40,15 @@ export interface KillPoint {
   step: KillStep;
   victim: Victim;
   name: string;
-  /**
-   * A `hold` on the step's own ARM request: the kill is due once it fired (the request is in
-   * flight, held for HOLD_SECONDS). Absent for seeding and verification, aimed at by the status
-   * alone; a `slow` rule for cluster polling (aimed at by the status's poll count).
-   */
-  hold?: FaultRule;
-  /** The status shows the step running. */
-  at: (d: ClusterDoc) => boolean;
+  /** Holds the step's requests until the kill: an ARM request, or one to the cluster's API server. */
+  hold: { arm: FaultRule } | { kube: KubeFaultRule };
   seeded: boolean;
   /** The kill is during the DELETE that follows a Succeeded provisioning. */
   onDelete: boolean;
 }
 
-/** Long enough for the kills queued before this one (a host start takes a few seconds under load). */
-export const HOLD_SECONDS = 8;
-
-const running = (d: ClusterDoc, step: string) =>
-  d.steps.some((s) => s.name === step && s.status === "Running");
-const rg = (name: string) => `^/subscriptions/[^/]+/resourcegroups/rg-${name}`;
+const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+const rg = (name: string) => `^/subscriptions/[^/]+/resourcegroups/rg-${esc(name)}`;
 
 /** Every kill point, for the host and for the worker, in table order. */
 export function killPoints(): KillPoint[] {
@@ -64,89 +56,78 @@ export function killPoints(): KillPoint[] {
   for (const victim of ["host", "worker"] as const)
     for (const step of KILL_STEPS) {
       const name = `k${victim[0]}-${STEP_SHORT[step]}`;
-      const cluster = `${rg(name)}/providers/microsoft\\.containerservice/managedclusters/${name}$`;
-      const hold = (r: Partial<FaultRule>): FaultRule => ({
-        kind: "hold",
-        seconds: HOLD_SECONDS,
-        times: 1,
-        ...r,
+      const clusterId = `/providers/microsoft\\.containerservice/managedclusters/${esc(name)}$`;
+      const arm = (r: Partial<FaultRule>) => ({
+        arm: { kind: "hold", untilReleased: true, ...r } as FaultRule,
       });
-      const point = (at: (d: ClusterDoc) => boolean, h?: FaultRule, seeded = false, onDelete = false) =>
-        out.push({ step, victim, name, at, ...(h ? { hold: h } : {}), seeded, onDelete });
+      // Seeding and verification: requests of that step only, to this cluster's API server.
+      const kube = (r: Omit<KubeFaultRule, "kind" | "cluster">) => ({
+        kube: { kind: "hold", cluster: clusterId, ...r } as KubeFaultRule,
+      });
+      const point = (hold: KillPoint["hold"], seeded = false, onDelete = false) =>
+        out.push({ step, victim, name, hold, seeded, onDelete });
+      const put = (type: string) => arm({ method: "PUT", path: `${rg(name)}/providers/${type}/[^/]+$` });
       switch (step) {
         case "resource group":
-          point((d) => running(d, "resourceGroup"), hold({ method: "PUT", path: `${rg(name)}$` }));
+          point(arm({ method: "PUT", path: `${rg(name)}$` }));
           break;
         case "VNet":
-          point(
-            (d) => running(d, "virtualNetwork"),
-            hold({ method: "PUT", path: `${rg(name)}/providers/microsoft\\.network/virtualnetworks/[^/]+$` }),
-          );
+          point(put("microsoft\\.network/virtualnetworks"));
           break;
         case "identity":
-          point(
-            (d) => running(d, "identity"),
-            hold({
-              method: "PUT",
-              path: `${rg(name)}/providers/microsoft\\.managedidentity/userassignedidentities/[^/]+$`,
-            }),
-          );
+          point(put("microsoft\\.managedidentity/userassignedidentities"));
           break;
         case "role assignment":
           point(
-            (d) => running(d, "roleAssignment"),
-            hold({
+            arm({
               method: "PUT",
               path: `${rg(name)}/.*/providers/microsoft\\.authorization/roleassignments/`,
             }),
           );
           break;
         case "cluster submit":
-          point((d) => running(d, "cluster"), hold({ method: "PUT", path: cluster }));
+          point(arm({ method: "PUT", path: `${rg(name)}${clusterId}` }));
           break;
         case "cluster polling":
-          // Polled at least once (each poll counts an attempt); the create is slowed to four times its
-          // time (a `slow` rule: nothing fails) so that its polls last long enough to be seen.
-          point(
-            (d) => running(d, "cluster") && (d.steps.find((x) => x.name === "cluster")?.attempts ?? 0) >= 2,
-            { kind: "slow", method: "PUT", path: cluster, factor: 4, times: 1 },
-          );
+          // The create's operation status polls (ARM names no resource in their URLs: `operationOf`).
+          point(arm({ method: "GET", operationOf: clusterId }));
           break;
         case "final GET":
-          // The GET after the submit's own read-first GET: the poller's final GET.
-          point((d) => running(d, "cluster"), hold({ method: "GET", path: cluster, skip: 1 }));
+          // The GETs after the submit's own read-first GET: the poller's final GET.
+          point(arm({ method: "GET", path: `${rg(name)}${clusterId}`, skip: 1 }));
           break;
         case "seeding":
-          point(
-            (d) => d.steps.some((s) => s.name.startsWith("seed:") && s.status === "Running"),
-            undefined,
-            true,
-          );
+          // The NetworkPolicies each namespace's seeding applies (nothing else writes them).
+          point(kube({ path: "/networkpolicies" }), true);
           break;
         case "verification":
-          point((d) => running(d, "verification"), undefined, true);
+          // The probe pods' creation (seeding creates no pod itself: its workloads are Deployments).
+          point(kube({ method: "POST", path: "/namespaces/[^/]+/pods$" }), true);
           break;
         case "delete":
-          point(
-            (d) => d.phase === "Deleting" && running(d, "delete:cluster"),
-            hold({ method: "DELETE", path: cluster }),
-            false,
-            true,
-          );
+          point(arm({ method: "DELETE", path: `${rg(name)}${clusterId}` }), false, true);
           break;
       }
     }
   return out;
 }
 
-/** Whether this point's hold rule has fired: its request is in flight (or was). */
-function holdFired(stack: Pick<Stack, "azure">, hold: FaultRule): boolean {
-  const d = stack.azure.faults.describe();
-  const i = (d.rules ?? []).findIndex((r) => JSON.stringify(r) === JSON.stringify(hold));
-  return i >= 0 && (d.fired[i]?.fired ?? 0) > 0;
+/** A point's hold in its emulator: the requests it holds now, and their release. */
+export interface Hold {
+  /** The held requests whose clients are still connected; each tells later whether it still is. */
+  holding(): { open: () => boolean }[];
+  /** Serves every request held and retires the rule. */
+  release(): void;
+}
+
+function addHold(stack: Pick<Stack, "azure" | "kube">, hold: KillPoint["hold"]): Hold {
+  const faults = "arm" in hold ? stack.azure.faults : stack.kube.faults;
+  const [i] = "arm" in hold ? stack.azure.faults.add([hold.arm]) : stack.kube.faults.add([hold.kube]);
+  return { holding: () => faults.holding(i!), release: () => faults.release(i!) };
 }
 
 const run = promisify(execFile);
+const pause = () => new Promise((r) => setTimeout(r, 15));
 
 /** The language worker's pid: the host's child running worker/language-worker.js. */
 async function workerPid(hostPid: number): Promise<number> {
@@ -156,19 +137,29 @@ async function workerPid(hostPid: number): Promise<number> {
   return Number(line.trim().split(/\s+/)[0]);
 }
 
-/** A point watching for its kill: `still()` tells whether it is due now. */
+/** A point watching for its kill. */
 export interface Watch {
   victim: Victim;
-  still: () => Promise<boolean>;
-  /** Set once a kill of its victim found it due. */
+  hold: Hold;
+  /** Set once a kill of its victim found a request of its step held. */
   killed: boolean;
+}
+
+/** Resolves once every one of these connections has closed (the killed process is gone). */
+async function closed(conns: { open: () => boolean }[], what: string): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while (conns.some((c) => c.open())) {
+    if (Date.now() > deadline) throw new Error(`${what}: a held request's client outlived the kill`);
+    await pause();
+  }
 }
 
 /**
  * One kill at a time on the stack's host process. Before each kill it asks every point watching
- * the same victim whether it is due, and credits all that are: a kill restarts every cluster's
- * work in flight, so a point whose step another point's kill interrupted was killed at its step
- * (and a kill aimed at it later would find its step already past).
+ * the same victim whether a request of its step is held now, and credits all that have one: a
+ * kill restarts every cluster's work in flight, so a point whose step another point's kill
+ * interrupted was killed at its step. After the kill, once the killed process's held connections
+ * have closed, a credited point's requests are served and its hold retired.
  */
 export class Killer {
   private chain: Promise<unknown> = Promise.resolve();
@@ -185,8 +176,8 @@ export class Killer {
     return `${this.host.url}/api`;
   }
 
-  watch(victim: Victim, still: () => Promise<boolean>): Watch {
-    const w: Watch = { victim, still, killed: false };
+  watch(victim: Victim, hold: Hold): Watch {
+    const w: Watch = { victim, hold, killed: false };
     this.watches.add(w);
     return w;
   }
@@ -195,25 +186,27 @@ export class Killer {
     this.watches.delete(w);
   }
 
-  /** Kills `victim` if any point watching it is due just before (and credits those). */
+  /** Kills `victim` if a point watching it has a request of its step held (and credits those). */
   kill(victim: Victim): Promise<void> {
     const next = this.chain.then(async () => {
-      const candidates = [...this.watches].filter((w) => w.victim === victim && !w.killed);
-      const due = await Promise.all(candidates.map((w) => w.still()));
-      if (!due.some(Boolean)) return;
-      await this.killNow(victim);
-      candidates.forEach((w, i) => (w.killed ||= due[i]!));
+      const due = [...this.watches]
+        .filter((w) => w.victim === victim && !w.killed)
+        .map((w) => ({ w, held: w.hold.holding() }))
+        .filter((x) => x.held.length > 0);
+      if (due.length === 0) return;
+      if (victim === "host") await this.host.kill();
+      else process.kill(await workerPid(this.host.process.pid!), "SIGKILL");
+      this.kills[victim]++;
+      for (const { w, held } of due) {
+        w.killed = true;
+        // Served only once its client is gone: the killed process never sees the answer.
+        await closed(held, `kill -9 ${victim}`);
+        w.hold.release();
+      }
+      if (victim === "host") this.host = await spawnHost(this.stateDir, this.env, false);
     });
     this.chain = next.catch(() => undefined);
     return next;
-  }
-
-  private async killNow(victim: Victim): Promise<void> {
-    if (victim === "host") {
-      await this.host.kill();
-      this.host = await spawnHost(this.stateDir, this.env, false);
-    } else process.kill(await workerPid(this.host.process.pid!), "SIGKILL");
-    this.kills[victim]++;
   }
 
   stop(): Promise<void> {
@@ -230,8 +223,6 @@ async function status(k: Killer, token: string, name: string): Promise<ClusterDo
     return undefined; // the host is being killed or started again
   }
 }
-
-const pause = () => new Promise((r) => setTimeout(r, 15));
 
 async function until(
   k: Killer,
@@ -281,30 +272,24 @@ export async function runKillPoint(
   p: KillPoint,
   bystander: Bystander | undefined,
 ): Promise<KillOutcome> {
-  if (p.hold) stack.azure.faults.add([p.hold]);
-  // Due: the held request is in flight and the status shows the step running.
-  const due = (d: ClusterDoc) => p.at(d) && (!p.hold || p.hold.kind !== "hold" || holdFired(stack, p.hold));
+  const hold = addHold(stack, p.hold);
   const problems: string[] = [];
   const body = JSON.stringify(clusterRequest(p.name, p.seeded));
   const created = await send(killer, token, { method: "POST", body }, "/clusters");
   if (created !== 202) return { killed: false, phase: "?", problems: [`POST answered ${created}`] };
   const final = ["Succeeded", "Failed"];
-  const still = async () => {
-    const now = await status(killer, token, p.name);
-    return now !== undefined && due(now);
-  };
-  const w = killer.watch(p.victim, still);
-  // Until a kill found this point due: ask for one whenever it is due.
+  const w = killer.watch(p.victim, hold);
+  // Until a kill found a request of this step held: ask for one whenever one is (or stop at the end).
   const watch = async (finalPhases: string[]) => {
-    while (!w.killed) {
-      const d = await until(
-        killer,
-        token,
-        p.name,
-        (x) => w.killed || due(x) || finalPhases.includes(x.phase),
-      );
-      if (w.killed || finalPhases.includes(d.phase)) return;
-      await killer.kill(p.victim);
+    const deadline = Date.now() + 150_000;
+    while (!w.killed && Date.now() < deadline) {
+      if (hold.holding().length > 0) {
+        await killer.kill(p.victim);
+        continue;
+      }
+      const d = await status(killer, token, p.name);
+      if (d && finalPhases.includes(d.phase)) return;
+      await pause();
     }
   };
   if (!p.onDelete) await watch(final);
@@ -319,6 +304,7 @@ export async function runKillPoint(
     problems.push(...(await orphanProblems(stack, clients, p.name)));
   } else problems.push(...(await succeededProblems(stack, clients, doc, p.seeded)));
   killer.unwatch(w);
+  hold.release(); // a step that never came (the point then fails) holds nothing after it
   const killed = w.killed;
   if (!killed) problems.push(`the ${p.victim} was never killed at ${p.step}: the step went by unseen`);
   const statusOf = (name: string) => until(killer, token, name, () => true);

@@ -314,6 +314,15 @@ async function serve(options: KubeEmulatorOptions, lock: StateLock): Promise<Kub
       try {
         let reply: Reply | undefined;
         const routed = parts[1] === "_emulator" ? undefined : await route(req, path);
+        let open = true;
+        res.once("close", () => (open = false));
+        if (routed)
+          await faults.hold(
+            req.method ?? "GET",
+            routed.path,
+            routed.cluster.registration.resourceId,
+            () => open,
+          );
         const fault = routed
           ? faults.check(req.method ?? "GET", routed.path, routed.cluster.registration.resourceId)
           : undefined;

@@ -14,15 +14,6 @@ import { armClients, createBystander, type Bystander } from "../../harness/fault
 import { Killer, killPoints, runKillPoint } from "../../harness/kill-matrix.js";
 import { devToken, startStack, type HostProcess, type Stack } from "../../harness/stack.js";
 
-/**
- * Points that fail on main because of a defect another branch fixes: `todo` (reported, not counted
- * as failures) until that fix is merged. Key: "<victim> × <step>".
- */
-const KNOWN_DEFECTS: Record<string, string> = {
-  "host × identity":
-    "defect (branch state): concurrent PUTs of one user-assigned identity (the one in flight when the host died, and its replay) get different principalIds, so the role assignment names a principal the identity no longer has and the cluster create ends LinkedAuthorizationFailed",
-};
-
 const points = killPoints();
 let stack: Stack;
 let killer: Killer;
@@ -55,9 +46,8 @@ const label = (p: { victim: string; step: string }) => `kill -9 ${p.victim} × $
 for (const victim of ["host", "worker"] as const)
   describe(`kill -9 ${victim} × step`, { concurrency: true }, () => {
     for (const p of points.filter((x) => x.victim === victim)) {
-      const defect = KNOWN_DEFECTS[`${p.victim} × ${p.step}`];
       const end = p.onDelete ? "Deleted, zero orphans" : "Succeeded, one of each";
-      it(`${label(p)} → ${end}, bystander untouched`, defect ? { todo: defect } : {}, async () => {
+      it(`${label(p)} → ${end}, bystander untouched`, async () => {
         const outcome = await runKillPoint(stack, killer, token, clients, p, bystander);
         assert.deepEqual(outcome.problems, [], `${p.name}: ${outcome.phase}`);
       });

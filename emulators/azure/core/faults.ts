@@ -38,6 +38,11 @@ export interface FaultRule {
   factor?: number;
   /** hold: wall seconds the request waits before it is served (kill tests aim at a request in flight). */
   seconds?: number;
+  /**
+   * hold: wait until `release` instead of `seconds`, so that a kill test fires while the request is
+   * surely in flight, however loaded the machine.
+   */
+  untilReleased?: boolean;
 }
 
 export interface ThrottlingConfig {
@@ -127,9 +132,16 @@ function prng(seed: number): () => number {
   };
 }
 
+/** A request a `hold` rule holds until released; `open` tells whether its client is still connected. */
+interface Held {
+  open: () => boolean;
+  serve: () => void;
+}
+
 interface ActiveRule extends FaultRule {
   seen: number;
   fired: number;
+  held: Held[];
 }
 
 interface Bucket {
@@ -154,23 +166,50 @@ export class FaultInjector {
   configure(config: FaultConfig): void {
     this.seed = config.seed ?? this.seed;
     this.random = prng(this.seed);
-    this.rules = (config.rules ?? []).map((r) => ({ ...r, seen: 0, fired: 0 }));
+    this.rules.forEach((_, i) => this.release(i)); // no request stays held by a rule that is gone
+    this.rules = (config.rules ?? []).map((r) => ({ ...r, seen: 0, fired: 0, held: [] }));
     this.throttling = config.throttling ?? { enabled: false };
     this.buckets.clear();
   }
 
-  /** Appends rules without resetting the others. */
-  add(rules: FaultRule[]): void {
-    this.rules.push(...rules.map((r) => ({ ...r, seen: 0, fired: 0 })));
+  /** Appends rules without resetting the others; returns their indexes. */
+  add(rules: FaultRule[]): number[] {
+    const first = this.rules.length;
+    this.rules.push(...rules.map((r) => ({ ...r, seen: 0, fired: 0, held: [] })));
+    return rules.map((_, i) => first + i);
   }
 
-  describe(): FaultConfig & { fired: { index: number; kind: FaultKind; seen: number; fired: number }[] } {
+  describe(): FaultConfig & {
+    fired: { index: number; kind: FaultKind; seen: number; fired: number; holding: number }[];
+  } {
     return {
       seed: this.seed,
-      rules: this.rules.map(({ seen: _s, fired: _f, ...r }) => r),
+      rules: this.rules.map(({ seen: _s, fired: _f, held: _h, ...r }) => r),
       throttling: this.throttling,
-      fired: this.rules.map((r, index) => ({ index, kind: r.kind, seen: r.seen, fired: r.fired })),
+      fired: this.rules.map((r, index) => ({
+        index,
+        kind: r.kind,
+        seen: r.seen,
+        fired: r.fired,
+        holding: this.holding(index).length,
+      })),
     };
+  }
+
+  /**
+   * The requests an `untilReleased` hold rule holds now whose clients are still connected: each
+   * tells, later, whether its client still is (a kill test waits for them to go).
+   */
+  holding(index: number): { open: () => boolean }[] {
+    return (this.rules[index]?.held ?? []).filter((h) => h.open()).map(({ open }) => ({ open }));
+  }
+
+  /** Serves every request a hold rule holds and retires the rule: it holds nothing more. */
+  release(index: number): void {
+    const rule = this.rules[index];
+    if (!rule) return;
+    rule.times = rule.fired;
+    for (const h of rule.held.splice(0)) h.serve();
   }
 
   private matches(rule: ActiveRule, facts: RequestFacts): boolean {
@@ -198,10 +237,15 @@ export class FaultInjector {
     return undefined;
   }
 
-  /** Wall milliseconds to hold this request before serving it (a `hold` rule), 0 when none fires. */
-  holdMs(facts: RequestFacts): number {
+  /**
+   * Holds this request when a `hold` rule fires: resolves after its `seconds`, or on `release` for
+   * an `untilReleased` rule. `open` tells whether the request's client is still connected.
+   */
+  hold(facts: RequestFacts, open: () => boolean): Promise<void> | undefined {
     const rule = this.fire(["hold"], facts);
-    return rule ? (rule.seconds ?? 5) * 1000 : 0;
+    if (!rule) return undefined;
+    if (rule.untilReleased) return new Promise((serve) => rule.held.push({ open, serve }));
+    return new Promise((r) => setTimeout(r, (rule.seconds ?? 5) * 1000));
   }
 
   /** A fault to answer this request with instead of serving it, if any. */

@@ -134,8 +134,9 @@ async function handle(door: FrontDoor, req: IncomingMessage, res: ServerResponse
     armReq.body = parseBody(await readBody(req), req.headers["content-type"]);
     if (route && !route.anonymous) {
       armReq.principal = await door.authenticate(req.headers.authorization);
-      const held = door.faults.holdMs(facts);
-      if (held) await new Promise((r) => setTimeout(r, held));
+      let open = true;
+      res.once("close", () => (open = false));
+      await door.faults.hold(facts, () => open);
       const injected = door.faults.requestFault(facts);
       // What is left after this request, as ARM reports it.
       const remaining = door.faults.remaining(facts);
