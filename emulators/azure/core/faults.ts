@@ -179,20 +179,12 @@ export class FaultInjector {
     return rules.map((_, i) => first + i);
   }
 
-  describe(): FaultConfig & {
-    fired: { index: number; kind: FaultKind; seen: number; fired: number; holding: number }[];
-  } {
+  describe(): FaultConfig & { fired: { index: number; kind: FaultKind; seen: number; fired: number }[] } {
     return {
       seed: this.seed,
       rules: this.rules.map(({ seen: _s, fired: _f, held: _h, ...r }) => r),
       throttling: this.throttling,
-      fired: this.rules.map((r, index) => ({
-        index,
-        kind: r.kind,
-        seen: r.seen,
-        fired: r.fired,
-        holding: this.holding(index).length,
-      })),
+      fired: this.rules.map((r, index) => ({ index, kind: r.kind, seen: r.seen, fired: r.fired })),
     };
   }
 
