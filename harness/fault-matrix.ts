@@ -73,6 +73,9 @@ export const isApplicable = (c: Cell): c is ApplicableCell => "name" in c;
 
 const BUSY =
   "Operation is not allowed because there's an in progress updating managed cluster operation which will conflict with it. Please wait for the operation to complete before retrying.";
+/** The network RP's busy answer (Microsoft.Network), to the VNet's delete in the delete cell. */
+const NETWORK_BUSY =
+  "Another operation on this or dependent resource is in progress. Please wait for the operation to complete before retrying.";
 const FAILED_CODE = "QuotaExceeded";
 const FAILED_MESSAGE = "Operation could not be completed as it results in exceeding approved quota.";
 
@@ -230,6 +233,18 @@ function armRule(fault: FaultKind, step: MatrixStep, target: Partial<FaultRule>)
   }
 }
 
+function vnetDeleteBusy(name: string): FaultRule {
+  return {
+    kind: "error",
+    status: 409,
+    code: "AnotherOperationInProgress",
+    message: NETWORK_BUSY,
+    ...armTarget("VNet", name),
+    method: "DELETE",
+    times: TIMES.busyDelete,
+  };
+}
+
 function kubeRule(fault: FaultKind, target: Partial<KubeFaultRule>): KubeFaultRule {
   const times = TIMES.kube;
   if (fault === "429 Retry-After") return { kind: "throttle", ...target, times, retryAfterSeconds: 1 };
@@ -254,6 +269,8 @@ export function matrixCells(prefix = "f"): Cell[] {
         // A create that ends Failed is aimed at the create's PUT, whatever step observes it.
         const at = fault === "create ends Failed" && step === "cluster polling" ? "cluster submit" : step;
         arm = [armRule(fault, step, armTarget(at, name)!)];
+        // A busy delete: the network RP's busy answer to the VNet's delete too, waited for the same way.
+        if (fault === "OperationNotAllowed" && step === "delete") arm.push(vnetDeleteBusy(name));
       }
       cells.push({
         fault,

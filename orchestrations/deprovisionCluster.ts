@@ -11,7 +11,7 @@ import { ACTIVITY, ORCHESTRATION } from "../shared/provision/durable.js";
 import { STEP } from "../shared/provision/steps.js";
 import type { DeprovisionInput, DeprovisionOutput } from "../shared/provision/types.js";
 import { activity, orchestrator, retryOptions, type Flow } from "./durable.js";
-import { addSeconds, untilDone } from "./monitor.js";
+import { addSeconds, untilSucceeded } from "./monitor.js";
 import { reportCompletion } from "./notifyPipelines.js";
 import { StepFailed, StepRunner } from "./step-runner.js";
 
@@ -40,9 +40,7 @@ export const deprovisionCluster = orchestrator(
     try {
       for (const kind of OWNED_RESOURCE_KINDS) {
         const step = STEP_OF[kind];
-        const deleted = yield* run.step(step, () =>
-          deleteOwned(ctx, kind, input, retry, () => run.poll(step)),
-        );
+        const deleted = yield* run.step(step, () => deleteOwned(ctx, kind, input, retry, run, step));
         if (deleted.outcome === "deleted") out.deleted.push(deleted.resourceId);
         else if (deleted.outcome !== "absent") {
           const reason = deleted.reason ?? "it was not created for this cluster";
@@ -65,13 +63,19 @@ export const deprovisionCluster = orchestrator(
   },
 );
 
-/** Deletes one owned resource (only if tagged with the provisioning instance), waiting for a long delete. */
+/**
+ * Deletes one owned resource (only if tagged with the provisioning instance), waiting for a long
+ * delete. A resource busy with another operation (AKS OperationNotAllowed, the network RP's
+ * AnotherOperationInProgress) is waited for up to the deadline and the delete asked again, as the
+ * create is (monitor.ts untilSucceeded); each new attempt reads the resource first.
+ */
 function* deleteOwned(
   ctx: OrchestrationContext,
   kind: OwnedResourceKind,
   input: DeprovisionInput,
   retry: df.RetryOptions,
-  onPoll: () => void,
+  run: StepRunner,
+  step: string,
 ): Flow<LroStep<DeleteOutcome>> {
   const { target, spec, timing } = input;
   const del = {
@@ -82,9 +86,8 @@ function* deleteOwned(
     spec,
     ...(input.keepSucceededCluster ? { keepSucceededCluster: true } : {}),
   };
-  const first = yield* activity(ctx, ACTIVITY.deleteOwnedResource, del, retry);
-  const resourceId = first.status === "succeeded" ? first.value.resourceId : expectedId(kind, input);
-  const result = yield* untilDone(ctx, first, {
+  const deleteIt = () => activity(ctx, ACTIVITY.deleteOwnedResource, del, retry);
+  const result = yield* untilSucceeded(ctx, {
     subscriptionId: target.subscriptionId,
     timing,
     retry,
@@ -93,13 +96,20 @@ function* deleteOwned(
       kind === "cluster" ? timing.clusterDeadlineSeconds : timing.armOperationDeadlineSeconds,
     ),
     ...(kind === "cluster" ? { firstWaitSeconds: timing.clusterDeleteFirstPollSeconds } : {}),
-    again: () => activity(ctx, ACTIVITY.deleteOwnedResource, del, retry),
-    onPoll,
+    maxResubmits: timing.activityRetry.maxAttempts,
+    submit: deleteIt,
+    again: deleteIt,
+    onPoll: () => run.poll(step),
+    onResubmit: () => run.retried(step),
+    onWait: (reason) => run.waiting(step, reason),
   });
   if (result.status !== "succeeded") return result;
   // A poll answers the resource (or nothing), not the outcome: the delete went through.
   const v = result.value;
-  return { status: "succeeded", value: "outcome" in v ? v : { outcome: "deleted", resourceId } };
+  return {
+    status: "succeeded",
+    value: "outcome" in v ? v : { outcome: "deleted", resourceId: expectedId(kind, input) },
+  };
 }
 
 /** After a kept cluster: what it depends on is kept too (its steps Skipped, reported as kept). */

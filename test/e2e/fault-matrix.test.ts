@@ -26,10 +26,7 @@ import { devToken, startStack, type Stack } from "../../harness/stack.js";
  * Cells that fail on main because of a defect another branch fixes: kept in the suite as `todo`
  * (reported, not counted as failures) until that fix is merged. Key: "<step> × <fault>".
  */
-const KNOWN_DEFECTS: Record<string, string> = {
-  "delete × OperationNotAllowed":
-    "defect: a cluster DELETE answered 409 OperationNotAllowed (busy) is retried only by the activity's 6 attempts, not waited for up to the cluster deadline as the create is (orchestrations/deprovisionCluster.ts deleteOwned uses untilDone, without monitor.ts untilSucceeded's busy wait); the delete ends Failed, everything left",
-};
+const KNOWN_DEFECTS: Record<string, string> = {};
 
 const cells = matrixCells();
 let stack: Stack;

@@ -111,6 +111,77 @@ describe("deprovisionCluster orchestrator", () => {
     );
   });
 
+  it("waits for a busy cluster and a busy VNet with backoff, showing why, then deletes them", () => {
+    const busyCluster =
+      "Activity function 'deleteOwnedResource' failed: OperationNotAllowed: another operation is in progress";
+    let clusterAsks = 0;
+    let vnetAsks = 0;
+    const run = drive(
+      deprovisionCluster,
+      { provisionInstanceId: "aksv-x", target, spec: s, timing, rollback: true },
+      (c) => {
+        if (c.kind === "timer") return undefined;
+        if (c.kind === "activity" && c.name === "pollArmOperation") return { status: "succeeded", value: {} };
+        const kind = inputOf<{ kind: string }>(c).kind;
+        // The cluster's DELETE refused as busy until the activity's retries ran out, three times.
+        if (kind === "cluster" && ++clusterAsks <= 3) return { throw: busyCluster };
+        if (kind === "cluster") return { status: "running", poller: { kind: "clusterDelete", state: "s" } };
+        // The network RP's busy answer, once, as an operation that ended with it.
+        if (kind === "virtualNetwork" && ++vnetAsks === 1)
+          return { status: "failed", error: { code: "AnotherOperationInProgress", message: "busy" } };
+        return { status: "succeeded", value: { outcome: "deleted", resourceId: `/${kind}` } };
+      },
+    );
+    const out = run.output as DeprovisionOutput;
+    assert.equal(out.error, undefined, JSON.stringify(out.error));
+    assert.equal(out.deleted.length, 5);
+    assert.equal(clusterAsks, 4);
+    assert.equal(vnetAsks, 2);
+    // Durable timers with backoff between the cluster's attempts, before its delete is polled.
+    const waits = run.log
+      .filter((x) => x.kind === "timer")
+      .slice(0, 3)
+      .map((t) => (t.kind === "timer" ? (t.fireAt.getTime() - t.at.getTime()) / 1000 : 0));
+    assert.deepEqual(
+      waits,
+      [1, 2, 4].map((k) => timing.pollIntervalSeconds * k),
+    );
+    const statuses = run.statuses as ProvisionCustomStatus[];
+    const stepOf = (st: ProvisionCustomStatus, name: string) => st.steps.find((x) => x.name === name);
+    const waited = (name: string) =>
+      statuses.map((st) => stepOf(st, name)?.waitingFor?.code).filter((w) => w !== undefined);
+    assert.deepEqual([...new Set(waited("delete:cluster"))], ["OperationNotAllowed"]);
+    assert.deepEqual([...new Set(waited("delete:virtualNetwork"))], ["AnotherOperationInProgress"]);
+    const last = statuses.at(-1)!;
+    assert.equal(last.phase, "Deleted");
+    // Each new attempt after a busy answer is an attempt of the step; the wait ended with it.
+    assert.equal(stepOf(last, "delete:cluster")?.attempts, 4);
+    assert.equal(stepOf(last, "delete:virtualNetwork")?.attempts, 2);
+    assert.ok(last.steps.every((x) => x.waitingFor === undefined && x.status === "Succeeded"));
+  });
+
+  it("gives up on a cluster that stays busy at the cluster deadline, not after a few retries", () => {
+    const run = drive(
+      deprovisionCluster,
+      { provisionInstanceId: "aksv-x", target, spec: s, timing, rollback: false },
+      (c) =>
+        c.kind === "activity" && c.name === "deleteOwnedResource"
+          ? {
+              status: "failed",
+              error: { code: "OperationNotAllowed", message: "another operation is in progress" },
+            }
+          : undefined,
+      { maxSteps: 10_000 },
+    );
+    const out = run.output as DeprovisionOutput;
+    assert.equal(out.error?.code, "OperationNotAllowed");
+    assert.equal(out.error?.step, "delete:cluster");
+    const asks = run.log.filter((x) => x.kind === "activity" && x.name === "deleteOwnedResource").length;
+    assert.ok(asks > 20, `kept waiting (${asks} deletes asked)`);
+    const started = new Date("2026-01-01T00:00:00Z").getTime();
+    assert.ok((run.now.getTime() - started) / 1000 >= timing.clusterDeadlineSeconds, "up to the deadline");
+  });
+
   it("stops at the first failed delete with its code", () => {
     const run = drive(
       deprovisionCluster,
