@@ -162,6 +162,7 @@ export interface ClusterDoc {
   verification?: {
     passed: boolean;
     results: { from: string; to: string; expected: string; observed: string }[];
+    access?: { subject: string; action: string; namespace: string; expected: string; observed: string }[];
   };
   warnings: string[];
   error?: { code: string; message: string; step: string };

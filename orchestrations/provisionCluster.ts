@@ -219,15 +219,16 @@ function* build(ctx: OrchestrationContext, input: ProvisionInput, run: StepRunne
     );
   }
 
-  // 6. Verification with probe pods.
+  // 6. Verification with probe pods, and of the grants with SubjectAccessReviews.
   const expectations = spec.namespaces.reduce((n, ns) => n + ns.expectations.length, 0);
-  if (expectations === 0) {
+  const grants = spec.aadProfile ? (input.access ?? []) : [];
+  if (expectations === 0 && grants.length === 0) {
     run.skip(STEP.verification).verification({ passed: true, results: [] });
     return;
   }
   run.phase("Verifying");
   yield* run.step(STEP.verification, function* () {
-    const verify = { target, spec, timing, probe: input.probe };
+    const verify = { target, spec, timing, probe: input.probe, ...(grants.length ? { access: grants } : {}) };
     const r = yield* subOrchestration(ctx, ORCHESTRATION.verifyConnectivity, verify);
     if (!r.ok) return r;
     run.verification(r.value.report).rounds(STEP.verification, r.value.rounds);
@@ -300,10 +301,19 @@ function keptResources(outputs: ClusterOutputs): string {
 }
 
 function verificationFailed(report: VerificationReport) {
-  const failed = report.results.filter((r) => r.observed !== r.expected);
+  const failed = [
+    ...report.results
+      .filter((r) => r.observed !== r.expected)
+      .map((r) => `${r.from} → ${r.to} expected ${r.expected}, observed ${r.observed}`),
+    ...(report.access ?? [])
+      .filter((a) => a.observed !== a.expected)
+      .map(
+        (a) => `${a.subject} ${a.action} in ${a.namespace} expected ${a.expected}, observed ${a.observed}`,
+      ),
+  ];
   return {
     code: "VerificationFailed",
-    message: `${failed.length} expectation(s) not met: ${failed.map((r) => `${r.from} → ${r.to} expected ${r.expected}, observed ${r.observed}`).join("; ")}`,
+    message: `${failed.length} expectation(s) not met: ${failed.join("; ")}`,
   };
 }
 

@@ -20,6 +20,7 @@ import {
   checkWorkloadsReady,
   forgetClusterCredentials,
   removeConnectivityProbes,
+  checkClusterAccess,
   runConnectivityProbes,
   seedNamespaceObject,
   seedNetworkPolicies,
@@ -76,6 +77,7 @@ export const ACTIVITIES: {
   checkWorkloadsReady: (i) => checkWorkloadsReady(i),
   runConnectivityProbes: (i) => runConnectivityProbes(i),
   removeConnectivityProbes: (i) => removeConnectivityProbes(i),
+  checkClusterAccess: (i) => checkClusterAccess(i),
   reportToPipelines: (i) => reportToPipelinesActivity(i),
 };
 

@@ -99,16 +99,23 @@ function stepsTable(doc: ClusterStatusDocument): string {
   );
 }
 
-function verificationText(doc: ClusterStatusDocument): string[] {
+export function verificationText(doc: ClusterStatusDocument): string[] {
   const v = doc.verification;
   if (!v) return ["verification: not run"];
   const ok = v.results.filter((r) => r.observed === r.expected).length;
+  const access = v.access ?? [];
+  const accessOk = access.filter((a) => a.observed === a.expected).length;
   const lines = [
-    `verification: ${v.passed ? "passed" : "FAILED"} (${ok}/${v.results.length} probes as expected)`,
+    `verification: ${v.passed ? "passed" : "FAILED"} (${ok}/${v.results.length} probes as expected${access.length ? `, ${accessOk}/${access.length} access reviews` : ""})`,
   ];
   for (const r of v.results)
     if (r.observed !== r.expected)
       lines.push(`  ${r.from} → ${r.to}: expected ${r.expected}, observed ${r.observed}`);
+  for (const a of access)
+    if (a.observed !== a.expected)
+      lines.push(
+        `  ${a.subject}: ${a.action} in ${a.namespace}: expected ${a.expected}, observed ${a.observed}`,
+      );
   return lines;
 }
 

@@ -12,9 +12,11 @@ import {
   kubeStatus,
   type KubeClients,
 } from "../../shared/kube/client.js";
+import { reviewAccess } from "../../shared/kube/access-reviews.js";
 import { deleteProbes, runProbes } from "../../shared/kube/probes.js";
 import { applyNamespace, applyPolicies, applyWorkloads, pendingWorkloads } from "../../shared/kube/seed.js";
 import type {
+  AccessChecksInput,
   KubeStepInput,
   ProbeOutcome,
   ProbesInput,
@@ -213,4 +215,12 @@ export async function removeConnectivityProbes(
     await deleteProbes(c, input.probes);
     return input.probes.length;
   });
+}
+
+/** The grants' SubjectAccessReviews, in the order of the checks. */
+export async function checkClusterAccess(
+  input: AccessChecksInput,
+  deps: KubeDeps = defaultKubeDeps(),
+): Promise<ActivityResult<("allowed" | "denied")[]>> {
+  return kubeStep(input.target, deps, (c) => reviewAccess(c, input.checks));
 }

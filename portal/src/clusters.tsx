@@ -350,6 +350,20 @@ export function ClusterPage(props: { api: Api; name: string }) {
           </tbody>
         </table>
       ) : null}
+      {doc.provisioning || !doc.verification?.access?.length ? null : (
+        <ul class="access-checks" aria-label="Access reviews">
+          {doc.verification.access.map((a) => (
+            <li
+              key={`${a.principalId}${a.action}${a.namespace}`}
+              class={a.observed === a.expected ? "" : "mismatch"}
+              data-access={a.observed === a.expected ? "as-expected" : "mismatch"}
+            >
+              {a.subject}: {a.action} in {a.namespace} — {a.observed}
+              {a.observed === a.expected ? "" : ` (expected ${a.expected})`}
+            </li>
+          ))}
+        </ul>
+      )}
     </section>
   );
 }

@@ -62,6 +62,9 @@ export const ACCEPTED_EXAMPLE: ClusterStatusDocument = {
   links,
 };
 
+/** The default grant (the requesting team as writer in its namespace), as verification reviews it. */
+const TEAM_A_WRITER = { subject: "team team-a", principalId: "0b7e0c6c-58b1-4d7c-a3c4-4f7a3e0d2a11" };
+
 /** A finished, verified cluster. */
 export const SUCCEEDED_EXAMPLE: ClusterStatusDocument = {
   ...ACCEPTED_EXAMPLE,
@@ -99,6 +102,29 @@ export const SUCCEEDED_EXAMPLE: ClusterStatusDocument = {
     results: [
       { from: "shop{app=web}", to: "api.shop:80", expected: "allowed", observed: "allowed" },
       { from: "shop{app=other}", to: "api.shop:80", expected: "denied", observed: "denied" },
+    ],
+    access: [
+      {
+        ...TEAM_A_WRITER,
+        action: "create pods",
+        namespace: "shop",
+        expected: "allowed",
+        observed: "allowed",
+      },
+      {
+        ...TEAM_A_WRITER,
+        action: "create rolebindings.rbac.authorization.k8s.io",
+        namespace: "shop",
+        expected: "denied",
+        observed: "denied",
+      },
+      {
+        ...TEAM_A_WRITER,
+        action: "create pods",
+        namespace: "kube-system",
+        expected: "denied",
+        observed: "denied",
+      },
     ],
   },
 };

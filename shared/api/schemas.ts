@@ -97,12 +97,41 @@ export const ProbeResultSchema = z.strictObject({
   observed: z.enum(["allowed", "denied", "unknown"]),
 });
 
+export const AccessCheckResultSchema = z
+  .strictObject({
+    subject: z.string().meta({
+      description: 'Who the grant stands for: "team <name>", "group <id>" or "principal <id>"',
+      examples: ["team payments"],
+    }),
+    principalId: z.string().meta({
+      description: "The Entra object id reviewed (the SubjectAccessReview's user, or its group)",
+      examples: ["5b3e2a71-9c4d-4f8e-a1b6-7d0c3e9f2a58"],
+    }),
+    action: z.string().meta({
+      description: "Verb and resource (resource.group outside the core group)",
+      examples: ["create pods", "create rolebindings.rbac.authorization.k8s.io"],
+    }),
+    namespace: z.string().meta({ examples: ["checkout"] }),
+    expected: z.enum(["allowed", "denied"]),
+    observed: z.enum(["allowed", "denied", "unknown"]),
+  })
+  .meta({
+    description:
+      "One SubjectAccessReview of a granted principal: what its role allows in its namespaces (reader: get pods, writer: create pods, admin: create rolebindings), the next action up it must not have, and its own action outside its namespaces (kube-system)",
+  });
+
 export const VerificationReportSchema = z
   .strictObject({
-    passed: z.boolean(),
+    passed: z.boolean().meta({ description: "Every probe and every access check observed as expected" }),
     results: z.array(ProbeResultSchema),
+    access: z.array(AccessCheckResultSchema).optional().meta({
+      description:
+        "Clusters with aadProfile: the access grants checked with SubjectAccessReviews, beside the connectivity probes",
+    }),
   })
-  .meta({ description: "The request's expectations, probed on the cluster" });
+  .meta({
+    description: "The request's expectations, probed on the cluster, and its access grants, reviewed",
+  });
 
 export const RequesterSchema = z
   .strictObject({

@@ -5,7 +5,7 @@ import type { AccessGrant } from "../spec/access.js";
 import type { StepError } from "../azure/errors.js";
 import type { ClusterTarget } from "../azure/names.js";
 import type { ClusterSpec } from "../spec/schema.js";
-import type { ProbeResult } from "./types.js";
+import type { AccessCheckResult, ProbeResult } from "./types.js";
 
 /** The long-running ARM operations whose pollers we serialize into history and restore later. */
 export type ArmOperationKind =
@@ -201,6 +201,24 @@ export interface ProbeOutcome {
   podName: string;
   /** "pending" while the probe pod has not finished. */
   observed: "allowed" | "denied" | "pending";
+}
+
+/** One SubjectAccessReview: may this principal do this in this namespace? */
+export interface AccessCheckSpec {
+  principalId: string;
+  principalType: AccessGrant["principalType"];
+  namespace: string;
+  verb: string;
+  resource: string;
+  /** API group ("" for the core group). */
+  group: string;
+  /** For the report. */
+  result: Omit<AccessCheckResult, "observed">;
+}
+
+export interface AccessChecksInput {
+  target: ClusterTarget;
+  checks: AccessCheckSpec[];
 }
 
 /** The cluster's settings applied by their own ARM calls after the create (issue 15). */

@@ -21,6 +21,7 @@ import type {
   PollInput,
   ProbeOutcome,
   ProbesInput,
+  AccessChecksInput,
   ReadinessOutput,
   ResourceGroupInput,
   ResourceGroupOutput,
@@ -138,6 +139,7 @@ export const ACTIVITY = activities({
   checkWorkloadsReady: result<KubeStepInput, ReadinessOutput>(),
   runConnectivityProbes: result<ProbesInput, ProbeOutcome[]>(),
   removeConnectivityProbes: result<ProbesInput, number>(),
+  checkClusterAccess: result<AccessChecksInput, ("allowed" | "denied")[]>(),
   reportToPipelines: throws<ReportInput, ReportOutput>(),
 });
 

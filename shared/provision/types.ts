@@ -81,9 +81,25 @@ export interface ProbeResult {
   observed: "allowed" | "denied" | "unknown";
 }
 
+/** One SubjectAccessReview of a granted principal (shared/provision/access-checks.ts). */
+export interface AccessCheckResult {
+  /** Who the grant stands for: "team platform", "group <id>", "principal <id>". */
+  subject: string;
+  /** The Entra object id reviewed (the review's user, or its group). */
+  principalId: string;
+  /** Verb and resource, e.g. "create pods", "create rolebindings.rbac.authorization.k8s.io". */
+  action: string;
+  namespace: string;
+  expected: "allowed" | "denied";
+  observed: "allowed" | "denied" | "unknown";
+}
+
 export interface VerificationReport {
+  /** Every probe and every access check observed as expected. */
   passed: boolean;
   results: ProbeResult[];
+  /** Clusters with Azure RBAC: the grants checked by SubjectAccessReviews. */
+  access?: AccessCheckResult[];
 }
 
 /** What the orchestration publishes as custom status after every step (the GET document's source). */
@@ -202,6 +218,8 @@ export type SeedNamespaceOutput = ActivityResult<{ policies: string[]; workloads
 export interface VerifyInput {
   target: ClusterTarget;
   spec: ClusterSpec;
+  /** The request's grants (ProvisionInput.access): each is checked with SubjectAccessReviews. */
+  access?: AccessGrant[];
   timing: ProvisionTiming;
   probe: { image: string; timeoutSeconds: number };
 }

@@ -373,6 +373,19 @@ const scenarios: Record<string, (stateDir: string) => Promise<void>> = {
       assert.equal(doc.phase, "Succeeded", JSON.stringify(doc.error ?? doc.verification));
       assert.equal(doc.verification?.passed, true);
       assert.equal(doc.steps.find((x) => x.name === "clusterAccess")?.status, "Succeeded");
+      // Verification asked the API server (SubjectAccessReviews, as the app's Cluster Admin) what
+      // each grant allows in its namespace, the next action up and the same outside it.
+      assert.deepEqual(
+        doc.verification?.access?.map((a) => [a.subject.split(" ")[0], a.action, a.namespace, a.observed]),
+        [
+          ["team", "create pods", "test", "allowed"],
+          ["team", "create rolebindings.rbac.authorization.k8s.io", "test", "denied"],
+          ["team", "create pods", "kube-system", "denied"],
+          ["principal", "get pods", "test", "allowed"],
+          ["principal", "delete pods", "test", "denied"],
+          ["principal", "get pods", "kube-system", "denied"],
+        ],
+      );
       const path =
         "/resourcegroups/akstips/providers/Microsoft.ContainerService/managedClusters/tipsAndTricksAKSCluster";
       const mc = await json<{

@@ -54,6 +54,7 @@ describe("durable registry", () => {
     assertNames(activities.keys(), ACTIVITY, [
       "assignPodSecurityPolicy",
       "assignSubnetRole",
+      "checkClusterAccess",
       "checkWorkloadsReady",
       "deleteOwnedResource",
       "ensureIdentity",

@@ -418,6 +418,54 @@ describe("provisionCluster orchestrator", () => {
     assert.equal(status.steps.find((s) => s.name === "verification")?.attempts, 3);
   });
 
+  it("verifies an Entra ID cluster's grants and fails with the access checks that were not met", () => {
+    const grant = {
+      principalId: "11111111-1111-4111-8111-111111111111",
+      principalType: "Group" as const,
+      role: "reader" as const,
+      namespaces: ["test"],
+      subject: "team t",
+    };
+    const input = { ...provisionInput(spec({ onFailure: "keep", aadProfile: {} })), access: [grant] };
+    const run = drive(
+      provisionCluster,
+      input,
+      answers({
+        grantClusterAccess: () => ({
+          ok: true,
+          value: { principalId: "app", roleAssignmentIds: [], created: 0 },
+        }),
+        "sub:verifyConnectivity": (c) => {
+          assert.deepEqual(inputOf<{ access: unknown }>(c).access, [grant]);
+          return {
+            ok: true,
+            value: {
+              report: {
+                passed: false,
+                results: [],
+                access: [
+                  {
+                    subject: "team t",
+                    principalId: grant.principalId,
+                    action: "delete pods",
+                    namespace: "test",
+                    expected: "denied",
+                    observed: "allowed",
+                  },
+                ],
+              },
+              rounds: 3,
+            },
+          };
+        },
+      }),
+    );
+    const status = lastStatus(run);
+    assert.equal(status.error?.code, "VerificationFailed");
+    assert.match(status.error?.message ?? "", /team t delete pods in test expected denied, observed allowed/);
+    assert.equal(status.verification?.access?.[0]?.observed, "allowed");
+  });
+
   it("never puts a credential into activity inputs or custom status", () => {
     const run = drive(provisionCluster, provisionInput(), answers());
     const recorded = JSON.stringify([run.log, run.statuses]);

@@ -3,8 +3,13 @@ import { describe, it } from "node:test";
 import { deprovisionCluster } from "../../../orchestrations/deprovisionCluster.js";
 import { seedNamespace } from "../../../orchestrations/seedNamespace.js";
 import { verifyConnectivity } from "../../../orchestrations/verifyConnectivity.js";
-import type { ProbesInput } from "../../../shared/provision/activity-io.js";
-import type { DeprovisionOutput, ProvisionCustomStatus } from "../../../shared/provision/types.js";
+import type { AccessChecksInput, ProbesInput } from "../../../shared/provision/activity-io.js";
+import type { AccessGrant } from "../../../shared/spec/access.js";
+import type {
+  DeprovisionOutput,
+  ProvisionCustomStatus,
+  VerificationReport,
+} from "../../../shared/provision/types.js";
 import { activities, drive, inputOf } from "./driver.js";
 import { SUBSCRIPTION, spec, timing } from "./fixtures.js";
 
@@ -288,6 +293,75 @@ describe("verifyConnectivity orchestrator", () => {
       },
       { from: "test{}", to: "backend.test:80", expected: "denied", observed: "denied" },
     ]);
+  });
+
+  const writer: AccessGrant = {
+    principalId: "11111111-1111-4111-8111-111111111111",
+    principalType: "Group",
+    role: "writer",
+    namespaces: ["test"],
+    subject: "team t",
+  };
+  const noProbes = spec({ namespaces: [{ ...s.namespaces[0]!, expectations: [] }] });
+
+  it("reviews the grants' access, again only where a review did not match (a role not effective yet)", () => {
+    const asked: string[][] = [];
+    const run = drive(
+      verifyConnectivity,
+      { target, spec: noProbes, timing, probe, access: [writer] },
+      (c) => {
+        if (c.kind === "timer") return undefined;
+        const { checks } = inputOf<AccessChecksInput>(c);
+        asked.push(checks.map((k) => `${k.verb} ${k.resource} in ${k.namespace}`));
+        // Round 1: the writer's role has not reached the cluster: everything is refused.
+        return { ok: true, value: checks.map((k) => (asked.length === 1 ? "denied" : k.result.expected)) };
+      },
+    );
+    assert.deepEqual(activities(run.log), ["checkClusterAccess", "checkClusterAccess"]);
+    assert.deepEqual(asked, [
+      ["create pods in test", "create rolebindings in test", "create pods in kube-system"],
+      ["create pods in test"],
+    ]);
+    const out = run.output as { ok: true; value: { report: VerificationReport; rounds: number } };
+    assert.equal(out.value.report.passed, true);
+    assert.equal(out.value.rounds, 2);
+    assert.deepEqual(
+      out.value.report.access?.map((a) => `${a.action} in ${a.namespace}: ${a.observed}`),
+      [
+        "create pods in test: allowed",
+        "create rolebindings.rbac.authorization.k8s.io in test: denied",
+        "create pods in kube-system: denied",
+      ],
+    );
+  });
+
+  it("fails verification when the cluster's policy lets a writer outside its namespaces, though every probe held", () => {
+    const run = drive(verifyConnectivity, { target, spec: s, timing, probe, access: [writer] }, (c) => {
+      if (c.kind === "timer") return undefined;
+      if (c.kind === "activity" && c.name === "checkClusterAccess")
+        // A policy that allows everything: the writer may create pods in kube-system too.
+        return { ok: true, value: inputOf<AccessChecksInput>(c).checks.map(() => "allowed") };
+      const input = inputOf<ProbesInput>(c);
+      if (c.kind === "activity" && c.name === "runConnectivityProbes")
+        return { ok: true, value: input.probes.map((p) => ({ podName: p.podName, observed: p.expected })) };
+      return { ok: true, value: input.probes.length };
+    });
+    const out = run.output as { ok: true; value: { report: VerificationReport; rounds: number } };
+    assert.equal(out.value.report.passed, false);
+    assert.ok(out.value.report.results.every((r) => r.observed === r.expected));
+    assert.deepEqual(
+      out.value.report.access
+        ?.filter((a) => a.observed !== a.expected)
+        .map((a) => `${a.action} in ${a.namespace}`),
+      ["create rolebindings.rbac.authorization.k8s.io in test", "create pods in kube-system"],
+    );
+    // The probes matched in round 1; only the access reviews were asked again.
+    assert.equal(activities(run.log).filter((a) => a === "runConnectivityProbes").length, 1);
+    assert.equal(
+      activities(run.log).filter((a) => a === "checkClusterAccess").length,
+      timing.verificationAttempts,
+    );
+    assert.equal(out.value.rounds, timing.verificationAttempts);
   });
 
   it("reports failure after the last round when an expectation never holds", () => {
