@@ -5,7 +5,7 @@ import { readFileSync } from "node:fs";
 import { Command } from "commander";
 import { timeScaleOption } from "../common/time-scale-option.js";
 import { startAzureEmulator, DEFAULT_PORT } from "./index.js";
-import type { FaultConfig } from "./core/faults.js";
+import { throttlingFromEnv, type FaultConfig } from "./core/faults.js";
 
 const program = new Command()
   .name("azure-emulator")
@@ -28,6 +28,11 @@ const program = new Command()
   )
   .option("--seed <n>", "seed for probabilistic faults", "1")
   .option("--faults <file>", "JSON fault configuration ({ rules, throttling })")
+  .option(
+    "--throttling <mode>",
+    "ARM's token buckets: on, aks (and the AKS RP's) or off",
+    process.env["AKSV_ARM_THROTTLING"],
+  )
   .option("--reset", "start with empty state", false)
   .parse();
 
@@ -38,9 +43,11 @@ const o = program.opts<{
   kubeUrl?: string;
   seed: string;
   faults?: string;
+  throttling?: string;
   reset: boolean;
 }>();
 
+const throttling = throttlingFromEnv({ AKSV_ARM_THROTTLING: o.throttling ?? "" });
 const emulator = await startAzureEmulator({
   port: Number(o.port),
   stateDir: o.stateDir,
@@ -48,7 +55,10 @@ const emulator = await startAzureEmulator({
   seed: Number(o.seed),
   reset: o.reset,
   ...(o.kubeUrl ? { kubeUrl: o.kubeUrl } : {}),
-  ...(o.faults ? { faults: JSON.parse(readFileSync(o.faults, "utf8")) as FaultConfig } : {}),
+  faults: {
+    ...(o.faults ? (JSON.parse(readFileSync(o.faults, "utf8")) as FaultConfig) : {}),
+    ...(throttling ? { throttling } : {}),
+  },
 });
 console.log(`azure emulator listening on ${emulator.url} (time scale ${o.timeScale})`);
 console.log(`CA certificate: ${emulator.caPath}  (export NODE_EXTRA_CA_CERTS=${emulator.caPath})`);
