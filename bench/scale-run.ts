@@ -1,13 +1,12 @@
 // The scale run (issue 19): a task hub already holding thousands of instances, then N provisions at
 // once over several teams, with ARM's token buckets on, while GETs and lists are timed. Used by
 // `bench/scale.ts` (`npm run bench:scale`) and by `bench/provision.ts --scale` (the `scale` key).
-import { readdirSync, readFileSync } from "node:fs";
 import { loadavg } from "node:os";
-import type { InvocationContext } from "@azure/functions";
-import * as df from "durable-functions";
+import type * as df from "durable-functions";
 import type { FunctionsHost } from "../emulators/functions-host/index.js";
-import { callApi, devToken, json, startStack, type ClusterDoc } from "../harness/stack.js";
+import { callApi, devToken, durableClientOf, json, startStack, type ClusterDoc } from "../harness/stack.js";
 import { ORCHESTRATION } from "../shared/provision/durable.js";
+import { peakRssMiB, workerPid } from "./proc.js";
 
 export interface ScaleOptions {
   timeScale: number;
@@ -25,32 +24,6 @@ function percentile(values: number[], p: number): number {
   if (values.length === 0) return 0;
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-}
-
-/** Peak resident memory (VmHWM, MiB) of `pid`, from /proc (Linux). */
-function peakRssMiB(pid: number): number | undefined {
-  try {
-    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
-    return m ? Math.round(Number(m[1]) / 1024) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** The Functions host's language worker: this process's child running language-worker.js. */
-function workerPid(): number | undefined {
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-      if (ppid !== process.pid) continue;
-      if (readFileSync(`/proc/${entry}/cmdline`, "utf8").includes("language-worker")) return Number(entry);
-    } catch {
-      // the process ended while we looked
-    }
-  }
-  return undefined;
 }
 
 async function timed<T>(out: number[], work: () => Promise<T>): Promise<T> {
@@ -78,12 +51,7 @@ export async function runScale(stateDir: string, o: ScaleOptions): Promise<Recor
 
     // The hub is filled through the durable client, not by provisions: orchestrations that wait
     // for an event (one episode each), as in test/integration/api/constant-cost.test.ts.
-    const host = s.host as FunctionsHost;
-    process.env["WEBSITE_HOSTNAME"] = new URL(host.url).host;
-    const data = host.durableClientData();
-    const binding = df.input.durableClient();
-    const invocation = { options: { extraInputs: [binding] }, extraInputs: { get: () => data } };
-    const client = df.getClient(invocation as unknown as InvocationContext);
+    const client = durableClientOf(s.host as FunctionsHost);
     const f0 = Date.now();
     for (let i = 0; i < o.fill; i += 100)
       await Promise.all(

@@ -9,15 +9,15 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import functions, { type InvocationContext } from "@azure/functions";
+import functions from "@azure/functions";
 import { TableClient } from "@azure/data-tables";
-import * as df from "durable-functions";
+import type * as df from "durable-functions";
 import { BACKFILL_STEP, backfillIndex } from "../../../application/backfill.js";
 import { ClusterApi } from "../../../application/cluster-api.js";
 import type { FunctionsHost } from "../../../emulators/functions-host/index.js";
 import { allInstancesOf, orchestrationsOf } from "../../../functions/orchestrations.js";
 import { credentialFor } from "../../../harness/azure.js";
-import { startStack, type Stack } from "../../../harness/stack.js";
+import { durableClientOf, startStack, type Stack } from "../../../harness/stack.js";
 import type { Caller } from "../../../shared/auth/caller.js";
 import { provisionInstanceId } from "../../../shared/azure/names.js";
 import { loadConfig } from "../../../shared/config/index.js";
@@ -45,12 +45,7 @@ before(async () => {
   stateDir = await mkdtemp(join(tmpdir(), "aksv-backfill-"));
   // Time scale 1: nothing the test starts gets far; it terminates the old clusters' runs anyway.
   stack = await startStack({ stateDir, timeScale: 1 });
-  const host = stack.host as FunctionsHost;
-  process.env["WEBSITE_HOSTNAME"] = new URL(host.url).host;
-  const data = host.durableClientData();
-  const binding = df.input.durableClient();
-  const invocation = { options: { extraInputs: [binding] }, extraInputs: { get: () => data } };
-  client = df.getClient(invocation as unknown as InvocationContext);
+  client = durableClientOf(stack.host as FunctionsHost);
   const config = loadConfig({ ...stack.env, AKSV_TEAM_QUOTA: "2" });
   const tableClient = new TableClient(stack.azure.tableUrl, config.state!.table, credentialFor(stack.azure), {
     tlsOptions: { ca: stack.azure.caPem },

@@ -10,14 +10,14 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import functions, { type InvocationContext } from "@azure/functions";
+import functions from "@azure/functions";
 import { TableClient } from "@azure/data-tables";
-import * as df from "durable-functions";
+import type * as df from "durable-functions";
 import { ClusterApi } from "../../../application/cluster-api.js";
 import type { FunctionsHost } from "../../../emulators/functions-host/index.js";
 import { orchestrationsOf } from "../../../functions/orchestrations.js";
 import { credentialFor } from "../../../harness/azure.js";
-import { startStack, type Stack } from "../../../harness/stack.js";
+import { durableClientOf, startStack, type Stack } from "../../../harness/stack.js";
 import type { Caller } from "../../../shared/auth/caller.js";
 import { loadConfig } from "../../../shared/config/index.js";
 import { ORCHESTRATION } from "../../../shared/provision/durable.js";
@@ -71,13 +71,7 @@ before(async () => {
   const host = stack.host as FunctionsHost;
   const p = await countingProxy(host.url);
   proxy = p.server;
-  const data = JSON.parse(JSON.stringify(host.durableClientData()).replaceAll(host.url, p.origin)) as object;
-  // df.getClient reads the binding from an invocation's extra inputs, and points its URLs at
-  // localhost:7071 unless WEBSITE_HOSTNAME says where the host is (as the local host tells its worker).
-  process.env["WEBSITE_HOSTNAME"] = new URL(p.origin).host;
-  const binding = df.input.durableClient();
-  const invocation = { options: { extraInputs: [binding] }, extraInputs: { get: () => data } };
-  client = df.getClient(invocation as unknown as InvocationContext);
+  client = durableClientOf(host, p.origin);
   const config = loadConfig(stack.env);
   const tableClient = new TableClient(stack.azure.tableUrl, config.state!.table, credentialFor(stack.azure), {
     tlsOptions: { ca: stack.azure.caPem },
