@@ -3,12 +3,14 @@
 // --snapshot it writes a heap snapshot of the worker (--heapsnapshot-signal) while all of them wait
 // for their AKS create, and one before they start; the JSON names the constructors whose live heap
 // grew most between the two.
-//   node dist/bench/memory.js [--concurrent 100] [--time-scale 0.2] [--snapshot]
+//   node dist/bench/memory.js [--concurrent 100] [--time-scale 0.2] [--snapshot] [--poll-seconds 1]
+//     [--worker-flags "--max-old-space-size=256" | none]
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { DEFAULT_LATENCY } from "../emulators/azure/core/latency.js";
+import { WORKER_NODE_OPTIONS } from "../emulators/stack.js";
 import { callApi, devToken, json, startStack } from "../harness/stack.js";
 import { parseTimeScale } from "../shared/config/time-scale.js";
 import { runInStackChild } from "./child.js";
@@ -22,6 +24,11 @@ function arg(name: string, fallback: string): string {
 const concurrent = Number(arg("concurrent", "100"));
 const timeScale = parseTimeScale(arg("time-scale", "0.2"), "--time-scale");
 const snapshot = process.argv.includes("--snapshot");
+/** How often the run's end is checked (a team's list: one Table query and two hub reads per cluster). */
+const pollSeconds = Number(arg("poll-seconds", "1"));
+/** V8 flags for the worker (NODE_OPTIONS; default the app's own), "none" for none: to compare peaks. */
+const workerFlagsArg = arg("worker-flags", WORKER_NODE_OPTIONS);
+const workerFlags = workerFlagsArg === "none" ? "" : workerFlagsArg;
 
 /** Live heap by constructor (self sizes, bytes) of a .heapsnapshot file. */
 function heapByConstructor(file: string): Map<string, { bytes: number; count: number }> {
@@ -76,7 +83,12 @@ async function main(stateDir: string): Promise<Record<string, unknown>> {
     timeScale,
     env: {
       AKSV_TEAM_QUOTA: String(concurrent + 1),
-      ...(snapshot ? { NODE_OPTIONS: `--heapsnapshot-signal=SIGUSR2 --diagnostic-dir=${stateDir}` } : {}),
+      NODE_OPTIONS: [
+        workerFlags,
+        snapshot ? `--heapsnapshot-signal=SIGUSR2 --diagnostic-dir=${stateDir}` : "",
+      ]
+        .join(" ")
+        .trim(),
     },
   });
   try {
@@ -98,6 +110,7 @@ async function main(stateDir: string): Promise<Record<string, unknown>> {
         }),
       ),
     );
+    const postsAnsweredAfterSeconds = (Date.now() - t0) / 1000;
     let grown: { name: string; MiB: number; count: number }[] | undefined;
     if (base) {
       // Halfway through the AKS create every provision is waiting on it.
@@ -120,11 +133,12 @@ async function main(stateDir: string): Promise<Record<string, unknown>> {
       for (const c of (await json<{ value: { name: string; phase: string }[] }>(r)).value)
         phases.set(c.name, c.phase);
       if (names.every((n) => ["Succeeded", "Failed"].includes(phases.get(n) ?? ""))) break;
-      await sleep(1000);
+      await sleep(pollSeconds * 1000);
     }
     clearInterval(sampler);
     const peak = peakRssMiB(pid) ?? 0;
     return {
+      workerFlags,
       concurrent,
       timeScale,
       succeeded: names.filter((n) => phases.get(n) === "Succeeded").length,
@@ -132,7 +146,9 @@ async function main(stateDir: string): Promise<Record<string, unknown>> {
       workerIdleRssMiB: idleRss,
       workerPeakRssMiB: peak,
       perProvisionMiB: (peak - idleRss) / concurrent,
-      rssSamplesMiB: { max: Math.max(...samples), last: samples[samples.length - 1] },
+      postsAnsweredAfterSeconds,
+      // RSS every 2 s from the first POST: where in the run the peak is.
+      rssEvery2sMiB: samples.filter((_, i) => i % 8 === 0),
       ...(grown ? { heapGrowthWhileWaiting: grown } : {}),
     };
   } finally {

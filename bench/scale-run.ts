@@ -83,20 +83,27 @@ export async function runScale(stateDir: string, o: ScaleOptions): Promise<Recor
       ),
     );
     const refused = accepted.filter((r) => r.status !== 202).map((r) => r.status);
+    await Promise.all(accepted.map((r) => r.arrayBuffer()));
 
     // Until every cluster has ended: each team's list (which also tells the phases) and a GET of a
     // random cluster, one after the other, timed.
     const phases = new Map<string, string>();
+    const errors: Record<string, number> = {};
     const deadline = Date.now() + 3_600_000;
     let round = 0;
     while (Date.now() < deadline) {
       for (let t = 0; t < o.teams; t++) {
         const r = await timed(lists, () => callApi(s.api, token, `/clusters?team=team${t}&top=1000`));
-        for (const c of (await json<{ value: { name: string; phase: string }[] }>(r)).value)
-          phases.set(c.name, c.phase);
+        // An answer other than 200 is counted (and its time kept), not fatal to the run.
+        if (r.status === 200)
+          for (const c of (await json<{ value: { name: string; phase: string }[] }>(r)).value)
+            phases.set(c.name, c.phase);
+        else errors[`list ${r.status}`] = (errors[`list ${r.status}`] ?? 0) + 1;
         const name = names[(round * 7919 + t * 104_729) % names.length]!;
         const g = await timed(gets, () => callApi(s.api, token, `/clusters/${name}`));
-        await json<ClusterDoc>(g);
+        if (g.status !== 200 && g.status !== 202)
+          errors[`get ${g.status}`] = (errors[`get ${g.status}`] ?? 0) + 1;
+        await g.arrayBuffer();
       }
       round++;
       const done = names.filter((n) => ["Succeeded", "Failed"].includes(phases.get(n) ?? "")).length;
@@ -105,6 +112,14 @@ export async function runScale(stateDir: string, o: ScaleOptions): Promise<Recor
     const wallSeconds = (Date.now() - c0) / 1000;
     const succeeded = names.filter((n) => phases.get(n) === "Succeeded").length;
 
+    // Why the others ended Failed: their error codes and steps, counted.
+    const failures: Record<string, number> = {};
+    for (const name of names.filter((n) => phases.get(n) !== "Succeeded")) {
+      const doc = await json<ClusterDoc>(await callApi(s.api, token, `/clusters/${name}`));
+      const e = (doc as { error?: { code?: string; step?: string } }).error;
+      const key = `${e?.step ?? "?"}: ${e?.code ?? phases.get(name) ?? "unknown"}`;
+      failures[key] = (failures[key] ?? 0) + 1;
+    }
     const requests = s.azure.recorder.query({}).slice(before);
     const served = requests.filter((q) => q.status !== 429 && q.path.startsWith("/subscriptions/"));
     const writesPerCluster =
@@ -125,8 +140,9 @@ export async function runScale(stateDir: string, o: ScaleOptions): Promise<Recor
       fillSeconds,
       instancesInHub,
       concurrentClusters: o.concurrent,
-      refusedPosts: refused.length,
+      refusedPosts: refused,
       succeeded,
+      failures,
       wallSeconds,
       postP50Ms: percentile(posts, 50),
       postP99Ms: percentile(posts, 99),
@@ -135,6 +151,7 @@ export async function runScale(stateDir: string, o: ScaleOptions): Promise<Recor
       listP50Ms: percentile(lists, 50),
       listP99Ms: percentile(lists, 99),
       samples: { gets: gets.length, lists: lists.length },
+      readErrors: errors,
       workerPeakRssMiB: worker ? peakRssMiB(worker) : undefined,
       // This process: the Functions host and the emulators (Azure, Kubernetes) together.
       hostPeakRssMiB: peakRssMiB(process.pid),

@@ -10,20 +10,19 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import functions from "@azure/functions";
-import { TableClient } from "@azure/data-tables";
 import type * as df from "durable-functions";
 import { BACKFILL_STEP, backfillIndex } from "../../../application/backfill.js";
-import { ClusterApi } from "../../../application/cluster-api.js";
+import type { ClusterApi } from "../../../application/cluster-api.js";
 import type { FunctionsHost } from "../../../emulators/functions-host/index.js";
-import { allInstancesOf, orchestrationsOf } from "../../../functions/orchestrations.js";
-import { credentialFor } from "../../../harness/azure.js";
+import { allInstancesOf } from "../../../functions/orchestrations.js";
 import { durableClientOf, startStack, type Stack } from "../../../harness/stack.js";
 import type { Caller } from "../../../shared/auth/caller.js";
 import { provisionInstanceId } from "../../../shared/azure/names.js";
 import { loadConfig } from "../../../shared/config/index.js";
 import { ORCHESTRATION } from "../../../shared/provision/durable.js";
 import type { ProvisionInput } from "../../../shared/provision/types.js";
-import { ClusterStateTable } from "../../../shared/state/cluster-table.js";
+import type { ClusterStateTable } from "../../../shared/state/cluster-table.js";
+import { stackApi } from "../../helpers/stack-api.js";
 import { provisionInput, spec } from "../../unit/provision/fixtures.js";
 
 const { HttpRequest } = functions;
@@ -47,24 +46,7 @@ before(async () => {
   stack = await startStack({ stateDir, timeScale: 1 });
   client = durableClientOf(stack.host as FunctionsHost);
   const config = loadConfig({ ...stack.env, AKSV_TEAM_QUOTA: "2" });
-  const tableClient = new TableClient(stack.azure.tableUrl, config.state!.table, credentialFor(stack.azure), {
-    tlsOptions: { ca: stack.azure.caPem },
-  });
-  tableClient.pipeline.addPolicy({
-    name: "count",
-    sendRequest: (request, next) => {
-      tableRequests++;
-      return next(request);
-    },
-  });
-  table = new ClusterStateTable(tableClient);
-  api = new ClusterApi({
-    config,
-    orchestrations: orchestrationsOf(client),
-    index: table,
-    quotas: table,
-    userKubeconfig: () => Promise.reject(new Error("not asked")),
-  });
+  ({ api, table } = stackApi(stack, config, client, () => tableRequests++));
 });
 
 after(async () => {

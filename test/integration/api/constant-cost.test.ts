@@ -11,17 +11,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import functions from "@azure/functions";
-import { TableClient } from "@azure/data-tables";
 import type * as df from "durable-functions";
-import { ClusterApi } from "../../../application/cluster-api.js";
+import type { ClusterApi } from "../../../application/cluster-api.js";
 import type { FunctionsHost } from "../../../emulators/functions-host/index.js";
-import { orchestrationsOf } from "../../../functions/orchestrations.js";
-import { credentialFor } from "../../../harness/azure.js";
 import { durableClientOf, startStack, type Stack } from "../../../harness/stack.js";
 import type { Caller } from "../../../shared/auth/caller.js";
 import { loadConfig } from "../../../shared/config/index.js";
 import { ORCHESTRATION } from "../../../shared/provision/durable.js";
-import { ClusterStateTable } from "../../../shared/state/cluster-table.js";
+import type { ClusterStateTable } from "../../../shared/state/cluster-table.js";
+import { stackApi } from "../../helpers/stack-api.js";
 
 const { HttpRequest } = functions;
 const FILL = 1000;
@@ -73,24 +71,7 @@ before(async () => {
   proxy = p.server;
   client = durableClientOf(host, p.origin);
   const config = loadConfig(stack.env);
-  const tableClient = new TableClient(stack.azure.tableUrl, config.state!.table, credentialFor(stack.azure), {
-    tlsOptions: { ca: stack.azure.caPem },
-  });
-  tableClient.pipeline.addPolicy({
-    name: "count",
-    sendRequest: (request, next) => {
-      count.table++;
-      return next(request);
-    },
-  });
-  table = new ClusterStateTable(tableClient);
-  api = new ClusterApi({
-    config,
-    orchestrations: orchestrationsOf(client),
-    index: table,
-    quotas: table,
-    userKubeconfig: () => Promise.reject(new Error("not asked")),
-  });
+  ({ api, table } = stackApi(stack, config, client, () => count.table++));
 });
 
 after(async () => {
