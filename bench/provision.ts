@@ -1,6 +1,8 @@
 // Provisioning benchmark on the whole local stack (not a test): the tutorial's request end to end,
 // then N clusters at once. Prints JSON on stdout.
-//   node dist/bench/provision.js [--time-scale 0.1] [--concurrent 50]
+//   node dist/bench/provision.js [--time-scale 0.1] [--concurrent 50] [--scale]
+// With --scale it also runs bench/scale-run.ts on a second stack and adds its figures as `scale`
+// (options --scale-time-scale 0.05 --scale-concurrent 500 --scale-fill 2000 --scale-teams 10).
 // The critical path is the chain of ARM operations the flow must wait for, from the Azure
 // emulator's latency profile (resource group → max(VNet, identity) → role assignment → cluster),
 // scaled, plus the Kubernetes part as measured; overheadRatio = wall time / that lower bound.
@@ -11,6 +13,7 @@ import { DEFAULT_LATENCY } from "../emulators/azure/core/latency.js";
 import { parseTimeScale } from "../shared/config/time-scale.js";
 import { callApi, devToken, ROOT, startStack, waitForPhase, type ClusterDoc } from "../harness/stack.js";
 import { runInStackChild } from "./child.js";
+import { runScale } from "./scale-run.js";
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -38,6 +41,19 @@ function armReadFigures(requests: { method: string; path: string }[]): Record<st
 }
 
 async function main(stateDir: string): Promise<Record<string, unknown>> {
+  const figures = await provisionFigures(stateDir);
+  if (!process.argv.includes("--scale")) return figures;
+  // The same state directory (its CA is the one this process trusts), reset by the new stack.
+  const scale = await runScale(stateDir, {
+    timeScale: parseTimeScale(arg("scale-time-scale", "0.05"), "--scale-time-scale"),
+    concurrent: Number(arg("scale-concurrent", "500")),
+    fill: Number(arg("scale-fill", "2000")),
+    teams: Number(arg("scale-teams", "10")),
+  });
+  return { ...figures, scale };
+}
+
+async function provisionFigures(stateDir: string): Promise<Record<string, unknown>> {
   // Every cluster of the benchmark is one team's: the quota must not be what is measured.
   const s = await startStack({ stateDir, timeScale, env: { AKSV_TEAM_QUOTA: String(concurrent + 1) } });
   try {

@@ -54,6 +54,9 @@ export const LOCAL_BODY_LIMIT_BYTES = 1024 * 1024;
 export const LOCAL_PORTAL_CLIENT_ID = "aks-vending-portal-local";
 
 /** The app settings that point the unmodified app at the emulators. */
+/** The app worker's V8 flags (also infra/main.bicep's NODE_OPTIONS). */
+export const WORKER_NODE_OPTIONS = "--max-old-space-size=384";
+
 export function appSettingsFor(
   azure: AzureEmulator,
   caPath: string,
@@ -78,6 +81,9 @@ export function appSettingsFor(
     // The host refuses larger bodies while they stream in, before the app sees them (Azure's
     // default is 100 MB); the app's own limit for a cluster request is smaller still.
     [BODY_LIMIT_SETTING]: String(LOCAL_BODY_LIMIT_BYTES),
+    // As infra/main.bicep sets it in Azure: the worker's old generation capped, so garbage from
+    // bursts of provisions is collected rather than grown into (bench/README.md, "Memory").
+    NODE_OPTIONS: WORKER_NODE_OPTIONS,
   };
 }
 

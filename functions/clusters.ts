@@ -13,7 +13,8 @@ import { scrub } from "../shared/azure/errors.js";
 import { clusterKubeconfig } from "../shared/azure/kubeconfig.js";
 import { callbackStore } from "../shared/callback/store.js";
 import { appConfig, type AppConfig } from "../shared/config/index.js";
-import { orchestrationsOf } from "./orchestrations.js";
+import { backfillIndex } from "../application/backfill.js";
+import { allInstancesOf, orchestrationsOf } from "./orchestrations.js";
 import { armCredential } from "../shared/azure/clients.js";
 import { ClusterStateTable } from "../shared/state/cluster-table.js";
 
@@ -32,6 +33,29 @@ function stateTable(config: AppConfig): ClusterStateTable {
   const key = `${c.tableUrl}|${c.table}`;
   if (state?.key !== key) state = { key, value: ClusterStateTable.connect(c, armCredential(config)) };
   return state.value;
+}
+
+let upgrade: Promise<void> | undefined;
+
+/**
+ * The one-time index backfill (application/backfill.ts), run once per process before the first
+ * request it serves (after the marker row says it ran, that is one point read); requests arriving
+ * meanwhile wait for it. A failure fails those requests and is tried again by the next one.
+ */
+function upgraded(context: InvocationContext): Promise<void> {
+  upgrade ??= (async () => {
+    const table = stateTable(appConfig());
+    const report = await backfillIndex({
+      allInstances: allInstancesOf(df.getClient(context)),
+      index: table,
+      quotas: table,
+    });
+    if (report) context.log(`index backfill: ${JSON.stringify(report)}`);
+  })().catch((e: unknown) => {
+    upgrade = undefined;
+    throw e;
+  });
+  return upgrade;
 }
 
 /** The cluster API for one invocation (also used by catalog-info.ts). */
@@ -67,6 +91,7 @@ export function guarded(handler: CallerHandler): Handler {
     try {
       const caller = await authenticate(appConfig().auth, request.headers.get("authorization"), context);
       if (!isCaller(caller)) return caller;
+      await upgraded(context);
       return await handler(request, context, caller);
     } catch (e) {
       context.error(`request failed: ${scrub(e instanceof Error ? e.message : String(e))}`);

@@ -19,3 +19,11 @@ export function orchestrationsOf(client: df.DurableClient): Orchestrations {
     raiseEvent: (instanceId, eventName, eventData) => client.raiseEvent(instanceId, eventName, eventData),
   };
 }
+
+/**
+ * Every instance in the task hub (the client follows the continuation tokens). For the one-time
+ * index backfill (application/backfill.ts) only: no request lists the hub.
+ */
+export function allInstancesOf(client: df.DurableClient): () => Promise<Instance[]> {
+  return () => client.getStatusBy({});
+}

@@ -3,6 +3,8 @@
 // host in its own process (crash tests kill it with SIGKILL).
 import { spawn, type ChildProcess } from "node:child_process";
 import { createInterface } from "node:readline";
+import type { InvocationContext } from "@azure/functions";
+import * as df from "durable-functions";
 import { join } from "node:path";
 import type { AzureEmulator, AzureEmulatorOptions } from "../emulators/azure/index.js";
 export type { FaultRule } from "../emulators/azure/index.js";
@@ -212,4 +214,20 @@ export function armWrites(azure: AzureEmulator, method: "PUT" | "DELETE"): Recor
     if (r.status >= 200 && r.status < 300 && r.resourceType)
       out[r.resourceType] = (out[r.resourceType] ?? 0) + 1;
   return out;
+}
+
+/**
+ * A durable client of the local host's task hub, as an invocation's binding would give it (tests
+ * and benchmarks fill the hub with it). `via`: an origin standing in front of the host (a counting
+ * proxy), to which the binding's URLs are rewritten.
+ */
+export function durableClientOf(host: FunctionsHost, via?: string): df.DurableClient {
+  const raw = JSON.stringify(host.durableClientData());
+  const data = JSON.parse(via ? raw.replaceAll(host.url, via) : raw) as object;
+  // df.getClient reads the binding from an invocation's extra inputs, and points its URLs at
+  // localhost:7071 unless WEBSITE_HOSTNAME says where the host is (as the local host tells its worker).
+  process.env["WEBSITE_HOSTNAME"] = new URL(via ?? host.url).host;
+  const binding = df.input.durableClient();
+  const invocation = { options: { extraInputs: [binding] }, extraInputs: { get: () => data } };
+  return df.getClient(invocation as unknown as InvocationContext);
 }

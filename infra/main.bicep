@@ -155,6 +155,10 @@ var appConfiguration = {
   AKSV_DEFAULT_LOCATION: empty(clusterDefaultLocation) ? location : clusterDefaultLocation
   AKSV_TEAM_MAP: string(teamMap)
   AKSV_PIPELINE_CALLERS: string(pipelineCallers)
+  // The Node worker's old generation is capped: what it keeps alive is small (tens of MB), and
+  // without a cap V8 lets garbage from bursts of provisions grow the process by MBs per provision
+  // (bench/README.md, "Memory"). Node reads NODE_OPTIONS; app settings are the worker's environment.
+  NODE_OPTIONS: '--max-old-space-size=384'
 }
 
 var resourceGroupScopeConfiguration = {

@@ -11,7 +11,7 @@ import { timeScaleFromEnv } from "../../shared/config/time-scale.js";
 import { DEFAULT_LATENCY, type LatencyProfile } from "./core/latency.js";
 import type { ProviderContext, SubscriptionInfo } from "./core/context.js";
 import { ArmError } from "./core/errors.js";
-import { FaultInjector, type FaultConfig, type FaultRule } from "./core/faults.js";
+import { FaultInjector, throttlingFromEnv, type FaultConfig, type FaultRule } from "./core/faults.js";
 import { LroEngine } from "./core/lro.js";
 import { RequestRecorder } from "./core/recorder.js";
 import { Router, type ArmRequest, type ArmResponse } from "./core/router.js";
@@ -47,6 +47,7 @@ export interface AzureEmulatorOptions {
   kubeUrl?: string;
   /** Start with empty state. */
   reset?: boolean;
+  /** Fault rules and throttling; without `throttling`, AKSV_ARM_THROTTLING (on | aks | off, the default) decides. */
   faults?: FaultConfig;
   /** Override some emulated latencies (seconds). */
   latency?: Partial<LatencyProfile>;
@@ -148,6 +149,7 @@ async function serve(options: AzureEmulatorOptions, lock: StateLock): Promise<Az
   const cert = await issueServerCertificate(ca);
   const store = new Store(join(options.stateDir, "azure"), options.reset ?? false);
   const clock = wallClock(options.timeScale ?? timeScaleFromEnv());
+  const throttling = options.faults?.throttling ?? throttlingFromEnv();
   const tenantId = options.tenantId ?? DEFAULT_TENANT_ID;
   const subscriptions = options.subscriptions ?? [
     { subscriptionId: DEFAULT_SUBSCRIPTION_ID, displayName: "aks-vending local" },
@@ -155,7 +157,11 @@ async function serve(options: AzureEmulatorOptions, lock: StateLock): Promise<Az
   let baseUrl = "";
   const issuer = new TokenIssuer(store, tenantId, () => baseUrl);
   await issuer.init();
-  const faults = new FaultInjector({ seed: options.seed ?? 1, ...(options.faults ?? {}) });
+  const faults = new FaultInjector(
+    { seed: options.seed ?? 1, ...(options.faults ?? {}), ...(throttling ? { throttling } : {}) },
+    Date.now,
+    clock.scale,
+  );
   const recorder = new RequestRecorder();
   const lro = new LroEngine(store, clock, (op) => store.get(op.resourceId)?.body ?? null);
   const ctx: ProviderContext = {

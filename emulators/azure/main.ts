@@ -5,7 +5,7 @@ import { readFileSync } from "node:fs";
 import { Command } from "commander";
 import { timeScaleOption } from "../common/time-scale-option.js";
 import { startAzureEmulator, DEFAULT_PORT } from "./index.js";
-import type { FaultConfig } from "./core/faults.js";
+import { throttlingFromEnv, type FaultConfig } from "./core/faults.js";
 
 const program = new Command()
   .name("azure-emulator")
@@ -28,6 +28,11 @@ const program = new Command()
   )
   .option("--seed <n>", "seed for probabilistic faults", "1")
   .option("--faults <file>", "JSON fault configuration ({ rules, throttling })")
+  .option(
+    "--throttling <mode>",
+    "ARM's token buckets: on, aks (and the AKS RP's) or off",
+    process.env["AKSV_ARM_THROTTLING"],
+  )
   .option("--reset", "start with empty state", false)
   .parse();
 
@@ -38,11 +43,13 @@ const o = program.opts<{
   kubeUrl?: string;
   seed: string;
   faults?: string;
+  throttling?: string;
   reset: boolean;
 }>();
 
 // State files are private (the signing key, identity header); see emulators/common/state-dir.ts.
 process.umask(0o077);
+const throttling = throttlingFromEnv({ AKSV_ARM_THROTTLING: o.throttling ?? "" });
 const emulator = await startAzureEmulator({
   port: Number(o.port),
   stateDir: o.stateDir,
@@ -50,10 +57,14 @@ const emulator = await startAzureEmulator({
   seed: Number(o.seed),
   reset: o.reset,
   ...(o.kubeUrl ? { kubeUrl: o.kubeUrl } : {}),
-  ...(o.faults ? { faults: JSON.parse(readFileSync(o.faults, "utf8")) as FaultConfig } : {}),
+  faults: {
+    ...(o.faults ? (JSON.parse(readFileSync(o.faults, "utf8")) as FaultConfig) : {}),
+    ...(throttling ? { throttling } : {}),
+  },
 }).catch((err: unknown) => {
   // A state directory in use, or damaged state: the message says which and what to do.
-  process.stderr.write(`error: the Azure emulator did not start: ${(err as Error).message}\n`);
+  process.stderr.write(`error: the Azure emulator did not start: ${(err as Error).message}
+`);
   process.exit(1);
 });
 console.log(`azure emulator listening on ${emulator.url} (time scale ${o.timeScale})`);

@@ -2,17 +2,12 @@
 // task, PartitionKey = the provisioning instance id, RowKey = TaskInstanceId. Kept out of durable
 // history on purpose (history is stored readable); the row is deleted once the task is completed.
 // Reached with the app's managed identity (role "Storage Table Data Contributor"), as ARM is.
-import { odata, TableClient } from "@azure/data-tables";
+import { odata } from "@azure/data-tables";
 import type { TokenCredential } from "@azure/identity";
 import { armCredential } from "../azure/clients.js";
 import { appConfig, type AppConfig } from "../config/index.js";
+import { OwnTable, statusOf, tableClientFor, type TableConfig } from "../state/table.js";
 import { CALLBACK_HEADERS, type PipelineCallback } from "./headers.js";
-
-export interface CallbackTableConfig {
-  /** Table service endpoint, e.g. https://<account>.table.core.windows.net */
-  tableUrl: string;
-  table: string;
-}
 
 export interface StoredCallback {
   instanceId: string;
@@ -20,22 +15,18 @@ export interface StoredCallback {
 }
 
 export class CallbackStore {
-  private readonly client: TableClient;
-  private created: Promise<void> | undefined;
+  private readonly table: OwnTable;
 
-  constructor(config: CallbackTableConfig, credential: TokenCredential) {
-    this.client = new TableClient(config.tableUrl, config.table, credential, {
-      retryOptions: { maxRetries: 3, retryDelayInMs: 200, maxRetryDelayInMs: 2000 },
-    });
+  constructor(config: TableConfig, credential: TokenCredential) {
+    this.table = new OwnTable(tableClientFor(config, credential));
   }
 
-  /** Creates the table on first use (a no-op when it exists: the SDK swallows TableAlreadyExists). */
+  private get client() {
+    return this.table.client;
+  }
+
   private ready(): Promise<void> {
-    this.created ??= this.client.createTable().catch((e: unknown) => {
-      this.created = undefined;
-      throw e;
-    });
-    return this.created;
+    return this.table.ready();
   }
 
   /** Idempotent: the same task calling twice (a retried request) keeps one row. */
@@ -65,7 +56,7 @@ export class CallbackStore {
     try {
       await this.client.deleteEntity(instanceId, taskInstanceId);
     } catch (e) {
-      if ((e as { statusCode?: number }).statusCode !== 404) throw e;
+      if (statusOf(e) !== 404) throw e;
     }
   }
 }

@@ -9,14 +9,10 @@
 //   name-<lowercased cluster name> / cluster   → instanceId, team: GET by name, the create's conflict check
 //   team-<team> / <lowercased cluster name>     → instanceId, name: the team's list, sorted by name
 //   quota-<team> / quota                        → holders (JSON): the quota, changed with If-Match (ETag)
-import { odata, TableClient, type TableEntityResult } from "@azure/data-tables";
+//   upgrade / <step>                            → done: a one-time upgrade step has run (the backfill)
+import { odata, type TableClient, type TableEntityResult } from "@azure/data-tables";
 import type { TokenCredential } from "@azure/identity";
-
-export interface StateTableConfig {
-  /** Table service endpoint, e.g. https://<account>.table.core.windows.net */
-  tableUrl: string;
-  table: string;
-}
+import { OwnTable, statusOf, tableClientFor, type TableConfig } from "./table.js";
 
 /** One cluster in the index: the provisioning instance id its name and team lead to. */
 export interface IndexEntry {
@@ -47,10 +43,6 @@ const TEAM = "team-";
 const QUOTA = "quota-";
 const key = (name: string) => name.toLowerCase();
 
-function status(e: unknown): number | undefined {
-  return (e as { statusCode?: number }).statusCode;
-}
-
 function isHolder(v: unknown): v is QuotaHolder {
   const o = v as Partial<QuotaHolder> | null;
   return typeof o?.holder === "string" && typeof o.cluster === "string" && typeof o.since === "number";
@@ -62,27 +54,44 @@ function holdersOf(raw: unknown): QuotaHolder[] {
   return Array.isArray(parsed) ? parsed.filter(isHolder) : [];
 }
 
+const UPGRADE = "upgrade";
+
+function nameRow(e: IndexEntry) {
+  return {
+    partitionKey: NAME + key(e.name),
+    rowKey: "cluster",
+    name: e.name,
+    team: e.team,
+    instanceId: e.instanceId,
+  };
+}
+
+function teamRow(e: IndexEntry) {
+  return {
+    partitionKey: TEAM + e.team,
+    rowKey: key(e.name),
+    name: e.name,
+    team: e.team,
+    instanceId: e.instanceId,
+  };
+}
+
 export class ClusterStateTable {
-  private created: Promise<void> | undefined;
+  private readonly table: OwnTable;
+  private readonly client: TableClient;
 
   /** Over `client` (its table, credential and pipeline: tests add a policy that counts requests). */
-  constructor(private readonly client: TableClient) {}
-
-  static connect(config: StateTableConfig, credential: TokenCredential): ClusterStateTable {
-    return new ClusterStateTable(
-      new TableClient(config.tableUrl, config.table, credential, {
-        retryOptions: { maxRetries: 3, retryDelayInMs: 200, maxRetryDelayInMs: 2000 },
-      }),
-    );
+  constructor(client: TableClient) {
+    this.table = new OwnTable(client);
+    this.client = client;
   }
 
-  /** Creates the table on first use (a no-op when it exists: the SDK swallows TableAlreadyExists). */
+  static connect(config: TableConfig, credential: TokenCredential): ClusterStateTable {
+    return new ClusterStateTable(tableClientFor(config, credential));
+  }
+
   private ready(): Promise<void> {
-    this.created ??= this.client.createTable().catch((e: unknown) => {
-      this.created = undefined;
-      throw e;
-    });
-    return this.created;
+    return this.table.ready();
   }
 
   private async get(pk: string, rk: string): Promise<TableEntityResult<Record<string, unknown>> | undefined> {
@@ -90,7 +99,7 @@ export class ClusterStateTable {
     try {
       return await this.client.getEntity<Record<string, unknown>>(pk, rk);
     } catch (e) {
-      if (status(e) === 404) return undefined;
+      if (statusOf(e) === 404) return undefined;
       throw e;
     }
   }
@@ -106,27 +115,36 @@ export class ClusterStateTable {
   async put(e: IndexEntry): Promise<void> {
     await this.ready();
     await Promise.all([
-      this.client.upsertEntity(
-        {
-          partitionKey: NAME + key(e.name),
-          rowKey: "cluster",
-          name: e.name,
-          team: e.team,
-          instanceId: e.instanceId,
-        },
-        "Replace",
-      ),
-      this.client.upsertEntity(
-        {
-          partitionKey: TEAM + e.team,
-          rowKey: key(e.name),
-          name: e.name,
-          team: e.team,
-          instanceId: e.instanceId,
-        },
-        "Replace",
-      ),
+      this.client.upsertEntity(nameRow(e), "Replace"),
+      this.client.upsertEntity(teamRow(e), "Replace"),
     ]);
+  }
+
+  /**
+   * Records a cluster unless its rows exist: what the backfill writes, so that an entry the API put
+   * since (a newer life of that name) is never replaced by an older one.
+   */
+  async putIfAbsent(e: IndexEntry): Promise<void> {
+    await this.ready();
+    const insert = async (row: ReturnType<typeof nameRow>) => {
+      try {
+        await this.client.createEntity(row);
+      } catch (err) {
+        if (statusOf(err) !== 409) throw err;
+      }
+    };
+    await Promise.all([insert(nameRow(e)), insert(teamRow(e))]);
+  }
+
+  /** Has the one-time upgrade step `step` run to its end? */
+  async upgraded(step: string): Promise<boolean> {
+    return (await this.get(UPGRADE, step)) !== undefined;
+  }
+
+  /** Records that `step` ran to its end (idempotent). */
+  async markUpgraded(step: string, detail: Record<string, number>): Promise<void> {
+    await this.ready();
+    await this.client.upsertEntity({ partitionKey: UPGRADE, rowKey: step, ...detail }, "Replace");
   }
 
   /** Every cluster of `team`, or of every team when `team` is undefined (an admin's list), by name. */
@@ -163,7 +181,7 @@ export class ClusterStateTable {
       return true;
     } catch (e) {
       // 409: another request inserted the row first; 412: it changed since we read it.
-      if (status(e) === 409 || status(e) === 412) return false;
+      if (statusOf(e) === 409 || statusOf(e) === 412) return false;
       throw e;
     }
   }

@@ -49,6 +49,7 @@ describe("provisioning end to end", () => {
   it("retries transient faults of a long-running operation (final GET 500s, status 503s, VNet 429s, an operation ending InternalServerError) to Succeeded, one of each, nothing rolled back", () =>
     run("lroFaults"));
   it("succeeds with half of ARM's reads answering 429 or 503 (seeded)", () => run("randomReadFaults"));
+  it("succeeds with ARM's token buckets on and tight: the 429s are absorbed", () => run("throttled"));
   it("waits for a cluster busy with another operation (OperationNotAllowed) beyond the old retry budget, showing why", () =>
     run("busyCluster"));
   it("reports a cluster create that ends Failed with the AKS error and rolls back", () =>

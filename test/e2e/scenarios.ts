@@ -919,6 +919,41 @@ const scenarios: Record<string, (stateDir: string) => Promise<void>> = {
     }
   },
 
+  /**
+   * ARM's token buckets on and tight (writes: 2 at once, then one every 20 emulated s; reads: 10,
+   * then one every 2 s): four clusters at once meet 429s with Retry-After and all Succeed.
+   */
+  async throttled(stateDir) {
+    const s = await startStack({
+      stateDir,
+      faults: {
+        throttling: {
+          enabled: true,
+          writes: { burst: 2, perSecond: 0.05 },
+          reads: { burst: 10, perSecond: 0.5 },
+        },
+      },
+    });
+    await signIn(s);
+    try {
+      const names = ["t0", "t1", "t2", "t3"];
+      const docs = await Promise.all(names.map((n) => provisionSmall(s, n)));
+      assert.deepEqual(
+        docs.filter((d) => d.phase !== "Succeeded").map((d) => `${d.name}: ${JSON.stringify(d.error)}`),
+        [],
+      );
+      const throttled = s.azure.recorder.query({ status: 429 });
+      assert.ok(throttled.length >= 4, `429s were served (${throttled.length})`);
+      assert.equal(
+        armWrites(s.azure, "PUT")[CLUSTERS],
+        names.length,
+        "one cluster PUT each that got through",
+      );
+    } finally {
+      await s.stop();
+    }
+  },
+
   /** The same request 10 times at once: one orchestration (and one quota slot); 20 different clusters at once. */
   async concurrency(stateDir) {
     // Exactly the 21 clusters this scenario creates: ten identical requests must take one slot.

@@ -134,8 +134,11 @@ export function injectedFault(f: {
   code: string;
   message: string;
   retryAfterSeconds?: number;
+  retryAfterMs?: number;
 }): ArmError {
-  const headers: Record<string, string> =
-    f.retryAfterSeconds !== undefined ? { "Retry-After": String(f.retryAfterSeconds) } : {};
+  const headers: Record<string, string> = {
+    ...(f.retryAfterSeconds !== undefined ? { "Retry-After": String(f.retryAfterSeconds) } : {}),
+    ...(f.retryAfterMs !== undefined ? { "x-ms-retry-after-ms": String(f.retryAfterMs) } : {}),
+  };
   return new ArmError(f.status, f.code, f.message, undefined, undefined, headers);
 }

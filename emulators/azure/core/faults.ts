@@ -1,6 +1,7 @@
 // Fault injection, deterministic under a seed: request faults (429 + Retry-After, 5xx, dropped
 // connections), provisioning faults (an LRO that ends Failed with a chosen code, slower creates),
-// and ARM's token-bucket throttling with its documented per-subscription limits.
+// and ARM's token-bucket throttling with its documented limits (per subscription and principal), in
+// emulated time like every other duration the emulator simulates.
 import type { OperationKind } from "./router.js";
 
 export type FaultKind = "throttle" | "error" | "drop" | "provisioningFailure" | "slow" | "hold";
@@ -69,6 +70,8 @@ export interface RequestFacts {
   subscriptionId?: string;
   /** For an operation status or result poll: the id of the resource the operation is for. */
   operationOf?: string;
+  /** The authenticated caller's object id: ARM's buckets are per subscription and principal. */
+  principal?: string;
 }
 
 /** What the fault injector decided for one write: a failure for its operation, a slow-down. */
@@ -83,10 +86,27 @@ export interface ProvisioningFault {
  */
 export type FaultCheck = () => ProvisioningFault;
 
+/** ARM's throttling from the environment: AKSV_ARM_THROTTLING=on (ARM's buckets), aks (and the AKS RP's), off. */
+export function throttlingFromEnv(env: NodeJS.ProcessEnv = process.env): ThrottlingConfig | undefined {
+  const v = (env["AKSV_ARM_THROTTLING"] ?? "").trim().toLowerCase();
+  if (v === "" || v === "off" || v === "false" || v === "0") return undefined;
+  if (v === "on" || v === "true" || v === "1") return { enabled: true };
+  if (v === "aks") return { enabled: true, aks: true };
+  throw new Error(`AKSV_ARM_THROTTLING must be on, aks or off, got "${v}"`);
+}
+
 export const NO_FAULT: FaultCheck = () => ({ factor: 1 });
 
 export type RequestFault =
-  | { kind: "respond"; status: number; code: string; message: string; retryAfterSeconds?: number }
+  | {
+      kind: "respond";
+      status: number;
+      code: string;
+      message: string;
+      retryAfterSeconds?: number;
+      /** The exact wall wait, when it is shorter than Retry-After's whole seconds (scaled time). */
+      retryAfterMs?: number;
+    }
   | { kind: "drop" };
 
 const ARM_LIMITS = {
@@ -156,9 +176,14 @@ export class FaultInjector {
   private throttling: ThrottlingConfig = { enabled: false };
   private readonly buckets = new Map<string, Bucket>();
 
+  /**
+   * `now` is wall time; `scale` the time scale (wall seconds per emulated second): buckets refill at
+   * their rate per emulated second, and a 429's wait is emulated time turned into wall time.
+   */
   constructor(
     config: FaultConfig = {},
     private readonly now: () => number = Date.now,
+    private readonly scale: number = 1,
   ) {
     this.configure(config);
   }
@@ -293,7 +318,8 @@ export class FaultInjector {
   private refill(key: string, limits: { burst: number; perSecond: number }): Bucket {
     const now = this.now();
     const b = this.buckets.get(key) ?? { tokens: limits.burst, at: now };
-    b.tokens = Math.min(limits.burst, b.tokens + ((now - b.at) / 1000) * limits.perSecond);
+    // Elapsed emulated seconds: at time scale 0.01 a bucket refills 100 times as fast in wall time.
+    b.tokens = Math.min(limits.burst, b.tokens + ((now - b.at) / 1000 / this.scale) * limits.perSecond);
     b.at = now;
     this.buckets.set(key, b);
     return b;
@@ -302,7 +328,7 @@ export class FaultInjector {
   /** x-ms-ratelimit-remaining-subscription-{reads,writes,deletes} for this request's class. */
   remaining(facts: RequestFacts): { header: string; value: number } {
     const { cls, limits } = this.bucketLimits(facts.operation);
-    const b = this.refill(`${facts.subscriptionId ?? "-"}/${cls}`, limits);
+    const b = this.refill(armBucket(facts, cls), limits);
     return {
       header: `x-ms-ratelimit-remaining-subscription-${cls}`,
       value: Math.max(0, Math.floor(b.tokens)),
@@ -333,7 +359,7 @@ export class FaultInjector {
     if (!this.throttling.enabled) return undefined;
     const { cls, limits } = this.bucketLimits(facts.operation);
     return this.spend(
-      `${facts.subscriptionId ?? "-"}/${cls}`,
+      armBucket(facts, cls),
       limits,
       "SubscriptionRequestsThrottled",
       `Number of '${cls}' requests for subscription '${facts.subscriptionId ?? ""}' exceeded the limit.`,
@@ -352,12 +378,24 @@ export class FaultInjector {
       b.tokens -= 1;
       return undefined;
     }
+    // The wait for the next token, in emulated seconds, then wall time. Retry-After is whole seconds
+    // (delta-seconds), at least 1; when scaled time makes the wait shorter than that, the exact wall
+    // wait also goes in x-ms-retry-after-ms (an Azure header the SDKs' throttling policy prefers),
+    // so a scaled run waits as long as ARM would make a real one wait, scaled.
+    const wallMs = ((1 - b.tokens) / limits.perSecond) * this.scale * 1000;
+    const retryAfterSeconds = Math.max(1, Math.ceil(wallMs / 1000));
     return {
       kind: "respond",
       status: 429,
       code,
       message,
-      retryAfterSeconds: Math.max(1, Math.ceil((1 - b.tokens) / limits.perSecond)),
+      retryAfterSeconds,
+      ...(wallMs < retryAfterSeconds * 1000 && this.scale < 1 ? { retryAfterMs: Math.ceil(wallMs) } : {}),
     };
   }
+}
+
+/** ARM's bucket of a request: per subscription, principal and operation class. */
+function armBucket(facts: RequestFacts, cls: string): string {
+  return `${facts.subscriptionId ?? "-"}/${facts.principal ?? "-"}/${cls}`;
 }

@@ -134,12 +134,13 @@ async function handle(door: FrontDoor, req: IncomingMessage, res: ServerResponse
     armReq.body = parseBody(await readBody(req), req.headers["content-type"]);
     if (route && !route.anonymous) {
       armReq.principal = await door.authenticate(req.headers.authorization);
+      const asked = { ...facts, principal: armReq.principal.id };
       let open = true;
       res.once("close", () => (open = false));
-      await door.faults.hold(facts, () => open);
-      const injected = door.faults.requestFault(facts);
+      await door.faults.hold(asked, () => open);
+      const injected = door.faults.requestFault(asked);
       // What is left after this request, as ARM reports it.
-      const remaining = door.faults.remaining(facts);
+      const remaining = door.faults.remaining(asked);
       common[remaining.header] = String(remaining.value);
       if (injected?.kind === "drop") {
         fault = "drop";

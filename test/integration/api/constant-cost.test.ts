@@ -10,18 +10,16 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import functions, { type InvocationContext } from "@azure/functions";
-import { TableClient } from "@azure/data-tables";
-import * as df from "durable-functions";
-import { ClusterApi } from "../../../application/cluster-api.js";
+import functions from "@azure/functions";
+import type * as df from "durable-functions";
+import type { ClusterApi } from "../../../application/cluster-api.js";
 import type { FunctionsHost } from "../../../emulators/functions-host/index.js";
-import { orchestrationsOf } from "../../../functions/orchestrations.js";
-import { credentialFor } from "../../../harness/azure.js";
-import { startStack, type Stack } from "../../../harness/stack.js";
+import { durableClientOf, startStack, type Stack } from "../../../harness/stack.js";
 import type { Caller } from "../../../shared/auth/caller.js";
 import { loadConfig } from "../../../shared/config/index.js";
 import { ORCHESTRATION } from "../../../shared/provision/durable.js";
-import { ClusterStateTable } from "../../../shared/state/cluster-table.js";
+import type { ClusterStateTable } from "../../../shared/state/cluster-table.js";
+import { stackApi } from "../../helpers/stack-api.js";
 
 const { HttpRequest } = functions;
 const FILL = 1000;
@@ -71,32 +69,9 @@ before(async () => {
   const host = stack.host as FunctionsHost;
   const p = await countingProxy(host.url);
   proxy = p.server;
-  const data = JSON.parse(JSON.stringify(host.durableClientData()).replaceAll(host.url, p.origin)) as object;
-  // df.getClient reads the binding from an invocation's extra inputs, and points its URLs at
-  // localhost:7071 unless WEBSITE_HOSTNAME says where the host is (as the local host tells its worker).
-  process.env["WEBSITE_HOSTNAME"] = new URL(p.origin).host;
-  const binding = df.input.durableClient();
-  const invocation = { options: { extraInputs: [binding] }, extraInputs: { get: () => data } };
-  client = df.getClient(invocation as unknown as InvocationContext);
+  client = durableClientOf(host, p.origin);
   const config = loadConfig(stack.env);
-  const tableClient = new TableClient(stack.azure.tableUrl, config.state!.table, credentialFor(stack.azure), {
-    tlsOptions: { ca: stack.azure.caPem },
-  });
-  tableClient.pipeline.addPolicy({
-    name: "count",
-    sendRequest: (request, next) => {
-      count.table++;
-      return next(request);
-    },
-  });
-  table = new ClusterStateTable(tableClient);
-  api = new ClusterApi({
-    config,
-    orchestrations: orchestrationsOf(client),
-    index: table,
-    quotas: table,
-    userKubeconfig: () => Promise.reject(new Error("not asked")),
-  });
+  ({ api, table } = stackApi(stack, config, client, () => count.table++));
 });
 
 after(async () => {

@@ -78,10 +78,12 @@ test("ARM's token bucket throttles reads once the burst is spent, configured at 
   const c = await startForTest(t);
   await c.resources.resourceGroups.createOrUpdate("rg", { location: LOCATION });
   const put = await admin(`${c.emulator.url}/_emulator/faults`, c.emulator.caPem, "PUT", {
-    throttling: { enabled: true, reads: { burst: 3, perSecond: 0.5 } },
+    // 0.001 per emulated second at the test's time scale 0.002: one token every 2 wall seconds.
+    throttling: { enabled: true, reads: { burst: 3, perSecond: 0.001 } },
   });
   assert.equal(put.status, 200);
   const remaining: string[] = [];
+  const retryAfter: string[] = [];
   const noRetry = new ResourceManagementClient(c.credential, c.sub, {
     ...sdkOptions(c.emulator, 0),
     additionalPolicies: [
@@ -93,6 +95,7 @@ test("ARM's token bucket throttles reads once the burst is spent, configured at 
             req.headers.set("x-ms-correlation-request-id", "corr-1");
             const res = await next(req);
             remaining.push(res.headers.get("x-ms-ratelimit-remaining-subscription-reads") ?? "");
+            if (res.status === 429) retryAfter.push(res.headers.get("retry-after") ?? "");
             assert.match(res.headers.get("x-ms-request-id") ?? "", /^[0-9a-f-]{36}$/);
             assert.equal(res.headers.get("x-ms-correlation-request-id"), "corr-1");
             assert.equal(
@@ -110,7 +113,10 @@ test("ARM's token bucket throttles reads once the burst is spent, configured at 
     statusCode: 429,
     code: "SubscriptionRequestsThrottled",
   });
-  assert.deepEqual(remaining.slice(0, 3), ["2", "1", "0"]);
+  assert.deepEqual(remaining, ["2", "1", "0", "0"]);
+  // The next token, ~1,000 emulated s away, is ~2 wall seconds away.
+  assert.equal(retryAfter.length, 1);
+  assert.match(retryAfter[0]!, /^[12]$/);
   const log = (await admin(`${c.emulator.url}/_emulator/requests?status=429`, c.emulator.caPem, "GET"))
     .json as {
     count: number;

@@ -240,6 +240,8 @@ describe("compiled infra template", () => {
     // Flex Consumption sets the worker runtime from functionAppConfig and rejects these settings.
     assert.ok(!settings.has("FUNCTIONS_WORKER_RUNTIME"));
     assert.ok(!settings.has("FUNCTIONS_EXTENSION_VERSION"));
+    // The worker's old generation is capped as locally (emulators/stack.ts WORKER_NODE_OPTIONS).
+    assert.match(settings.get("NODE_OPTIONS") ?? "", /--max-old-space-size=\d+/);
     assert.doesNotMatch(JSON.stringify(main), /listKeys|listAccountSas|listServiceSas/);
   });
 

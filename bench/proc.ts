@@ -1,0 +1,34 @@
+// What benchmarks read of processes from /proc (Linux): the Functions host's language worker (a
+// child of the benchmark's process, which hosts the host and the emulators) and resident memory.
+import { readdirSync, readFileSync } from "node:fs";
+
+function status(pid: number, field: "VmHWM" | "VmRSS"): number | undefined {
+  try {
+    const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+    return m ? Math.round(Number(m[1]) / 1024) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Peak resident memory of `pid` so far (VmHWM), MiB. */
+export const peakRssMiB = (pid: number) => status(pid, "VmHWM");
+
+/** Resident memory of `pid` now (VmRSS), MiB. */
+export const rssMiB = (pid: number) => status(pid, "VmRSS");
+
+/** The Functions host's language worker: this process's child running language-worker.js. */
+export function workerPid(): number | undefined {
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      if (ppid !== process.pid) continue;
+      if (readFileSync(`/proc/${entry}/cmdline`, "utf8").includes("language-worker")) return Number(entry);
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return undefined;
+}

@@ -1,0 +1,186 @@
+// The scale run (issue 19): a task hub already holding thousands of instances, then N provisions at
+// once over several teams, with ARM's token buckets on, while GETs and lists are timed. Used by
+// `bench/scale.ts` (`npm run bench:scale`) and by `bench/provision.ts --scale` (the `scale` key).
+import { loadavg } from "node:os";
+import type * as df from "durable-functions";
+import type { FunctionsHost } from "../emulators/functions-host/index.js";
+import { callApi, devToken, durableClientOf, json, startStack, type ClusterDoc } from "../harness/stack.js";
+import { ORCHESTRATION } from "../shared/provision/durable.js";
+import { peakRssMiB, workerPid } from "./proc.js";
+
+export interface ScaleOptions {
+  timeScale: number;
+  /** Provisions started at once. */
+  concurrent: number;
+  /** Instances put in the hub before the run. */
+  fill: number;
+  teams: number;
+}
+
+/** ARM's documented buckets (emulators/azure README), per emulated second. */
+const BUCKETS = { reads: { burst: 250, perSecond: 25 }, writes: { burst: 200, perSecond: 10 } };
+
+function percentile(values: number[], p: number): number {
+  if (values.length === 0) return 0;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+async function timed<T>(out: number[], work: () => Promise<T>): Promise<T> {
+  const t = performance.now();
+  try {
+    return await work();
+  } finally {
+    out.push(performance.now() - t);
+  }
+}
+
+export async function runScale(stateDir: string, o: ScaleOptions): Promise<Record<string, unknown>> {
+  const perTeam = Math.ceil(o.concurrent / o.teams);
+  const s = await startStack({
+    stateDir,
+    timeScale: o.timeScale,
+    env: { AKSV_TEAM_QUOTA: String(perTeam + 1) },
+    faults: { throttling: { enabled: true } },
+  });
+  try {
+    const token = await devToken(s);
+    // First request: the app's one-time index backfill runs on the empty hub (the bench measures
+    // the steady state, not the upgrade).
+    await callApi(s.api, token, "/clusters?team=team0");
+
+    // The hub is filled through the durable client, not by provisions: orchestrations that wait
+    // for an event (one episode each), as in test/integration/api/constant-cost.test.ts.
+    const client = durableClientOf(s.host as FunctionsHost);
+    const f0 = Date.now();
+    for (let i = 0; i < o.fill; i += 100)
+      await Promise.all(
+        Array.from({ length: Math.min(100, o.fill - i) }, (_, k) =>
+          client.startNew(ORCHESTRATION.clusterQuotaSlot.name, {
+            instanceId: `filler-${i + k}`,
+            input: { team: `other${(i + k) % 100}`, holder: `filler-${i + k}`, cluster: `filler-${i + k}` },
+          }),
+        ),
+      );
+    const fillSeconds = (Date.now() - f0) / 1000;
+    const instancesInHub = (await client.getStatusBy({ showInput: false } as df.OrchestrationFilter)).length;
+
+    const before = s.azure.recorder.query({}).length;
+    const names = Array.from({ length: o.concurrent }, (_, i) => `sc${String(i).padStart(4, "0")}`);
+    const teamOf = (i: number) => `team${i % o.teams}`;
+    const posts: number[] = [];
+    const gets: number[] = [];
+    const lists: number[] = [];
+    const c0 = Date.now();
+    const accepted = await Promise.all(
+      names.map((name, i) =>
+        timed(posts, () =>
+          callApi(s.api, token, "/clusters", {
+            method: "POST",
+            body: JSON.stringify({ name, team: teamOf(i), nodePool: { count: 1 } }),
+          }),
+        ),
+      ),
+    );
+    const refused = accepted.filter((r) => r.status !== 202).map((r) => r.status);
+    await Promise.all(accepted.map((r) => r.arrayBuffer()));
+
+    // Until every cluster has ended: each team's list (which also tells the phases) and a GET of a
+    // random cluster, one after the other, timed.
+    const phases = new Map<string, string>();
+    const errors: Record<string, number> = {};
+    const deadline = Date.now() + 3_600_000;
+    let round = 0;
+    while (Date.now() < deadline) {
+      for (let t = 0; t < o.teams; t++) {
+        const r = await timed(lists, () => callApi(s.api, token, `/clusters?team=team${t}&top=1000`));
+        // An answer other than 200 is counted (and its time kept), not fatal to the run.
+        if (r.status === 200)
+          for (const c of (await json<{ value: { name: string; phase: string }[] }>(r)).value)
+            phases.set(c.name, c.phase);
+        else errors[`list ${r.status}`] = (errors[`list ${r.status}`] ?? 0) + 1;
+        const name = names[(round * 7919 + t * 104_729) % names.length]!;
+        const g = await timed(gets, () => callApi(s.api, token, `/clusters/${name}`));
+        if (g.status !== 200 && g.status !== 202)
+          errors[`get ${g.status}`] = (errors[`get ${g.status}`] ?? 0) + 1;
+        await g.arrayBuffer();
+      }
+      round++;
+      const done = names.filter((n) => ["Succeeded", "Failed"].includes(phases.get(n) ?? "")).length;
+      if (done === names.length) break;
+    }
+    const wallSeconds = (Date.now() - c0) / 1000;
+    const succeeded = names.filter((n) => phases.get(n) === "Succeeded").length;
+
+    // Why the others ended Failed: their error codes and steps, counted.
+    const failures: Record<string, number> = {};
+    for (const name of names.filter((n) => phases.get(n) !== "Succeeded")) {
+      const doc = await json<ClusterDoc>(await callApi(s.api, token, `/clusters/${name}`));
+      const e = (doc as { error?: { code?: string; step?: string } }).error;
+      const key = `${e?.step ?? "?"}: ${e?.code ?? phases.get(name) ?? "unknown"}`;
+      failures[key] = (failures[key] ?? 0) + 1;
+    }
+    const requests = s.azure.recorder.query({}).slice(before);
+    const served = requests.filter((q) => q.status !== 429 && q.path.startsWith("/subscriptions/"));
+    const writesPerCluster =
+      served.filter((q) => q.method !== "GET" && q.method !== "DELETE").length / o.concurrent;
+    const readsPerCluster = served.filter((q) => q.method === "GET").length / o.concurrent;
+    // Steady state: the tighter of the two buckets' refill rates over what a cluster spends from it,
+    // per wall minute (the rates are per emulated second).
+    const perEmulatedSecond = Math.min(
+      BUCKETS.writes.perSecond / writesPerCluster,
+      BUCKETS.reads.perSecond / readsPerCluster,
+    );
+    const throttleBoundClustersPerMinute = (perEmulatedSecond * 60) / o.timeScale;
+    const clustersPerMinute = (succeeded / wallSeconds) * 60;
+    const worker = workerPid();
+    return {
+      timeScale: o.timeScale,
+      teams: o.teams,
+      fillSeconds,
+      instancesInHub,
+      concurrentClusters: o.concurrent,
+      refusedPosts: refused,
+      succeeded,
+      failures,
+      wallSeconds,
+      postP50Ms: percentile(posts, 50),
+      postP99Ms: percentile(posts, 99),
+      getP50Ms: percentile(gets, 50),
+      getP99Ms: percentile(gets, 99),
+      listP50Ms: percentile(lists, 50),
+      listP99Ms: percentile(lists, 99),
+      samples: { gets: gets.length, lists: lists.length },
+      readErrors: errors,
+      workerPeakRssMiB: worker ? peakRssMiB(worker) : undefined,
+      // This process: the Functions host and the emulators (Azure, Kubernetes) together.
+      hostPeakRssMiB: peakRssMiB(process.pid),
+      clustersPerMinute,
+      throttleBoundClustersPerMinute,
+      ofThrottleBound: clustersPerMinute / throttleBoundClustersPerMinute,
+      armWritesPerCluster: writesPerCluster,
+      armReadsPerCluster: readsPerCluster,
+      throttled429: requests.filter((q) => q.status === 429).length,
+      loadAverage: loadavg().map((l) => Math.round(l * 100) / 100),
+    };
+  } finally {
+    await s.stop();
+  }
+}
+
+/** The scale run's options from the command line (defaults: 500 at once, 2,000 in the hub, 10 teams). */
+export function scaleOptionsFrom(
+  argv: string[],
+  parseTimeScale: (value: string, what: string) => number,
+): ScaleOptions {
+  const arg = (name: string, fallback: string) => {
+    const i = argv.indexOf(`--${name}`);
+    return i >= 0 ? (argv[i + 1] ?? fallback) : fallback;
+  };
+  return {
+    timeScale: parseTimeScale(arg("scale-time-scale", arg("time-scale", "0.05")), "--time-scale"),
+    concurrent: Number(arg("concurrent", "500")),
+    fill: Number(arg("fill", "2000")),
+    teams: Number(arg("teams", "10")),
+  };
+}
