@@ -3,6 +3,7 @@
 // Status, or its connection is destroyed, before the cluster serves it; or it is held until released
 // (kill tests fire while a request of seeding or verification is surely in flight). Used by the
 // fault × step and kill tests; no rule is configured otherwise.
+import { releaseHeld, stillHeld, type Held } from "../common/held-requests.js";
 
 export interface KubeFaultRule {
   kind: "throttle" | "error" | "drop" | "hold";
@@ -30,7 +31,7 @@ interface Active extends KubeFaultRule {
   seen: number;
   fired: number;
   /** hold: the requests it holds; `open` tells whether the client is still connected. */
-  held: { open: () => boolean; serve: () => void }[];
+  held: Held[];
 }
 
 export class KubeFaults {
@@ -58,15 +59,12 @@ export class KubeFaults {
 
   /** The requests a hold rule holds now whose clients are still connected. */
   holding(index: number): { open: () => boolean }[] {
-    return (this.rules[index]?.held ?? []).filter((h) => h.open()).map(({ open }) => ({ open }));
+    return stillHeld(this.rules[index]);
   }
 
   /** Serves every request a hold rule holds and retires the rule: it holds nothing more. */
   release(index: number): void {
-    const rule = this.rules[index];
-    if (!rule) return;
-    rule.times = rule.fired;
-    for (const h of rule.held.splice(0)) h.serve();
+    releaseHeld(this.rules[index]);
   }
 
   /** Holds this request until released when a hold rule fires (`open`: the client is connected). */

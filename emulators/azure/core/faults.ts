@@ -3,6 +3,7 @@
 // and ARM's token-bucket throttling with its documented limits (per subscription and principal), in
 // emulated time like every other duration the emulator simulates.
 import type { OperationKind } from "./router.js";
+import { releaseHeld, stillHeld, type Held } from "../../common/held-requests.js";
 
 export type FaultKind = "throttle" | "error" | "drop" | "provisioningFailure" | "slow" | "hold";
 
@@ -152,12 +153,6 @@ function prng(seed: number): () => number {
   };
 }
 
-/** A request a `hold` rule holds until released; `open` tells whether its client is still connected. */
-interface Held {
-  open: () => boolean;
-  serve: () => void;
-}
-
 interface ActiveRule extends FaultRule {
   seen: number;
   fired: number;
@@ -218,15 +213,12 @@ export class FaultInjector {
    * tells, later, whether its client still is (a kill test waits for them to go).
    */
   holding(index: number): { open: () => boolean }[] {
-    return (this.rules[index]?.held ?? []).filter((h) => h.open()).map(({ open }) => ({ open }));
+    return stillHeld(this.rules[index]);
   }
 
   /** Serves every request a hold rule holds and retires the rule: it holds nothing more. */
   release(index: number): void {
-    const rule = this.rules[index];
-    if (!rule) return;
-    rule.times = rule.fired;
-    for (const h of rule.held.splice(0)) h.serve();
+    releaseHeld(this.rules[index]);
   }
 
   private matches(rule: ActiveRule, facts: RequestFacts): boolean {
