@@ -37,13 +37,21 @@ export interface Clock {
 // setTimeout cannot wait longer than 2^31-1 ms; longer waits re-arm themselves.
 const MAX_TIMEOUT_MS = 2 ** 31 - 1;
 
-/** Runs `callback` after `wallMs()` wall milliseconds, re-reading the wait when a long one re-arms. */
-function unrefTimer(wallMs: () => number, callback: () => void): CancelTimer {
+/**
+ * Runs `callback` after `wallMs()` wall milliseconds, re-reading the wait when a long one re-arms.
+ * With `until`, the callback waits until `until()` holds, re-arming for what is left: a timer may
+ * fire a millisecond before Date.now() says it is due (libuv's loop time and the wall clock round
+ * differently), and a scheduled instant must never be reached early.
+ */
+function unrefTimer(wallMs: () => number, callback: () => void, until?: () => boolean): CancelTimer {
   let handle: NodeJS.Timeout | undefined;
+  const fire = (): void => {
+    if (until && !until()) arm();
+    else callback();
+  };
   const arm = (): void => {
     const delay = Math.max(0, wallMs());
-    handle =
-      delay > MAX_TIMEOUT_MS ? setTimeout(arm, MAX_TIMEOUT_MS) : setTimeout(callback, Math.ceil(delay));
+    handle = delay > MAX_TIMEOUT_MS ? setTimeout(arm, MAX_TIMEOUT_MS) : setTimeout(fire, Math.ceil(delay));
     handle.unref();
   };
   arm();
@@ -91,7 +99,11 @@ export class ScaledClock implements Clock {
   }
 
   schedule(at: number, callback: () => void): CancelTimer {
-    return unrefTimer(() => (at - this.now()) / this.#rate, callback);
+    return unrefTimer(
+      () => (at - this.now()) / this.#rate,
+      callback,
+      () => this.now() >= at,
+    );
   }
 
   sleep(seconds: number): Promise<void> {
