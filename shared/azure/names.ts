@@ -70,6 +70,16 @@ export function deprovisionInstanceId(provisionId: string): string {
   return `${provisionId}-delete`;
 }
 
+/** The instance id of the update that brings the cluster created as `provisionId` to `generation` (≥ 2). */
+export function updateInstanceId(provisionId: string, generation: number): string {
+  return `${provisionId}-g${generation}`;
+}
+
+/** The instance id of the cluster's drift monitor (one per cluster created as `provisionId`). */
+export function driftInstanceId(provisionId: string): string {
+  return `${provisionId}-drift`;
+}
+
 /** Resource names derived from a cluster name when the request does not give them. */
 export function identityName(clusterName: string): string {
   return `id-${clusterName}`;

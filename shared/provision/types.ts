@@ -141,6 +141,38 @@ export interface ProvisionInput {
   access?: AccessGrant[];
 }
 
+/** What a cluster's latest operation is (the status document's `operation`). */
+export type OperationKind = "create" | "update" | "delete";
+
+/**
+ * Input of updateCluster: a change of an existing cluster (PUT/PATCH), or a drift repair. The
+ * ProvisionInput fields describe the desired state (`spec`, `access`, `specHash` of `spec`).
+ */
+export interface UpdateInput extends ProvisionInput {
+  /** The generation this run brings the cluster to (a create is generation 1). */
+  generation: number;
+  /** The generation the cluster had reached when the change was accepted. */
+  observedGeneration: number;
+  /** The spec of that generation: what this run changes from. */
+  previousSpec: ClusterSpec;
+  /** The grants of that generation (resolved Entra principals), to revoke what is gone. */
+  previousAccess?: AccessGrant[];
+  /** The cluster's create instance id: the deletion's and the drift monitor's ids derive from it. */
+  baseInstanceId: string;
+  /** Drift repair: apply everything `spec` says, not only what differs from `previousSpec`. */
+  reconcile?: boolean;
+}
+
+/** One difference between the cluster as it is and its spec, found by the drift check. */
+export interface DriftItem {
+  /** Where, in spec terms: "nodePool.count", "tags.env", "namespaces[test].networkPolicies[deny-all]". */
+  path: string;
+  expected: unknown;
+  actual: unknown;
+  /** ISO time the drift was first seen (kept while it lasts). */
+  detectedAt: string;
+}
+
 export interface Requester {
   id: string;
   name: string;
@@ -148,6 +180,8 @@ export interface Requester {
 
 export interface ProvisionOutput {
   phase: "Succeeded" | "Failed";
+  /** The generation the run reached when it Succeeded (updateCluster; a create is generation 1). */
+  generation?: number;
   outputs: ClusterOutputs;
   verification?: VerificationReport;
   error?: StepError & { step: string };

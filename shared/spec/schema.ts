@@ -250,6 +250,10 @@ export const ClusterSpecSchema = z
     monitoring: MonitoringSchema.optional(),
     namespaces: z.array(NamespaceSchema).max(LIMITS.namespaces).default([]),
     tags: TagsSchema,
+    driftPolicy: z.enum(["report", "repair"]).default("report").meta({
+      description:
+        "What the periodic drift check does with a difference between the cluster and this spec: report it in the status, or repair it",
+    }),
     onFailure: z.enum(["keep", "rollback"]).default(SPEC_DEFAULTS.onFailure).meta({
       description:
         "What a failed provisioning leaves: rollback deletes what it created, keep leaves it to inspect",

@@ -70,6 +70,7 @@ const issueExample = {
     },
   ],
   tags: { costCenter: "1234" },
+  driftPolicy: "report",
   onFailure: "keep",
 };
 
