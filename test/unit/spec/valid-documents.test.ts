@@ -146,6 +146,7 @@ describe("valid ClusterSpec documents", () => {
       },
       namespaces: [],
       tags: {},
+      driftPolicy: "report",
       onFailure: "rollback",
     });
     assert.deepEqual(warnings, []);
