@@ -22,8 +22,29 @@ export const ContainerServiceErrors = armErrors({
   K8sVersionNotSupported: {
     status: 400,
     text: (version: string) => ({
-      message: `Version ${version} is not supported in this region. Supported versions are 1.30 to 1.39.`,
+      message: `Version ${version} is not supported in this region. Please use [az aks get-versions] command to get the supported version list in this region. For more information, please check https://aka.ms/supported-version-list`,
       target: "kubernetesVersion",
+    }),
+  },
+  /**
+   * A control-plane version change off the region's upgrade paths (a skipped minor, a downgrade), or a
+   * pool moved down. AKS answers it as OperationNotAllowed, worded as "Troubleshoot AKS upgrade
+   * errors" quotes it, but as a 400: unlike the busy 409 it will never succeed by waiting.
+   */
+  UpgradeNotAllowed: {
+    status: 400,
+    code: "OperationNotAllowed",
+    text: (from: string, to: string, available: string[]) => ({
+      message: `Upgrading Kubernetes version ${from} to ${to} is not allowed. Available upgrades: [${available.join(" ")}]. Please see https://aka.ms/supported-version-list for version details.`,
+      target: "kubernetesVersion",
+    }),
+  },
+  /** A pool's orchestratorVersion above its control plane's, or too far below it. */
+  NodePoolMcVersionIncompatible: {
+    status: 400,
+    text: (pool: string, poolVersion: string, controlPlane: string, why: string) => ({
+      message: `Node pool version ${poolVersion} and control plane version ${controlPlane} are incompatible. ${why} For more information, please check https://aka.ms/version-skew-policy`,
+      target: `agentPoolProfiles[${pool}].orchestratorVersion`,
     }),
   },
   SubnetIsFull: {
@@ -33,12 +54,10 @@ export const ContainerServiceErrors = armErrors({
       target: "agentPoolProfile.vnetSubnetID",
     }),
   },
+  /** A property AKS cannot change in place (`path` as AKS names it, e.g. networkProfile.serviceCidr). */
   PropertyChangeNotAllowed: {
     status: 400,
-    text: (field: string) => ({
-      message: `Changing property '${field}' is not allowed.`,
-      target: `networkProfile.${field}`,
-    }),
+    text: (path: string) => ({ message: `Changing property '${path}' is not allowed.`, target: path }),
   },
   ServicePrincipalNotFound: {
     status: 400,

@@ -4,10 +4,22 @@ import { request } from "node:https";
 import { stringify } from "yaml";
 import { clusterKey } from "../../common/cluster-key.js";
 
+/** One node pool as the cluster runs it: the Kubernetes emulator keeps `count` Nodes for it. */
+export interface AgentPoolRegistration {
+  name: string;
+  count: number;
+  mode: "System" | "User";
+  vmSize: string;
+  /** The version its kubelets run (currentOrchestratorVersion). */
+  orchestratorVersion: string;
+}
+
 export interface ClusterRegistration {
   resourceId: string;
   name: string;
+  /** The version the control plane runs (currentKubernetesVersion): what `/version` reports. */
   kubernetesVersion: string;
+  agentPools: AgentPoolRegistration[];
   network: {
     pluginMode: "overlay" | "nodeSubnet";
     networkPolicy: string;

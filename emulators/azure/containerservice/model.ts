@@ -33,7 +33,7 @@ import {
   validateAad,
   type AadProfile,
 } from "./validation.js";
-import { currentVersion, requestedVersion } from "./versions.js";
+import { planUpdate } from "./updates.js";
 
 export const CLUSTER_TYPE = "Microsoft.ContainerService/managedClusters";
 export const SUBNET_JOIN_ACTION = "Microsoft.Network/virtualNetworks/subnets/join/action";
@@ -52,6 +52,15 @@ interface ClusterProps {
   agentPoolProfiles: AgentPoolProfile[];
   networkProfile: NetworkProfile;
   [key: string]: Json | undefined | AgentPoolProfile[] | NetworkProfile;
+}
+
+/** Stored with a create or update until its operation completes: what it moves to then. */
+interface PendingUpdate {
+  controlPlane: string;
+  /** Target versions by pool name (lowercase). */
+  pools: Record<string, string>;
+  /** Pools (lowercase names) removed by the update. */
+  removed: string[];
 }
 
 function props(r: StoredResource): ClusterProps {
@@ -133,16 +142,19 @@ export class ManagedClusters {
       const r = store.get(op.resourceId);
       if (!r) return { status: "Failed", error: { code: "NotFound", message: "The cluster was deleted." } };
       if (op.failWith) {
-        this.setState(r, "Failed");
+        this.setState(r, "Failed", "busy");
         return { status: "Failed", error: op.failWith };
       }
+      // The versions move and removed pools go when the operation completes, not when it starts:
+      // the Kubernetes emulator is told the nodes and versions the cluster now runs.
+      this.applyPending(r);
       try {
         await this.register(r);
       } catch (e) {
-        this.setState(r, "Failed");
+        this.setState(r, "Failed", "busy");
         return { status: "Failed", error: { code: "InternalOperationError", message: (e as Error).message } };
       }
-      this.setState(r, "Succeeded");
+      this.setState(r, "Succeeded", "all");
       return { status: "Succeeded" };
     });
     ctx.lro.register(DELETE, async (op) => {
@@ -180,7 +192,7 @@ export class ManagedClusters {
       const before = props(existing).networkProfile;
       for (const field of NETWORK_FIELDS)
         if (before[field] !== networkProfile[field])
-          throw ContainerServiceErrors.PropertyChangeNotAllowed(field);
+          throw ContainerServiceErrors.PropertyChangeNotAllowed(`networkProfile.${field}`);
     }
     const { principalId, identity } = this.clusterPrincipal(request);
     if (
@@ -198,8 +210,16 @@ export class ManagedClusters {
     const fqdn =
       (existing ? props(existing).fqdn : undefined) ??
       `${dnsPrefix.toLowerCase()}-${createHash("sha256").update(id.toLowerCase()).digest("hex").slice(0, 8)}.hcp.${location}.azmk8s.io`;
-    const version = requestedVersion(request.properties.kubernetesVersion);
-    const current = currentVersion(version);
+    const before = existing ? props(existing) : undefined;
+    const plan = planUpdate(
+      { kubernetesVersion: request.properties.kubernetesVersion, pools },
+      before && {
+        kubernetesVersion: before.kubernetesVersion,
+        currentKubernetesVersion: String(before["currentKubernetesVersion"] ?? before.kubernetesVersion),
+        agentPoolProfiles: before.agentPoolProfiles,
+      },
+      latency,
+    );
     const nodeResourceGroup = `MC_${ref.rg}_${name}_${location}`;
     const state = existing ? "Updating" : "Creating";
     const options = answeredOptions(request.properties, requestedSku, {
@@ -221,23 +241,36 @@ export class ManagedClusters {
         ...options.properties,
         provisioningState: state,
         powerState: { code: "Running" },
-        kubernetesVersion: version,
-        currentKubernetesVersion: current,
+        kubernetesVersion: plan.kubernetesVersion,
+        currentKubernetesVersion: plan.controlPlaneCurrent,
         dnsPrefix,
         fqdn,
         azurePortalFQDN: fqdn.replace(".hcp.", ".portal.hcp."),
-        agentPoolProfiles: pools.map((pool) => ({
-          ...pool,
-          mode: pool.mode ?? "System",
-          osType: pool.osType ?? "Linux",
-          vmSize: pool.vmSize ?? "Standard_D2s_v5",
-          type: "VirtualMachineScaleSets",
-          orchestratorVersion: version,
-          currentOrchestratorVersion: current,
-          provisioningState: state,
-          powerState: { code: "Running" },
-          maxPods: pool["maxPods"] ?? (pluginModeOf(networkProfile) === "overlay" ? 250 : 30),
-        })) as unknown as Json,
+        agentPoolProfiles: [
+          ...pools.map((pool) => {
+            const was = before?.agentPoolProfiles.find(
+              (p) => p.name.toLowerCase() === pool.name.toLowerCase(),
+            );
+            const poolPlan = plan.pools.get(pool.name.toLowerCase())!;
+            return {
+              ...pool,
+              mode: pool.mode ?? was?.mode ?? "System",
+              osType: pool.osType ?? was?.osType ?? "Linux",
+              vmSize: pool.vmSize ?? was?.vmSize ?? "Standard_D2s_v5",
+              type: "VirtualMachineScaleSets",
+              orchestratorVersion: poolPlan.orchestratorVersion,
+              currentOrchestratorVersion: poolPlan.current,
+              provisioningState: existing ? poolPlan.state : state,
+              powerState: { code: "Running" },
+              maxPods:
+                pool["maxPods"] ??
+                was?.["maxPods"] ??
+                (pluginModeOf(networkProfile) === "overlay" ? 250 : 30),
+            };
+          }),
+          // The pools the PUT leaves out are deleted: they show Deleting until the operation ends.
+          ...plan.removed.map((pool) => ({ ...pool, provisioningState: "Deleting" })),
+        ] as unknown as Json,
         networkProfile: networkProfile as unknown as Json,
         nodeResourceGroup,
         // A cluster with a managed identity answers the placeholder service principal "msi" (az reads it).
@@ -255,11 +288,18 @@ export class ManagedClusters {
       },
     });
     cluster.internal = existing?.internal ?? { adminToken: randomBytes(24).toString("hex") };
+    // What the operation's completion applies: the versions reached and the pools deleted.
+    const pending: PendingUpdate = {
+      controlPlane: plan.controlPlaneTarget,
+      pools: Object.fromEntries([...plan.pools].map(([name, p]) => [name, p.target])),
+      removed: plan.removed.map((p) => p.name.toLowerCase()),
+    };
+    cluster.internal["pending"] = pending as unknown as JsonObject;
     store.put(cluster);
     const operation = this.start(
       cluster,
       existing ? "update" : "create",
-      (existing ? latency.clusterUpdate : latency.clusterCreate) * factor,
+      (existing ? plan.durationSeconds : latency.clusterCreate) * factor,
       failWith,
     );
     return { cluster, created: !existing, operation };
@@ -288,9 +328,30 @@ export class ManagedClusters {
   ): Promise<{ pool?: JsonObject; created: boolean; operation: Operation }> {
     const cluster = this.get(ref);
     const p = props(cluster);
-    const others = p.agentPoolProfiles.filter((x) => String(x.name).toLowerCase() !== pool.toLowerCase());
-    const created = others.length === p.agentPoolProfiles.length;
-    const pools = profile ? [...others, { ...profile, name: pool } as unknown as AgentPoolProfile] : others;
+    const same = (x: AgentPoolProfile) => String(x.name).toLowerCase() === pool.toLowerCase();
+    const was = p.agentPoolProfiles.find(same);
+    const others = p.agentPoolProfiles.filter((x) => !same(x));
+    // An agentPools PUT of an existing pool keeps what it does not name of the pool's identity
+    // (AKS fills vmSize, mode, OS, subnet and version from the pool); the rest is as sent.
+    const kept = was
+      ? Object.fromEntries(
+          ["vmSize", "mode", "osType", "vnetSubnetID", "orchestratorVersion", "upgradeSettings"]
+            .filter((f) => was[f] !== undefined)
+            .map((f) => [f, was[f]]),
+        )
+      : {};
+    const written =
+      profile && ({ ...kept, ...profile, name: was?.name ?? pool } as unknown as AgentPoolProfile);
+    // In place: the pools keep their order (the first is the one AKS created with the cluster).
+    const pools = !written
+      ? others
+      : was
+        ? p.agentPoolProfiles.map((x) => (same(x) ? written : x))
+        : [...others, written];
+    const created = !was;
+    // AKS refuses to delete the last System pool, whatever else the cluster has.
+    if (!profile && was?.mode === "System" && !others.some((x) => x.mode === "System"))
+      throw ContainerServiceErrors.MustDefineAtLeastOneSystemPool();
     const { operation, cluster: updated } = await this.createOrUpdate(ref, {
       location: cluster.body["location"] as string,
       tags: (cluster.body["tags"] as JsonObject | undefined) ?? {},
@@ -298,8 +359,12 @@ export class ManagedClusters {
       sku: cluster.body["sku"],
       properties: { ...(p as ClusterInput["properties"]), agentPoolProfiles: pools },
     });
-    const written = props(updated).agentPoolProfiles.find((x) => x.name === pool);
-    return { ...(written ? { pool: agentPoolBody(updated.id, written) } : {}), created, operation };
+    const answered = props(updated).agentPoolProfiles.find(same);
+    return {
+      ...(answered && profile ? { pool: agentPoolBody(updated.id, answered) } : {}),
+      created,
+      operation,
+    };
   }
 
   /** PATCH: only tags, as managedClusters.updateTags sends; a short Updating operation. */
@@ -307,7 +372,8 @@ export class ManagedClusters {
     const cluster = this.get(ref);
     this.notBusy(cluster);
     cluster.body["tags"] = tags;
-    this.setState(cluster, "Updating");
+    delete cluster.internal["pending"];
+    this.setState(cluster, "Updating", "none");
     return { cluster, operation: this.start(cluster, "update", this.ctx.latency.clusterTagUpdate) };
   }
 
@@ -319,7 +385,7 @@ export class ManagedClusters {
       const running = this.ctx.lro.active(cluster.id)[0];
       if (running) return running;
     } else this.notBusy(cluster);
-    this.setState(cluster, "Deleting");
+    this.setState(cluster, "Deleting", "all");
     return this.start(cluster, "delete", this.ctx.latency.clusterDelete);
   }
 
@@ -371,10 +437,33 @@ export class ManagedClusters {
     if (!isTerminal(state)) throw ContainerServiceErrors.OperationNotAllowed(state);
   }
 
-  private setState(r: StoredResource, state: string): void {
+  /**
+   * The cluster's provisioningState, and its pools': all of them, only those the running operation
+   * touches ("busy": not Succeeded), or none (a tag PATCH leaves the pools alone).
+   */
+  private setState(r: StoredResource, state: string, pools: "all" | "busy" | "none"): void {
     const p = props(r);
     p.provisioningState = state;
-    for (const pool of p.agentPoolProfiles) pool["provisioningState"] = state;
+    if (pools !== "none")
+      for (const pool of p.agentPoolProfiles)
+        if (pools === "all" || pool["provisioningState"] !== "Succeeded") pool["provisioningState"] = state;
+    this.ctx.store.put(r);
+  }
+
+  /** Applies a completed create or update: current versions reach their targets, removed pools go. */
+  private applyPending(r: StoredResource): void {
+    const pending = r.internal["pending"] as unknown as PendingUpdate | undefined;
+    if (!pending) return;
+    const p = props(r);
+    p["currentKubernetesVersion"] = pending.controlPlane;
+    p.agentPoolProfiles = p.agentPoolProfiles.filter(
+      (pool) => !pending.removed.includes(pool.name.toLowerCase()),
+    );
+    for (const pool of p.agentPoolProfiles) {
+      const target = pending.pools[pool.name.toLowerCase()];
+      if (target) pool["currentOrchestratorVersion"] = target;
+    }
+    delete r.internal["pending"];
     this.ctx.store.put(r);
   }
 
@@ -408,7 +497,14 @@ export class ManagedClusters {
     const endpoint = await kube.register({
       resourceId: r.id,
       name: r.body["name"] as string,
-      kubernetesVersion: p.kubernetesVersion,
+      kubernetesVersion: String(p["currentKubernetesVersion"] ?? p.kubernetesVersion),
+      agentPools: p.agentPoolProfiles.map((pool) => ({
+        name: pool.name,
+        count: pool.count,
+        mode: pool.mode === "User" ? "User" : "System",
+        vmSize: pool.vmSize ?? "Standard_D2s_v5",
+        orchestratorVersion: String(pool["currentOrchestratorVersion"] ?? p["currentKubernetesVersion"]),
+      })),
       network: {
         pluginMode: mode,
         networkPolicy: p.networkProfile.networkPolicy ?? "none",

@@ -16,7 +16,17 @@ export interface LatencyProfile {
   /** How long a new role assignment takes to be enforced (AKS checks it): 0 by default. */
   rolePropagation: number;
   clusterCreate: number;
+  /** A cluster PUT that changes neither versions nor node counts (settings, tags). */
   clusterUpdate: number;
+  /** A control-plane Kubernetes upgrade (API server, etcd, controllers), before any node. */
+  controlPlaneUpgrade: number;
+  /**
+   * One surge batch of a node pool's upgrade: a surge node created, a node cordoned, drained and
+   * reimaged. A pool of N nodes with a surge of S takes ceil(N / S) batches.
+   */
+  nodeUpgradeBatch: number;
+  /** Node pools scaled, added or removed by one operation (their VMSS operations run in parallel). */
+  poolScale: number;
   /** PATCH of a cluster's tags. */
   clusterTagUpdate: number;
   clusterDelete: number;
@@ -35,6 +45,9 @@ export const DEFAULT_LATENCY: LatencyProfile = {
   rolePropagation: 0,
   clusterCreate: 360,
   clusterUpdate: 120,
+  controlPlaneUpgrade: 600,
+  nodeUpgradeBatch: 300,
+  poolScale: 180,
   clusterTagUpdate: 10,
   clusterDelete: 240,
 };

@@ -77,6 +77,8 @@ test("each named error keeps ARM's code and status", () => {
       InsufficientSubnetSize: "400 InsufficientSubnetSize",
       MustDefineAtLeastOneSystemPool: "400 MustDefineAtLeastOneSystemPool",
       K8sVersionNotSupported: "400 K8sVersionNotSupported",
+      UpgradeNotAllowed: "400 OperationNotAllowed",
+      NodePoolMcVersionIncompatible: "400 NodePoolMcVersionIncompatible",
       SubnetIsFull: "400 SubnetIsFull",
       PropertyChangeNotAllowed: "400 PropertyChangeNotAllowed",
       ServicePrincipalNotFound: "400 ServicePrincipalNotFound",
