@@ -25,7 +25,9 @@ import { ObjectStore, type StoreEvent, type StoreSnapshot } from "./machinery/st
 import { clone, rfc3339, type KubeObject } from "./machinery/types.js";
 import { networkPolicies } from "./networking/v1/networkpolicies.js";
 import { ClusterIpam, type ClusterNetworkConfig } from "./network/ipam.js";
-import { bootstrapCluster, NODE_NAME } from "./bootstrap.js";
+import { bootstrapCluster } from "./bootstrap.js";
+import { nodes } from "./core/v1/nodes.js";
+import { reconcileNodes, schedulingNode, type AgentPoolRegistration } from "./node-pools.js";
 import { KINDS } from "./registry.js";
 import { AzureRbacSource, type AccessEndpoint } from "./azure-rbac.js";
 import { authorize, type Attributes, type AzureRbacPolicy, type Decision, type UserInfo } from "./authz.js";
@@ -35,7 +37,10 @@ import type { LogEntry } from "./runtime/logs.js";
 export interface ClusterRegistration {
   resourceId: string;
   name: string;
+  /** The control plane's version: what `/version` reports. */
   kubernetesVersion: string;
+  /** The node pools (one Node per node); absent: AKS's default single-node pool. */
+  agentPools?: AgentPoolRegistration[];
   network: ClusterNetworkConfig;
   tokenValidation?: { issuer: string; audience: string; jwks: { keys: object[] } };
   /** Entra ID integration: Azure RBAC decides access (assignments read at `access`), local accounts off. */
@@ -185,6 +190,34 @@ export class Cluster implements ClusterContext, ControllerHost {
       const ip = (s["spec"] as { clusterIP?: string }).clusterIP;
       if (ip && ip !== "None") this.ipam.services.markUsed(ip);
     }
+    // In node-subnet mode nodes and pods share the subnet: a node's address is not a pod's.
+    for (const n of this.store.list(resourceId(nodes))) {
+      const addresses = (n["status"] as { addresses?: { type: string; address: string }[] } | undefined)
+        ?.addresses;
+      const ip = addresses?.find((a) => a.type === "InternalIP")?.address;
+      if (ip && this.ipam.pods.contains(ip)) this.ipam.pods.markUsed(ip);
+    }
+  }
+
+  /**
+   * A changed registration (the Azure emulator completed a scale or an upgrade): the nodes follow the
+   * pools, and `/version` the control plane.
+   */
+  reregister(update: Pick<ClusterRegistration, "kubernetesVersion" | "agentPools">): void {
+    this.registration.kubernetesVersion = update.kubernetesVersion;
+    if (update.agentPools) this.registration.agentPools = update.agentPools;
+    reconcileNodes(this);
+  }
+
+  listSystem(def: Kind): KubeObject[] {
+    return this.store.list(resourceId(def));
+  }
+
+  /** A node leaves (scale-in, pool deleted): its pods are deleted, as the pod garbage collector does. */
+  removeNode(node: KubeObject): void {
+    for (const pod of this.store.list("/pods"))
+      if (podSpec(pod).nodeName === node.metadata.name) this.remove(pods, pod);
+    this.remove(nodes, node);
   }
 
   toState(): ClusterState {
@@ -396,8 +429,11 @@ export class Cluster implements ClusterContext, ControllerHost {
   private podRuntime(): PodRuntime {
     return {
       clock: this.clock,
-      nodeName: NODE_NAME,
-      nodeIp: this.ipam.nodeIp,
+      // Read when a pod is scheduled: the nodes change with scale and pool operations.
+      schedule: () => {
+        const node = schedulingNode(this);
+        return { nodeName: node?.name ?? "", nodeIp: node?.ip ?? this.ipam.nodeIp };
+      },
       allocatePodIp: () => this.ipam.pods.allocate(),
       releasePodIp: (ip) => this.ipam.pods.release(ip),
       writePod: (pod) => this.store.put("/pods", pod),

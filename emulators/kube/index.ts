@@ -59,6 +59,17 @@ const RegistrationSchema = z.object({
   resourceId: z.string().min(1),
   name: z.string().min(1),
   kubernetesVersion: z.string().default("1.33"),
+  agentPools: z
+    .array(
+      z.object({
+        name: z.string().min(1),
+        count: z.number().int().min(0),
+        mode: z.enum(["System", "User"]).default("System"),
+        vmSize: z.string().default("Standard_D2s_v5"),
+        orchestratorVersion: z.string(),
+      }),
+    )
+    .optional(),
   network: z.object({
     pluginMode: z.enum(["overlay", "nodeSubnet"]).default("overlay"),
     networkPolicy: z.enum(["cilium", "calico", "azure", "none"]).default("cilium"),
@@ -183,6 +194,8 @@ async function serve(options: KubeEmulatorOptions, lock: StateLock): Promise<Kub
       // An update of the cluster's Entra ID settings (or turning them off) re-registers it.
       if (registration.aad) existing.registration.aad = registration.aad;
       else delete existing.registration.aad;
+      // A scale or an upgrade completed in ARM: nodes and version follow (state kept otherwise).
+      existing.reregister(registration);
       saveNow(key);
       return credentials(key, existing);
     }

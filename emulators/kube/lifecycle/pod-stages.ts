@@ -13,8 +13,8 @@ export const POD_TIMINGS = { schedule: 0.2, start: 2, terminate: 1, backoffBase:
 
 export interface PodRuntime {
   clock: Clock;
-  nodeName: string;
-  nodeIp: string;
+  /** The node a pod is scheduled to now, and its address (the nodes change with the pools). */
+  schedule(): { nodeName: string; nodeIp: string };
   allocatePodIp(): string | undefined;
   releasePodIp(ip: string): void;
   /** System write of a pod (status and nodeName). */
@@ -174,8 +174,9 @@ export function podStages(rt: PodRuntime): Stage[] {
         write(pod, (p, status) => {
           const at = rfc3339(rt.clock.now());
           const spec = p["spec"] as { nodeName?: string };
-          spec.nodeName = rt.nodeName;
-          const ip = podSpec(p).hostNetwork ? rt.nodeIp : rt.allocatePodIp();
+          const { nodeName, nodeIp } = rt.schedule();
+          spec.nodeName = nodeName;
+          const ip = podSpec(p).hostNetwork ? nodeIp : rt.allocatePodIp();
           status.phase = "Pending";
           status.conditions = [
             condition("PodScheduled", true, at),
@@ -183,7 +184,7 @@ export function podStages(rt: PodRuntime): Stage[] {
             condition("Ready", false, at),
             condition("ContainersReady", false, at),
           ];
-          status.hostIP = rt.nodeIp;
+          status.hostIP = nodeIp;
           if (ip) {
             status.podIP = ip;
             status.podIPs = [{ ip }];
@@ -195,7 +196,7 @@ export function podStages(rt: PodRuntime): Stage[] {
           rt.event(
             p,
             "Scheduled",
-            `Successfully assigned ${p.metadata.namespace}/${p.metadata.name} to ${rt.nodeName}`,
+            `Successfully assigned ${p.metadata.namespace}/${p.metadata.name} to ${nodeName}`,
             "default-scheduler",
           );
         }),

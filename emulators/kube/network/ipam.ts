@@ -62,7 +62,7 @@ export class AddressPool {
   }
 }
 
-/** The single emulated node's addresses and the pools for pods and services. */
+/** The nodes' addresses and the pools for pods and services. */
 export class ClusterIpam {
   readonly nodeIp: string;
   readonly pods: AddressPool;
@@ -81,5 +81,27 @@ export class ClusterIpam {
     }
     this.services = new AddressPool(config.serviceCidr, 1);
     this.services.markUsed(config.dnsServiceIp);
+  }
+
+  /**
+   * An address for one more node, none of `taken`: the first node's, else in node-subnet mode the
+   * subnet's next free address (nodes and pods share it), in overlay mode the next after the nodes.
+   */
+  nodeAddress(taken: ReadonlySet<string>): string {
+    if (!taken.has(this.nodeIp)) return this.nodeIp;
+    if (this.config.pluginMode === "nodeSubnet") {
+      const ip = this.pods.allocate();
+      if (!ip) throw new Error("the node subnet has no free address for another node");
+      return ip;
+    }
+    const block = cidrOf(this.config.subnetPrefix ?? "10.224.0.0/16");
+    for (let n = parseIPv4(this.nodeIp)! + 1; n < block.last; n++)
+      if (!taken.has(intToIPv4(n))) return intToIPv4(n);
+    throw new Error("the node subnet has no free address for another node");
+  }
+
+  /** A removed node's address is free again (node-subnet mode: for pods too). */
+  releaseNodeAddress(ip: string): void {
+    if (this.config.pluginMode === "nodeSubnet" && ip !== this.nodeIp) this.pods.release(ip);
   }
 }
