@@ -64,6 +64,24 @@ test("the emulator's answers to the app's SDK operations validate against the SD
   await c.aks.managedClusters.updateTags(rg, "c1", { tags: { team: "platform" } }, FAST);
   const pools = await all(c.aks.agentPools.list(rg, "c1"));
   await c.aks.agentPools.get(rg, "c1", pools[0]!.name!);
+  // Day 2: a scale through agentPools, a control-plane upgrade through a cluster PUT (answers while
+  // Updating and after), and a User pool added and deleted.
+  await c.aks.agentPools.createOrUpdate(rg, "c1", pools[0]!.name!, { count: 2 }, FAST);
+  await c.aks.managedClusters.createOrUpdate(
+    rg,
+    "c1",
+    { ...clusterBody(setup), kubernetesVersion: "1.34" },
+    FAST,
+  );
+  await c.aks.agentPools.createOrUpdate(
+    rg,
+    "c1",
+    "user1",
+    { count: 1, mode: "User", vnetSubnetID: setup.subnetId, orchestratorVersion: "1.34" },
+    FAST,
+  );
+  await all(c.aks.agentPools.list(rg, "c1"));
+  await c.aks.agentPools.delete(rg, "c1", "user1", FAST);
   // resources listing (subscription and group)
   await all(c.resources.resources.list());
   await all(c.resources.resources.listByResourceGroup(rg));
