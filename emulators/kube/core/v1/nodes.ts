@@ -1,4 +1,4 @@
-// core/v1 Node: storage only; a cluster has one node, written at bootstrap (bootstrap.ts).
+// core/v1 Node: storage only; the nodes of the cluster's agent pools are written by the system (node-pools.ts).
 import type { Kind } from "../../context.js";
 import { age, ageColumn, nameColumn } from "../../machinery/kinds.js";
 
