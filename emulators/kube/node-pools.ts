@@ -6,20 +6,12 @@
 // every node of a pool reports the pool's version. Pods bound to a removed node are deleted, as the
 // pod garbage collector does, so their controllers recreate them on the remaining nodes.
 import { createHash } from "node:crypto";
+import type { AgentPoolRegistration } from "../common/agent-pools.js";
 import { nodes } from "./core/v1/nodes.js";
 import type { ClusterContext, Kind } from "./context.js";
 import type { RestStorage } from "./machinery/rest.js";
 import type { KubeObject } from "./machinery/types.js";
 import type { ClusterIpam } from "./network/ipam.js";
-
-export interface AgentPoolRegistration {
-  name: string;
-  count: number;
-  mode: "System" | "User";
-  vmSize: string;
-  /** The version its kubelets run. */
-  orchestratorVersion: string;
-}
 
 /** What node reconciliation uses of a cluster (a Cluster is one). */
 export interface NodeHost {

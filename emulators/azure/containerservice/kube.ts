@@ -2,17 +2,8 @@
 // Succeeded, unregister it on delete, and build kubeconfigs that point at its API server there.
 import { request } from "node:https";
 import { stringify } from "yaml";
+import type { AgentPoolRegistration } from "../../common/agent-pools.js";
 import { clusterKey } from "../../common/cluster-key.js";
-
-/** One node pool as the cluster runs it: the Kubernetes emulator keeps `count` Nodes for it. */
-export interface AgentPoolRegistration {
-  name: string;
-  count: number;
-  mode: "System" | "User";
-  vmSize: string;
-  /** The version its kubelets run (currentOrchestratorVersion). */
-  orchestratorVersion: string;
-}
 
 export interface ClusterRegistration {
   resourceId: string;

@@ -35,6 +35,10 @@ function edited(
   } as ManagedCluster;
 }
 
+/** An agentPools PUT of cluster rg/aks, awaited. */
+const putPool = (c: Clients, name: string, body: AgentPool) =>
+  c.aks.agentPools.beginCreateOrUpdateAndWait("rg", "aks", name, body, FAST);
+
 const pool = (cl: ManagedCluster, name = "nodepool1") => cl.agentPoolProfiles!.find((p) => p.name === name)!;
 
 test("kubernetesVersions publishes several patches per minor, each upgrading to later patches of its minor and the next minor's", async (t) => {
@@ -78,10 +82,7 @@ test("a PUT that scales goes through Updating (the pool Scaling) for the scale t
   assert.equal(pool(during).count, 3, "the count asked for shows at once");
   const busy = { statusCode: 409, code: "OperationNotAllowed" };
   await assert.rejects(c.aks.managedClusters.beginCreateOrUpdateAndWait("rg", "aks", during, FAST), busy);
-  await assert.rejects(
-    c.aks.agentPools.beginCreateOrUpdateAndWait("rg", "aks", "nodepool1", { count: 2 }, FAST),
-    busy,
-  );
+  await assert.rejects(putPool(c, "nodepool1", { count: 2 }), busy);
   await assert.rejects(c.aks.managedClusters.beginDeleteAndWait("rg", "aks", FAST), busy);
   const done = await poller;
   assert.ok(Date.now() - started >= wallMs(DEFAULT_LATENCY.poolScale), "a scale takes the scale time");
@@ -170,30 +171,15 @@ test("the control plane moves one minor at a time along the upgrade paths; curre
 test("a pool upgrade goes through Upgrading for one node-upgrade batch per surge (AKS's default surge 10%), after which currentOrchestratorVersion moves", async (t) => {
   const c = await startForTest(t, { timeScale: SCALE });
   const created = await cluster(c, "1.33.2");
-  const scaled = await c.aks.agentPools.beginCreateOrUpdateAndWait(
-    "rg",
-    "aks",
-    "nodepool1",
-    { count: 3 },
-    FAST,
-  );
+  const scaled = await putPool(c, "nodepool1", { count: 3 });
   assert.equal(scaled.count, 3);
   assert.equal(scaled.vmSize, "Standard_D2s_v5", "an agentPools PUT keeps the vmSize it does not name");
   assert.equal(scaled.mode, "System");
-  await assert.rejects(
-    c.aks.agentPools.beginCreateOrUpdateAndWait(
-      "rg",
-      "aks",
-      "nodepool1",
-      { count: 3, orchestratorVersion: "1.33.3" },
-      FAST,
-    ),
-    {
-      statusCode: 400,
-      code: "NodePoolMcVersionIncompatible",
-      message: /Patch version of node pool version 3 is bigger than control plane version 2\./,
-    },
-  );
+  await assert.rejects(putPool(c, "nodepool1", { count: 3, orchestratorVersion: "1.33.3" }), {
+    statusCode: 400,
+    code: "NodePoolMcVersionIncompatible",
+    message: /Patch version of node pool version 3 is bigger than control plane version 2\./,
+  });
   const cp = await c.aks.managedClusters.beginCreateOrUpdateAndWait(
     "rg",
     "aks",
@@ -224,40 +210,22 @@ test("a pool upgrade goes through Upgrading for one node-upgrade batch per surge
   );
   assert.equal(done.provisioningState, "Succeeded");
   assert.equal(done.currentOrchestratorVersion, "1.33.3");
-  await assert.rejects(
-    c.aks.agentPools.beginCreateOrUpdateAndWait(
-      "rg",
-      "aks",
-      "nodepool1",
-      { count: 3, orchestratorVersion: "1.33.2" },
-      FAST,
-    ),
-    {
-      statusCode: 400,
-      code: "OperationNotAllowed",
-      message: /^Upgrading Kubernetes version 1\.33\.3 to 1\.33\.2 is not allowed/,
-    },
-  );
+  await assert.rejects(putPool(c, "nodepool1", { count: 3, orchestratorVersion: "1.33.2" }), {
+    statusCode: 400,
+    code: "OperationNotAllowed",
+    message: /^Upgrading Kubernetes version 1\.33\.3 to 1\.33\.2 is not allowed/,
+  });
 });
 
 test("agentPools: a vmSize change is PropertyChangeNotAllowed, the last System pool cannot go, a User pool is added and deleted through Creating and Deleting", async (t) => {
   const c = await startForTest(t, { timeScale: SCALE });
   const created = await cluster(c, "1.33");
   const system = pool(created);
-  await assert.rejects(
-    c.aks.agentPools.beginCreateOrUpdateAndWait(
-      "rg",
-      "aks",
-      "nodepool1",
-      { ...system, vmSize: "Standard_D4s_v5" },
-      FAST,
-    ),
-    {
-      statusCode: 400,
-      code: "PropertyChangeNotAllowed",
-      message: "Changing property 'agentPoolProfile.vmSize' is not allowed.",
-    },
-  );
+  await assert.rejects(putPool(c, "nodepool1", { ...system, vmSize: "Standard_D4s_v5" }), {
+    statusCode: 400,
+    code: "PropertyChangeNotAllowed",
+    message: "Changing property 'agentPoolProfile.vmSize' is not allowed.",
+  });
   const adding = c.aks.agentPools.createOrUpdate(
     "rg",
     "aks",
@@ -275,13 +243,13 @@ test("agentPools: a vmSize change is PropertyChangeNotAllowed, the last System p
     code: "MustDefineAtLeastOneSystemPool",
   });
 
-  const autoscaled = await c.aks.agentPools.beginCreateOrUpdateAndWait(
-    "rg",
-    "aks",
-    "user1",
-    { count: 2, mode: "User", enableAutoScaling: true, minCount: 1, maxCount: 5 },
-    FAST,
-  );
+  const autoscaled = await putPool(c, "user1", {
+    count: 2,
+    mode: "User",
+    enableAutoScaling: true,
+    minCount: 1,
+    maxCount: 5,
+  });
   assert.deepEqual([autoscaled.enableAutoScaling, autoscaled.minCount, autoscaled.maxCount], [true, 1, 5]);
 
   const deleting = c.aks.agentPools.delete("rg", "aks", "user1", FAST);
