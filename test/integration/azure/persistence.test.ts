@@ -65,3 +65,49 @@ test("a restart keeps resources and in-flight cluster creates; restorePoller fin
     code: "ResourceGroupNotFound",
   });
 });
+
+test("an upgrade in flight survives a restart: the restarted emulator completes it and moves currentKubernetesVersion then", async (t) => {
+  const stateDir = await tempStateDir();
+  const running: { stop(): Promise<void> }[] = [];
+  t.after(async () => {
+    for (const e of running) await e.stop();
+    await rm(stateDir, { recursive: true, force: true });
+  });
+  const options = { stateDir, timeScale: 0.002, latency: { controlPlaneUpgrade: 1500 } };
+  const first = await startAzureEmulator({ ...options, port: 0 });
+  running.push(first);
+  const credential = credentialFor(first);
+  const c1 = clientsFor(first, credential);
+  const setup = await prepareNetwork(c1, "rg");
+  const body = { ...clusterBody(setup), kubernetesVersion: "1.32" };
+  await c1.aks.managedClusters.createOrUpdate("rg", "aks", body, FAST);
+  const poller = c1.aks.managedClusters.createOrUpdate(
+    "rg",
+    "aks",
+    { ...body, kubernetesVersion: "1.33" },
+    FAST,
+  );
+  await poller.submitted();
+  const state = await poller.serialize();
+  await first.stop();
+
+  const second = await startAzureEmulator({ ...options, port: first.port });
+  running.push(second);
+  const during = await clientsFor(second, credential).aks.managedClusters.get("rg", "aks");
+  assert.deepEqual(
+    [during.provisioningState, during.kubernetesVersion, during.currentKubernetesVersion],
+    ["Updating", "1.33", "1.32.7"],
+  );
+  const fresh = new ContainerServiceClient(credential, second.subscriptionId, sdkOptions(second));
+  const resumed = restorePoller(fresh, state, fresh.managedClusters.createOrUpdate, FAST);
+  await eventually(
+    async () => {
+      await resumed.poll();
+      return resumed.isDone;
+    },
+    "the resumed upgrade to finish",
+    10_000,
+  );
+  const done = await resumed;
+  assert.deepEqual([done.provisioningState, done.currentKubernetesVersion], ["Succeeded", "1.33.3"]);
+});
