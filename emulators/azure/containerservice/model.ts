@@ -34,6 +34,7 @@ import {
   type AadProfile,
 } from "./validation.js";
 import { planUpdate } from "./updates.js";
+import { poolUpgradesOf, upgradeItems, upgradesOf } from "./versions.js";
 
 export const CLUSTER_TYPE = "Microsoft.ContainerService/managedClusters";
 export const SUBNET_JOIN_ACTION = "Microsoft.Network/virtualNetworks/subnets/join/action";
@@ -364,6 +365,56 @@ export class ManagedClusters {
       ...(answered && profile ? { pool: agentPoolBody(updated.id, answered) } : {}),
       created,
       operation,
+    };
+  }
+
+  /**
+   * GET …/upgradeProfiles/default (ManagedClusterUpgradeProfile, what `az aks get-upgrades` reads):
+   * the control plane's running version and its upgrade paths, each pool's and the versions it may
+   * move to (up to the control plane's).
+   */
+  upgradeProfile(ref: ResourceRef): JsonObject {
+    const cluster = this.get(ref);
+    const p = props(cluster);
+    const controlPlane = String(p["currentKubernetesVersion"]);
+    return {
+      id: `${cluster.id}/upgradeprofiles/default`,
+      name: "default",
+      type: `${CLUSTER_TYPE}/upgradeprofiles`,
+      properties: {
+        controlPlaneProfile: {
+          kubernetesVersion: controlPlane,
+          name: "master",
+          osType: "Linux",
+          upgrades: upgradeItems(upgradesOf(controlPlane)),
+        },
+        agentPoolProfiles: p.agentPoolProfiles.map((pool) => this.poolUpgrades(pool, controlPlane)),
+      },
+    };
+  }
+
+  /** GET …/agentPools/{pool}/upgradeProfiles/default (AgentPoolUpgradeProfile). */
+  agentPoolUpgradeProfile(ref: ResourceRef, name: string): JsonObject {
+    const cluster = this.get(ref);
+    const p = props(cluster);
+    const pool = p.agentPoolProfiles.find((x) => x.name.toLowerCase() === name.toLowerCase());
+    if (!pool) throw ArmErrors.ResourceNotFound(`${CLUSTER_TYPE}/${ref.name}/agentPools/${name}`, ref.rg);
+    const { name: _name, ...profile } = this.poolUpgrades(pool, String(p["currentKubernetesVersion"]));
+    return {
+      id: `${cluster.id}/agentPools/${pool.name}/upgradeprofiles/default`,
+      name: "default",
+      type: `${CLUSTER_TYPE}/agentPools/upgradeProfiles`,
+      properties: profile,
+    };
+  }
+
+  private poolUpgrades(pool: AgentPoolProfile, controlPlane: string) {
+    const running = String(pool["currentOrchestratorVersion"]);
+    return {
+      name: pool.name,
+      kubernetesVersion: running,
+      osType: pool.osType ?? "Linux",
+      upgrades: upgradeItems(poolUpgradesOf(running, controlPlane)),
     };
   }
 

@@ -168,6 +168,18 @@ export function containerServiceRoutes(ctx: ProviderContext, deps: ContainerServ
       handler: (_r, p) => ({ status: 200, body: clusters.agentPool(refOf(p), p["pool"]!) }),
     },
     { method: "PUT", pattern: pool, resourceType: poolType, handler: putPool },
+    {
+      method: "GET",
+      pattern: `${cluster}/upgradeProfiles/default`,
+      resourceType: `${CLUSTER_TYPE}/upgradeProfiles`,
+      handler: (_r, p) => ({ status: 200, body: clusters.upgradeProfile(refOf(p)) }),
+    },
+    {
+      method: "GET",
+      pattern: `${pool}/upgradeProfiles/default`,
+      resourceType: `${poolType}/upgradeProfiles`,
+      handler: (_r, p) => ({ status: 200, body: clusters.agentPoolUpgradeProfile(refOf(p), p["pool"]!) }),
+    },
     ...maintenanceRoutes,
     { method: "DELETE", pattern: pool, resourceType: poolType, handler: removePool },
     {

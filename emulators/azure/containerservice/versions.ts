@@ -115,10 +115,22 @@ export function checkPoolVersion(pool: string, poolVersion: string, controlPlane
  */
 export function checkPoolUpgrade(from: string, to: string, controlPlane: string): void {
   if (compareVersions(to, from) >= 0) return;
-  const available = REGION_VERSIONS.flatMap((m) => m.patches)
-    .filter((p) => compareVersions(p, from) > 0 && compareVersions(p, controlPlane) <= 0)
-    .reverse();
-  throw ContainerServiceErrors.UpgradeNotAllowed(from, to, available);
+  throw ContainerServiceErrors.UpgradeNotAllowed(from, to, poolUpgradesOf(from, controlPlane).reverse());
+}
+
+/** Where a pool running `current` may upgrade to: the region's later patches up to its control plane's. */
+export function poolUpgradesOf(current: string, controlPlane: string): string[] {
+  return REGION_VERSIONS.flatMap((m) => m.patches).filter(
+    (p) => compareVersions(p, current) > 0 && compareVersions(p, controlPlane) <= 0,
+  );
+}
+
+/** Upgrade entries of an upgrade profile: each version, marked when the region has it in preview. */
+export function upgradeItems(versions: string[]): { kubernetesVersion: string; isPreview?: boolean }[] {
+  return versions.map((v) => ({
+    kubernetesVersion: v,
+    ...(REGION_VERSIONS.find((m) => m.version === minorOf(v))?.isPreview ? { isPreview: true } : {}),
+  }));
 }
 
 /** GET …/locations/{loc}/kubernetesVersions (KubernetesVersionListResult). */

@@ -159,6 +159,28 @@ test("the control plane moves one minor at a time along the upgrade paths; curre
   assert.equal(done.currentKubernetesVersion, "1.33.3");
   assert.equal(pool(done).currentOrchestratorVersion, "1.32.7", "control plane only: the pool follows later");
 
+  // What `az aks get-upgrades` reads: the control plane's paths, and each pool's up to the control plane.
+  const profile = await c.aks.managedClusters.getUpgradeProfile("rg", "aks");
+  assert.deepEqual(profile.controlPlaneProfile, {
+    kubernetesVersion: "1.33.3",
+    name: "master",
+    osType: "Linux",
+    upgrades: [{ kubernetesVersion: "1.34.0", isPreview: true }],
+  });
+  assert.deepEqual(
+    profile.agentPoolProfiles.map((p) => [
+      p.name,
+      p.kubernetesVersion,
+      p.upgrades?.map((u) => u.kubernetesVersion),
+    ]),
+    [["nodepool1", "1.32.7", ["1.33.2", "1.33.3"]]],
+  );
+  const poolProfile = await c.aks.agentPools.getUpgradeProfile("rg", "aks", "nodepool1");
+  assert.deepEqual(
+    [poolProfile.kubernetesVersion, poolProfile.upgrades?.map((u) => u.kubernetesVersion)],
+    ["1.32.7", ["1.33.2", "1.33.3"]],
+  );
+
   // The same minor again upgrades nothing; an explicit patch is a patch upgrade.
   const same = await put({ ...done, kubernetesVersion: "1.33" });
   assert.equal(same.currentKubernetesVersion, "1.33.3");

@@ -81,6 +81,8 @@ test("the emulator's answers to the app's SDK operations validate against the SD
     FAST,
   );
   await all(c.aks.agentPools.list(rg, "c1"));
+  await c.aks.managedClusters.getUpgradeProfile(rg, "c1");
+  await c.aks.agentPools.getUpgradeProfile(rg, "c1", "user1");
   await c.aks.agentPools.delete(rg, "c1", "user1", FAST);
   // resources listing (subscription and group)
   await all(c.resources.resources.list());
@@ -125,6 +127,8 @@ test("the emulator's answers to the app's SDK operations validate against the SD
     "CredentialResults",
     "AgentPool",
     "_AgentPoolListResult",
+    "ManagedClusterUpgradeProfile",
+    "AgentPoolUpgradeProfile",
   ])
     assert.ok(
       validated.has(m),
