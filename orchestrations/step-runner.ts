@@ -91,6 +91,12 @@ export class StepRunner {
     return watched(work, (n) => this.retried(name, n));
   }
 
+  /** Lists steps found on the way (Pending) right after `after`. */
+  insertAfter(after: string, names: readonly string[]): this {
+    this.t.insertAfter(after, names);
+    return this.publish();
+  }
+
   /** Marks steps Running. */
   start(...names: string[]): this {
     for (const name of names) this.t.start(name, this.now);
