@@ -41,12 +41,15 @@ export interface PlanInput {
   reconcile?: boolean;
 }
 
-/** JSON with sorted keys: two values are the same setting whatever order their keys came in. */
+/**
+ * JSON with sorted keys (by code unit, not locale: the same in every process that replays): two
+ * values are the same setting whatever order their keys came in.
+ */
 export function canonical(value: unknown): string {
   return JSON.stringify(value, (_k, v: unknown) =>
     v && typeof v === "object" && !Array.isArray(v)
       ? Object.fromEntries(
-          Object.entries(v as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b)),
+          Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
         )
       : v,
   );
