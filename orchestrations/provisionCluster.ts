@@ -31,7 +31,8 @@ import {
 } from "./durable.js";
 import { addSeconds, untilDone, untilSucceeded } from "./monitor.js";
 import { reportCompletion } from "./notifyPipelines.js";
-import { StepFailed, StepRunner } from "./step-runner.js";
+import type { StepFailed } from "./step-runner.js";
+import { failureOf, StepRunner } from "./step-runner.js";
 import { verify } from "./verification.js";
 
 export function provisionSteps(input: ProvisionInput): string[] {
@@ -52,19 +53,8 @@ export const provisionCluster = orchestrator(
   ORCHESTRATION.provisionCluster,
   function* (ctx, input): Flow<ProvisionOutput> {
     const run = new StepRunner(ctx, provisionSteps(input), "Provisioning", input.warnings);
-    let failed: StepFailed | undefined;
-    try {
-      yield* build(ctx, input, run);
-    } catch (e) {
-      if (!(e instanceof StepFailed)) throw e;
-      failed = e;
-    }
-    if (!failed) {
-      run.phase("Succeeded");
-      yield* reportCompletion(ctx, ctx.df.instanceId, "succeeded", input.timing);
-      const { outputs, verification } = run.status;
-      return { phase: "Succeeded", outputs, ...(verification ? { verification } : {}) };
-    }
+    const failed = yield* failureOf(build(ctx, input, run));
+    if (!failed) return yield* succeeded(ctx, run, input);
     run.skipRemaining();
     if (input.spec.onFailure === "rollback") yield* rollback(ctx, input, run, failed);
     else run.warn(keptResources(run.status.outputs));
@@ -73,6 +63,18 @@ export const provisionCluster = orchestrator(
     return { phase: "Failed", outputs: run.status.outputs, error: failed.failure };
   },
 );
+
+/** The end of a flow whose steps all succeeded: phase Succeeded, pipelines told, the outputs. */
+export function* succeeded(
+  ctx: OrchestrationContext,
+  run: StepRunner,
+  input: ProvisionInput,
+): Flow<ProvisionOutput> {
+  run.phase("Succeeded");
+  yield* reportCompletion(ctx, ctx.df.instanceId, "succeeded", input.timing);
+  const { outputs, verification } = run.status;
+  return { phase: "Succeeded", outputs, ...(verification ? { verification } : {}) };
+}
 
 function* build(ctx: OrchestrationContext, input: ProvisionInput, run: StepRunner): Flow<void> {
   const { target, spec, timing } = input;

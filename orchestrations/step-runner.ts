@@ -42,6 +42,17 @@ export class StepFailed extends Error {
   }
 }
 
+/** Runs a flow's steps; answers the StepFailed that ended them (undefined: every step succeeded). */
+export function* failureOf(steps: Flow<void>): Flow<StepFailed | undefined> {
+  try {
+    yield* steps;
+    return undefined;
+  } catch (e) {
+    if (!(e instanceof StepFailed)) throw e;
+    return e;
+  }
+}
+
 export interface SettleOptions<T> {
   /** The cluster outputs the step produced, recorded when it succeeds. */
   outputs?: (value: T) => ClusterOutputs;

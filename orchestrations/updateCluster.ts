@@ -25,8 +25,8 @@ import {
 } from "./durable.js";
 import { addSeconds, untilSucceeded } from "./monitor.js";
 import { reportCompletion } from "./notifyPipelines.js";
-import { clusterOutputs } from "./provisionCluster.js";
-import { StepFailed, StepRunner } from "./step-runner.js";
+import { clusterOutputs, succeeded } from "./provisionCluster.js";
+import { failureOf, StepRunner } from "./step-runner.js";
 import { verify } from "./verification.js";
 
 /** The steps an update lists before it starts (an upgrade's hops are added once planned). */
@@ -51,24 +51,8 @@ export const updateCluster = orchestrator(
   function* (ctx, input): Flow<ProvisionOutput> {
     const plan = planUpdate(input, ids.cluster(input.target));
     const run = new StepRunner(ctx, updateSteps(plan), "Provisioning", input.warnings);
-    let failed: StepFailed | undefined;
-    try {
-      yield* apply(ctx, input, plan, run);
-    } catch (e) {
-      if (!(e instanceof StepFailed)) throw e;
-      failed = e;
-    }
-    if (!failed) {
-      run.phase("Succeeded");
-      yield* reportCompletion(ctx, ctx.df.instanceId, "succeeded", input.timing);
-      const { outputs, verification } = run.status;
-      return {
-        phase: "Succeeded",
-        generation: input.generation,
-        outputs,
-        ...(verification ? { verification } : {}),
-      };
-    }
+    const failed = yield* failureOf(apply(ctx, input, plan, run));
+    if (!failed) return { ...(yield* succeeded(ctx, run, input)), generation: input.generation };
     // Nothing is undone: what was applied stays, the rest is not tried (the cluster is not deleted).
     run.skipRemaining();
     run.phase("Failed");

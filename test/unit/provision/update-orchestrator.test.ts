@@ -6,7 +6,7 @@ import { verifyConnectivity } from "../../../orchestrations/verifyConnectivity.j
 import type { ProbesInput } from "../../../shared/provision/activity-io.js";
 import type { ProvisionCustomStatus, ProvisionOutput, UpdateInput } from "../../../shared/provision/types.js";
 import type { ClusterSpec } from "../../../shared/spec/schema.js";
-import { activities, drive, inputOf, type Answer, type Call, type Scheduled } from "./driver.js";
+import { activities, answering, drive, inputOf, type Answer, type Call, type Scheduled } from "./driver.js";
 import { provisionInput, spec, tutorialDocument } from "./fixtures.js";
 import { replay, type ReplayOptions } from "./replay.js";
 
@@ -58,7 +58,6 @@ function dayTwoSpec(): ClusterSpec {
 }
 
 function answers(overrides: Answers = {}): (s: Scheduled) => Answer {
-  const counts = new Map<string, number>();
   const base: Answers = {
     submitClusterUpdate: (s) => ({
       status: "running",
@@ -93,16 +92,7 @@ function answers(overrides: Answers = {}): (s: Scheduled) => Answer {
     }),
     reportToPipelines: () => ({ sent: 0, alreadyCompleted: 0, abandoned: [] }),
   };
-  const table = { ...base, ...overrides };
-  return (s) => {
-    if (s.kind === "timer") return undefined;
-    const key = s.kind === "sub" ? `sub:${s.name}` : s.name;
-    const n = (counts.get(key) ?? 0) + 1;
-    counts.set(key, n);
-    const f = table[key];
-    if (!f) throw new Error(`unexpected ${key}`);
-    return f(s, n);
-  };
+  return answering({ ...base, ...overrides });
 }
 
 const last = (run: { statuses: unknown[] }) => run.statuses.at(-1) as ProvisionCustomStatus;
