@@ -210,6 +210,12 @@ export class StepRunner {
     return this.publish();
   }
 
+  /** Records outputs known without a step (ids derived from the target). */
+  outputs(outputs: ClusterOutputs): this {
+    this.t.outputs(outputs);
+    return this.publish();
+  }
+
   /** Marks a running step Failed without an error of its own (the error that matters is elsewhere). */
   abandon(name: string): this {
     this.t.abandon(name);

@@ -51,6 +51,8 @@ export const updateCluster = orchestrator(
   function* (ctx, input): Flow<ProvisionOutput> {
     const plan = planUpdate(input, ids.cluster(input.target));
     const run = new StepRunner(ctx, updateSteps(plan), "Provisioning", input.warnings);
+    // The cluster's id is known from its target: an update that writes nothing to ARM still names it.
+    run.outputs({ clusterId: ids.cluster(input.target) });
     const failed = yield* failureOf(apply(ctx, input, plan, run));
     if (!failed) return { ...(yield* succeeded(ctx, run, input)), generation: input.generation };
     // Nothing is undone: what was applied stays, the rest is not tried (the cluster is not deleted).

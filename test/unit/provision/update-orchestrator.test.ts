@@ -13,6 +13,8 @@ import { replay, type ReplayOptions } from "./replay.js";
 type Answers = Record<string, (s: Call, n: number) => Answer>;
 
 const BASE = "aksv-tipsandtricksakscluster-0123456789abcdef";
+const CLUSTER_ID =
+  "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/akstips/providers/Microsoft.ContainerService/managedClusters/tipsAndTricksAKSCluster";
 
 function updateInput(
   next: ClusterSpec,
@@ -288,7 +290,11 @@ describe("updateCluster orchestrator", () => {
 
   it("a spec that changes nothing writes nothing and reaches its generation", () => {
     const run = drive(updateCluster, updateInput(spec()), answers());
-    assert.deepEqual(run.output, { phase: "Succeeded", generation: 2, outputs: {} });
+    assert.deepEqual(run.output, {
+      phase: "Succeeded",
+      generation: 2,
+      outputs: { clusterId: CLUSTER_ID },
+    });
     assert.deepEqual(activities(run.log), ["reportToPipelines"]);
     assert.deepEqual(steps(last(run)), [["verification", "Skipped"]]);
   });
