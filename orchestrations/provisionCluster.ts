@@ -19,7 +19,6 @@ import type {
   DeprovisionOutput,
   ProvisionInput,
   ProvisionOutput,
-  VerificationReport,
 } from "../shared/provision/types.js";
 import {
   activity,
@@ -32,7 +31,9 @@ import {
 } from "./durable.js";
 import { addSeconds, untilDone, untilSucceeded } from "./monitor.js";
 import { reportCompletion } from "./notifyPipelines.js";
-import { StepFailed, StepRunner } from "./step-runner.js";
+import type { StepFailed } from "./step-runner.js";
+import { failureOf, StepRunner } from "./step-runner.js";
+import { verify } from "./verification.js";
 
 export function provisionSteps(input: ProvisionInput): string[] {
   return [
@@ -52,19 +53,8 @@ export const provisionCluster = orchestrator(
   ORCHESTRATION.provisionCluster,
   function* (ctx, input): Flow<ProvisionOutput> {
     const run = new StepRunner(ctx, provisionSteps(input), "Provisioning", input.warnings);
-    let failed: StepFailed | undefined;
-    try {
-      yield* build(ctx, input, run);
-    } catch (e) {
-      if (!(e instanceof StepFailed)) throw e;
-      failed = e;
-    }
-    if (!failed) {
-      run.phase("Succeeded");
-      yield* reportCompletion(ctx, ctx.df.instanceId, "succeeded", input.timing);
-      const { outputs, verification } = run.status;
-      return { phase: "Succeeded", outputs, ...(verification ? { verification } : {}) };
-    }
+    const failed = yield* failureOf(build(ctx, input, run));
+    if (!failed) return yield* succeeded(ctx, run, input);
     run.skipRemaining();
     if (input.spec.onFailure === "rollback") yield* rollback(ctx, input, run, failed);
     else run.warn(keptResources(run.status.outputs));
@@ -73,6 +63,18 @@ export const provisionCluster = orchestrator(
     return { phase: "Failed", outputs: run.status.outputs, error: failed.failure };
   },
 );
+
+/** The end of a flow whose steps all succeeded: phase Succeeded, pipelines told, the outputs. */
+export function* succeeded(
+  ctx: OrchestrationContext,
+  run: StepRunner,
+  input: ProvisionInput,
+): Flow<ProvisionOutput> {
+  run.phase("Succeeded");
+  yield* reportCompletion(ctx, ctx.df.instanceId, "succeeded", input.timing);
+  const { outputs, verification } = run.status;
+  return { phase: "Succeeded", outputs, ...(verification ? { verification } : {}) };
+}
 
 function* build(ctx: OrchestrationContext, input: ProvisionInput, run: StepRunner): Flow<void> {
   const { target, spec, timing } = input;
@@ -220,22 +222,7 @@ function* build(ctx: OrchestrationContext, input: ProvisionInput, run: StepRunne
   }
 
   // 6. Verification with probe pods, and of the grants with SubjectAccessReviews.
-  const expectations = spec.namespaces.reduce((n, ns) => n + ns.expectations.length, 0);
-  const grants = spec.aadProfile ? (input.access ?? []) : [];
-  if (expectations === 0 && grants.length === 0) {
-    run.skip(STEP.verification).verification({ passed: true, results: [] });
-    return;
-  }
-  run.phase("Verifying");
-  yield* run.step(STEP.verification, function* () {
-    const verify = { target, spec, timing, probe: input.probe, ...(grants.length ? { access: grants } : {}) };
-    const r = yield* subOrchestration(ctx, ORCHESTRATION.verifyConnectivity, verify);
-    if (!r.ok) return r;
-    run.verification(r.value.report).rounds(STEP.verification, r.value.rounds);
-    return r.value.report.passed
-      ? { ok: true, value: r.value.report }
-      : { ok: false, error: verificationFailed(r.value.report) };
-  });
+  yield* verify(ctx, input, run);
 }
 
 /** The setting steps this request needs (none when the channels are off and the add-on is). */
@@ -300,24 +287,8 @@ function keptResources(outputs: ClusterOutputs): string {
   return `onFailure is "keep": the resources created so far were left for inspection${created.length ? `: ${created.join(", ")}` : ""}`;
 }
 
-function verificationFailed(report: VerificationReport) {
-  const failed = [
-    ...report.results
-      .filter((r) => r.observed !== r.expected)
-      .map((r) => `${r.from} → ${r.to} expected ${r.expected}, observed ${r.observed}`),
-    ...(report.access ?? [])
-      .filter((a) => a.observed !== a.expected)
-      .map(
-        (a) => `${a.subject} ${a.action} in ${a.namespace} expected ${a.expected}, observed ${a.observed}`,
-      ),
-  ];
-  return {
-    code: "VerificationFailed",
-    message: `${failed.length} expectation(s) not met: ${failed.join("; ")}`,
-  };
-}
-
-function clusterOutputs(value: ClusterInfo | PolledResource, fallbackId: string): ClusterOutputs {
+/** The outputs of a cluster step: the cluster id and its API server FQDN. */
+export function clusterOutputs(value: ClusterInfo | PolledResource, fallbackId: string): ClusterOutputs {
   const id = "clusterId" in value ? value.clusterId : (value.id ?? fallbackId);
   return { clusterId: id, ...(value.fqdn ? { fqdn: value.fqdn } : {}) };
 }

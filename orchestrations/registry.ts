@@ -32,6 +32,15 @@ import type { Orchestrator } from "./durable.js";
 import { notifyPipelines } from "./notifyPipelines.js";
 import { provisionCluster } from "./provisionCluster.js";
 import { seedNamespace } from "./seedNamespace.js";
+import { updateCluster } from "./updateCluster.js";
+import { pruneKubernetesObjects } from "./activities/prune.js";
+import {
+  deleteAgentPool,
+  ensureAgentPool,
+  planKubernetesUpgrade,
+  revokeClusterAccess,
+  submitClusterUpdate,
+} from "./activities/update.js";
 import { verifyConnectivity } from "./verifyConnectivity.js";
 
 type Orchestrations = typeof ORCHESTRATION;
@@ -43,6 +52,7 @@ export const ORCHESTRATORS: {
 } = {
   provisionCluster,
   deprovisionCluster,
+  updateCluster,
   seedNamespace,
   verifyConnectivity,
   notifyPipelines,
@@ -79,6 +89,12 @@ export const ACTIVITIES: {
   removeConnectivityProbes: (i) => removeConnectivityProbes(i),
   checkClusterAccess: (i) => checkClusterAccess(i),
   reportToPipelines: (i) => reportToPipelinesActivity(i),
+  submitClusterUpdate: (i) => submitClusterUpdate(i),
+  ensureAgentPool: (i) => ensureAgentPool(i),
+  deleteAgentPool: (i) => deleteAgentPool(i),
+  planKubernetesUpgrade: (i) => planKubernetesUpgrade(i),
+  revokeClusterAccess: (i) => revokeClusterAccess(i),
+  pruneKubernetesObjects: (i) => pruneKubernetesObjects(i),
 };
 
 /** The part of durable-functions' `df.app` registration uses (a test passes a recorder). */

@@ -42,6 +42,17 @@ export class StepFailed extends Error {
   }
 }
 
+/** Runs a flow's steps; answers the StepFailed that ended them (undefined: every step succeeded). */
+export function* failureOf(steps: Flow<void>): Flow<StepFailed | undefined> {
+  try {
+    yield* steps;
+    return undefined;
+  } catch (e) {
+    if (!(e instanceof StepFailed)) throw e;
+    return e;
+  }
+}
+
 export interface SettleOptions<T> {
   /** The cluster outputs the step produced, recorded when it succeeds. */
   outputs?: (value: T) => ClusterOutputs;
@@ -89,6 +100,12 @@ export class StepRunner {
   /** Runs `work` for step `name`, counting its calls' retries as the step's attempts (retries.ts). */
   counting<T>(name: string, work: Flow<T>): Flow<T> {
     return watched(work, (n) => this.retried(name, n));
+  }
+
+  /** Lists steps found on the way (Pending) right after `after`. */
+  insertAfter(after: string, names: readonly string[]): this {
+    this.t.insertAfter(after, names);
+    return this.publish();
   }
 
   /** Marks steps Running. */
@@ -190,6 +207,12 @@ export class StepRunner {
   /** Sets a step's attempts to the rounds its sub-orchestration ran. */
   rounds(name: string, rounds: number): this {
     this.t.attempts(name, rounds);
+    return this.publish();
+  }
+
+  /** Records outputs known without a step (ids derived from the target). */
+  outputs(outputs: ClusterOutputs): this {
+    this.t.outputs(outputs);
     return this.publish();
   }
 

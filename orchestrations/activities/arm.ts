@@ -92,7 +92,7 @@ export async function guarded<T>(fn: () => Promise<T>): Promise<ActivityResult<T
   }
 }
 
-async function guardedLro<T>(fn: () => Promise<LroStep<T>>): Promise<LroStep<T>> {
+export async function guardedLro<T>(fn: () => Promise<LroStep<T>>): Promise<LroStep<T>> {
   try {
     return await fn();
   } catch (e) {
@@ -100,7 +100,7 @@ async function guardedLro<T>(fn: () => Promise<LroStep<T>>): Promise<LroStep<T>>
   }
 }
 
-async function getOrUndefined<T>(get: () => Promise<T>): Promise<T | undefined> {
+export async function getOrUndefined<T>(get: () => Promise<T>): Promise<T | undefined> {
   try {
     return await get();
   } catch (e) {
@@ -110,7 +110,7 @@ async function getOrUndefined<T>(get: () => Promise<T>): Promise<T | undefined> 
 }
 
 /** The minimal poller surface we use (core-lro 3 PollerLike). */
-interface StartedPoller<T> {
+export interface StartedPoller<T> {
   submitted(): Promise<void>;
   serialize(): Promise<string>;
   readonly isDone: boolean;
@@ -119,7 +119,7 @@ interface StartedPoller<T> {
 }
 
 /** Sends the initial request and returns where the operation stands, never waiting for it. */
-async function submit<T, R>(
+export async function submit<T, R>(
   poller: StartedPoller<T>,
   kind: ArmOperationKind,
   done: (result: T | undefined) => R,
@@ -265,7 +265,7 @@ export async function assignSubnetRole(
 
 // --- managed cluster ---------------------------------------------------------------------------
 
-function clusterInfo(
+export function clusterInfo(
   mc: { id?: string; fqdn?: string; provisioningState?: string } | undefined,
   fallbackId: string,
 ): ClusterInfo {
@@ -431,6 +431,7 @@ interface RestoredPoller {
 function restore(c: ArmClients, input: PollInput): RestoredPoller {
   switch (input.kind) {
     case "clusterCreate":
+    case "clusterUpdate":
       return restoreContainerServicePoller(
         c.containerService,
         input.state,
@@ -441,6 +442,18 @@ function restore(c: ArmClients, input: PollInput): RestoredPoller {
         c.containerService,
         input.state,
         c.containerService.managedClusters.delete,
+      );
+    case "agentPoolWrite":
+      return restoreContainerServicePoller(
+        c.containerService,
+        input.state,
+        c.containerService.agentPools.createOrUpdate,
+      );
+    case "agentPoolDelete":
+      return restoreContainerServicePoller(
+        c.containerService,
+        input.state,
+        c.containerService.agentPools.delete,
       );
     case "virtualNetworkCreate":
       return restoreNetworkPoller(c.network, input.state, c.network.virtualNetworks.createOrUpdate);

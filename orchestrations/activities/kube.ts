@@ -143,7 +143,7 @@ function azureRoleNotYetEffective(e: unknown, error: StepError): boolean {
   return kubeStatus(e) === 403 && /access to the resource in Azure/.test(error.message);
 }
 
-async function kubeStep<T>(
+export async function kubeStep<T>(
   target: ClusterTarget,
   deps: KubeDeps,
   fn: (clients: KubeClients) => Promise<T>,

@@ -1,10 +1,11 @@
 // Inputs and outputs of the activities. An activity throws only when another attempt may succeed
 // (the orchestration's retry policy runs it again); a permanent failure is a value, so the
 // orchestrator fails fast with ARM's code instead of burning retries on it.
-import type { AccessGrant } from "../spec/access.js";
+import type { AccessAssignment, AccessGrant } from "../spec/access.js";
 import type { StepError } from "../azure/errors.js";
 import type { ClusterTarget } from "../azure/names.js";
-import type { ClusterSpec } from "../spec/schema.js";
+import type { ClusterSpec, NodePoolPlan } from "../spec/schema.js";
+import type { SeededObjects } from "./changes.js";
 import type { AccessCheckResult, ProbeResult } from "./types.js";
 
 /** The long-running ARM operations whose pollers we serialize into history and restore later. */
@@ -14,7 +15,11 @@ export type ArmOperationKind =
   | "clusterCreate"
   | "clusterDelete"
   | "virtualNetworkDelete"
-  | "resourceGroupDelete";
+  | "resourceGroupDelete"
+  // Updates of an existing cluster (updateCluster): its PUT, and its agentPools subresource.
+  | "clusterUpdate"
+  | "agentPoolWrite"
+  | "agentPoolDelete";
 
 /** Where a long-running operation stands after one activity call. */
 export type LroStep<T> =
@@ -232,4 +237,79 @@ export interface MaintenanceOutput {
 }
 export interface PolicyAssignmentOutput {
   policyAssignmentId: string;
+}
+
+// --- Updates of an existing cluster (updateCluster) ---
+
+/** Who owns the cluster: its create's instance id and unique id, as its tags say (models.ts Owner). */
+export interface ClusterOwner {
+  instanceId: string;
+  clusterUid?: string;
+}
+
+/**
+ * The cluster PUT of an update: the spec's settings on the cluster as it is (its pools keep their
+ * versions; pools are added or removed through the agentPools subresource, not here).
+ */
+export interface ClusterUpdateInput {
+  target: ClusterTarget;
+  spec: ClusterSpec;
+  owner: ClusterOwner;
+  /** The control plane version to PUT (an upgrade hop); absent: the version the cluster has. */
+  kubernetesVersion?: string;
+}
+
+/** One agent pool created, scaled or upgraded through the agentPools subresource. */
+export interface AgentPoolInput {
+  target: ClusterTarget;
+  owner: ClusterOwner;
+  pool: NodePoolPlan;
+  subnetId: string;
+  /** The pool's Kubernetes version (an upgrade); absent: its own, or the control plane's for a new pool. */
+  orchestratorVersion?: string;
+}
+export interface AgentPoolDeleteInput {
+  target: ClusterTarget;
+  owner: ClusterOwner;
+  pool: string;
+}
+export interface AgentPoolOutput {
+  poolId: string;
+  /** "absent": nothing to delete; "unchanged": already as asked, nothing written. */
+  outcome: "written" | "deleted" | "absent" | "unchanged";
+}
+
+/** Reads the cluster's versions and the region's listing to plan an upgrade to `kubernetesVersion`. */
+export interface UpgradePlanInput {
+  target: ClusterTarget;
+  location: string;
+  kubernetesVersion: string;
+}
+export interface UpgradePlanOutput {
+  /** The patch the control plane runs now. */
+  current: string;
+  /** The control plane's PUTs, one minor version each (empty: it is there). */
+  controlPlane: string[];
+  /** Pools whose version is not the target yet, in the cluster's order. */
+  pools: string[];
+}
+
+/** Role assignments of grants the spec no longer has, deleted by their deterministic names. */
+export interface RevokeAccessInput {
+  subscriptionId: string;
+  assignments: AccessAssignment[];
+}
+export interface RevokeAccessOutput {
+  /** The role assignment ids deleted (absent ones are not listed). */
+  deleted: string[];
+}
+
+/** Pruning: objects carrying the managed-by mark that are not in `keep` are deleted. */
+export interface PruneInput {
+  target: ClusterTarget;
+  keep: SeededObjects[];
+}
+export interface PruneOutput {
+  /** What was deleted, as "namespace/x", "networkpolicy/ns/x", "deployment/ns/x", "service/ns/x". */
+  deleted: string[];
 }

@@ -34,6 +34,16 @@ import type {
   RoleAssignmentOutput,
   VirtualNetworkInput,
   VirtualNetworkOutput,
+  AgentPoolDeleteInput,
+  AgentPoolInput,
+  AgentPoolOutput,
+  ClusterUpdateInput,
+  PruneInput,
+  PruneOutput,
+  RevokeAccessInput,
+  RevokeAccessOutput,
+  UpgradePlanInput,
+  UpgradePlanOutput,
 } from "./activity-io.js";
 import type { QuotaSlotInput } from "./quota.js";
 import type {
@@ -43,6 +53,7 @@ import type {
   NotifyPipelinesInput,
   ProvisionInput,
   ProvisionOutput,
+  UpdateInput,
   SeedNamespaceInput,
   SeedNamespaceOutput,
   VerifyInput,
@@ -141,12 +152,21 @@ export const ACTIVITY = activities({
   removeConnectivityProbes: result<ProbesInput, number>(),
   checkClusterAccess: result<AccessChecksInput, ("allowed" | "denied")[]>(),
   reportToPipelines: throws<ReportInput, ReportOutput>(),
+  // Updates of an existing cluster (updateCluster).
+  submitClusterUpdate: lro<ClusterUpdateInput, ClusterInfo>(),
+  ensureAgentPool: lro<AgentPoolInput, AgentPoolOutput>(),
+  deleteAgentPool: lro<AgentPoolDeleteInput, AgentPoolOutput>(),
+  planKubernetesUpgrade: result<UpgradePlanInput, UpgradePlanOutput>(),
+  revokeClusterAccess: result<RevokeAccessInput, RevokeAccessOutput>(),
+  pruneKubernetesObjects: result<PruneInput, PruneOutput>(),
 });
 
 /** Every orchestration: the flows (orchestrations/), started by the API or by another flow. */
 export const ORCHESTRATION = orchestrations({
   provisionCluster: flow<ProvisionInput, ProvisionOutput>(),
   deprovisionCluster: flow<DeprovisionInput, DeprovisionOutput>(),
+  /** A change of an existing cluster (PUT/PATCH), or a drift repair (`reconcile`). */
+  updateCluster: flow<UpdateInput, ProvisionOutput>(),
   seedNamespace: flow<SeedNamespaceInput, SeedNamespaceOutput>(),
   verifyConnectivity: flow<VerifyInput, VerifyOutput>(),
   notifyPipelines: flow<NotifyPipelinesInput, { reported: boolean }>(),

@@ -20,7 +20,16 @@ export const STEP = {
   clusterAccess: "clusterAccess",
   maintenance: "maintenanceConfiguration",
   policyAssignment: "policyAssignment",
+  // An update (updateCluster): the cluster PUT, its pools, its upgrade, its grants' revocation.
+  clusterSettings: "cluster:settings",
+  deleteNodePool: (pool: string) => `delete:nodePool:${pool}`,
+  upgradePlan: "upgrade:plan",
+  upgradeControlPlane: (version: string) => `upgrade:controlPlane:${version}`,
+  nodePool: (pool: string) => `nodePool:${pool}`,
+  upgradePool: (pool: string) => `upgrade:pool:${pool}`,
+  revokeAccess: "clusterAccess:revoke",
   seed: (namespace: string) => `seed:${namespace}`,
+  prune: "prune",
   verification: "verification",
   rollback: "rollback",
   deleteCluster: "delete:cluster",
@@ -53,6 +62,18 @@ export class StepTracker {
 
   phase(phase: Phase): this {
     this.status.phase = phase;
+    return this;
+  }
+
+  /**
+   * Adds Pending steps right after `after` (steps known only once the flow has read something: an
+   * upgrade's hops), so the list keeps the order they run in. Steps already listed stay where they are.
+   */
+  insertAfter(after: string, names: readonly string[]): this {
+    const fresh = names.filter((n) => !this.status.steps.some((s) => s.name === n));
+    const at = this.status.steps.findIndex((s) => s.name === after);
+    const steps = fresh.map((name): StepStatus => ({ name, status: "Pending", attempts: 0 }));
+    this.status.steps.splice(at < 0 ? this.status.steps.length : at + 1, 0, ...steps);
     return this;
   }
 

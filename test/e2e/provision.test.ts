@@ -1,41 +1,13 @@
 // End-to-end tests of provisioning on the whole local stack (real HTTP, real SDKs, real
 // client-node, real durable-functions engine in the local host). Each scenario runs in a child
 // process so that NODE_EXTRA_CA_CERTS (the emulators' CA) is in place when Node starts.
-import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
-import { ensureCa } from "../../harness/stack.js";
+import { runScenarioProcess } from "../helpers/scenario-process.js";
 
 const SCRIPT = fileURLToPath(new URL("./scenarios.js", import.meta.url));
 
-async function run(scenario: string): Promise<void> {
-  const stateDir = await mkdtemp(join(tmpdir(), `aksv-e2e-${scenario}-`));
-  try {
-    const ca = await ensureCa(stateDir);
-    const child = spawn(process.execPath, [SCRIPT, scenario, stateDir], {
-      env: { ...process.env, NODE_EXTRA_CA_CERTS: ca },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let output = "";
-    child.stdout.on("data", (d: Buffer) => (output += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (output += d.toString()));
-    const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
-    assert.equal(
-      code,
-      0,
-      `scenario ${scenario} failed:\n${output
-        .split("\n")
-        .filter((l) => !l.startsWith("WARNING"))
-        .join("\n")}`,
-    );
-  } finally {
-    await rm(stateDir, { recursive: true, force: true });
-  }
-}
+const run = (scenario: string): Promise<void> => runScenarioProcess(SCRIPT, [scenario], scenario);
 
 describe("provisioning end to end", () => {
   it("the tutorial's request reaches Succeeded, verified, with exactly the seeded objects; DELETE leaves nothing", () =>

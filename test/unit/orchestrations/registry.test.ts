@@ -43,6 +43,7 @@ describe("durable registry", () => {
       "notifyPipelines",
       "provisionCluster",
       "seedNamespace",
+      "updateCluster",
       "verifyConnectivity",
     ]);
     for (const [key, o] of Object.entries(ORCHESTRATION))
@@ -56,21 +57,27 @@ describe("durable registry", () => {
       "assignSubnetRole",
       "checkClusterAccess",
       "checkWorkloadsReady",
+      "deleteAgentPool",
       "deleteOwnedResource",
+      "ensureAgentPool",
       "ensureIdentity",
       "ensureMaintenanceConfigurations",
       "ensureResourceGroup",
       "ensureVirtualNetwork",
       "getClusterState",
       "grantClusterAccess",
+      "planKubernetesUpgrade",
       "pollArmOperation",
+      "pruneKubernetesObjects",
       "removeConnectivityProbes",
       "reportToPipelines",
+      "revokeClusterAccess",
       "runConnectivityProbes",
       "seedNamespaceObject",
       "seedNetworkPolicies",
       "seedWorkloads",
       "submitClusterCreate",
+      "submitClusterUpdate",
     ]);
     assert.equal(Object.keys(ACTIVITIES).length, activities.size);
     // The handler runs the bound function with the input (no callback table configured: nothing to send).

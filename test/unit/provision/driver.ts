@@ -131,3 +131,20 @@ export function drive<T>(
 export function activities(log: Scheduled[]): string[] {
   return log.filter((s) => s.kind !== "timer").map((s) => (s.kind === "sub" ? `sub:${s.name}` : s.name));
 }
+
+/**
+ * Answers each call from a table by its name ("sub:<name>" for a sub-orchestration), with how many
+ * times that name was called (1 for the first); timers need no answer. An unknown name fails the test.
+ */
+export function answering(table: Record<string, (s: Call, n: number) => Answer>): (s: Scheduled) => Answer {
+  const counts = new Map<string, number>();
+  return (s) => {
+    if (s.kind === "timer") return undefined;
+    const key = s.kind === "sub" ? `sub:${s.name}` : s.name;
+    const n = (counts.get(key) ?? 0) + 1;
+    counts.set(key, n);
+    const f = table[key];
+    if (!f) throw new Error(`unexpected ${key}`);
+    return f(s, n);
+  };
+}

@@ -3,7 +3,7 @@ import { describe, it } from "node:test";
 import { provisionCluster } from "../../../orchestrations/provisionCluster.js";
 import { nextPollSeconds } from "../../../orchestrations/monitor.js";
 import type { ProvisionCustomStatus, ProvisionOutput } from "../../../shared/provision/types.js";
-import { activities, drive, inputOf, type Answer, type Call, type Scheduled } from "./driver.js";
+import { activities, answering, drive, inputOf, type Answer, type Call, type Scheduled } from "./driver.js";
 import { provisionInput, spec, timing } from "./fixtures.js";
 
 type Answers = Record<string, (s: Call, n: number) => Answer>;
@@ -12,7 +12,7 @@ const CLUSTER_ID =
   "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/akstips/providers/Microsoft.ContainerService/managedClusters/tipsAndTricksAKSCluster";
 
 function answers(overrides: Answers = {}): (s: Scheduled) => Answer {
-  const counts = new Map<string, number>();
+  let clusterPolls = 0;
   const base: Answers = {
     ensureResourceGroup: () => ({ ok: true, value: { resourceGroupId: "/rg", created: true } }),
     ensureVirtualNetwork: () => ({
@@ -32,8 +32,7 @@ function answers(overrides: Answers = {}): (s: Scheduled) => Answer {
     pollArmOperation: (s) => {
       const kind = inputOf<{ kind: string }>(s).kind;
       if (kind === "virtualNetworkCreate") return { status: "succeeded", value: { id: "/vnet" } };
-      const n = (counts.get("poll:cluster") ?? 0) + 1;
-      counts.set("poll:cluster", n);
+      const n = ++clusterPolls;
       return n < 3
         ? { status: "running", poller: { kind, state: `aks-state-${n}` }, retryAfterSeconds: 20 }
         : { status: "succeeded", value: { id: CLUSTER_ID, fqdn: "tips.hcp.eastus.azmk8s.io" } };
@@ -57,16 +56,7 @@ function answers(overrides: Answers = {}): (s: Scheduled) => Answer {
     "sub:deprovisionCluster": () => ({ deleted: ["/cluster", "/vnet"], kept: [] }),
     reportToPipelines: () => ({ sent: 0, alreadyCompleted: 0, abandoned: [] }),
   };
-  const table = { ...base, ...overrides };
-  return (s) => {
-    if (s.kind === "timer") return undefined;
-    const key = s.kind === "sub" ? `sub:${s.name}` : s.name;
-    const n = (counts.get(key) ?? 0) + 1;
-    counts.set(key, n);
-    const f = table[key];
-    if (!f) throw new Error(`unexpected ${key}`);
-    return f(s, n);
-  };
+  return answering({ ...base, ...overrides });
 }
 
 function lastStatus(run: { statuses: unknown[] }): ProvisionCustomStatus {
