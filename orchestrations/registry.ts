@@ -32,6 +32,7 @@ import type { Orchestrator } from "./durable.js";
 import { notifyPipelines } from "./notifyPipelines.js";
 import { provisionCluster } from "./provisionCluster.js";
 import { seedNamespace } from "./seedNamespace.js";
+import { updateCluster } from "./updateCluster.js";
 import { verifyConnectivity } from "./verifyConnectivity.js";
 
 type Orchestrations = typeof ORCHESTRATION;
@@ -43,6 +44,7 @@ export const ORCHESTRATORS: {
 } = {
   provisionCluster,
   deprovisionCluster,
+  updateCluster,
   seedNamespace,
   verifyConnectivity,
   notifyPipelines,

@@ -158,6 +158,18 @@ export const ProvisioningOutcomeSchema = z
       "After DELETE: how the provisioning before it had ended (or stood when the DELETE stopped it); the document's own phase, steps, warnings and error are the deletion's",
   });
 
+export const DriftItemSchema = z
+  .strictObject({
+    path: z.string().meta({
+      description: "Where, in spec terms",
+      examples: ["nodePool.count", "namespaces[test].networkPolicies[deny-all]"],
+    }),
+    expected: z.unknown().meta({ description: "What the spec says" }),
+    actual: z.unknown().meta({ description: "What the cluster has (null: missing)" }),
+    detectedAt: timestamp.meta({ description: "When the difference was first seen (kept while it lasts)" }),
+  })
+  .meta({ description: "One difference between the cluster and its spec" });
+
 /** What the status document and a list entry both say about a cluster. */
 const summaryFields = {
   name: z.string().meta({ description: "The cluster's name" }),
@@ -180,6 +192,37 @@ export const ClusterStatusSchema = z
     warnings: z.array(z.string()).meta({ description: "Warnings from validation and from the steps" }),
     error: FailedStepErrorSchema.optional(),
     provisioning: ProvisioningOutcomeSchema.optional(),
+    generation: z
+      .number()
+      .int()
+      .meta({
+        minimum: 1,
+        description:
+          'The latest accepted change: the create is 1, every accepted PUT or PATCH adds 1 (the ETag header is "<generation>")',
+        examples: [2],
+      })
+      .optional(),
+    observedGeneration: z
+      .number()
+      .int()
+      .meta({
+        minimum: 0,
+        description:
+          "The generation the cluster has reached: equal to generation once the latest operation Succeeded; a failed update leaves it at the generation before (0 until the create Succeeded)",
+        examples: [2],
+      })
+      .optional(),
+    operation: z
+      .enum(["create", "update", "delete"])
+      .meta({ description: "The latest operation on the cluster" })
+      .optional(),
+    drift: z
+      .array(DriftItemSchema)
+      .meta({
+        description:
+          "What the latest periodic drift check found different from the spec (empty: none; absent before the first check)",
+      })
+      .optional(),
   })
   .meta({
     description:

@@ -45,6 +45,7 @@ import type {
   ProvisionOutput,
   SeedNamespaceInput,
   SeedNamespaceOutput,
+  UpdateInput,
   VerifyInput,
   VerifyOutput,
 } from "./types.js";
@@ -147,6 +148,8 @@ export const ACTIVITY = activities({
 export const ORCHESTRATION = orchestrations({
   provisionCluster: flow<ProvisionInput, ProvisionOutput>(),
   deprovisionCluster: flow<DeprovisionInput, DeprovisionOutput>(),
+  /** A change of an existing cluster (PUT/PATCH), or a drift repair: instance `<base>-g<generation>`. */
+  updateCluster: flow<UpdateInput, ProvisionOutput>(),
   seedNamespace: flow<SeedNamespaceInput, SeedNamespaceOutput>(),
   verifyConnectivity: flow<VerifyInput, VerifyOutput>(),
   notifyPipelines: flow<NotifyPipelinesInput, { reported: boolean }>(),

@@ -43,6 +43,7 @@ describe("durable registry", () => {
       "notifyPipelines",
       "provisionCluster",
       "seedNamespace",
+      "updateCluster",
       "verifyConnectivity",
     ]);
     for (const [key, o] of Object.entries(ORCHESTRATION))
