@@ -158,7 +158,14 @@ test("the 400 example of GET /clusters is the API's own answer to an unknown pha
     terminate: nothing,
     raiseEvent: nothing,
   };
-  const state = { byName: nothing, put: nothing, list: nothing, quota: nothing, writeQuota: nothing };
+  const state = {
+    byName: nothing,
+    put: nothing,
+    advance: nothing,
+    list: nothing,
+    quota: nothing,
+    writeQuota: nothing,
+  };
   const api = new ClusterApi({
     config: loadConfig({}),
     orchestrations,
