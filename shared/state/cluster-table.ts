@@ -41,6 +41,8 @@ export interface IndexEntry {
 /** An index entry as read, with the ETag a conditional write of its name row must match. */
 export interface IndexRow extends IndexEntry {
   etag: string;
+  /** When the row was last written (the Table service's Timestamp). */
+  updatedAt?: string;
 }
 
 /** A cluster counted against its team's quota. */
@@ -170,6 +172,7 @@ export class ClusterStateTable {
       ...text("baseInstanceId"),
       ...text("previousInstanceId"),
       ...(request !== undefined ? { request } : {}),
+      ...(typeof row.timestamp === "string" ? { updatedAt: row.timestamp } : {}),
       etag: row.etag,
     };
   }
