@@ -257,6 +257,71 @@ export const ErrorResponseSchema = z
   })
   .meta({ description: "The ARM-style error body every failure answers with" });
 
+const verdict = z.enum(["allowed", "denied", "absent"]);
+
+export const PlanSchema = z
+  .strictObject({
+    changes: z
+      .array(
+        z.strictObject({
+          path: z.string().meta({
+            description: "Where, in spec terms; list items by name",
+            examples: ["nodePool.count", "namespaces[shop].workloads[api].image"],
+          }),
+          from: z.unknown().meta({ description: "The value now (absent for a create)" }).optional(),
+          to: z.unknown().meta({ description: "The value asked for (absent for a delete)" }).optional(),
+          action: z.enum(["create", "update", "replace", "delete", "none"]),
+          disruptive: z.boolean().meta({
+            description:
+              "Running pods are restarted or traffic is cut: a node pool removed, a Kubernetes upgrade (nodes drained), a namespace or workload deleted, a workload's image or labels changed",
+          }),
+        }),
+      )
+      .meta({ description: "Every field that changes" }),
+    arm: z
+      .array(
+        z.strictObject({
+          method: z.enum(["PUT", "PATCH", "DELETE"]),
+          resourceId: z.string().meta({ description: "The ARM resource written" }),
+          reason: z.string(),
+        }),
+      )
+      .meta({ description: "The ARM writes the change would make" }),
+    kubernetes: z
+      .array(
+        z.strictObject({
+          action: z.enum(["create", "update", "delete"]),
+          kind: z.enum(["Namespace", "Deployment", "Service", "NetworkPolicy"]),
+          namespace: z.string().meta({ description: '"" for a Namespace itself' }),
+          name: z.string(),
+        }),
+      )
+      .meta({ description: "The Kubernetes objects created, changed or pruned (only the project's own)" }),
+    reachability: z
+      .strictObject({
+        changed: z.array(
+          z.strictObject({
+            from: z
+              .string()
+              .meta({ description: 'The probe pod: "namespace{labels}"', examples: ["shop{app=web}"] }),
+            to: z.string().meta({ description: '"service.namespace:port"', examples: ["api.shop:80"] }),
+            port: z.number().int().meta({ minimum: 1, maximum: 65535 }),
+            before: verdict,
+            after: verdict,
+          }),
+        ),
+      })
+      .meta({
+        description:
+          "Expectation probes (of either spec) the NetworkPolicy engine decides differently after the change; absent: that side has no such pod or service",
+      }),
+  })
+  .meta({
+    description: "What a request would do (?dryRun=true): computed with reads only, nothing is written",
+  });
+
+export const PlanResponseSchema = z.strictObject({ plan: PlanSchema });
+
 export const HealthSchema = z.strictObject({
   status: z.literal("ok"),
   version: z.string().meta({ description: "The app's version (package.json)", examples: ["0.1.0"] }),
