@@ -152,6 +152,32 @@ describe("day 2 over HTTP", () => {
     assert.ok(e.error.details.some((d) => d.path === "network.serviceCidr" && d.code === "FieldImmutable"));
   });
 
+  it("a Kubernetes version the region does not offer (ARM's kubernetesVersions) is 400 KubernetesVersionNotSupported", async () => {
+    const r = await put(
+      "d2-one",
+      request("d2-one", (d) => (d.kubernetesVersion = "1.29")),
+    );
+    assert.equal(r.status, 400, await r.clone().text());
+    const e = await json<ArmError>(r);
+    assert.equal(e.error.code, "KubernetesVersionNotSupported");
+    assert.deepEqual(
+      e.error.details.map((d) => d.path),
+      ["kubernetesVersion"],
+    );
+    assert.match(e.error.message, /1\.33/);
+    assert.ok(stack.azure.recorder.query({ path: "/kubernetesVersions" }).length > 0, "read from ARM");
+  });
+
+  it("a merge patch with a __proto__ key is refused naming the path, not applied", async () => {
+    const r = await callApi(stack.api, token, "/clusters/d2-one", {
+      method: "PATCH",
+      body: '{"tags": {"__proto__": {"x": "y"}}}',
+      headers: { "content-type": "application/merge-patch+json" },
+    });
+    assert.equal(r.status, 400);
+    assert.ok((await json<ArmError>(r)).error.details.some((d) => d.code === "ForbiddenKey"));
+  });
+
   it("?dryRun=true answers the plan and ARM's request log holds no write for it", async () => {
     const since = lastSeq();
     const r = await put(
