@@ -21,6 +21,7 @@ import {
 } from "../../../harness/stack.js";
 import { provisionInstanceId, updateInstanceId } from "../../../shared/azure/names.js";
 import { loadConfig } from "../../../shared/config/index.js";
+import { stackApi } from "../../helpers/stack-api.js";
 import { tutorialRequest } from "../../helpers/examples.js";
 
 let stack: Stack;
@@ -294,5 +295,34 @@ describe("day 2 over HTTP", () => {
     assert.equal(doc.operation, "delete");
     const gone = (await waitForPhase(stack.api, token, "d2-one", ["Deleted", "Failed"])) as Doc;
     assert.equal(gone.phase, "Deleted");
+  });
+});
+
+describe("the index's name row (Table service)", () => {
+  it("of two writes with the same ETag exactly one succeeds; a large request document round-trips in pieces", async () => {
+    const client = durableClientOf(stack.host as FunctionsHost);
+    const { table } = stackApi(stack, loadConfig(stack.env), client, () => undefined);
+    const request = JSON.stringify({ name: "row-one", padding: "x".repeat(100_000) });
+    await table.put({ name: "row-one", team: "t", instanceId: "aksv-row-one-1", generation: 1, request });
+    const row = await table.byName("ROW-ONE");
+    assert.equal(row?.request, request);
+    assert.equal(row?.generation, 1);
+    const next = (g: number) => ({
+      name: "row-one",
+      team: "t",
+      instanceId: `aksv-row-one-1-g${g}`,
+      generation: g,
+      baseInstanceId: "aksv-row-one-1",
+      previousInstanceId: "aksv-row-one-1",
+    });
+    const results = await Promise.all([table.advance(next(2), row!.etag), table.advance(next(2), row!.etag)]);
+    assert.deepEqual(results.sort(), [false, true]);
+    const after = await table.byName("row-one");
+    assert.equal(after?.generation, 2);
+    assert.equal(after?.request, undefined, "a replaced row keeps nothing of the old one");
+    assert.deepEqual(
+      (await table.list("t")).map((e) => e.instanceId),
+      ["aksv-row-one-1-g2"],
+    );
   });
 });
