@@ -152,6 +152,22 @@ const ifMatchHeader = {
 
 const accepted = { accepted: { summary: "Accepted, not started yet", value: ex.ACCEPTED_EXAMPLE } };
 const updating = { updating: { summary: "An update under way (generation 2)", value: ex.UPDATING_EXAMPLE } };
+
+/** A 200 that is a status document, or with ?dryRun=true the plan. */
+function statusOrPlan(
+  description: string,
+  examples: Examples,
+  headers: Record<string, z.ZodType>,
+): ZodOpenApiResponseObject {
+  return {
+    description,
+    headers: z.object(headers),
+    content: json(z.union([ClusterStatusSchema, PlanResponseSchema]), {
+      ...examples,
+      plan: { summary: "?dryRun=true: the plan", value: ex.PLAN_EXAMPLE },
+    }),
+  };
+}
 const succeeded = { succeeded: { summary: "Succeeded and verified", value: ex.SUCCEEDED_EXAMPLE } };
 const failed = { failed: { summary: "Failed at a step", value: ex.FAILED_EXAMPLE } };
 const deleting = { deleting: { summary: "Being deleted", value: ex.DELETING_EXAMPLE } };
@@ -209,19 +225,11 @@ const createCluster = clusterOperation({
     },
   },
   responses: {
-    "200": {
-      description:
-        "The same request already succeeded; or, with the callback headers, any accepted request; or, with ?dryRun=true, the plan",
-      headers: z.object({
-        "Retry-After": retryAfter.optional(),
-        ETag: etag.optional(),
-        Location: location.optional(),
-      }),
-      content: json(z.union([ClusterStatusSchema, PlanResponseSchema]), {
-        ...succeeded,
-        plan: { summary: "?dryRun=true", value: ex.PLAN_EXAMPLE },
-      }),
-    },
+    "200": statusOrPlan(
+      "The same request already succeeded; or, with the callback headers, any accepted request; or, with ?dryRun=true, the plan",
+      succeeded,
+      { "Retry-After": retryAfter.optional(), ETag: etag.optional(), Location: location.optional() },
+    ),
     "202": status("Accepted, or the same request is already running: poll the Location", accepted, {
       Location: location,
     }),
@@ -300,14 +308,11 @@ const deleteCluster = clusterOperation({
     "Deletes what this system created for the cluster, in reverse order (a running create or update is stopped first: a DELETE supersedes it). Follow the Location until Deleted.",
   requestParams: { path: nameParam, query: dryRunQuery, header: z.object(ifMatchHeader) },
   responses: {
-    "200": {
-      description: "Already deleted; or, with ?dryRun=true, the plan",
-      headers: z.object({ ETag: etag.optional() }),
-      content: json(z.union([ClusterStatusSchema, PlanResponseSchema]), {
-        deleted: { summary: "Deleted", value: { ...ex.DELETING_EXAMPLE, phase: "Deleted" } },
-        plan: { summary: "?dryRun=true: what the deletion removes", value: ex.PLAN_EXAMPLE },
-      }),
-    },
+    "200": statusOrPlan(
+      "Already deleted; or, with ?dryRun=true, the plan",
+      { deleted: { summary: "Deleted", value: { ...ex.DELETING_EXAMPLE, phase: "Deleted" } } },
+      { ETag: etag.optional() },
+    ),
     "202": status("Deletion started or running", deleting, { Location: location }),
     "204": { description: "No such cluster (or not one of the caller's teams'): nothing to delete" },
     "412": errorResponse("PreconditionFailed: If-Match does not match the cluster's generation", [
@@ -318,15 +323,11 @@ const deleteCluster = clusterOperation({
 
 /** What PUT and PATCH answer alike. */
 const changeResponses: Record<string, ZodOpenApiResponseObject> = {
-  "200": {
-    description:
-      "The same spec as the current generation: the current status, no new generation; or, with ?dryRun=true, the plan",
-    headers: z.object({ ETag: etag.optional(), "Retry-After": retryAfter.optional() }),
-    content: json(z.union([ClusterStatusSchema, PlanResponseSchema]), {
-      ...succeeded,
-      plan: { summary: "?dryRun=true", value: ex.PLAN_EXAMPLE },
-    }),
-  },
+  "200": statusOrPlan(
+    "The same spec as the current generation: the current status, no new generation; or, with ?dryRun=true, the plan",
+    succeeded,
+    { ETag: etag.optional(), "Retry-After": retryAfter.optional() },
+  ),
   "202": status(
     "Accepted: a create (generation 1) or an update (generation + 1); follow the Location",
     {

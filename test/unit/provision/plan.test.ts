@@ -4,17 +4,9 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { planChange } from "../../../shared/provision/plan.js";
-import type { ClusterSpec } from "../../../shared/spec/schema.js";
-import { validateClusterSpec } from "../../../shared/spec/validate.js";
-import { tutorialRequest } from "../../helpers/examples.js";
+import { tutorialSpec } from "../../helpers/examples.js";
 
-function spec(change: (doc: Record<string, any>) => void = () => undefined): ClusterSpec {
-  const doc = tutorialRequest();
-  change(doc);
-  const v = validateClusterSpec(doc);
-  if (!v.ok) throw new Error(JSON.stringify(v.errors));
-  return v.spec;
-}
+const spec = tutorialSpec;
 
 const target = {
   subscriptionId: "00000000-0000-0000-0000-000000000001",

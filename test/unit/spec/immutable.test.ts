@@ -3,17 +3,10 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { compareVersions, immutableViolations, versionProblems } from "../../../shared/spec/immutable.js";
+import { tutorialSpec } from "../../helpers/examples.js";
 import type { ClusterSpec } from "../../../shared/spec/schema.js";
-import { validateClusterSpec } from "../../../shared/spec/validate.js";
-import { tutorialRequest } from "../../helpers/examples.js";
 
-function spec(change: (doc: Record<string, any>) => void = () => undefined): ClusterSpec {
-  const doc = tutorialRequest();
-  change(doc);
-  const v = validateClusterSpec(doc);
-  if (!v.ok) throw new Error(JSON.stringify(v.errors));
-  return v.spec;
-}
+const spec = tutorialSpec;
 
 const paths = (before: ClusterSpec, after: ClusterSpec) =>
   immutableViolations(before, after).map((p) => `${p.code} ${p.path}`);
