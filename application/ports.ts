@@ -3,7 +3,7 @@
 // in Table storage, and the cluster's kubeconfig.
 // functions/ adapts durable-functions' DurableClient and ARM to them; tests pass stand-ins.
 import type { ClusterTarget } from "../shared/azure/names.js";
-import type { IndexEntry, QuotaHolder, QuotaRow } from "../shared/state/cluster-table.js";
+import type { IndexEntry, IndexRow, QuotaHolder, QuotaRow } from "../shared/state/cluster-table.js";
 import type { Orchestration } from "../shared/provision/durable.js";
 import type { InstanceView } from "../shared/provision/status.js";
 
@@ -35,8 +35,10 @@ export interface Orchestrations {
  * leads to, so that no request scans the hub. Point reads and one partition per team.
  */
 export interface ClusterIndex {
-  byName(name: string): Promise<IndexEntry | undefined>;
+  byName(name: string): Promise<IndexRow | undefined>;
   put(entry: IndexEntry): Promise<void>;
+  /** Replaces the name's entry if its row is still at `etag` (false: another change came first). */
+  advance(entry: IndexEntry, etag: string): Promise<boolean>;
   /** A team's clusters, or every team's when `team` is undefined. */
   list(team: string | undefined): Promise<IndexEntry[]>;
 }

@@ -4,7 +4,7 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from "@azure/functions";
 import * as df from "durable-functions";
 import { authenticate, isCaller } from "../application/authenticate.js";
-import { ClusterApi } from "../application/cluster-api.js";
+import { ClusterApi, type RequestOptions } from "../application/cluster-api.js";
 import { createCluster } from "../application/pipeline-callback.js";
 import type { Orchestrations } from "../application/ports.js";
 import { armError } from "../application/responses.js";
@@ -15,7 +15,7 @@ import { callbackStore } from "../shared/callback/store.js";
 import { appConfig, type AppConfig } from "../shared/config/index.js";
 import { backfillIndex } from "../application/backfill.js";
 import { allInstancesOf, orchestrationsOf } from "./orchestrations.js";
-import { armCredential } from "../shared/azure/clients.js";
+import { armClients, armCredential } from "../shared/azure/clients.js";
 import { ClusterStateTable } from "../shared/state/cluster-table.js";
 
 /** The Orchestrations port over this invocation's durable client. */
@@ -72,7 +72,29 @@ export function api(context: InvocationContext): ClusterApi {
       if (!yaml) throw new Error("ARM returned no user kubeconfig");
       return yaml;
     },
+    kubernetesVersions: async (subscriptionId, location) => {
+      const { containerService } = armClients(config, subscriptionId);
+      const list = await containerService.managedClusters.listKubernetesVersions(location);
+      return (list.values ?? []).flatMap((v) => [
+        ...(v.version ? [v.version] : []),
+        ...Object.keys(v.patchVersions ?? {}),
+      ]);
+    },
   });
+}
+
+/** `?dryRun=true|false` (absent: false); anything else is 400 InvalidQueryParameter. */
+function dryRunOf(request: HttpRequest): RequestOptions | HttpResponseInit {
+  const value = request.query.get("dryRun");
+  if (value === null || value === "false") return {};
+  if (value === "true") return { dryRun: true };
+  return armError(400, "InvalidQueryParameter", "dryRun must be true or false", [
+    { path: "dryRun", code: "InvalidQueryParameter", message: "must be true or false" },
+  ]);
+}
+
+function isOptions(v: RequestOptions | HttpResponseInit): v is RequestOptions {
+  return !("status" in v);
 }
 
 type Handler = (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit>;
@@ -116,25 +138,38 @@ app.http("clusters", {
   methods: ["GET", "POST"],
   authLevel: "anonymous",
   extraInputs,
-  handler: guarded((request, context, caller) =>
-    request.method === "POST"
-      ? createCluster(api(context), request, caller, {
-          config: appConfig(),
-          orchestrations: orchestrations(context),
-          callbacks: callbackStore(),
-        })
-      : api(context).list(request.query, caller),
-  ),
+  handler: guarded(async (request, context, caller) => {
+    if (request.method !== "POST") return api(context).list(request.query, caller);
+    const options = dryRunOf(request);
+    if (!isOptions(options)) return options;
+    // A dry run starts nothing, so it has nothing to report to a pipeline.
+    if (options.dryRun) return api(context).create(request, caller, options);
+    return createCluster(api(context), request, caller, {
+      config: appConfig(),
+      orchestrations: orchestrations(context),
+      callbacks: callbackStore(),
+    });
+  }),
 });
 
 app.http("cluster", {
   route: "clusters/{name}",
-  methods: ["GET", "DELETE"],
+  methods: ["GET", "PUT", "PATCH", "DELETE"],
   authLevel: "anonymous",
   extraInputs,
-  handler: guarded((request, context, caller) => {
+  handler: guarded(async (request, context, caller) => {
     const name = request.params["name"] ?? "";
-    return request.method === "DELETE" ? api(context).delete(name, caller) : api(context).get(name, caller);
+    if (request.method === "GET") return api(context).get(name, caller);
+    const options = dryRunOf(request);
+    if (!isOptions(options)) return options;
+    switch (request.method) {
+      case "PUT":
+        return api(context).put(name, request, caller, options);
+      case "PATCH":
+        return api(context).patch(name, request, caller, options);
+      default:
+        return api(context).delete(name, caller, request, options);
+    }
   }),
 });
 

@@ -7,6 +7,8 @@ import type { ArmErrorBody } from "../validation/problems.js";
 import { PHASES, type ClusterStatusDocument } from "../provision/types.js";
 import { clusterResourceEntity, type BackstageResourceEntity } from "../backstage/catalog-info.js";
 import type { ClusterList, Health } from "./schemas.js";
+import { planChange } from "../provision/plan.js";
+import type { ClusterSpec } from "../spec/schema.js";
 
 const SUBSCRIPTION = "6d2b4f1e-8a3c-4c57-9f0e-2b7d1c3a5e90";
 const GROUP = `/subscriptions/${SUBSCRIPTION}/resourceGroups/rg-team-a-dev`;
@@ -60,6 +62,9 @@ export const ACCEPTED_EXAMPLE: ClusterStatusDocument = {
   outputs: {},
   warnings: [],
   links,
+  generation: 1,
+  observedGeneration: 0,
+  operation: "create",
 };
 
 /** The default grant (the requesting team as writer in its namespace), as verification reviews it. */
@@ -68,6 +73,8 @@ const TEAM_A_WRITER = { subject: "team team-a", principalId: "0b7e0c6c-58b1-4d7c
 /** A finished, verified cluster. */
 export const SUCCEEDED_EXAMPLE: ClusterStatusDocument = {
   ...ACCEPTED_EXAMPLE,
+  observedGeneration: 1,
+  drift: [],
   phase: "Succeeded",
   lastUpdatedAt: "2026-05-04T09:37:12.000Z",
   steps: [
@@ -180,7 +187,58 @@ export const DELETING_EXAMPLE: ClusterStatusDocument = {
   ],
   outputs: SUCCEEDED_EXAMPLE.outputs,
   provisioning: { phase: "Succeeded", warnings: [] },
+  observedGeneration: 1,
+  operation: "delete",
 };
+
+/** An update under way (PUT or PATCH accepted): generation 2, the cluster still at 1. */
+export const UPDATING_EXAMPLE: ClusterStatusDocument = {
+  ...SUCCEEDED_EXAMPLE,
+  phase: "Provisioning",
+  lastUpdatedAt: "2026-05-05T08:00:05.000Z",
+  steps: [{ name: "nodePool:system", status: "Running", startedAt: "2026-05-05T08:00:01.000Z", attempts: 1 }],
+  generation: 2,
+  observedGeneration: 1,
+  operation: "update",
+  drift: [
+    {
+      path: "nodePool.count",
+      expected: 2,
+      actual: 1,
+      detectedAt: "2026-05-05T07:00:00.000Z",
+    },
+  ],
+};
+
+function validSpec(doc: ClusterSpecInput): ClusterSpec {
+  const result = validateClusterSpec(doc);
+  if (!result.ok) throw new Error(`an example is not valid: ${JSON.stringify(result.errors)}`);
+  return result.spec;
+}
+
+/** The update a PUT asks for: 3 nodes, a newer Kubernetes, the policy gone (computed, so it cannot go stale). */
+export const UPDATE_SPEC_EXAMPLE: ClusterSpecInput = {
+  ...CLUSTER_SPEC_EXAMPLE,
+  kubernetesVersion: "1.34",
+  nodePool: { count: 3 },
+  namespaces: CLUSTER_SPEC_EXAMPLE.namespaces!.map((ns) => ({
+    ...ns,
+    defaultDeny: [],
+    networkPolicies: [],
+    expectations: [],
+  })),
+};
+
+export const PLAN_EXAMPLE = {
+  plan: planChange({
+    target: { subscriptionId: SUBSCRIPTION, resourceGroup: "rg-team-a-dev", name: "team-a-dev" },
+    before: validSpec({ ...CLUSTER_SPEC_EXAMPLE, kubernetesVersion: "1.33" }),
+    after: validSpec(UPDATE_SPEC_EXAMPLE),
+  }),
+};
+
+/** A merge patch (RFC 7396): what it names changes, null removes, the rest stays. */
+export const MERGE_PATCH_EXAMPLE = { nodePool: { count: 3 }, tags: { env: "dev" } };
 
 export const LIST_EXAMPLE: ClusterList = {
   value: [
@@ -287,7 +345,50 @@ export const ERROR_EXAMPLES = {
   ClusterNotFound: error("ClusterNotFound", "cluster team-a-dev was not found"),
   ClusterAlreadyExists: error(
     "ClusterAlreadyExists",
-    "cluster team-a-dev already exists with a different specification (updates are not supported yet)",
+    "cluster team-a-dev already exists with a different specification; change it with PUT or PATCH /api/clusters/team-a-dev",
+  ),
+  FieldImmutable: error("FieldImmutable", "cluster team-a-dev cannot change network.serviceCidr in place", [
+    {
+      path: "network.serviceCidr",
+      code: "FieldImmutable",
+      message:
+        'network.serviceCidr cannot change ("10.0.0.0/16" → "10.1.0.0/16"): AKS cannot change the network profile; delete the cluster and create it again to change it',
+    },
+  ]),
+  OperationInProgress: error(
+    "OperationInProgress",
+    "cluster team-a-dev is running its update (generation 2); changes are refused, not queued: send yours again once it is over",
+  ),
+  VersionDowngradeNotAllowed: error(
+    "VersionDowngradeNotAllowed",
+    "kubernetesVersion cannot go back from 1.33 to 1.32: AKS upgrades only forward",
+    [
+      {
+        path: "kubernetesVersion",
+        code: "VersionDowngradeNotAllowed",
+        message: "kubernetesVersion cannot go back from 1.33 to 1.32: AKS upgrades only forward",
+      },
+    ],
+  ),
+  KubernetesVersionNotSupported: error(
+    "KubernetesVersionNotSupported",
+    "the region does not offer Kubernetes 1.35; it offers 1.31, 1.31.11, 1.32, 1.32.7, 1.33, 1.33.3, 1.34, 1.34.0",
+    [
+      {
+        path: "kubernetesVersion",
+        code: "KubernetesVersionNotSupported",
+        message:
+          "the region does not offer Kubernetes 1.35; it offers 1.31, 1.31.11, 1.32, 1.32.7, 1.33, 1.33.3, 1.34, 1.34.0",
+      },
+    ],
+  ),
+  PreconditionFailed: error(
+    "PreconditionFailed",
+    'If-Match "1" does not match: the cluster is at generation 2 (ETag "2"); read it again and decide again',
+  ),
+  UnsupportedMediaType: error(
+    "UnsupportedMediaType",
+    "PATCH takes a JSON merge patch (Content-Type: application/merge-patch+json, RFC 7396); send a whole ClusterSpec with PUT",
   ),
   QuotaExceeded: error(
     "QuotaExceeded",

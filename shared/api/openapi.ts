@@ -15,6 +15,8 @@ import {
   ErrorResponseSchema,
   HealthSchema,
   PhaseSchema,
+  PlanResponseSchema,
+  PlanSchema,
   ProblemSchema,
   StepStatusSchema,
 } from "./schemas.js";
@@ -112,6 +114,12 @@ const notFound = errorResponse("ClusterNotFound: no such cluster (also for anoth
   "ClusterNotFound",
 ]);
 
+const etag = z.string().meta({
+  description: "The cluster's generation, quoted: send it back in If-Match to change exactly this generation",
+  examples: ['"2"'],
+});
+
+/** A cluster's status answer: the status document with its ETag (and Retry-After while in progress). */
 function status(
   description: string,
   examples: Examples,
@@ -119,12 +127,47 @@ function status(
 ): ZodOpenApiResponseObject {
   return {
     description,
-    headers: z.object({ "Retry-After": retryAfter.optional(), ...extra }),
+    headers: z.object({ "Retry-After": retryAfter.optional(), ETag: etag, ...extra }),
     content: json(ClusterStatusSchema, examples),
   };
 }
 
+const dryRunQuery = z.object({
+  dryRun: z.boolean().default(false).meta({
+    description:
+      "Answer 200 with the plan of what the request would do (field changes, ARM writes, Kubernetes objects, reachability changes), computed with reads only: nothing is written or started",
+  }),
+});
+
+const ifMatchHeader = {
+  "If-Match": z
+    .string()
+    .meta({
+      description:
+        'Apply only while the cluster is at this generation (its ETag, e.g. "2"; * for any existing cluster), else 412 PreconditionFailed. Of concurrent changes with the same If-Match exactly one is accepted',
+      examples: ['"2"'],
+    })
+    .optional(),
+};
+
 const accepted = { accepted: { summary: "Accepted, not started yet", value: ex.ACCEPTED_EXAMPLE } };
+const updating = { updating: { summary: "An update under way (generation 2)", value: ex.UPDATING_EXAMPLE } };
+
+/** A 200 that is a status document, or with ?dryRun=true the plan. */
+function statusOrPlan(
+  description: string,
+  examples: Examples,
+  headers: Record<string, z.ZodType>,
+): ZodOpenApiResponseObject {
+  return {
+    description,
+    headers: z.object(headers),
+    content: json(z.union([ClusterStatusSchema, PlanResponseSchema]), {
+      ...examples,
+      plan: { summary: "?dryRun=true: the plan", value: ex.PLAN_EXAMPLE },
+    }),
+  };
+}
 const succeeded = { succeeded: { summary: "Succeeded and verified", value: ex.SUCCEEDED_EXAMPLE } };
 const failed = { failed: { summary: "Failed at a step", value: ex.FAILED_EXAMPLE } };
 const deleting = { deleting: { summary: "Being deleted", value: ex.DELETING_EXAMPLE } };
@@ -151,6 +194,7 @@ const createCluster = clusterOperation({
   description:
     "Validates the request (every problem at once), checks the team's quota and starts provisioning, which continues asynchronously: follow the Location. The same request again is idempotent; a different one for an existing name is a conflict.",
   requestParams: {
+    query: dryRunQuery,
     header: z
       .object({
         "Idempotency-Key": z
@@ -181,10 +225,10 @@ const createCluster = clusterOperation({
     },
   },
   responses: {
-    "200": status(
-      "The same request already succeeded; or, with the callback headers, any accepted request",
+    "200": statusOrPlan(
+      "The same request already succeeded; or, with the callback headers, any accepted request; or, with ?dryRun=true, the plan",
       succeeded,
-      { Location: location },
+      { "Retry-After": retryAfter.optional(), ETag: etag.optional(), Location: location.optional() },
     ),
     "202": status("Accepted, or the same request is already running: poll the Location", accepted, {
       Location: location,
@@ -193,10 +237,10 @@ const createCluster = clusterOperation({
       "InvalidClusterSpec (every problem in details), InvalidIdempotencyKey or InvalidCallbackHeaders",
       ["InvalidClusterSpec"],
     ),
-    "409": errorResponse("ClusterAlreadyExists, ClusterBeingDeleted, IdempotencyKeyReused or QuotaExceeded", [
-      "ClusterAlreadyExists",
-      "QuotaExceeded",
-    ]),
+    "409": errorResponse(
+      "ClusterAlreadyExists (change an existing cluster with PUT or PATCH), ClusterBeingDeleted, IdempotencyKeyReused or QuotaExceeded",
+      ["ClusterAlreadyExists", "QuotaExceeded"],
+    ),
     "501": errorResponse(
       "CallbackNotConfigured: callback headers sent to a deployment without a callback table",
       ["CallbackNotConfigured"],
@@ -252,7 +296,7 @@ const getCluster = clusterOperation({
   requestParams: { path: nameParam },
   responses: {
     "200": status("Terminal: Succeeded, Failed or Deleted", { ...succeeded, ...failed }),
-    "202": status("In progress: ask again after Retry-After", { ...accepted, ...deleting }),
+    "202": status("In progress: ask again after Retry-After", { ...accepted, ...updating, ...deleting }),
     "404": notFound,
   },
 });
@@ -261,14 +305,94 @@ const deleteCluster = clusterOperation({
   operationId: "deleteCluster",
   summary: "Delete a cluster",
   description:
-    "Deletes what this system created for the cluster, in reverse order (a running provisioning is stopped first). Follow the Location until Deleted.",
-  requestParams: { path: nameParam },
+    "Deletes what this system created for the cluster, in reverse order (a running create or update is stopped first: a DELETE supersedes it). Follow the Location until Deleted.",
+  requestParams: { path: nameParam, query: dryRunQuery, header: z.object(ifMatchHeader) },
   responses: {
-    "200": status("Already deleted", {
-      deleted: { summary: "Deleted", value: { ...ex.DELETING_EXAMPLE, phase: "Deleted" } },
-    }),
+    "200": statusOrPlan(
+      "Already deleted; or, with ?dryRun=true, the plan",
+      { deleted: { summary: "Deleted", value: { ...ex.DELETING_EXAMPLE, phase: "Deleted" } } },
+      { ETag: etag.optional() },
+    ),
     "202": status("Deletion started or running", deleting, { Location: location }),
     "204": { description: "No such cluster (or not one of the caller's teams'): nothing to delete" },
+    "412": errorResponse("PreconditionFailed: If-Match does not match the cluster's generation", [
+      "PreconditionFailed",
+    ]),
+  },
+});
+
+/** What PUT and PATCH answer alike. */
+const changeResponses: Record<string, ZodOpenApiResponseObject> = {
+  "200": statusOrPlan(
+    "The same spec as the current generation: the current status, no new generation; or, with ?dryRun=true, the plan",
+    succeeded,
+    { ETag: etag.optional(), "Retry-After": retryAfter.optional() },
+  ),
+  "202": status(
+    "Accepted: a create (generation 1) or an update (generation + 1); follow the Location",
+    {
+      ...updating,
+      ...accepted,
+    },
+    { Location: location },
+  ),
+  "400": errorResponse(
+    "InvalidClusterSpec (every problem in details; NameMismatch when the document's name is not the URL's) or KubernetesVersionNotSupported (the region does not offer that version)",
+    ["InvalidClusterSpec", "KubernetesVersionNotSupported"],
+  ),
+  "409": errorResponse(
+    "FieldImmutable (one detail per path), VersionDowngradeNotAllowed, OperationInProgress (the create or an update runs: refused, not queued), ClusterBeingDeleted, or, for a create, ClusterAlreadyExists or QuotaExceeded",
+    ["FieldImmutable", "VersionDowngradeNotAllowed", "OperationInProgress"],
+  ),
+  "412": errorResponse(
+    "PreconditionFailed: If-Match does not match the cluster's generation (or another change with the same If-Match was accepted first)",
+    ["PreconditionFailed"],
+  ),
+};
+
+const putCluster = clusterOperation({
+  operationId: "putCluster",
+  summary: "Create or update a cluster",
+  description:
+    "The whole desired ClusterSpec. When the cluster does not exist (or is Deleted) it is created exactly as POST does; when it exists the difference is applied as a new generation (see the update rules in the README: what can change, what is disruptive, what is immutable). Idempotent: the current spec again changes nothing.",
+  requestParams: { path: nameParam, query: dryRunQuery, header: z.object(ifMatchHeader) },
+  requestBody: {
+    required: true,
+    description: "The whole ClusterSpec, as for POST; its name must be the URL's",
+    content: {
+      "application/json": {
+        schema: ClusterSpecSchema,
+        examples: {
+          update: { summary: "3 nodes, one minor up, the policy gone", value: ex.UPDATE_SPEC_EXAMPLE },
+        },
+      },
+    },
+  },
+  responses: changeResponses,
+});
+
+const patchCluster = clusterOperation({
+  operationId: "patchCluster",
+  summary: "Change a cluster with a JSON merge patch",
+  description:
+    "An RFC 7396 merge patch, applied to the caller's last accepted request document (not to the normalised spec): what it names changes, null removes a field, the rest stays. Then as PUT. Another content type is 415.",
+  requestParams: { path: nameParam, query: dryRunQuery, header: z.object(ifMatchHeader) },
+  requestBody: {
+    required: true,
+    description: "A JSON merge patch of the ClusterSpec",
+    content: {
+      "application/merge-patch+json": {
+        schema: z.looseObject({}).meta({ description: "Any part of a ClusterSpec; null removes a field" }),
+        examples: { scale: { summary: "3 nodes and a tag", value: ex.MERGE_PATCH_EXAMPLE } },
+      },
+    },
+  },
+  responses: {
+    ...changeResponses,
+    "404": notFound,
+    "415": errorResponse("UnsupportedMediaType: the body is not application/merge-patch+json", [
+      "UnsupportedMediaType",
+    ]),
   },
 });
 
@@ -400,7 +524,7 @@ export function openApiDocument(options: ApiDocumentOptions): Record<string, unk
       ...(signIn ? { security: [{ entra: [] }] } : {}),
       paths: {
         "/clusters": { post: createCluster, get: listClusters },
-        "/clusters/{name}": { get: getCluster, delete: deleteCluster },
+        "/clusters/{name}": { get: getCluster, put: putCluster, patch: patchCluster, delete: deleteCluster },
         "/clusters/{name}/kubeconfig": { get: getKubeconfig },
         "/clusters/{name}/catalog-info": { get: getCatalogInfo },
         "/openapi.json": { get: getOpenApi },
@@ -414,6 +538,7 @@ export function openApiDocument(options: ApiDocumentOptions): Record<string, unk
           ClusterList: ClusterListSchema,
           ClusterStep: StepStatusSchema,
           ClusterPhase: PhaseSchema,
+          Plan: PlanSchema,
           Problem: ProblemSchema,
           ErrorResponse: ErrorResponseSchema,
           Health: HealthSchema,

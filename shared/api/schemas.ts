@@ -158,6 +158,18 @@ export const ProvisioningOutcomeSchema = z
       "After DELETE: how the provisioning before it had ended (or stood when the DELETE stopped it); the document's own phase, steps, warnings and error are the deletion's",
   });
 
+export const DriftItemSchema = z
+  .strictObject({
+    path: z.string().meta({
+      description: "Where, in spec terms",
+      examples: ["nodePool.count", "namespaces[test].networkPolicies[deny-all]"],
+    }),
+    expected: z.unknown().meta({ description: "What the spec says" }),
+    actual: z.unknown().meta({ description: "What the cluster has (null: missing)" }),
+    detectedAt: timestamp.meta({ description: "When the difference was first seen (kept while it lasts)" }),
+  })
+  .meta({ description: "One difference between the cluster and its spec" });
+
 /** What the status document and a list entry both say about a cluster. */
 const summaryFields = {
   name: z.string().meta({ description: "The cluster's name" }),
@@ -180,6 +192,37 @@ export const ClusterStatusSchema = z
     warnings: z.array(z.string()).meta({ description: "Warnings from validation and from the steps" }),
     error: FailedStepErrorSchema.optional(),
     provisioning: ProvisioningOutcomeSchema.optional(),
+    generation: z
+      .number()
+      .int()
+      .meta({
+        minimum: 1,
+        description:
+          'The latest accepted change: the create is 1, every accepted PUT or PATCH adds 1 (the ETag header is "<generation>")',
+        examples: [2],
+      })
+      .optional(),
+    observedGeneration: z
+      .number()
+      .int()
+      .meta({
+        minimum: 0,
+        description:
+          "The generation the cluster has reached: equal to generation once the latest operation Succeeded; a failed update leaves it at the generation before (0 until the create Succeeded)",
+        examples: [2],
+      })
+      .optional(),
+    operation: z
+      .enum(["create", "update", "delete"])
+      .meta({ description: "The latest operation on the cluster" })
+      .optional(),
+    drift: z
+      .array(DriftItemSchema)
+      .meta({
+        description:
+          "What the latest periodic drift check found different from the spec (empty: none; absent before the first check)",
+      })
+      .optional(),
   })
   .meta({
     description:
@@ -213,6 +256,71 @@ export const ErrorResponseSchema = z
     }),
   })
   .meta({ description: "The ARM-style error body every failure answers with" });
+
+const verdict = z.enum(["allowed", "denied", "absent"]);
+
+export const PlanSchema = z
+  .strictObject({
+    changes: z
+      .array(
+        z.strictObject({
+          path: z.string().meta({
+            description: "Where, in spec terms; list items by name",
+            examples: ["nodePool.count", "namespaces[shop].workloads[api].image"],
+          }),
+          from: z.unknown().meta({ description: "The value now (absent for a create)" }).optional(),
+          to: z.unknown().meta({ description: "The value asked for (absent for a delete)" }).optional(),
+          action: z.enum(["create", "update", "replace", "delete", "none"]),
+          disruptive: z.boolean().meta({
+            description:
+              "Running pods are restarted or traffic is cut: a node pool removed, a Kubernetes upgrade (nodes drained), a namespace or workload deleted, a workload's image or labels changed",
+          }),
+        }),
+      )
+      .meta({ description: "Every field that changes" }),
+    arm: z
+      .array(
+        z.strictObject({
+          method: z.enum(["PUT", "PATCH", "DELETE"]),
+          resourceId: z.string().meta({ description: "The ARM resource written" }),
+          reason: z.string(),
+        }),
+      )
+      .meta({ description: "The ARM writes the change would make" }),
+    kubernetes: z
+      .array(
+        z.strictObject({
+          action: z.enum(["create", "update", "delete"]),
+          kind: z.enum(["Namespace", "Deployment", "Service", "NetworkPolicy"]),
+          namespace: z.string().meta({ description: '"" for a Namespace itself' }),
+          name: z.string(),
+        }),
+      )
+      .meta({ description: "The Kubernetes objects created, changed or pruned (only the project's own)" }),
+    reachability: z
+      .strictObject({
+        changed: z.array(
+          z.strictObject({
+            from: z
+              .string()
+              .meta({ description: 'The probe pod: "namespace{labels}"', examples: ["shop{app=web}"] }),
+            to: z.string().meta({ description: '"service.namespace:port"', examples: ["api.shop:80"] }),
+            port: z.number().int().meta({ minimum: 1, maximum: 65535 }),
+            before: verdict,
+            after: verdict,
+          }),
+        ),
+      })
+      .meta({
+        description:
+          "Expectation probes (of either spec) the NetworkPolicy engine decides differently after the change; absent: that side has no such pod or service",
+      }),
+  })
+  .meta({
+    description: "What a request would do (?dryRun=true): computed with reads only, nothing is written",
+  });
+
+export const PlanResponseSchema = z.strictObject({ plan: PlanSchema });
 
 export const HealthSchema = z.strictObject({
   status: z.literal("ok"),

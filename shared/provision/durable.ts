@@ -53,9 +53,9 @@ import type {
   NotifyPipelinesInput,
   ProvisionInput,
   ProvisionOutput,
-  UpdateInput,
   SeedNamespaceInput,
   SeedNamespaceOutput,
+  UpdateInput,
   VerifyInput,
   VerifyOutput,
 } from "./types.js";
@@ -165,7 +165,7 @@ export const ACTIVITY = activities({
 export const ORCHESTRATION = orchestrations({
   provisionCluster: flow<ProvisionInput, ProvisionOutput>(),
   deprovisionCluster: flow<DeprovisionInput, DeprovisionOutput>(),
-  /** A change of an existing cluster (PUT/PATCH), or a drift repair (`reconcile`). */
+  /** A change of an existing cluster (PUT/PATCH), or a drift repair (`reconcile`): instance `<base>-g<generation>`. */
   updateCluster: flow<UpdateInput, ProvisionOutput>(),
   seedNamespace: flow<SeedNamespaceInput, SeedNamespaceOutput>(),
   verifyConnectivity: flow<VerifyInput, VerifyOutput>(),

@@ -4,12 +4,15 @@ import type { StepError } from "../azure/errors.js";
 import type {
   ClusterStatusDocument,
   DeprovisionOutput,
+  DriftItem,
+  OperationKind,
   Phase,
   ProvisionCustomStatus,
   ProvisionInput,
   ProvisionOutput,
   ProvisioningOutcome,
   StepStatus,
+  UpdateInput,
 } from "./types.js";
 
 /** The part of a durable instance status we read (DurableOrchestrationStatus has these fields). */
@@ -42,6 +45,40 @@ export function asProvisionInput(v: unknown): ProvisionInput | undefined {
   return isRecord(v) && isRecord(v["target"]) && isRecord(v["spec"]) && typeof v["specHash"] === "string"
     ? (v as unknown as ProvisionInput)
     : undefined;
+}
+
+/** The input of an updateCluster run (an UpdateInput: a ProvisionInput with a generation and a base). */
+export function asUpdateInput(v: unknown): UpdateInput | undefined {
+  const input = asProvisionInput(v);
+  return input &&
+    typeof (input as Partial<UpdateInput>).generation === "number" &&
+    typeof (input as Partial<UpdateInput>).baseInstanceId === "string"
+    ? (input as UpdateInput)
+    : undefined;
+}
+
+/** The generation an operation brings the cluster to: its UpdateInput's, or 1 for the create. */
+export function generationOf(input: unknown): number {
+  return asUpdateInput(input)?.generation ?? 1;
+}
+
+function isDriftItem(v: unknown): v is DriftItem {
+  return isRecord(v) && typeof v["path"] === "string" && typeof v["detectedAt"] === "string";
+}
+
+/** The drift monitor's findings (its custom status is `{ drift: DriftItem[], … }`), if it reported any. */
+export function driftOf(monitor: InstanceView | undefined): DriftItem[] | undefined {
+  const custom = monitor?.customStatus;
+  if (!isRecord(custom) || !Array.isArray(custom["drift"])) return undefined;
+  return custom["drift"].filter(isDriftItem);
+}
+
+/** What buildStatusDocument reads besides the latest operation and the deletion. */
+export interface StatusContext {
+  /** The cluster's create, when the latest operation is an update: its creation time and outputs. */
+  base?: InstanceView;
+  /** The cluster's drift monitor, when it exists. */
+  drift?: InstanceView;
 }
 
 /** Durable runtime statuses of an instance that has not ended. */
@@ -114,8 +151,10 @@ export function buildStatusDocument(
   provision: InstanceView,
   deprovision?: InstanceView,
   basePath = "/api/clusters",
+  context: StatusContext = {},
 ): ClusterStatusDocument {
   const input = asProvisionInput(provision.input);
+  const update = asUpdateInput(provision.input);
   const custom = asCustomStatus(provision.customStatus);
   const output =
     provision.runtimeStatus === "Completed" ? (provision.output as ProvisionOutput | null) : null;
@@ -127,6 +166,11 @@ export function buildStatusDocument(
   let warnings = [...(custom?.warnings ?? input?.warnings ?? [])];
   let verification = output?.verification ?? custom?.verification;
   let provisioning: ProvisioningOutcome | undefined;
+  // Generations: the operation's own, and the one the cluster reached (an update that has not
+  // Succeeded leaves the cluster where it was; a create that has not Succeeded reached nothing).
+  const generation = update?.generation ?? 1;
+  const observedGeneration = phase === "Succeeded" ? generation : update ? update.observedGeneration : 0;
+  let operation: OperationKind = update ? "update" : "create";
 
   if (deprovision) {
     const dcustom = asCustomStatus(deprovision.customStatus);
@@ -140,6 +184,7 @@ export function buildStatusDocument(
       }
       warnings.push(...(dcustom?.warnings ?? []).filter((w) => !warnings.includes(w)));
     } else {
+      operation = "delete";
       provisioning = { phase, warnings, ...(error ? { error } : {}) };
       steps = [...(dcustom?.steps ?? [])];
       warnings = [...(dcustom?.warnings ?? [])];
@@ -165,14 +210,23 @@ export function buildStatusDocument(
     team: input?.spec.team ?? "",
     phase,
     steps,
-    outputs: { ...(custom?.outputs ?? {}), ...(output?.outputs ?? {}) },
+    outputs: {
+      ...outputsOf(context.base),
+      ...(custom?.outputs ?? {}),
+      ...(output?.outputs ?? {}),
+    },
     warnings,
     links: {
       self: `${basePath}/${encodeURIComponent(name)}`,
       kubeconfig: `${basePath}/${encodeURIComponent(name)}/kubeconfig`,
     },
+    generation,
+    observedGeneration,
+    operation,
   };
-  const createdAt = iso(provision.createdTime);
+  const drift = driftOf(context.drift);
+  if (drift) doc.drift = drift;
+  const createdAt = iso(context.base?.createdTime ?? provision.createdTime);
   const lastUpdatedAt = iso(deprovision?.lastUpdatedTime ?? provision.lastUpdatedTime);
   if (input?.requestedBy) doc.requestedBy = input.requestedBy;
   if (createdAt) doc.createdAt = createdAt;
@@ -181,6 +235,13 @@ export function buildStatusDocument(
   if (error) doc.error = error;
   if (provisioning) doc.provisioning = provisioning;
   return doc;
+}
+
+/** What an operation created or found (its output once done, else what it published so far). */
+function outputsOf(view: InstanceView | undefined) {
+  if (!view) return {};
+  const out = view.runtimeStatus === "Completed" ? (view.output as ProvisionOutput | null) : null;
+  return { ...(asCustomStatus(view.customStatus)?.outputs ?? {}), ...(out?.outputs ?? {}) };
 }
 
 function lastStep(steps: StepStatus[] | undefined): string {

@@ -230,6 +230,14 @@ export interface ClusterStatusDocument {
   /** After a DELETE: how the provisioning before it had ended (the rest of the document is the deletion's). */
   provisioning?: ProvisioningOutcome;
   links: { self: string; kubeconfig: string };
+  /** The latest accepted change (the create is 1; every accepted PUT/PATCH adds 1). Always sent by the API. */
+  generation?: number;
+  /** The generation the cluster has reached (0 until the create Succeeded; a failed update leaves it). */
+  observedGeneration?: number;
+  /** The latest operation: the create, an update, or the deletion. */
+  operation?: OperationKind;
+  /** What the latest drift check found different from the spec (absent before the first check). */
+  drift?: DriftItem[];
 }
 
 /** How a provisioning run ended (or stood when a DELETE stopped it). */

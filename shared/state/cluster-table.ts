@@ -6,7 +6,9 @@
 // identity (role "Storage Table Data Contributor"); locally in the Azure emulator's Table service.
 //
 // Rows (PartitionKey / RowKey):
-//   name-<lowercased cluster name> / cluster   → instanceId, team: GET by name, the create's conflict check
+//   name-<lowercased cluster name> / cluster   → instanceId (latest operation), team, generation,
+//                                                baseInstanceId, previousInstanceId, request0…n:
+//                                                GET by name, conflicts, changed with If-Match (ETag)
 //   team-<team> / <lowercased cluster name>     → instanceId, name: the team's list, sorted by name
 //   quota-<team> / quota                        → holders (JSON): the quota, changed with If-Match (ETag)
 //   upgrade / <step>                            → done: a one-time upgrade step has run (the backfill)
@@ -14,11 +16,33 @@ import { odata, type TableClient, type TableEntityResult } from "@azure/data-tab
 import type { TokenCredential } from "@azure/identity";
 import { OwnTable, statusOf, tableClientFor, type TableConfig } from "./table.js";
 
-/** One cluster in the index: the provisioning instance id its name and team lead to. */
+/**
+ * One cluster in the index: the instance id of its latest operation (the create, then each update),
+ * which its name and team lead to. The name row also keeps what an update needs to decide without
+ * scanning the hub: the generation, the create's id, the operation before the latest (read when the
+ * latest has not started yet) and the caller's last accepted request document (what a merge patch
+ * applies to). Rows written before updates existed hold only name, team and instanceId (the create).
+ */
 export interface IndexEntry {
   name: string;
   team: string;
+  /** The latest operation's instance id. */
   instanceId: string;
+  /** The generation the latest operation brings the cluster to (absent: 1, the create). */
+  generation?: number;
+  /** The create's instance id (absent: instanceId, the create). */
+  baseInstanceId?: string;
+  /** The operation before the latest one (absent for the create). */
+  previousInstanceId?: string;
+  /** The last accepted request document, as JSON text. */
+  request?: string;
+}
+
+/** An index entry as read, with the ETag a conditional write of its name row must match. */
+export interface IndexRow extends IndexEntry {
+  etag: string;
+  /** When the row was last written (the Table service's Timestamp). */
+  updatedAt?: string;
 }
 
 /** A cluster counted against its team's quota. */
@@ -56,6 +80,32 @@ function holdersOf(raw: unknown): QuotaHolder[] {
 
 const UPGRADE = "upgrade";
 
+// A Table string property holds at most 64 KiB (32 K UTF-16 characters); a request document may be
+// up to 256 KiB, so it is kept in pieces (an entity holds up to 1 MiB).
+const REQUEST_PIECE = 30_000;
+
+function requestPieces(request: string | undefined): Record<string, string | number> {
+  if (request === undefined) return {};
+  const out: Record<string, string | number> = {};
+  let n = 0;
+  for (let i = 0; i < request.length; i += REQUEST_PIECE)
+    out[`request${n++}`] = request.slice(i, i + REQUEST_PIECE);
+  out["requestPieces"] = n;
+  return out;
+}
+
+function requestOf(row: Record<string, unknown>): string | undefined {
+  const n = row["requestPieces"];
+  if (typeof n !== "number") return undefined;
+  let text = "";
+  for (let i = 0; i < n; i++) {
+    const piece = row[`request${i}`];
+    if (typeof piece !== "string") return undefined;
+    text += piece;
+  }
+  return text;
+}
+
 function nameRow(e: IndexEntry) {
   return {
     partitionKey: NAME + key(e.name),
@@ -63,6 +113,10 @@ function nameRow(e: IndexEntry) {
     name: e.name,
     team: e.team,
     instanceId: e.instanceId,
+    ...(e.generation !== undefined ? { generation: e.generation } : {}),
+    ...(e.baseInstanceId !== undefined ? { baseInstanceId: e.baseInstanceId } : {}),
+    ...(e.previousInstanceId !== undefined ? { previousInstanceId: e.previousInstanceId } : {}),
+    ...requestPieces(e.request),
   };
 }
 
@@ -104,11 +158,40 @@ export class ClusterStateTable {
     }
   }
 
-  /** The cluster named `name` (any case), as last created. */
-  async byName(name: string): Promise<IndexEntry | undefined> {
+  /** The cluster named `name` (any case): its latest operation, and the row's ETag. */
+  async byName(name: string): Promise<IndexRow | undefined> {
     const row = await this.get(NAME + key(name), "cluster");
     if (typeof row?.["instanceId"] !== "string" || typeof row["team"] !== "string") return undefined;
-    return { name: String(row["name"] ?? name), team: row["team"], instanceId: row["instanceId"] };
+    const text = (k: string) => (typeof row[k] === "string" ? { [k]: row[k] } : {});
+    const request = requestOf(row);
+    return {
+      name: String(row["name"] ?? name),
+      team: row["team"],
+      instanceId: row["instanceId"],
+      ...(typeof row["generation"] === "number" ? { generation: row["generation"] } : {}),
+      ...text("baseInstanceId"),
+      ...text("previousInstanceId"),
+      ...(request !== undefined ? { request } : {}),
+      ...(typeof row.timestamp === "string" ? { updatedAt: row.timestamp } : {}),
+      etag: row.etag,
+    };
+  }
+
+  /**
+   * Points the name at a new latest operation if its row is still as read (`etag`): the one write
+   * that decides between concurrent changes of a cluster. False when another request changed it
+   * first. The team row follows (the list reads it), unconditionally: it only mirrors the name row.
+   */
+  async advance(e: IndexEntry, etag: string): Promise<boolean> {
+    await this.ready();
+    try {
+      await this.client.updateEntity(nameRow(e), "Replace", { etag });
+    } catch (err) {
+      if (statusOf(err) === 412 || statusOf(err) === 404) return false;
+      throw err;
+    }
+    await this.client.upsertEntity(teamRow(e), "Replace");
+    return true;
   }
 
   /** Records a cluster (idempotent: the same entry again changes nothing; a re-create repoints it). */

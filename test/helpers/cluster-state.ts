@@ -5,21 +5,31 @@ import type { ClusterIndex, QuotaStore } from "../../application/ports.js";
 import type { IndexEntry, QuotaHolder } from "../../shared/state/cluster-table.js";
 
 export interface MemoryState extends ClusterIndex, QuotaStore {
-  entries: Map<string, IndexEntry>;
+  entries: Map<string, IndexEntry & { etag?: string }>;
   rows: Map<string, { holders: QuotaHolder[]; etag: number }>;
 }
 
 export function memoryState(initial: IndexEntry[] = []): MemoryState {
-  const entries = new Map(initial.map((e) => [e.name.toLowerCase(), e]));
+  const entries = new Map<string, IndexEntry & { etag?: string }>(
+    initial.map((e) => [e.name.toLowerCase(), e]),
+  );
+  let etags = 0;
   const rows = new Map<string, { holders: QuotaHolder[]; etag: number }>();
   return {
     entries,
     rows,
     async byName(name) {
-      return entries.get(name.toLowerCase());
+      const e = entries.get(name.toLowerCase());
+      return e && { ...e, etag: e.etag ?? "0" };
     },
     async put(e) {
-      entries.set(e.name.toLowerCase(), e);
+      entries.set(e.name.toLowerCase(), { ...e, etag: String(++etags) });
+    },
+    async advance(e, etag) {
+      const now = entries.get(e.name.toLowerCase());
+      if (!now || (now.etag ?? "0") !== etag) return false;
+      entries.set(e.name.toLowerCase(), { ...e, etag: String(++etags) });
+      return true;
     },
     async list(team) {
       return [...entries.values()]

@@ -2,6 +2,8 @@
 import { readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import type { ClusterSpec } from "../../shared/spec/schema.js";
+import { validateClusterSpec } from "../../shared/spec/validate.js";
 
 /** The repository root: the nearest ancestor holding package.json (dist/test/helpers → root). */
 export const REPO_ROOT = (() => {
@@ -39,4 +41,13 @@ export function tutorialNodePool(count = 1) {
     maxCount: 5,
     availabilityZones: ["1", "2", "3"],
   };
+}
+
+/** The tutorial's request, changed by `change`, validated and normalised (a ClusterSpec). */
+export function tutorialSpec(change: (doc: Record<string, any>) => void = () => undefined): ClusterSpec {
+  const doc = tutorialRequest();
+  change(doc);
+  const v = validateClusterSpec(doc);
+  if (!v.ok) throw new Error(JSON.stringify(v.errors));
+  return v.spec;
 }

@@ -4,6 +4,7 @@
 // optional on either side alone stops the build. The runtime tests parse real answers.
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import type { Plan } from "../../../shared/provision/plan.js";
 import type { z } from "zod";
 import type {
   CatalogInfoSchema,
@@ -17,6 +18,7 @@ import type {
 import {
   ClusterListSchema,
   ClusterStatusSchema,
+  PlanSchema,
   ErrorResponseSchema,
   HealthSchema,
 } from "../../../shared/api/schemas.js";
@@ -61,6 +63,7 @@ sameType<Same<z.infer<typeof PhaseSchema>, Phase>>();
 sameType<Same<z.infer<typeof ProblemSchema>, Problem>>();
 sameType<Same<z.infer<typeof ErrorResponseSchema>, ArmErrorBody>>();
 sameType<Same<z.infer<typeof CatalogInfoSchema>, BackstageResourceEntity>>();
+sameType<Same<z.infer<typeof PlanSchema>, Plan>>();
 
 test("the equality check itself tells types apart (a missing, an extra and an optional field)", () => {
   const missing: Same<{ a: string; b: string }, { a: string }> = false;
@@ -158,7 +161,14 @@ test("the 400 example of GET /clusters is the API's own answer to an unknown pha
     terminate: nothing,
     raiseEvent: nothing,
   };
-  const state = { byName: nothing, put: nothing, list: nothing, quota: nothing, writeQuota: nothing };
+  const state = {
+    byName: nothing,
+    put: nothing,
+    advance: nothing,
+    list: nothing,
+    quota: nothing,
+    writeQuota: nothing,
+  };
   const api = new ClusterApi({
     config: loadConfig({}),
     orchestrations,
@@ -170,4 +180,10 @@ test("the 400 example of GET /clusters is the API's own answer to an unknown pha
   const res = await api.list(new URLSearchParams("phase=Bogus"), reader);
   assert.equal(res.status, 400);
   assert.deepEqual(res.jsonBody, examples.ERROR_EXAMPLES.InvalidQuery);
+});
+
+test("the plan example is a plan (the what-if answer's schema)", () => {
+  const parsed = PlanSchema.safeParse(examples.PLAN_EXAMPLE.plan);
+  assert.ok(parsed.success, JSON.stringify(parsed.error?.issues));
+  assert.ok(examples.PLAN_EXAMPLE.plan.changes.some((c) => c.path === "nodePool.count"));
 });

@@ -31,7 +31,14 @@ describe("HTTP API request validation (before any orchestration or ARM call)", (
     raiseEvent: () => Promise.reject(new Error("must not raise")),
   };
   const refuse = () => Promise.reject(new Error("must not touch the table"));
-  const untouchableState = { byName: refuse, put: refuse, list: refuse, quota: refuse, writeQuota: refuse };
+  const untouchableState = {
+    byName: refuse,
+    put: refuse,
+    advance: refuse,
+    list: refuse,
+    quota: refuse,
+    writeQuota: refuse,
+  };
   const api = new ClusterApi({
     config: loadConfig({ AKSV_TARGET_SUBSCRIPTION_ID: "00000000-0000-0000-0000-000000000001" }),
     orchestrations: untouchable,
