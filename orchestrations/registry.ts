@@ -27,11 +27,14 @@ import {
   seedWorkloads,
 } from "./activities/kube.js";
 import { clusterQuotaSlot } from "./clusterQuotaSlot.js";
+import { checkDrift } from "./activities/drift.js";
 import { deprovisionCluster } from "./deprovisionCluster.js";
+import { driftMonitor } from "./driftMonitor.js";
 import type { Orchestrator } from "./durable.js";
 import { notifyPipelines } from "./notifyPipelines.js";
 import { provisionCluster } from "./provisionCluster.js";
 import { seedNamespace } from "./seedNamespace.js";
+import { updateCluster } from "./updateCluster.js";
 import { verifyConnectivity } from "./verifyConnectivity.js";
 
 type Orchestrations = typeof ORCHESTRATION;
@@ -47,6 +50,8 @@ export const ORCHESTRATORS: {
   verifyConnectivity,
   notifyPipelines,
   clusterQuotaSlot,
+  updateCluster,
+  driftMonitor,
 };
 
 /**
@@ -79,6 +84,7 @@ export const ACTIVITIES: {
   removeConnectivityProbes: (i) => removeConnectivityProbes(i),
   checkClusterAccess: (i) => checkClusterAccess(i),
   reportToPipelines: (i) => reportToPipelinesActivity(i),
+  checkDrift: (i) => checkDrift(i),
 };
 
 /** The part of durable-functions' `df.app` registration uses (a test passes a recorder). */

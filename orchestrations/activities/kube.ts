@@ -143,7 +143,8 @@ function azureRoleNotYetEffective(e: unknown, error: StepError): boolean {
   return kubeStatus(e) === 403 && /access to the resource in Azure/.test(error.message);
 }
 
-async function kubeStep<T>(
+/** One Kubernetes step against the cluster's admin clients (a 401 tries once more with a fresh credential). */
+export async function kubeStep<T>(
   target: ClusterTarget,
   deps: KubeDeps,
   fn: (clients: KubeClients) => Promise<T>,

@@ -35,6 +35,7 @@ import type {
   VirtualNetworkInput,
   VirtualNetworkOutput,
 } from "./activity-io.js";
+import type { DriftCheckInput, DriftMonitorInput, DriftObservation } from "./drift.js";
 import type { QuotaSlotInput } from "./quota.js";
 import type {
   ActivityResult,
@@ -45,6 +46,7 @@ import type {
   ProvisionOutput,
   SeedNamespaceInput,
   SeedNamespaceOutput,
+  UpdateInput,
   VerifyInput,
   VerifyOutput,
 } from "./types.js";
@@ -141,6 +143,8 @@ export const ACTIVITY = activities({
   removeConnectivityProbes: result<ProbesInput, number>(),
   checkClusterAccess: result<AccessChecksInput, ("allowed" | "denied")[]>(),
   reportToPipelines: throws<ReportInput, ReportOutput>(),
+  /** One drift check of one cluster: ARM and Kubernetes against the spec (shared/provision/drift.ts). */
+  checkDrift: result<DriftCheckInput, DriftObservation>(),
 });
 
 /** Every orchestration: the flows (orchestrations/), started by the API or by another flow. */
@@ -152,4 +156,8 @@ export const ORCHESTRATION = orchestrations({
   notifyPipelines: flow<NotifyPipelinesInput, { reported: boolean }>(),
   /** One held quota slot of a team (quota.ts); it ends with its own input. */
   clusterQuotaSlot: flow<QuotaSlotInput, QuotaSlotInput>(),
+  /** A change of an existing cluster (PUT/PATCH), or a drift repair (`reconcile: true`). */
+  updateCluster: flow<UpdateInput, ProvisionOutput>(),
+  /** One per cluster (`driftInstanceId`), eternal: a drift check per period, then continueAsNew. */
+  driftMonitor: flow<DriftMonitorInput, void>(),
 });

@@ -40,9 +40,11 @@ describe("durable registry", () => {
     assertNames(orchestrations.keys(), ORCHESTRATION, [
       "clusterQuotaSlot",
       "deprovisionCluster",
+      "driftMonitor",
       "notifyPipelines",
       "provisionCluster",
       "seedNamespace",
+      "updateCluster",
       "verifyConnectivity",
     ]);
     for (const [key, o] of Object.entries(ORCHESTRATION))
@@ -55,6 +57,7 @@ describe("durable registry", () => {
       "assignPodSecurityPolicy",
       "assignSubnetRole",
       "checkClusterAccess",
+      "checkDrift",
       "checkWorkloadsReady",
       "deleteOwnedResource",
       "ensureIdentity",
