@@ -41,10 +41,16 @@ export interface ReplayOptions {
   activity(name: string, input: unknown, attempt: number): Promise<unknown> | unknown;
   start?: Date;
   maxEpisodes?: number;
+  /**
+   * External events, raised in order: each is delivered when the orchestration would otherwise
+   * have its next durable timer fire (so it wins a race against that timer).
+   */
+  events?: { name: string; data: unknown }[];
 }
 
 export interface ReplayResult {
-  status: "Completed" | "Failed";
+  /** ContinuedAsNew: `output` is the next execution's input. */
+  status: "Completed" | "Failed" | "ContinuedAsNew";
   output: unknown;
   customStatuses: unknown[];
   history: Record<string, unknown>[];
@@ -133,8 +139,19 @@ export async function replay(
     }
     if (state.customStatus !== undefined) customStatuses.push(structuredClone(state.customStatus));
     event(T.OrchestratorCompleted);
-    if (state.isDone)
+    if (state.isDone) {
+      const next = flatten(state.actions[0] ?? []).find((a) => a.actionType === 4);
+      if (next)
+        return {
+          status: "ContinuedAsNew",
+          output: decode(next.input),
+          customStatuses,
+          history,
+          episodes,
+          calls,
+        };
       return { status: "Completed", output: state.output, customStatuses, history, episodes, calls };
+    }
 
     // (a) retry bookkeeping for the event just delivered
     if (pendingRetry) {
@@ -155,6 +172,8 @@ export async function replay(
     // (b) new actions, ids in yield order, compound actions depth-first
     const all = flatten(state.actions[0] ?? []);
     for (const a of all.slice(actionCount)) {
+      // An external event's wait takes no event id: the engine matches EventRaised by name.
+      if (a.actionType === 6) continue;
       const id = nextId++;
       switch (a.actionType) {
         case 0:
@@ -188,6 +207,12 @@ export async function replay(
     actionCount = all.length;
 
     // deliver one event
+    const raised = queue[0]?.kind === "timer" || queue.length === 0 ? o.events?.shift() : undefined;
+    if (raised) {
+      event(T.OrchestratorStarted);
+      event(T.EventRaised, { Name: raised.name, Input: JSON.stringify(raised.data) });
+      continue;
+    }
     const work = queue.shift();
     if (!work) throw new Error(`${name}: waiting with nothing scheduled`);
     event(T.OrchestratorStarted);
@@ -221,7 +246,7 @@ export async function replay(
         const child = await replay(
           work.name,
           work.input,
-          { ...o, start: now },
+          { ...o, start: now, events: [] },
           calls,
           `${instanceId}:${work.id}`,
         );
