@@ -69,25 +69,7 @@ function kubectlAvailable(): Promise<boolean> {
   return new Promise((resolve) => execFile("kubectl", ["version", "--client"], (e) => resolve(!e)));
 }
 
-/**
- * Polls the monitor's status until a check that started after `since` has published (each check
- * stamps checkedAt when it has read the cluster), and answers that first report: "within one
- * period" means exactly that the first check after a change reports it.
- */
-async function firstReportAfter(base: string, since: Date, timeoutMs = 60_000): Promise<DriftStatus> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    const instance = await orchestrations.getStatus(driftInstanceId(base));
-    last = instance?.customStatus;
-    const status = asDriftStatus(last);
-    if (status?.checkedAt && !status.skipped && Date.parse(status.checkedAt) > since.getTime()) return status;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`no drift report after ${since.toISOString()} (last status: ${JSON.stringify(last)})`);
-}
-
-/** Polls until `done` holds for the monitor's report (repairs take several checks' time). */
+/** Polls the monitor's status until `done` holds for its report, and answers that report. */
 async function reportWhere(base: string, done: (s: DriftStatus) => boolean, timeoutMs = 60_000) {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
@@ -98,6 +80,17 @@ async function reportWhere(base: string, done: (s: DriftStatus) => boolean, time
     await new Promise((r) => setTimeout(r, 25));
   }
   throw new Error(`the drift report never matched (last status: ${JSON.stringify(last)})`);
+}
+
+/**
+ * The first report of a check made after `since` (each check stamps checkedAt once it has read the
+ * cluster): "within one period" means exactly that the first check after a change reports it.
+ */
+function firstReportAfter(base: string, since: Date): Promise<DriftStatus> {
+  return reportWhere(
+    base,
+    (s) => s.checkedAt !== undefined && !s.skipped && Date.parse(s.checkedAt) > since.getTime(),
+  );
 }
 
 const paths = (s: DriftStatus) => s.drift.map((d) => d.path);
