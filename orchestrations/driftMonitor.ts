@@ -30,12 +30,10 @@ export const driftMonitor = orchestrator(ORCHESTRATION.driftMonitor, function* (
   };
   publish(status);
 
-  const next = yield* waitForRound(ctx, input);
+  const next = yield* desiredWithin(ctx, input.intervalSeconds);
   if (next) {
-    // A new desired state: the period starts again from it (an older generation, from calls that
-    // crossed, is ignored).
-    const newer = next.generation >= input.generation ? next : input;
-    ctx.df.continueAsNew({ ...newer, last: status } satisfies DriftMonitorInput);
+    // A new desired state: the period starts again from it.
+    ctx.df.continueAsNew({ ...newest(input, next), last: status } satisfies DriftMonitorInput);
     return;
   }
 
@@ -67,20 +65,25 @@ export const driftMonitor = orchestrator(ORCHESTRATION.driftMonitor, function* (
     if (spec.driftPolicy === "repair" && found.length > 0)
       publish({ ...status, repair: yield* repair(ctx, input, found) });
   }
-  ctx.df.continueAsNew({ ...input, last: status } satisfies DriftMonitorInput);
+  // A desired state that came during the round is taken now: continueAsNew may drop an event
+  // nothing waited for (durable-functions' JavaScript continueAsNew cannot preserve them).
+  const during = yield* desiredWithin(ctx, 0);
+  ctx.df.continueAsNew({ ...newest(input, during), last: status } satisfies DriftMonitorInput);
 });
 
-/** Waits one period; answers the new desired state when one came first. */
-function* waitForRound(
-  ctx: OrchestrationContext,
-  input: DriftMonitorInput,
-): Flow<DriftMonitorInput | undefined> {
-  const timer: TimerTask = ctx.df.createTimer(addSeconds(ctx.df.currentUtcDateTime, input.intervalSeconds));
+/** Waits up to `seconds` for the "desired" event; answers its state, or undefined when none came. */
+function* desiredWithin(ctx: OrchestrationContext, seconds: number): Flow<DriftMonitorInput | undefined> {
+  const timer: TimerTask = ctx.df.createTimer(addSeconds(ctx.df.currentUtcDateTime, seconds));
   const desired: Task = ctx.df.waitForExternalEvent(DRIFT_DESIRED_EVENT);
   const winner = (yield ctx.df.Task.any([timer, desired])) as Task;
   if (winner !== desired) return undefined;
   timer.cancel();
   return desired.result as DriftMonitorInput;
+}
+
+/** The input to go on with: a newer desired state's, never an older one (calls that crossed). */
+function newest(current: DriftMonitorInput, next: DriftMonitorInput | undefined): DriftMonitorInput {
+  return next && next.generation >= current.generation ? next : current;
 }
 
 /**

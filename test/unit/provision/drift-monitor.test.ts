@@ -71,7 +71,8 @@ describe("driftMonitor under the real replay engine", () => {
     const input = monitorInput();
     const r = await replay("driftMonitor", input, { orchestrators, activity: a.fn, start: START });
     assert.equal(r.status, "ContinuedAsNew", String(r.output));
-    assert.deepEqual(timersOf(r.history), ["2026-01-01T01:00:00.000Z"]);
+    // The period, then a zero wait that takes a desired state raised during the round.
+    assert.deepEqual(timersOf(r.history), ["2026-01-01T01:00:00.000Z", "2026-01-01T01:00:00.000Z"]);
     assert.deepEqual(a.checks, [
       {
         target: input.desired.target,
@@ -133,6 +134,22 @@ describe("driftMonitor under the real replay engine", () => {
       events: [{ name: "desired", data: input }],
     });
     assert.equal((stale.output as DriftMonitorInput).generation, 2);
+  });
+
+  it("takes a new desired state raised while it checked, at the end of the round", async () => {
+    const a = activities({ cluster: "present", found: [] });
+    const next = monitorInput({ generation: 2 });
+    const r = await replay("driftMonitor", monitorInput(), {
+      orchestrators,
+      activity: a.fn,
+      start: START,
+      events: [{ name: "desired", data: next, afterTimers: 1 }],
+    });
+    assert.equal(a.checks.length, 1);
+    assert.deepEqual(r.output, {
+      ...next,
+      last: { drift: [], generation: 1, checkedAt: "2026-01-01T01:00:00.000Z" },
+    });
   });
 
   it("repairs Kubernetes drift by seeding the namespace again, and the rest through updateCluster (reconcile)", async () => {

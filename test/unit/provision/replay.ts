@@ -45,7 +45,7 @@ export interface ReplayOptions {
    * External events, raised in order: each is delivered when the orchestration would otherwise
    * have its next durable timer fire (so it wins a race against that timer).
    */
-  events?: { name: string; data: unknown }[];
+  events?: { name: string; data: unknown; /** Timers fired before it (default 0). */ afterTimers?: number }[];
 }
 
 export interface ReplayResult {
@@ -106,6 +106,7 @@ export async function replay(
   let nextId = 0;
   let actionCount = 0;
   let episodes = 0;
+  let timersFired = 0;
   let pendingRetry: (Work & { kind: "activity" }) | undefined;
   let firedRetry: (Work & { kind: "retryTimer" }) | undefined;
 
@@ -207,7 +208,8 @@ export async function replay(
     actionCount = all.length;
 
     // deliver one event
-    const raised = queue[0]?.kind === "timer" || queue.length === 0 ? o.events?.shift() : undefined;
+    const due = o.events?.[0] && (o.events[0].afterTimers ?? 0) <= timersFired;
+    const raised = due && (queue[0]?.kind === "timer" || queue.length === 0) ? o.events?.shift() : undefined;
     if (raised) {
       event(T.OrchestratorStarted);
       event(T.EventRaised, { Name: raised.name, Input: JSON.stringify(raised.data) });
@@ -238,6 +240,7 @@ export async function replay(
         firedRetry = work;
         break;
       case "timer":
+        timersFired++;
         if (work.fireAt.getTime() > now.getTime()) now = work.fireAt;
         history[history.length - 1]!["Timestamp"] = now.toISOString();
         event(T.TimerFired, { TimerId: work.id, FireAt: work.fireAt.toISOString() });
