@@ -33,26 +33,34 @@ export const driftMonitor = orchestrator(ORCHESTRATION.driftMonitor, function* (
   const next = yield* desiredWithin(ctx, input.intervalSeconds);
   if (next) {
     // A new desired state: the period starts again from it.
-    ctx.df.continueAsNew({ ...newest(input, next), last: status } satisfies DriftMonitorInput);
+    ctx.df.continueAsNew({
+      ...newest(input, next),
+      last: status,
+      ...(input.seen ? { seen: true } : {}),
+    } satisfies DriftMonitorInput);
     return;
   }
 
   const { target, spec, clusterUid, timing } = input.desired;
   const retry = retryOptions(timing.activityRetry);
+  // The check's time is when its reads begin: a change made before it is in what it reads.
+  const now = ctx.df.currentUtcDateTime.toISOString();
   const checked = yield* activity(
     ctx,
     ACTIVITY.checkDrift,
     { target, spec, baseInstanceId: input.baseInstanceId, ...(clusterUid ? { clusterUid } : {}) },
     retry,
   );
-  const now = ctx.df.currentUtcDateTime.toISOString();
   const base = { generation: input.generation, checkedAt: now };
   if (!checked.ok) {
     // The check could not read the cluster this time: keep the last report, say why, try next period.
     publish({ ...status, skipped: `${checked.error.code}: ${checked.error.message}` });
   } else if (checked.value.cluster === "absent") {
-    publish({ ...base, drift: [], skipped: "the cluster is gone" });
-    return;
+    if (input.seen) {
+      publish({ ...base, drift: [], skipped: "the cluster is gone" });
+      return;
+    }
+    publish({ ...base, drift: [], skipped: "the cluster does not exist yet" });
   } else if (checked.value.cluster === "busy") {
     publish({
       ...base,
@@ -68,7 +76,12 @@ export const driftMonitor = orchestrator(ORCHESTRATION.driftMonitor, function* (
   // A desired state that came during the round is taken now: continueAsNew may drop an event
   // nothing waited for (durable-functions' JavaScript continueAsNew cannot preserve them).
   const during = yield* desiredWithin(ctx, 0);
-  ctx.df.continueAsNew({ ...newest(input, during), last: status } satisfies DriftMonitorInput);
+  const seen = input.seen === true || (checked.ok && checked.value.cluster !== "absent");
+  ctx.df.continueAsNew({
+    ...newest(input, during),
+    last: status,
+    ...(seen ? { seen } : {}),
+  } satisfies DriftMonitorInput);
 });
 
 /** Waits up to `seconds` for the "desired" event; answers its state, or undefined when none came. */

@@ -29,12 +29,17 @@ export interface DriftMonitorInput {
   intervalSeconds: number;
   /** Carried over continueAsNew: the last round's report (so `detectedAt` survives). */
   last?: DriftStatus;
+  /**
+   * Carried over continueAsNew: a check has found the cluster. Until then a missing cluster is one
+   * not created yet (the monitor starts with the create), not one that is gone.
+   */
+  seen?: boolean;
 }
 
 /** What the monitor publishes as custom status (the status document's `drift` comes from here). */
 export interface DriftStatus {
   drift: DriftItem[];
-  /** When ARM and Kubernetes were last read (absent before the first check). */
+  /** When the last check began to read ARM and Kubernetes (absent before the first check). */
   checkedAt?: string;
   /** The generation `drift` was measured against. */
   generation: number;

@@ -83,7 +83,7 @@ async function reportWhere(base: string, done: (s: DriftStatus) => boolean, time
 }
 
 /**
- * The first report of a check made after `since` (each check stamps checkedAt once it has read the
+ * The first report of a check made after `since` (checkedAt is when a check began to read the
  * cluster): "within one period" means exactly that the first check after a change reports it.
  */
 function firstReportAfter(base: string, since: Date): Promise<DriftStatus> {
@@ -91,6 +91,18 @@ function firstReportAfter(base: string, since: Date): Promise<DriftStatus> {
     base,
     (s) => s.checkedAt !== undefined && !s.skipped && Date.parse(s.checkedAt) > since.getTime(),
   );
+}
+
+/** Polls until the instance is Terminated (the task hub carries out a terminate asynchronously). */
+async function terminated(instanceId: string, timeoutMs = 30_000) {
+  const deadline = Date.now() + timeoutMs;
+  let instance = await orchestrations.getStatus(instanceId);
+  while (instance?.runtimeStatus !== "Terminated" && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 25));
+    instance = await orchestrations.getStatus(instanceId);
+  }
+  assert.equal(instance?.runtimeStatus, "Terminated");
+  return instance;
 }
 
 const paths = (s: DriftStatus) => s.drift.map((d) => d.path);
@@ -209,7 +221,6 @@ it("reports a deleted NetworkPolicy and a changed node count within one period, 
 
   // Stopped (as a DELETE stops it): no longer running, and its report no longer shown.
   await stopDriftMonitor(orchestrations, base);
-  const stopped = await orchestrations.getStatus(driftInstanceId(base));
-  assert.equal(stopped?.runtimeStatus, "Terminated");
+  const stopped = await terminated(driftInstanceId(base));
   assert.equal(driftOf(stopped), undefined);
 });

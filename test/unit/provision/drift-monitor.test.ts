@@ -83,7 +83,11 @@ describe("driftMonitor under the real replay engine", () => {
     ]);
     const report: DriftStatus = { drift: [], generation: 1, checkedAt: "2026-01-01T01:00:00.000Z" };
     assert.deepEqual(lastStatus(r.customStatuses), report);
-    assert.deepEqual(r.output, { ...input, last: report }, "the next execution carries the report");
+    assert.deepEqual(
+      r.output,
+      { ...input, last: report, seen: true },
+      "the next execution carries the report",
+    );
   });
 
   it("reports drift without repairing it, keeping when it was first seen across executions", async () => {
@@ -149,6 +153,7 @@ describe("driftMonitor under the real replay engine", () => {
     assert.deepEqual(r.output, {
       ...next,
       last: { drift: [], generation: 1, checkedAt: "2026-01-01T01:00:00.000Z" },
+      seen: true,
     });
   });
 
@@ -216,11 +221,23 @@ describe("driftMonitor under the real replay engine", () => {
     });
   });
 
-  it("ends when the cluster is gone", async () => {
-    const a = activities({ cluster: "absent" });
-    const r = await replay("driftMonitor", monitorInput(), { orchestrators, activity: a.fn, start: START });
-    assert.equal(r.status, "Completed");
-    assert.equal(lastStatus(r.customStatuses).skipped, "the cluster is gone");
+  it("ends when the cluster it has seen is gone, and waits for one not created yet", async () => {
+    const gone = await replay("driftMonitor", monitorInput({ seen: true }), {
+      orchestrators,
+      activity: activities({ cluster: "absent" }).fn,
+      start: START,
+    });
+    assert.equal(gone.status, "Completed");
+    assert.equal(lastStatus(gone.customStatuses).skipped, "the cluster is gone");
+    // Started with the create: a cluster not there yet is waited for.
+    const early = await replay("driftMonitor", monitorInput(), {
+      orchestrators,
+      activity: activities({ cluster: "absent" }).fn,
+      start: START,
+    });
+    assert.equal(early.status, "ContinuedAsNew");
+    assert.equal(lastStatus(early.customStatuses).skipped, "the cluster does not exist yet");
+    assert.equal((early.output as DriftMonitorInput).seen, undefined);
   });
 
   it("runs as the cluster's own instance", () => {
