@@ -27,7 +27,9 @@ import {
   seedWorkloads,
 } from "./activities/kube.js";
 import { clusterQuotaSlot } from "./clusterQuotaSlot.js";
+import { checkDrift } from "./activities/drift.js";
 import { deprovisionCluster } from "./deprovisionCluster.js";
+import { driftMonitor } from "./driftMonitor.js";
 import type { Orchestrator } from "./durable.js";
 import { notifyPipelines } from "./notifyPipelines.js";
 import { provisionCluster } from "./provisionCluster.js";
@@ -57,6 +59,8 @@ export const ORCHESTRATORS: {
   verifyConnectivity,
   notifyPipelines,
   clusterQuotaSlot,
+  updateCluster,
+  driftMonitor,
 };
 
 /**
@@ -95,6 +99,7 @@ export const ACTIVITIES: {
   planKubernetesUpgrade: (i) => planKubernetesUpgrade(i),
   revokeClusterAccess: (i) => revokeClusterAccess(i),
   pruneKubernetesObjects: (i) => pruneKubernetesObjects(i),
+  checkDrift: (i) => checkDrift(i),
 };
 
 /** The part of durable-functions' `df.app` registration uses (a test passes a recorder). */

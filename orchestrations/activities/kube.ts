@@ -143,6 +143,7 @@ function azureRoleNotYetEffective(e: unknown, error: StepError): boolean {
   return kubeStatus(e) === 403 && /access to the resource in Azure/.test(error.message);
 }
 
+/** One Kubernetes step against the cluster's admin clients (a 401 tries once more with a fresh credential). */
 export async function kubeStep<T>(
   target: ClusterTarget,
   deps: KubeDeps,

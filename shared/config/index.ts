@@ -49,6 +49,8 @@ export interface AppConfig {
   /** Timings the orchestration runs with (copied into its input, so replay never reads the environment). */
   timing: ProvisionTiming;
   probe: { image: string; timeoutSeconds: number };
+  /** The drift check (orchestrations/driftMonitor.ts): seconds between two checks of a cluster. */
+  drift: { intervalSeconds: number };
   /** Azure DevOps server-job callbacks (absent: requests carrying callback headers are refused). */
   callback?: CallbackConfig;
   /**
@@ -92,6 +94,9 @@ export interface ProvisionTiming {
   /** Verification rounds (NetworkPolicy enforcement is eventually consistent). */
   verificationAttempts: number;
 }
+
+/** One drift check per cluster per hour (README, "Drift"). */
+export const DEFAULT_DRIFT_INTERVAL_SECONDS = 3600;
 
 export const DEFAULT_TIMING: ProvisionTiming = {
   pollIntervalSeconds: 15,
@@ -245,6 +250,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       image: env["AKSV_PROBE_IMAGE"] || "busybox:1.36",
       timeoutSeconds: num(env, "AKSV_PROBE_TIMEOUT_SECONDS", 3),
     },
+    drift: { intervalSeconds: driftInterval(env, s(DEFAULT_DRIFT_INTERVAL_SECONDS)) },
     ...(stateTableUrl
       ? { state: { tableUrl: stateTableUrl, table: env["AKSV_STATE_TABLE"] || "aksvclusters" } }
       : {}),
@@ -261,6 +267,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
         }
       : {}),
   };
+}
+
+/** A monitor checking with no pause would read ARM and Kubernetes without end: zero is refused. */
+function driftInterval(env: NodeJS.ProcessEnv, fallback: number): number {
+  const seconds = num(env, "AKSV_DRIFT_INTERVAL_SECONDS", fallback);
+  if (seconds <= 0) throw new Error(`AKSV_DRIFT_INTERVAL_SECONDS must be a positive number of seconds`);
+  return seconds;
 }
 
 let cached: AppConfig | undefined;

@@ -45,6 +45,7 @@ import type {
   UpgradePlanInput,
   UpgradePlanOutput,
 } from "./activity-io.js";
+import type { DriftCheckInput, DriftMonitorInput, DriftObservation } from "./drift.js";
 import type { QuotaSlotInput } from "./quota.js";
 import type {
   ActivityResult,
@@ -159,6 +160,8 @@ export const ACTIVITY = activities({
   planKubernetesUpgrade: result<UpgradePlanInput, UpgradePlanOutput>(),
   revokeClusterAccess: result<RevokeAccessInput, RevokeAccessOutput>(),
   pruneKubernetesObjects: result<PruneInput, PruneOutput>(),
+  /** One drift check of one cluster: ARM and Kubernetes against the spec (shared/provision/drift.ts). */
+  checkDrift: result<DriftCheckInput, DriftObservation>(),
 });
 
 /** Every orchestration: the flows (orchestrations/), started by the API or by another flow. */
@@ -172,4 +175,8 @@ export const ORCHESTRATION = orchestrations({
   notifyPipelines: flow<NotifyPipelinesInput, { reported: boolean }>(),
   /** One held quota slot of a team (quota.ts); it ends with its own input. */
   clusterQuotaSlot: flow<QuotaSlotInput, QuotaSlotInput>(),
+  /** A change of an existing cluster (PUT/PATCH), or a drift repair (`reconcile: true`). */
+  updateCluster: flow<UpdateInput, ProvisionOutput>(),
+  /** One per cluster (`driftInstanceId`), eternal: a drift check per period, then continueAsNew. */
+  driftMonitor: flow<DriftMonitorInput, void>(),
 });

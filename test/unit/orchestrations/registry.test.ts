@@ -40,6 +40,7 @@ describe("durable registry", () => {
     assertNames(orchestrations.keys(), ORCHESTRATION, [
       "clusterQuotaSlot",
       "deprovisionCluster",
+      "driftMonitor",
       "notifyPipelines",
       "provisionCluster",
       "seedNamespace",
@@ -56,6 +57,7 @@ describe("durable registry", () => {
       "assignPodSecurityPolicy",
       "assignSubnetRole",
       "checkClusterAccess",
+      "checkDrift",
       "checkWorkloadsReady",
       "deleteAgentPool",
       "deleteOwnedResource",

@@ -41,10 +41,16 @@ export interface ReplayOptions {
   activity(name: string, input: unknown, attempt: number): Promise<unknown> | unknown;
   start?: Date;
   maxEpisodes?: number;
+  /**
+   * External events, raised in order: each is delivered when the orchestration would otherwise
+   * have its next durable timer fire (so it wins a race against that timer).
+   */
+  events?: { name: string; data: unknown; /** Timers fired before it (default 0). */ afterTimers?: number }[];
 }
 
 export interface ReplayResult {
-  status: "Completed" | "Failed";
+  /** ContinuedAsNew: `output` is the next execution's input. */
+  status: "Completed" | "Failed" | "ContinuedAsNew";
   output: unknown;
   customStatuses: unknown[];
   history: Record<string, unknown>[];
@@ -100,6 +106,7 @@ export async function replay(
   let nextId = 0;
   let actionCount = 0;
   let episodes = 0;
+  let timersFired = 0;
   let pendingRetry: (Work & { kind: "activity" }) | undefined;
   let firedRetry: (Work & { kind: "retryTimer" }) | undefined;
 
@@ -133,8 +140,19 @@ export async function replay(
     }
     if (state.customStatus !== undefined) customStatuses.push(structuredClone(state.customStatus));
     event(T.OrchestratorCompleted);
-    if (state.isDone)
+    if (state.isDone) {
+      const next = flatten(state.actions[0] ?? []).find((a) => a.actionType === 4);
+      if (next)
+        return {
+          status: "ContinuedAsNew",
+          output: decode(next.input),
+          customStatuses,
+          history,
+          episodes,
+          calls,
+        };
       return { status: "Completed", output: state.output, customStatuses, history, episodes, calls };
+    }
 
     // (a) retry bookkeeping for the event just delivered
     if (pendingRetry) {
@@ -155,6 +173,8 @@ export async function replay(
     // (b) new actions, ids in yield order, compound actions depth-first
     const all = flatten(state.actions[0] ?? []);
     for (const a of all.slice(actionCount)) {
+      // An external event's wait takes no event id: the engine matches EventRaised by name.
+      if (a.actionType === 6) continue;
       const id = nextId++;
       switch (a.actionType) {
         case 0:
@@ -188,6 +208,13 @@ export async function replay(
     actionCount = all.length;
 
     // deliver one event
+    const due = o.events?.[0] && (o.events[0].afterTimers ?? 0) <= timersFired;
+    const raised = due && (queue[0]?.kind === "timer" || queue.length === 0) ? o.events?.shift() : undefined;
+    if (raised) {
+      event(T.OrchestratorStarted);
+      event(T.EventRaised, { Name: raised.name, Input: JSON.stringify(raised.data) });
+      continue;
+    }
     const work = queue.shift();
     if (!work) throw new Error(`${name}: waiting with nothing scheduled`);
     event(T.OrchestratorStarted);
@@ -213,6 +240,7 @@ export async function replay(
         firedRetry = work;
         break;
       case "timer":
+        timersFired++;
         if (work.fireAt.getTime() > now.getTime()) now = work.fireAt;
         history[history.length - 1]!["Timestamp"] = now.toISOString();
         event(T.TimerFired, { TimerId: work.id, FireAt: work.fireAt.toISOString() });
@@ -221,7 +249,7 @@ export async function replay(
         const child = await replay(
           work.name,
           work.input,
-          { ...o, start: now },
+          { ...o, start: now, events: [] },
           calls,
           `${instanceId}:${work.id}`,
         );
