@@ -59,7 +59,6 @@ export const ORCHESTRATORS: {
   verifyConnectivity,
   notifyPipelines,
   clusterQuotaSlot,
-  updateCluster,
   driftMonitor,
 };
 

@@ -175,8 +175,6 @@ export const ORCHESTRATION = orchestrations({
   notifyPipelines: flow<NotifyPipelinesInput, { reported: boolean }>(),
   /** One held quota slot of a team (quota.ts); it ends with its own input. */
   clusterQuotaSlot: flow<QuotaSlotInput, QuotaSlotInput>(),
-  /** A change of an existing cluster (PUT/PATCH), or a drift repair (`reconcile: true`). */
-  updateCluster: flow<UpdateInput, ProvisionOutput>(),
   /** One per cluster (`driftInstanceId`), eternal: a drift check per period, then continueAsNew. */
   driftMonitor: flow<DriftMonitorInput, void>(),
 });
