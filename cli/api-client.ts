@@ -2,8 +2,7 @@
 // token when one is given and turns ARM-style error bodies into ApiError.
 import type { ClusterList, ClusterSummary } from "../shared/api/schemas.js";
 import type { ClusterStatusDocument, DriftItem, OperationKind } from "../shared/provision/types.js";
-import { CliError, fetchFailureReason, isUntrustedCertificate, TRUST_LOCAL_CA_HINT } from "./errors.js";
-import { planOf, type Plan } from "./plan.js";
+import { fetchFailureReason, isUntrustedCertificate, TRUST_LOCAL_CA_HINT } from "./errors.js";
 
 export interface ApiClientOptions {
   /** Base URL of the API, e.g. http://127.0.0.1:7071/api (no trailing slash needed). */
@@ -184,24 +183,15 @@ export class ApiClient {
 
   /**
    * What a request would do (`?dryRun=true`, 200 with `{ plan }`): nothing is changed. Returns the
-   * body as sent (for `-o json`) and the plan read from it.
+   * body as sent (plan.ts reads it).
    */
-  async plan(
-    method: PlanMethod,
-    name: string,
-    body?: string,
-    ifMatch?: string,
-  ): Promise<{ body: unknown; plan: Plan }> {
+  async plan(method: PlanMethod, name: string, body?: string, ifMatch?: string): Promise<unknown> {
     const path = method === "POST" ? "/clusters" : ApiClient.clusterPath(name);
     const headers = {
       ...(method === "PATCH" ? { "content-type": MERGE_PATCH } : {}),
       ...(ifMatch ? { "if-match": ifMatch } : {}),
     };
-    const answer = await this.expect(await this.request(method, `${path}?dryRun=true`, body, headers), [200]);
-    const plan = planOf(answer);
-    if (!plan)
-      throw new CliError(`the API answered the dry run of ${method} ${path} without a plan`, 1, "NoPlan");
-    return { body: answer, plan };
+    return this.expect(await this.request(method, `${path}?dryRun=true`, body, headers), [200]);
   }
 
   async get(name: string): Promise<StatusReply> {

@@ -4,7 +4,9 @@
 // ones marked), then the Azure Resource Manager requests, the Kubernetes objects and the probes
 // whose verdict would change.
 import { z } from "zod";
-import type { Paint } from "./output.js";
+import type { ApiClient, PlanMethod } from "./api-client.js";
+import { CliError } from "./errors.js";
+import { paint, useColor, writeJson, type OutputFormat, type Paint } from "./output.js";
 
 const PLAN_ACTIONS = ["create", "update", "replace", "delete", "none"] as const;
 export type PlanAction = (typeof PLAN_ACTIONS)[number];
@@ -210,4 +212,25 @@ function renderReachability(plan: Plan, p: Paint): string[] {
       return `  ${r.from} → ${reachabilityTarget(r.to, r.port)}: ${r.before} → ${after}`;
     }),
   ];
+}
+
+/** Asks the API what a request would do; a 200 without a plan is an error (exit 1, NoPlan). */
+export async function askPlan(
+  api: ApiClient,
+  method: PlanMethod,
+  name: string,
+  body?: string,
+  ifMatch?: string,
+): Promise<{ body: unknown; plan: Plan }> {
+  const answer = await api.plan(method, name, body, ifMatch);
+  const plan = planOf(answer);
+  if (!plan)
+    throw new CliError(`the API answered the dry run of ${method} for ${name} without a plan`, 1, "NoPlan");
+  return { body: answer, plan };
+}
+
+/** The plan as a diff on stdout, or with `-o json` the plan document as the API sent it. */
+export function printPlan(output: OutputFormat, name: string, result: { body: unknown; plan: Plan }): void {
+  if (output === "json") writeJson(result.body);
+  else process.stdout.write(renderPlan(name, result.plan, paint(useColor(process.stdout))));
 }

@@ -14,7 +14,7 @@ import {
 import { resolveSession, type Session } from "../auth/session.js";
 import { CliError } from "../errors.js";
 import { readDocument } from "../io.js";
-import { formatValue } from "../plan.js";
+import { askPlan, formatValue, printPlan } from "../plan.js";
 import {
   failPipelineStep,
   formatApiError,
@@ -341,18 +341,29 @@ export function registerClusterCommands(program: Command): void {
         "the ClusterSpec document (JSON or YAML), or - for standard input",
       ),
     true,
-  ).action(async (options: WaitFlags & { file: string; wait?: boolean }, cmd: Command) => {
-    const g = globals(cmd);
-    await guarded(g, async () => {
-      const reply = await client(g).create((await requestDocument(options.file)).json);
-      if (options.wait) return waitAndReport(g, reply.doc.name, "ready", options, reply);
-      if (g.output === "json") writeJson(reply.doc);
-      else
-        process.stdout.write(
-          `cluster ${reply.doc.name} ${reply.status === 202 ? "accepted" : reply.doc.phase} (phase ${reply.doc.phase}); follow it with: aks-vending wait ${reply.doc.name}\n`,
-        );
+  )
+    .option("--dry-run", "only show what the request would create (the API's plan); create nothing")
+    .action(async (options: WaitFlags & { file: string; wait?: boolean; dryRun?: boolean }, cmd: Command) => {
+      const g = globals(cmd);
+      await guarded(g, async () => {
+        const doc = await requestDocument(options.file);
+        if (options.dryRun) {
+          const named = (doc.value as { name?: unknown } | null)?.name;
+          return printPlan(
+            g.output,
+            typeof named === "string" ? named : "(unnamed)",
+            await askPlan(client(g), "POST", "", doc.json),
+          );
+        }
+        const reply = await client(g).create(doc.json);
+        if (options.wait) return waitAndReport(g, reply.doc.name, "ready", options, reply);
+        if (g.output === "json") writeJson(reply.doc);
+        else
+          process.stdout.write(
+            `cluster ${reply.doc.name} ${reply.status === 202 ? "accepted" : reply.doc.phase} (phase ${reply.doc.phase}); follow it with: aks-vending wait ${reply.doc.name}\n`,
+          );
+      });
     });
-  });
 
   program
     .command("get")
@@ -394,23 +405,26 @@ export function registerClusterCommands(program: Command): void {
       .description("Delete a cluster and what was created for it; with --wait, follow it until it is gone")
       .argument("<name>", "the cluster's name"),
     true,
-  ).action(async (name: string, options: WaitFlags & { wait?: boolean }, cmd: Command) => {
-    const g = globals(cmd);
-    await guarded(g, async () => {
-      const reply = await client(g).delete(name);
-      if (!reply) {
-        if (g.output === "json") writeJson({ name, phase: "Deleted" });
-        else process.stdout.write(`cluster ${name} does not exist (nothing to delete)\n`);
-        return;
-      }
-      if (options.wait) return waitAndReport(g, name, "deleted", options, reply);
-      if (g.output === "json") writeJson(reply.doc);
-      else
-        process.stdout.write(
-          `cluster ${name} is ${reply.doc.phase}; follow it with: aks-vending delete ${name} --wait\n`,
-        );
+  )
+    .option("--dry-run", "only show what the deletion would remove (the API's plan); delete nothing")
+    .action(async (name: string, options: WaitFlags & { wait?: boolean; dryRun?: boolean }, cmd: Command) => {
+      const g = globals(cmd);
+      await guarded(g, async () => {
+        if (options.dryRun) return printPlan(g.output, name, await askPlan(client(g), "DELETE", name));
+        const reply = await client(g).delete(name);
+        if (!reply) {
+          if (g.output === "json") writeJson({ name, phase: "Deleted" });
+          else process.stdout.write(`cluster ${name} does not exist (nothing to delete)\n`);
+          return;
+        }
+        if (options.wait) return waitAndReport(g, name, "deleted", options, reply);
+        if (g.output === "json") writeJson(reply.doc);
+        else
+          process.stdout.write(
+            `cluster ${name} is ${reply.doc.phase}; follow it with: aks-vending delete ${name} --wait\n`,
+          );
+      });
     });
-  });
 
   withWaitOptions(
     program

@@ -5,11 +5,10 @@
 // ETag. `--dry-run` prints the API's plan as a diff (`-o json`: the plan document as sent);
 // `--wait` follows the change until the cluster has reached its generation.
 import { InvalidArgumentError, Option, type Command } from "commander";
-import type { Plan } from "../plan.js";
-import { planHasChanges, renderPlan } from "../plan.js";
+import { askPlan, planHasChanges, printPlan } from "../plan.js";
 import type { StatusReply } from "../api-client.js";
 import { CliError } from "../errors.js";
-import { inAzurePipelines, paint, useColor, vso, writeJson } from "../output.js";
+import { inAzurePipelines, vso, writeJson } from "../output.js";
 import {
   client,
   globals,
@@ -48,11 +47,6 @@ function nameIn(value: unknown): string | undefined {
   if (!value || typeof value !== "object" || Array.isArray(value)) return undefined;
   const name = (value as { name?: unknown }).name;
   return typeof name === "string" && name ? name : undefined;
-}
-
-function printPlan(g: GlobalOptions, name: string, result: { body: unknown; plan: Plan }): void {
-  if (g.output === "json") writeJson(result.body);
-  else process.stdout.write(renderPlan(name, result.plan, paint(useColor(process.stdout))));
 }
 
 /** What the API made of a change: accepted (202), or nothing to do (200). */
@@ -101,7 +95,7 @@ export function registerUpdateCommands(program: Command): void {
             "InvalidArgument",
           );
         if (options.dryRun)
-          return printPlan(g, name, await client(g).plan("PUT", name, doc.json, options.ifMatch));
+          return printPlan(g.output, name, await askPlan(client(g), "PUT", name, doc.json, options.ifMatch));
         const reply = await client(g).apply(name, doc.json, options.ifMatch);
         if (options.wait) return waitAndReport(g, name, "ready", options, reply);
         accepted(g, reply);
@@ -135,8 +129,8 @@ export function registerUpdateCommands(program: Command): void {
             named || !doc.value || typeof doc.value !== "object"
               ? doc.json
               : JSON.stringify({ ...doc.value, name });
-          const result = await client(g).plan("PUT", name, body);
-          printPlan(g, name, result);
+          const result = await askPlan(client(g), "PUT", name, body);
+          printPlan(g.output, name, result);
           const changes = planHasChanges(result.plan);
           if (inAzurePipelines())
             vso("task.setvariable", { variable: "hasChanges", isOutput: "true" }, String(changes));
@@ -175,7 +169,7 @@ export function registerUpdateCommands(program: Command): void {
         const etag =
           current.etag ?? (current.doc.generation !== undefined ? `"${current.doc.generation}"` : undefined);
         const patch = JSON.stringify({ kubernetesVersion: options.to });
-        if (options.dryRun) return printPlan(g, name, await api.plan("PATCH", name, patch, etag));
+        if (options.dryRun) return printPlan(g.output, name, await askPlan(api, "PATCH", name, patch, etag));
         const reply = await api.patch(name, patch, etag);
         if (options.wait) return waitAndReport(g, name, "ready", options, reply);
         accepted(g, reply);

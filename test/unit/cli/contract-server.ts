@@ -106,7 +106,7 @@ function planOf(name: string, from: Spec | undefined, to: Spec): unknown {
       ...(a !== undefined ? { from: a } : {}),
       ...(b !== undefined ? { to: b } : {}),
       action,
-      disruptive: action !== "none" && path === "kubernetesVersion",
+      disruptive: action === "update" && path === "kubernetesVersion",
     };
   });
   const changed = changes.some((c) => c.action !== "none");
@@ -187,12 +187,23 @@ export async function startContractServer(): Promise<ContractServer> {
   };
 
   const handle = (method: string, url: URL, headers: IncomingHttpHeaders, body: string) => {
+    const dryRun = url.searchParams.get("dryRun") === "true";
+    if (url.pathname === "/api/clusters" && method === "POST" && dryRun) {
+      const spec = JSON.parse(body) as Spec;
+      return json(200, planOf(String(spec["name"]), clusters.get(String(spec["name"]))?.spec, spec));
+    }
     const m = /^\/api\/clusters\/([^/]+)$/.exec(url.pathname);
     if (!m) return armError(404, "NotFound", `no route ${url.pathname}`);
     const name = decodeURIComponent(m[1]!);
-    const dryRun = url.searchParams.get("dryRun") === "true";
     const current = clusters.get(name);
+    // A server that answers a dry run without a plan (what the CLI must not read as "no changes").
+    if (name === "noPlan" && dryRun) return json(200, { name, phase: "Succeeded" });
     switch (method) {
+      case "DELETE": {
+        if (!current) return armError(404, "ClusterNotFound", `cluster ${name} was not found`);
+        if (!dryRun) return armError(405, "MethodNotAllowed", "the CLI tests delete only in dry runs");
+        return json(200, planOf(name, current.spec, {}));
+      }
       case "GET": {
         if (!current) return armError(404, "ClusterNotFound", `cluster ${name} was not found`);
         const next = current.upcoming.length > 1 ? current.upcoming.shift() : current.upcoming[0];

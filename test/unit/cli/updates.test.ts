@@ -357,6 +357,36 @@ describe("aks-vending apply, diff and upgrade against the update contract", () =
     assert.match(r.stdout, /^\[\d+:\d\d\] c1: Provisioning \(update to generation 2\)$/m);
   });
 
+  it("create --dry-run and delete --dry-run ask POST and DELETE ?dryRun=true and print their plans", async () => {
+    const created = await cli([...at, "create", "-f", file("c1.json", spec()), "--dry-run"]);
+    assert.equal(created.code, 0, show(created));
+    assert.match(created.stdout, /^ {2}\+ nodePool: \{"count":1\}$/m);
+    assert.match(created.stdout, /^Plan: 5 to add, 0 to change, 0 to replace, 0 to delete\.$/m);
+    server.seed("c1", spec());
+    const deleted = await cli([...at, "delete", "c1", "--dry-run"]);
+    assert.equal(deleted.code, 0, show(deleted));
+    assert.match(deleted.stdout, /^ {2}- team: "platform"$/m);
+    assert.match(deleted.stdout, /^Plan: 0 to add, 0 to change, 0 to replace, 5 to delete\.$/m);
+    assert.deepEqual(
+      server.requests.map((q) => [q.method, q.url]),
+      [
+        ["POST", "/api/clusters?dryRun=true"],
+        ["DELETE", "/api/clusters/c1?dryRun=true"],
+      ],
+    );
+    assert.equal(server.clusters.get("c1")!.phase, "Succeeded", "nothing was deleted");
+  });
+
+  it("a dry run answered without a plan is an error (exit 1, NoPlan), never 'no changes'", async () => {
+    const r = await cli([...at, "diff", "noPlan", "-f", file("np.json", spec({ name: "noPlan" }))], {
+      TF_BUILD: "True",
+    });
+    assert.equal(r.code, 1, show(r));
+    assert.equal(r.stderr, "error: the API answered the dry run of PUT for noPlan without a plan\n");
+    assert.match(r.stdout, /^##vso\[task\.complete result=Failed;\]NoPlan$/m);
+    assert.doesNotMatch(r.stdout, /hasChanges/);
+  });
+
   it("get shows the generation, the operation and the drift found", async () => {
     server.seed("c1", spec(), 2, [
       {
