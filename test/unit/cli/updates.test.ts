@@ -116,28 +116,16 @@ describe("aks-vending apply, diff and upgrade against the update contract", () =
 
   it("apply --if-match sends the ETag; a stale one is 412 PreconditionFailed, exit 1 with what to do", async () => {
     server.seed("c1", spec(), 3);
-    const stale = await cli([
-      ...at,
-      "apply",
-      "-f",
-      file("c1.json", spec({ nodePool: { count: 2 } })),
-      "--if-match",
-      "2",
-    ]);
+    const applyIfMatch = (etag: string) =>
+      cli([...at, "apply", "-f", file("c1.json", spec({ nodePool: { count: 2 } })), "--if-match", etag]);
+    const stale = await applyIfMatch("2");
     assert.equal(stale.code, 1, show(stale));
     assert.equal(server.requests[0]!.headers["if-match"], '"2"');
     assert.equal(
       stale.stderr,
       'error: PreconditionFailed: cluster c1 is not at "2"\nhint: the cluster changed since it was read (its ETag is no longer the one sent); read it again and retry\n',
     );
-    const fresh = await cli([
-      ...at,
-      "apply",
-      "-f",
-      file("c1.json", spec({ nodePool: { count: 2 } })),
-      "--if-match",
-      '"3"',
-    ]);
+    const fresh = await applyIfMatch('"3"');
     assert.equal(fresh.code, 0, show(fresh));
     assert.equal(server.requests[1]!.headers["if-match"], '"3"');
     const bad = await cli([...at, "apply", "-f", file("c1.json", spec()), "--if-match", "latest"]);
