@@ -430,7 +430,7 @@ export function registerClusterCommands(program: Command): void {
     program
       .command("wait")
       .description(
-        "Wait until a cluster is Succeeded (exit 0) or Failed (exit 3), showing progress; exit 4 on timeout",
+        "Wait until a cluster is Succeeded at its latest generation (exit 0) or Failed (exit 3), showing progress; exit 4 on timeout",
       )
       .argument("<name>", "the cluster's name"),
     false,
