@@ -1,7 +1,7 @@
 // A small client of the cluster API (functions/clusters-api.ts) over fetch. It sends the bearer
 // token when one is given and turns ARM-style error bodies into ApiError.
 import type { ClusterList, ClusterSummary } from "../shared/api/schemas.js";
-import type { ClusterStatusDocument } from "../shared/provision/types.js";
+import type { ClusterStatusDocument, DriftItem, OperationKind } from "../shared/provision/types.js";
 import { fetchFailureReason, isUntrustedCertificate, TRUST_LOCAL_CA_HINT } from "./errors.js";
 
 export interface ApiClientOptions {
@@ -26,13 +26,33 @@ export interface ArmErrorBody {
 
 export type { ClusterSummary } from "../shared/api/schemas.js";
 
-/** A status document with the server's polling hint. */
+/**
+ * The status document with the fields desired-state updates add (issue 16's contract): every accepted
+ * change raises `generation`, `observedGeneration` is the one the cluster has reached, `operation` the
+ * latest one, `drift` what the periodic check found. Optional: an API from before updates has none.
+ */
+export interface StatusDocument extends ClusterStatusDocument {
+  generation?: number;
+  observedGeneration?: number;
+  operation?: OperationKind;
+  drift?: DriftItem[];
+}
+
+/** A status document with the server's polling hint and its version. */
 export interface StatusReply {
   status: number;
-  doc: ClusterStatusDocument;
+  doc: StatusDocument;
   /** Seconds, from the Retry-After header (undefined when absent or not a number). */
   retryAfter?: number;
+  /** The ETag header as sent (`"<generation>"`), for If-Match. */
+  etag?: string;
 }
+
+/** The methods that take `?dryRun=true`. */
+export type PlanMethod = "POST" | "PUT" | "PATCH" | "DELETE";
+
+/** A JSON Merge Patch (RFC 7396) body, as PATCH /clusters/{name} takes it. */
+export const MERGE_PATCH = "application/merge-patch+json";
 
 /** The API answered with an error status; `body` is what it sent (ARM-style when it could parse it). */
 export class ApiError extends Error {
@@ -81,9 +101,15 @@ export class ApiClient {
     this.base = options.api.replace(/\/+$/, "");
   }
 
-  private async request(method: string, path: string, body?: string): Promise<Response> {
+  private async request(
+    method: string,
+    path: string,
+    body?: string,
+    extra: Record<string, string> = {},
+  ): Promise<Response> {
     const headers: Record<string, string> = { accept: "application/json" };
     if (body !== undefined) headers["content-type"] = "application/json";
+    Object.assign(headers, extra);
     const token = this.options.token;
     const bearer = typeof token === "function" ? await token() : token;
     if (bearer) headers["authorization"] = `Bearer ${bearer}`;
@@ -114,9 +140,15 @@ export class ApiClient {
   }
 
   private async status(r: Response, ok: number[]): Promise<StatusReply> {
-    const doc = (await this.expect(r, ok)) as ClusterStatusDocument;
+    const doc = (await this.expect(r, ok)) as StatusDocument;
     const retryAfter = parseRetryAfter(r.headers.get("retry-after"));
-    return { status: r.status, doc, ...(retryAfter !== undefined ? { retryAfter } : {}) };
+    const etag = r.headers.get("etag") ?? undefined;
+    return {
+      status: r.status,
+      doc,
+      ...(retryAfter !== undefined ? { retryAfter } : {}),
+      ...(etag ? { etag } : {}),
+    };
   }
 
   private static clusterPath(name: string): string {
@@ -126,6 +158,40 @@ export class ApiClient {
   /** POST /clusters with the request document as given (the server validates it). */
   async create(specText: string): Promise<StatusReply> {
     return this.status(await this.request("POST", "/clusters", specText), [200, 201, 202]);
+  }
+
+  /**
+   * PUT /clusters/{name} with a whole ClusterSpec: creates it when absent, updates it when present
+   * (202), or 200 when the spec is the current one. `ifMatch` guards against a concurrent change (412).
+   */
+  async apply(name: string, specText: string, ifMatch?: string): Promise<StatusReply> {
+    const headers: Record<string, string> = ifMatch ? { "if-match": ifMatch } : {};
+    return this.status(
+      await this.request("PUT", ApiClient.clusterPath(name), specText, headers),
+      [200, 201, 202],
+    );
+  }
+
+  /** PATCH /clusters/{name} with a JSON Merge Patch of its spec. */
+  async patch(name: string, patchText: string, ifMatch?: string): Promise<StatusReply> {
+    const headers = { "content-type": MERGE_PATCH, ...(ifMatch ? { "if-match": ifMatch } : {}) };
+    return this.status(
+      await this.request("PATCH", ApiClient.clusterPath(name), patchText, headers),
+      [200, 201, 202],
+    );
+  }
+
+  /**
+   * What a request would do (`?dryRun=true`, 200 with `{ plan }`): nothing is changed. Returns the
+   * body as sent (plan.ts reads it).
+   */
+  async plan(method: PlanMethod, name: string, body?: string, ifMatch?: string): Promise<unknown> {
+    const path = method === "POST" ? "/clusters" : ApiClient.clusterPath(name);
+    const headers = {
+      ...(method === "PATCH" ? { "content-type": MERGE_PATCH } : {}),
+      ...(ifMatch ? { "if-match": ifMatch } : {}),
+    };
+    return this.expect(await this.request(method, `${path}?dryRun=true`, body, headers), [200]);
   }
 
   async get(name: string): Promise<StatusReply> {

@@ -7,12 +7,13 @@ import { registerAuthCommands } from "./commands/auth.js";
 import { registerClusterCommands } from "./commands/clusters.js";
 import { registerNetpolCommands } from "./commands/netpol.js";
 import { registerSpecCommands } from "./commands/spec.js";
+import { registerUpdateCommands } from "./commands/updates.js";
 import { parseOutputFormat } from "./output.js";
 
 export function buildProgram(): Command {
   const program = new Command("aks-vending")
     .description(
-      "Self-service AKS clusters: validate requests, evaluate NetworkPolicies, create and watch clusters",
+      "Self-service AKS clusters: validate requests, evaluate NetworkPolicies, create, update and watch clusters",
     )
     .version(APP_VERSION, "-V, --version", "print the version (package.json's) and exit")
     .showHelpAfterError()
@@ -36,6 +37,7 @@ export function buildProgram(): Command {
     );
   registerAuthCommands(program);
   registerClusterCommands(program);
+  registerUpdateCommands(program);
   registerSpecCommands(program);
   registerNetpolCommands(program);
   return program;

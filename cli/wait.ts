@@ -2,8 +2,14 @@
 // reaches a final phase or the deadline passes, and shows progress while it waits — a redrawn block
 // on a TTY, one plain line per change otherwise, plus `##vso[task.setprogress]` inside Azure DevOps.
 import { formatDuration, progressOf } from "../shared/provision/progress.js";
-import type { ClusterStatusDocument, StepStatus } from "../shared/provision/types.js";
-import { ApiError, ApiUnreachableError, type ApiClient, type StatusReply } from "./api-client.js";
+import type { StepStatus } from "../shared/provision/types.js";
+import {
+  ApiError,
+  ApiUnreachableError,
+  type ApiClient,
+  type StatusDocument,
+  type StatusReply,
+} from "./api-client.js";
 import { formatElapsed, inAzurePipelines, paint, useColor, vso, type Paint } from "./output.js";
 
 export type WaitGoal = "ready" | "deleted";
@@ -15,31 +21,36 @@ export interface WaitOptions {
   maxPollMs: number;
   /** `-o json`: standard output is for the JSON (and pipeline commands) only. */
   json?: boolean;
-  /** The answer that started the wait (POST/DELETE), shown first. */
+  /** The answer that started the wait (POST/PUT/PATCH/DELETE), shown first. */
   first?: StatusReply;
+  /**
+   * A ready wait after a change: the generation the cluster must reach (`observedGeneration`), so
+   * that the Succeeded of the generation before it does not end the wait.
+   */
+  generation?: number;
 }
 
 export type WaitResult =
-  | { kind: "succeeded"; doc: ClusterStatusDocument; elapsedMs: number }
-  | { kind: "deleted"; doc?: ClusterStatusDocument; elapsedMs: number }
-  | { kind: "failed"; doc: ClusterStatusDocument; elapsedMs: number }
-  | { kind: "timeout"; doc?: ClusterStatusDocument; elapsedMs: number };
+  | { kind: "succeeded"; doc: StatusDocument; elapsedMs: number }
+  | { kind: "deleted"; doc?: StatusDocument; elapsedMs: number }
+  | { kind: "failed"; doc: StatusDocument; elapsedMs: number }
+  | { kind: "timeout"; doc?: StatusDocument; elapsedMs: number };
 
 /** Polls before giving up when the API keeps failing (5xx or unreachable) while we wait. */
 const MAX_CONSECUTIVE_POLL_ERRORS = 5;
 
 interface Progress {
-  update(doc: ClusterStatusDocument, elapsedMs: number): void;
+  update(doc: StatusDocument, elapsedMs: number): void;
   finish(): void;
 }
 
 /** Percent done, weighted by each step's expected duration (the AKS create dominates). */
-export function percentDone(doc: ClusterStatusDocument, now = Date.now()): number {
+export function percentDone(doc: StatusDocument, now = Date.now()): number {
   return progressOf(doc, now).percent;
 }
 
 /** " · about 4 min left", when the time left can be estimated. */
-function timeLeft(doc: ClusterStatusDocument, now = Date.now()): string {
+function timeLeft(doc: StatusDocument, now = Date.now()): string {
   const left = progressOf(doc, now).remainingSeconds;
   return left === undefined ? "" : ` · about ${formatDuration(left)} left`;
 }
@@ -50,7 +61,28 @@ export function retriesNote(s: StepStatus): string {
   return n > 0 ? ` (${n} ${n === 1 ? "retry" : "retries"})` : "";
 }
 
-function currentStep(doc: ClusterStatusDocument): StepStatus | undefined {
+/**
+ * Succeeded counts once the cluster has reached the generation waited for and its own latest one (an
+ * API from before updates has neither: any Succeeded counts).
+ */
+export function reachedGeneration(doc: StatusDocument, generation?: number): boolean {
+  const observed = doc.observedGeneration ?? doc.generation ?? 0;
+  return observed >= Math.max(generation ?? 0, doc.generation ?? 0);
+}
+
+/** Failed counts when it is the failure of the change waited for (or of a later one). */
+function failureOf(doc: StatusDocument, generation?: number): boolean {
+  return generation === undefined || (doc.generation ?? generation) >= generation;
+}
+
+/** " (update to generation 2)" while the latest operation is an update. */
+export function operationNote(doc: StatusDocument): string {
+  return doc.operation === "update" && doc.generation !== undefined
+    ? ` (update to generation ${doc.generation})`
+    : "";
+}
+
+function currentStep(doc: StatusDocument): StepStatus | undefined {
   return doc.steps.find((s) => s.status === "Running") ?? doc.steps.find((s) => s.status === "Failed");
 }
 
@@ -65,11 +97,12 @@ class PlainProgress implements Progress {
     private readonly pipelines: boolean,
   ) {}
 
-  update(doc: ClusterStatusDocument, elapsedMs: number): void {
+  update(doc: StatusDocument, elapsedMs: number): void {
     const at = `[${formatElapsed(elapsedMs)}]`;
-    if (doc.phase !== this.phase) {
-      this.out.write(`${at} ${doc.name}: ${doc.phase}\n`);
-      this.phase = doc.phase;
+    const phase = `${doc.phase}${operationNote(doc)}`;
+    if (phase !== this.phase) {
+      this.out.write(`${at} ${doc.name}: ${phase}\n`);
+      this.phase = phase;
     }
     for (const s of doc.steps) {
       // A change is a new status or error; further polls of a running step are not.
@@ -109,7 +142,7 @@ const ICONS: Record<string, string> = {
 /** A block redrawn in place on a TTY: a bar, the phase, elapsed time and every step. */
 class TtyProgress implements Progress {
   private lines = 0;
-  private last?: { doc: ClusterStatusDocument; elapsedMs: number; at: number };
+  private last?: { doc: StatusDocument; elapsedMs: number; at: number };
   private readonly timer: NodeJS.Timeout;
   private readonly c: Paint;
 
@@ -122,12 +155,12 @@ class TtyProgress implements Progress {
     this.timer.unref();
   }
 
-  update(doc: ClusterStatusDocument, elapsedMs: number): void {
+  update(doc: StatusDocument, elapsedMs: number): void {
     this.last = { doc, elapsedMs, at: Date.now() };
     this.draw(doc, elapsedMs);
   }
 
-  private draw(doc: ClusterStatusDocument, elapsedMs: number): void {
+  private draw(doc: StatusDocument, elapsedMs: number): void {
     const width = 30;
     const percent = percentDone(doc);
     const filled = Math.round((width * percent) / 100);
@@ -141,7 +174,7 @@ class TtyProgress implements Progress {
             ? this.c.yellow(s)
             : this.c.dim(s);
     const rows = [
-      `${this.c.bold(doc.name)}  ${doc.phase}  ${bar}  ${formatElapsed(elapsedMs)}${timeLeft(doc)}`,
+      `${this.c.bold(doc.name)}  ${doc.phase}${operationNote(doc)}  ${bar}  ${formatElapsed(elapsedMs)}${timeLeft(doc)}`,
       ...doc.steps.map(
         (s) =>
           `  ${colour(s.status, ICONS[s.status] ?? "?")} ${s.name.padEnd(24)} ${colour(s.status, s.status)}${this.c.dim(retriesNote(s))}${s.error ? ` ${this.c.red(s.error.code)}` : ""}`,
@@ -179,7 +212,7 @@ export async function waitForCluster(
   const deadline = started + options.timeoutMs;
   const progress = progressFor(options);
   let reply = options.first;
-  let last: ClusterStatusDocument | undefined;
+  let last: StatusDocument | undefined;
   let sawDeleting = false;
   let errors = 0;
   try {
@@ -190,8 +223,11 @@ export async function waitForCluster(
         progress.update(reply.doc, elapsedMs);
         const phase = reply.doc.phase;
         if (options.goal === "ready") {
-          if (phase === "Succeeded") return { kind: "succeeded", doc: reply.doc, elapsedMs };
-          if (phase === "Failed" || phase === "Deleted") return { kind: "failed", doc: reply.doc, elapsedMs };
+          const target = options.generation;
+          if (phase === "Succeeded" && reachedGeneration(reply.doc, target))
+            return { kind: "succeeded", doc: reply.doc, elapsedMs };
+          if ((phase === "Failed" && failureOf(reply.doc, target)) || phase === "Deleted")
+            return { kind: "failed", doc: reply.doc, elapsedMs };
         } else {
           if (phase === "Deleted") return { kind: "deleted", doc: reply.doc, elapsedMs };
           // A cluster that had failed before the DELETE still reads Failed until the deletion starts.

@@ -1,17 +1,20 @@
 // `aks-vending create | get | list | delete | wait | kubeconfig`: the cluster API for people and
-// pipelines. Global options (cli/main.ts): --api, --token, -o/--output. Exit codes: 0 success,
-// 1 usage or API error, 2 request refused as invalid (400), 3 cluster Failed, 4 wait timed out.
+// pipelines (the desired-state commands apply, diff and upgrade are in updates.ts). Global options
+// (cli/main.ts): --api, --token, -o/--output. Exit codes: 0 success, 1 usage or API error, 2 request
+// refused as invalid (400), 3 cluster Failed, 4 wait timed out.
 import { Option, type Command } from "commander";
+import { PHASES, type Phase, type ProvisioningOutcome } from "../../shared/provision/types.js";
 import {
-  PHASES,
-  type ClusterStatusDocument,
-  type Phase,
-  type ProvisioningOutcome,
-} from "../../shared/provision/types.js";
-import { ApiClient, ApiError, ApiUnreachableError, type StatusReply } from "../api-client.js";
+  ApiClient,
+  ApiError,
+  ApiUnreachableError,
+  type StatusDocument as ClusterStatusDocument,
+  type StatusReply,
+} from "../api-client.js";
 import { resolveSession, type Session } from "../auth/session.js";
 import { CliError } from "../errors.js";
 import { readDocument } from "../io.js";
+import { askPlan, formatValue, printPlan } from "../plan.js";
 import {
   failPipelineStep,
   formatApiError,
@@ -39,7 +42,7 @@ export interface GlobalOptions {
   output: OutputFormat;
 }
 
-interface WaitFlags {
+export interface WaitFlags {
   timeout: number;
   pollInterval: number;
 }
@@ -52,7 +55,7 @@ function session(g: GlobalOptions): Session {
   return s;
 }
 
-function client(g: GlobalOptions): ApiClient {
+export function client(g: GlobalOptions): ApiClient {
   const s = session(g);
   return new ApiClient({ api: s.api, ...(s.token ? { token: s.token } : {}) });
 }
@@ -63,8 +66,26 @@ function signInHint(g: GlobalOptions): string {
   return `hint: ${note ? `${note}; ` : ""}sign in with aks-vending login${g.api ? ` --api ${g.api}` : ""}, or pass a token with --token or AKSV_TOKEN`;
 }
 
-/** Runs a command body: API errors print readably (or as the body with -o json) and exit non-zero. */
-async function guarded(g: GlobalOptions, body: () => Promise<void>): Promise<void> {
+/** What to do after a refused change: the codes of the update contract that have a next step. */
+const CHANGE_HINTS: Record<string, string> = {
+  PreconditionFailed:
+    "hint: the cluster changed since it was read (its ETag is no longer the one sent); read it again and retry",
+  OperationInProgress:
+    "hint: one operation at a time per cluster; follow the running one with aks-vending wait, then retry",
+  FieldImmutable:
+    "hint: these fields cannot change on an existing cluster; keep their current values (or create a new cluster)",
+};
+
+/**
+ * Runs a command body: API errors print readably (or as the body with -o json) and exit non-zero —
+ * 2 for a request refused as invalid (400) unless `invalidExit` says otherwise (`diff`, whose 2 means
+ * "changes").
+ */
+export async function guarded(
+  g: GlobalOptions,
+  body: () => Promise<void>,
+  invalidExit = EXIT_INVALID,
+): Promise<void> {
   try {
     await body();
   } catch (e) {
@@ -72,8 +93,10 @@ async function guarded(g: GlobalOptions, body: () => Promise<void>): Promise<voi
       if (g.output === "json" && e.body !== undefined) writeJson(e.body);
       else process.stderr.write(`${formatApiError(e)}\n`);
       if (e.status === 401) process.stderr.write(`${signInHint(g)}\n`);
+      const hint = CHANGE_HINTS[e.code];
+      if (hint && (e.status === 409 || e.status === 412)) process.stderr.write(`${hint}\n`);
       failPipelineStep(e.message, e.code);
-      process.exitCode = e.status === 400 ? EXIT_INVALID : 1;
+      process.exitCode = e.status === 400 ? invalidExit : 1;
     } else if (e instanceof ApiUnreachableError) {
       process.stderr.write(`error: ${e.message}\n`);
       failPipelineStep(e.message, "ApiUnreachable");
@@ -81,7 +104,7 @@ async function guarded(g: GlobalOptions, body: () => Promise<void>): Promise<voi
     } else if (e instanceof CliError) {
       process.stderr.write(`error: ${e.message}\n`);
       failPipelineStep(e.message, e.code);
-      process.exitCode = e.exitCode;
+      process.exitCode = e.exitCode === EXIT_INVALID ? invalidExit : e.exitCode;
     } else throw e;
   }
 }
@@ -124,6 +147,32 @@ function provisioningText(p: ProvisioningOutcome): string {
   return `before the deletion: provisioning ${p.phase}${error}`;
 }
 
+/** Generation lines: which change the cluster is at, and which operation ran last. */
+function generationText(doc: ClusterStatusDocument): string[] {
+  if (doc.generation === undefined) return [];
+  const observed = doc.observedGeneration ?? doc.generation;
+  const pending = observed < doc.generation ? ` (generation ${doc.generation} not reached yet)` : "";
+  return [
+    `  generation:    ${doc.generation}, observed ${observed}${pending}`,
+    ...(doc.operation ? [`  operation:     ${doc.operation}`] : []),
+  ];
+}
+
+/** The drift check's findings: "drift: none", or one row per difference. */
+export function driftText(doc: ClusterStatusDocument): string[] {
+  if (!doc.drift) return [];
+  if (doc.drift.length === 0) return ["drift: none"];
+  return [
+    `drift: ${doc.drift.length} ${doc.drift.length === 1 ? "difference" : "differences"} between the cluster and its spec`,
+    ...renderTable(
+      ["PATH", "EXPECTED", "ACTUAL", "DETECTED"],
+      doc.drift.map((d) => [d.path, formatValue(d.expected), formatValue(d.actual), d.detectedAt]),
+    )
+      .split("\n")
+      .map((l) => `  ${l}`),
+  ];
+}
+
 function outputsText(doc: ClusterStatusDocument): string[] {
   return [
     `  clusterId:     ${doc.outputs.clusterId ?? "-"}`,
@@ -142,6 +191,7 @@ function describe(doc: ClusterStatusDocument): string {
     `  team:          ${doc.team}`,
     `  subscription:  ${doc.subscriptionId}`,
     ...outputsText(doc),
+    ...generationText(doc),
     ...(doc.createdAt ? [`  created:       ${doc.createdAt}`] : []),
     ...(doc.lastUpdatedAt ? [`  updated:       ${doc.lastUpdatedAt}`] : []),
     "",
@@ -149,6 +199,7 @@ function describe(doc: ClusterStatusDocument): string {
     "",
     // After a DELETE the document is the deletion's; the provisioning's outcome is one line.
     ...(doc.provisioning ? [provisioningText(doc.provisioning)] : verificationText(doc)),
+    ...driftText(doc),
     ...doc.warnings.map((w) => `warning: ${w}`),
     ...(doc.error ? [`error: ${doc.error.code} at step ${doc.error.step}: ${doc.error.message}`] : []),
   ];
@@ -171,10 +222,13 @@ function report(g: GlobalOptions, name: string, result: WaitResult, timeoutMs: n
         vso("task.setvariable", { variable: "fqdn", isOutput: "true" }, doc.outputs.fqdn ?? "");
         vso("task.setvariable", { variable: "resourceGroup", isOutput: "true" }, doc.resourceGroup);
       }
+      // After an update the head line names the generation reached.
+      const generation =
+        doc.operation === "update" ? ` (generation ${doc.observedGeneration ?? doc.generation})` : "";
       if (g.output === "json") writeJson(doc);
       else
         process.stdout.write(
-          `${[`cluster ${doc.name} Succeeded in ${took}`, ...outputsText(doc), ...verificationText(doc)].join("\n")}\n`,
+          `${[`cluster ${doc.name} Succeeded in ${took}${generation}`, ...outputsText(doc), ...verificationText(doc)].join("\n")}\n`,
         );
       return;
     }
@@ -207,24 +261,30 @@ function report(g: GlobalOptions, name: string, result: WaitResult, timeoutMs: n
   }
 }
 
-async function waitAndReport(
+/**
+ * Follows a cluster until the goal, then reports. A ready wait after a change (`first` carries the
+ * generation it was accepted as) ends only once the cluster has reached that generation.
+ */
+export async function waitAndReport(
   g: GlobalOptions,
   name: string,
   goal: WaitGoal,
   flags: WaitFlags,
   first?: StatusReply,
 ): Promise<void> {
+  const generation = first?.doc.generation;
   const result = await waitForCluster(client(g), name, {
     goal,
     timeoutMs: flags.timeout,
     maxPollMs: flags.pollInterval,
     json: g.output === "json",
     ...(first ? { first } : {}),
+    ...(goal === "ready" && generation !== undefined ? { generation } : {}),
   });
   report(g, name, result, flags.timeout);
 }
 
-function withWaitOptions(cmd: Command, waitFlag: boolean): Command {
+export function withWaitOptions(cmd: Command, waitFlag: boolean): Command {
   if (waitFlag) cmd.option("--wait", "wait until the cluster is done, showing progress");
   return cmd
     .addOption(
@@ -254,8 +314,11 @@ export function parsePhase(value: string): Phase {
   return phase;
 }
 
-/** The request document as the JSON the API takes (YAML is converted); unreadable text exits 2. */
-async function requestBody(file: string): Promise<string> {
+/**
+ * The request document: the JSON the API takes (YAML converted) and its value; unreadable text
+ * exits 2.
+ */
+export async function requestDocument(file: string): Promise<{ json: string; value: unknown }> {
   const doc = await readDocument(file);
   if (!doc.ok)
     throw new CliError(
@@ -263,12 +326,12 @@ async function requestBody(file: string): Promise<string> {
       EXIT_INVALID,
       doc.problem.code,
     );
-  return doc.json;
+  return { json: doc.json, value: doc.value };
 }
 
-export function registerClusterCommands(program: Command): void {
-  const globals = (cmd: Command) => cmd.optsWithGlobals<GlobalOptions>();
+export const globals = (cmd: Command) => cmd.optsWithGlobals<GlobalOptions>();
 
+export function registerClusterCommands(program: Command): void {
   withWaitOptions(
     program
       .command("create")
@@ -278,18 +341,29 @@ export function registerClusterCommands(program: Command): void {
         "the ClusterSpec document (JSON or YAML), or - for standard input",
       ),
     true,
-  ).action(async (options: WaitFlags & { file: string; wait?: boolean }, cmd: Command) => {
-    const g = globals(cmd);
-    await guarded(g, async () => {
-      const reply = await client(g).create(await requestBody(options.file));
-      if (options.wait) return waitAndReport(g, reply.doc.name, "ready", options, reply);
-      if (g.output === "json") writeJson(reply.doc);
-      else
-        process.stdout.write(
-          `cluster ${reply.doc.name} ${reply.status === 202 ? "accepted" : reply.doc.phase} (phase ${reply.doc.phase}); follow it with: aks-vending wait ${reply.doc.name}\n`,
-        );
+  )
+    .option("--dry-run", "only show what the request would create (the API's plan); create nothing")
+    .action(async (options: WaitFlags & { file: string; wait?: boolean; dryRun?: boolean }, cmd: Command) => {
+      const g = globals(cmd);
+      await guarded(g, async () => {
+        const doc = await requestDocument(options.file);
+        if (options.dryRun) {
+          const named = (doc.value as { name?: unknown } | null)?.name;
+          return printPlan(
+            g.output,
+            typeof named === "string" ? named : "(unnamed)",
+            await askPlan(client(g), "POST", "", doc.json),
+          );
+        }
+        const reply = await client(g).create(doc.json);
+        if (options.wait) return waitAndReport(g, reply.doc.name, "ready", options, reply);
+        if (g.output === "json") writeJson(reply.doc);
+        else
+          process.stdout.write(
+            `cluster ${reply.doc.name} ${reply.status === 202 ? "accepted" : reply.doc.phase} (phase ${reply.doc.phase}); follow it with: aks-vending wait ${reply.doc.name}\n`,
+          );
+      });
     });
-  });
 
   program
     .command("get")
@@ -331,29 +405,32 @@ export function registerClusterCommands(program: Command): void {
       .description("Delete a cluster and what was created for it; with --wait, follow it until it is gone")
       .argument("<name>", "the cluster's name"),
     true,
-  ).action(async (name: string, options: WaitFlags & { wait?: boolean }, cmd: Command) => {
-    const g = globals(cmd);
-    await guarded(g, async () => {
-      const reply = await client(g).delete(name);
-      if (!reply) {
-        if (g.output === "json") writeJson({ name, phase: "Deleted" });
-        else process.stdout.write(`cluster ${name} does not exist (nothing to delete)\n`);
-        return;
-      }
-      if (options.wait) return waitAndReport(g, name, "deleted", options, reply);
-      if (g.output === "json") writeJson(reply.doc);
-      else
-        process.stdout.write(
-          `cluster ${name} is ${reply.doc.phase}; follow it with: aks-vending delete ${name} --wait\n`,
-        );
+  )
+    .option("--dry-run", "only show what the deletion would remove (the API's plan); delete nothing")
+    .action(async (name: string, options: WaitFlags & { wait?: boolean; dryRun?: boolean }, cmd: Command) => {
+      const g = globals(cmd);
+      await guarded(g, async () => {
+        if (options.dryRun) return printPlan(g.output, name, await askPlan(client(g), "DELETE", name));
+        const reply = await client(g).delete(name);
+        if (!reply) {
+          if (g.output === "json") writeJson({ name, phase: "Deleted" });
+          else process.stdout.write(`cluster ${name} does not exist (nothing to delete)\n`);
+          return;
+        }
+        if (options.wait) return waitAndReport(g, name, "deleted", options, reply);
+        if (g.output === "json") writeJson(reply.doc);
+        else
+          process.stdout.write(
+            `cluster ${name} is ${reply.doc.phase}; follow it with: aks-vending delete ${name} --wait\n`,
+          );
+      });
     });
-  });
 
   withWaitOptions(
     program
       .command("wait")
       .description(
-        "Wait until a cluster is Succeeded (exit 0) or Failed (exit 3), showing progress; exit 4 on timeout",
+        "Wait until a cluster is Succeeded at its latest generation (exit 0) or Failed (exit 3), showing progress; exit 4 on timeout",
       )
       .argument("<name>", "the cluster's name"),
     false,

@@ -4,99 +4,54 @@
 // get/list/kubeconfig, delete --wait (the deletion's view only), wait timeouts, readable API errors, and token precedence.
 // Every cluster command carries a token (from `aks-vending dev-token` itself, or a login profile).
 import assert from "node:assert/strict";
-import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { readFileSync, statSync } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer, type IncomingHttpHeaders } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
 import { after, before, describe, it } from "node:test";
-import { fileURLToPath } from "node:url";
 import { decodeJwt } from "jose";
 import { parse as parseYaml } from "yaml";
 import { LOCAL_API_AUDIENCE } from "../../../emulators/stack.js";
-import { ensureCa, ROOT } from "../../../harness/stack.js";
+import { ROOT } from "../../../harness/stack.js";
 import type { ClusterStatusDocument as Doc } from "../../../shared/provision/types.js";
-import { startApiFront, type ApiFront } from "./api-front.js";
+import type { ApiFront } from "./api-front.js";
+import {
+  runCli,
+  runCliOnTty,
+  show,
+  startCliStack,
+  type CliStack,
+  type Env,
+  type Run,
+  type StackInfo,
+} from "./cli-process.js";
 
-const CLI = join(ROOT, "dist/cli/main.js");
-const STACK = fileURLToPath(new URL("./stack-child.js", import.meta.url));
 const TUTORIAL = join(ROOT, "examples/seed-tutorial.json");
 const NAME = "tipsAndTricksAKSCluster";
 const FAILING = "failingCluster";
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-type Env = Record<string, string | undefined>;
-
 /** Set by a describe's before(): what every CLI run there gets (a token, the CA to trust…). */
 let defaults: Env = {};
-/** A sign-in profile directory of no test (so the user's own profile never leaks in). */
-const NO_PROFILE = join(tmpdir(), "aksv-cli-no-profile");
-
-/**
- * Environment of a CLI run: none of the test runner's pipeline, colour, sign-in or Azure identity
- * settings leak in; `undefined` in `extra` removes a default.
- */
-function cliEnv(extra: Env): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, AKSV_CONFIG_DIR: NO_PROFILE };
-  for (const k of Object.keys(env))
-    if (
-      /^(TF_BUILD|AKSV_API_URL|AKSV_TOKEN|NO_COLOR|FORCE_COLOR|IDENTITY_|MSI_|AZURE_|NODE_EXTRA_CA_CERTS)/.test(
-        k,
-      )
-    )
-      delete env[k];
-  const merged: NodeJS.ProcessEnv = { ...env, ...defaults, ...extra };
-  for (const [k, v] of Object.entries(merged)) if (v === undefined) delete merged[k];
-  return merged;
-}
-
-function run(file: string, args: string[], extra: Env, input?: string): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = execFile(file, args, { env: cliEnv(extra) }, (error, stdout, stderr) =>
-      resolve({ code: error ? (typeof error.code === "number" ? error.code : 1) : 0, stdout, stderr }),
-    );
-    child.stdin?.end(input);
-  });
-}
 
 function cli(args: string[], extra: Env = {}, input?: string): Promise<Run> {
-  return run(process.execPath, [CLI, ...args], extra, input);
+  return runCli(args, { ...defaults, ...extra }, input);
 }
 
-/** The CLI on a pseudo-terminal (util-linux `script`); stdout and stderr both arrive in `stdout`. */
 function cliOnTty(args: string[], extra: Env = {}): Promise<Run> {
-  const quote = (a: string) => `'${a.replace(/'/g, "'\\''")}'`;
-  const command = [process.execPath, CLI, ...args].map(quote).join(" ");
-  return run("script", ["-qec", command, "/dev/null"], extra);
+  return runCliOnTty(args, { ...defaults, ...extra });
 }
-
-const show = (r: Run) => `exit ${r.code}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;
 
 /** The bearer token of a recorded request. */
 const bearer = (authorization: string | undefined) => authorization?.replace(/^Bearer /, "");
 
-interface StackInfo {
-  api: string;
-  issuer: string;
-  identityEndpoint: string;
-  identityHeader: string;
-}
-
 describe("aks-vending CLI against the local stack", () => {
+  let local: CliStack | undefined;
   let stateDir: string;
-  let child: ChildProcess;
   let stack: StackInfo;
   let front: ApiFront;
   let api: string;
-  let ca: string;
   /** An admin's token from `aks-vending dev-token`: every cluster command sends it as AKSV_TOKEN. */
   let adminToken: string;
   /** Arguments every cluster command gets: the stack's API and quick polling. */
@@ -109,36 +64,18 @@ describe("aks-vending CLI against the local stack", () => {
   });
 
   before(async () => {
-    stateDir = await mkdtemp(join(tmpdir(), "aksv-cli-"));
-    ca = await ensureCa(stateDir);
-    child = spawn(process.execPath, [STACK, stateDir, FAILING], {
-      env: { ...process.env, NODE_EXTRA_CA_CERTS: ca },
-      stdio: ["pipe", "pipe", "inherit"],
-    });
-    stack = await new Promise<StackInfo>((resolve, reject) => {
-      child.once("exit", (code) => reject(new Error(`stack exited with ${code}`)));
-      createInterface({ input: child.stdout! }).on("line", (line) => {
-        if (line.startsWith("{")) resolve(JSON.parse(line) as StackInfo);
-      });
-    });
-    front = await startApiFront(stack.api, stack.issuer, LOCAL_API_AUDIENCE);
-    api = front.api;
-    defaults = { NODE_EXTRA_CA_CERTS: ca };
+    local = await startCliStack(FAILING);
+    ({ stateDir, stack, front, api } = local);
+    defaults = { NODE_EXTRA_CA_CERTS: local.ca };
     const t = await cli([...at(), "dev-token", "--role", "Clusters.Admin"]);
     assert.equal(t.code, 0, show(t));
     adminToken = t.stdout.trim();
-    defaults = { NODE_EXTRA_CA_CERTS: ca, AKSV_TOKEN: adminToken };
+    defaults = { NODE_EXTRA_CA_CERTS: local.ca, AKSV_TOKEN: adminToken };
   });
 
   after(async () => {
     defaults = {};
-    await front?.close();
-    if (child.exitCode === null) {
-      const exited = new Promise((r) => child.once("exit", r));
-      child.stdin!.end();
-      await exited;
-    }
-    await rm(stateDir, { recursive: true, force: true });
+    await local?.stop();
   });
 
   it("dev-token prints only a token, for the API's audience, with the role and team roles asked for", async () => {

@@ -67,7 +67,7 @@ describe("the agent jobs", () => {
 
   it("sign the CLI in with the service connection's Azure CLI session first, and with nothing else", () => {
     const withCli = steps.filter((s) => cliLines(s).length > 0);
-    assert.equal(withCli.length, 2, "create and deploy");
+    assert.equal(withCli.length, 2, "apply and deploy");
     for (const s of withCli) {
       assert.equal(s.task, "AzureCLI@2", "the CLI runs inside AzureCLI@2 (its sign-in is the connection)");
       assert.equal(s.inputs?.["azureSubscription"], "$(serviceConnection)");
@@ -87,12 +87,25 @@ describe("the agent jobs", () => {
     }
   });
 
+  it("the cluster step prints the plan of the request, then applies that same request (create or update) and waits", () => {
+    const cluster = steps.find((s) => s.name === "cluster");
+    assert.ok(cluster, "a step named cluster");
+    const lines = cliLines(cluster);
+    // The file is a quoted template expression ("${{ parameters.clusterFile }}").
+    const plan = lines.findIndex((l) => /^apply -f ("[^"]+"|\S+) --dry-run$/.test(l));
+    const apply = lines.findIndex((l) => /^apply -f ("[^"]+"|\S+) --wait\b/.test(l));
+    assert.ok(plan > 0 && apply > plan, lines.join("\n"));
+    const fileOf = (l: string) => /-f ("[^"]+"|\S+)/.exec(l)?.[1];
+    assert.equal(fileOf(lines[plan]!), fileOf(lines[apply]!), "the plan is of the file applied");
+    assert.ok(
+      !lines.some((l) => l.startsWith("create ")),
+      "apply, not create: running the pipeline again updates",
+    );
+  });
+
   it("the deploy job reads the output variables the CLI step sets", () => {
     const create = steps.find((s) => s.name === "cluster");
-    assert.ok(
-      create && cliLines(create).some((l) => /^create .*--wait/.test(l)),
-      "cluster runs create --wait",
-    );
+    assert.ok(create && cliLines(create).some((l) => /^apply .*--wait/.test(l)), "cluster runs apply --wait");
     const deploy = jobs.find((j) => j.job === "deploy");
     const refs = Object.values(deploy?.variables ?? {}).map(
       (v) => /outputs\['cluster\.(\w+)'\]/.exec(v)?.[1],
