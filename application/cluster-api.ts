@@ -41,6 +41,7 @@ import {
   type KubeconfigPlugin,
 } from "../shared/azure/kubeconfig.js";
 import { invalidSpecError, validateClusterSpecText } from "../shared/spec/validate.js";
+import { driftMonitorInput, ensureDriftMonitor } from "./drift-monitor.js";
 import { listed, parseListQuery } from "./list-query.js";
 import {
   isInstanceOf,
@@ -426,6 +427,11 @@ export class ClusterApi {
         this.respond(this.document(winner), 202, location)
       );
     }
+    // The cluster's drift monitor, from its first generation (its first check comes a period later).
+    await ensureDriftMonitor(
+      this.deps.orchestrations,
+      driftMonitorInput(this.deps.config, instanceId, 1, input),
+    );
     const doc = buildStatusDocument(
       { runtimeStatus: "Pending", input, output: null, customStatus: null, createdTime: input.requestedAt },
       undefined,
@@ -637,6 +643,11 @@ export class ClusterApi {
             `another change of cluster ${name} was accepted first; send yours again once it is over`,
           );
     await this.deps.orchestrations.start(ORCHESTRATION.updateCluster, { instanceId, input });
+    // The monitor compares the cluster with this generation from now on.
+    await ensureDriftMonitor(
+      this.deps.orchestrations,
+      driftMonitorInput(this.deps.config, f.base, generation, input),
+    );
     const pending = buildStatusDocument(
       { runtimeStatus: "Pending", input, output: null, customStatus: null, createdTime: input.requestedAt },
       undefined,

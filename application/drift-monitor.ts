@@ -5,10 +5,10 @@
 import { driftInstanceId } from "../shared/azure/names.js";
 import type { AppConfig } from "../shared/config/index.js";
 import { ORCHESTRATION } from "../shared/provision/durable.js";
-import { asDriftStatus, DRIFT_DESIRED_EVENT, type DriftMonitorInput } from "../shared/provision/drift.js";
+import { DRIFT_DESIRED_EVENT, type DriftMonitorInput } from "../shared/provision/drift.js";
 import { isRunning } from "../shared/provision/status.js";
-import type { DriftItem, ProvisionInput } from "../shared/provision/types.js";
-import type { Instance, Orchestrations } from "./ports.js";
+import type { ProvisionInput } from "../shared/provision/types.js";
+import type { Orchestrations } from "./ports.js";
 
 export type { DriftMonitorInput } from "../shared/provision/drift.js";
 
@@ -55,13 +55,4 @@ export async function stopDriftMonitor(
   const current = await orchestrations.getStatus(instanceId);
   if (current && isRunning(current))
     await orchestrations.terminate(instanceId, "the cluster is being deleted");
-}
-
-/**
- * The drift the monitor last reported (its custom status), for the status document; undefined when
- * no monitor runs (none started, or stopped with its cluster), since a stopped one's report is stale.
- */
-export function driftOf(instance: Instance | undefined): DriftItem[] | undefined {
-  if (!instance || !isRunning(instance)) return undefined;
-  return asDriftStatus(instance.customStatus)?.drift;
 }

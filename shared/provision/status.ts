@@ -1,6 +1,7 @@
 // Our status document, built from what the durable task hub reports about the provisioning (and,
 // after DELETE, the deprovisioning) orchestration. Pure: the HTTP layer feeds it the two statuses.
 import type { StepError } from "../azure/errors.js";
+import { asDriftStatus } from "./drift.js";
 import type {
   ClusterStatusDocument,
   DeprovisionOutput,
@@ -62,15 +63,14 @@ export function generationOf(input: unknown): number {
   return asUpdateInput(input)?.generation ?? 1;
 }
 
-function isDriftItem(v: unknown): v is DriftItem {
-  return isRecord(v) && typeof v["path"] === "string" && typeof v["detectedAt"] === "string";
-}
-
-/** The drift monitor's findings (its custom status is `{ drift: DriftItem[], … }`), if it reported any. */
+/**
+ * The drift the cluster's monitor last reported (its custom status), for the status document;
+ * undefined when no monitor runs (none started, or stopped with its cluster): a stopped one's
+ * report is stale.
+ */
 export function driftOf(monitor: InstanceView | undefined): DriftItem[] | undefined {
-  const custom = monitor?.customStatus;
-  if (!isRecord(custom) || !Array.isArray(custom["drift"])) return undefined;
-  return custom["drift"].filter(isDriftItem);
+  if (!monitor || !isRunning(monitor)) return undefined;
+  return asDriftStatus(monitor.customStatus)?.drift;
 }
 
 /** What buildStatusDocument reads besides the latest operation and the deletion. */

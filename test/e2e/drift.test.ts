@@ -10,12 +10,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, it } from "node:test";
 import type * as df from "durable-functions";
-import {
-  driftMonitorInput,
-  driftOf,
-  ensureDriftMonitor,
-  stopDriftMonitor,
-} from "../../application/drift-monitor.js";
+import { driftMonitorInput, ensureDriftMonitor, stopDriftMonitor } from "../../application/drift-monitor.js";
+import { driftOf } from "../../shared/provision/status.js";
 import type { Orchestrations } from "../../application/ports.js";
 import { orchestrationsOf } from "../../functions/orchestrations.js";
 import { clientsFor, FAST } from "../../harness/azure.js";

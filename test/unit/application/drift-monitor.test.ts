@@ -5,10 +5,10 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import {
   driftMonitorInput,
-  driftOf,
   ensureDriftMonitor,
   stopDriftMonitor,
 } from "../../../application/drift-monitor.js";
+import { driftOf } from "../../../shared/provision/status.js";
 import type { Instance, Orchestrations } from "../../../application/ports.js";
 import { driftInstanceId } from "../../../shared/azure/names.js";
 import { loadConfig } from "../../../shared/config/index.js";
