@@ -9,7 +9,7 @@
 //   name-<lowercased cluster name> / cluster   → instanceId (latest operation), team, generation,
 //                                                baseInstanceId, previousInstanceId, request0…n:
 //                                                GET by name, conflicts, changed with If-Match (ETag)
-//   team-<team> / <lowercased cluster name>     → instanceId, name: the team's list, sorted by name
+//   team-<team> / <lowercased cluster name>     → instanceId, previousInstanceId, name: the team's list
 //   quota-<team> / quota                        → holders (JSON): the quota, changed with If-Match (ETag)
 //   upgrade / <step>                            → done: a one-time upgrade step has run (the backfill)
 import { odata, type TableClient, type TableEntityResult } from "@azure/data-tables";
@@ -127,6 +127,8 @@ function teamRow(e: IndexEntry) {
     name: e.name,
     team: e.team,
     instanceId: e.instanceId,
+    // The list falls back to it while the latest operation has not started (or never did).
+    ...(e.previousInstanceId !== undefined ? { previousInstanceId: e.previousInstanceId } : {}),
   };
 }
 
@@ -239,9 +241,14 @@ export class ClusterStateTable {
         : odata`PartitionKey eq ${TEAM + team}`;
     const out: IndexEntry[] = [];
     for await (const row of this.client.listEntities<Record<string, unknown>>({ queryOptions: { filter } })) {
-      const { name, team: t, instanceId } = row;
+      const { name, team: t, instanceId, previousInstanceId } = row;
       if (typeof name === "string" && typeof t === "string" && typeof instanceId === "string")
-        out.push({ name, team: t, instanceId });
+        out.push({
+          name,
+          team: t,
+          instanceId,
+          ...(typeof previousInstanceId === "string" ? { previousInstanceId } : {}),
+        });
     }
     return out;
   }

@@ -320,9 +320,10 @@ describe("the index's name row (Table service)", () => {
     const after = await table.byName("row-one");
     assert.equal(after?.generation, 2);
     assert.equal(after?.request, undefined, "a replaced row keeps nothing of the old one");
+    // The team row follows, with the operation before it (the list's fallback until it starts).
     assert.deepEqual(
-      (await table.list("t")).map((e) => e.instanceId),
-      ["aksv-row-one-1-g2"],
+      (await table.list("t")).map((e) => [e.instanceId, e.previousInstanceId]),
+      [["aksv-row-one-1-g2", "aksv-row-one-1"]],
     );
   });
 });
