@@ -105,6 +105,14 @@ export function classify(error: StepError): ErrorClass {
   if (PERMANENT_CODES.has(error.code)) return "permanent";
   // Compute reports exceeded core quota as OperationNotAllowed too; only "busy" is worth waiting for.
   if (error.code === "OperationNotAllowed" && /quota/i.test(error.message)) return "permanent";
+  // AKS refuses an upgrade off its paths with the same code as a 400 ("Upgrading Kubernetes version
+  // 1.32.7 to 1.34.0 is not allowed"): waiting never helps. Busy is the 409 "in progress" one.
+  if (
+    error.code === "OperationNotAllowed" &&
+    (error.statusCode === 400 ||
+      (error.statusCode === undefined && /^Upgrading .* is not allowed/i.test(error.message)))
+  )
+    return "permanent";
   if (TRANSIENT_CODES.has(error.code) || TRANSIENT_NETWORK_CODES.has(error.code)) return "transient";
   // "Http503" is how armErrorOf names a bodiless answer; read back from a failed task it has lost
   // its statusCode, and must classify as the status it names.

@@ -131,6 +131,16 @@ describe("ARM error classification", () => {
   it("busy means OperationNotAllowed for another operation, not for quota", () => {
     assert.equal(isBusy({ code: "OperationNotAllowed", message: "another operation is in progress" }), true);
     assert.equal(isBusy({ code: "OperationNotAllowed", message: "exceeding approved quota" }), false);
+    // AKS's refusal of an upgrade off its paths: the same code, a 400, never worth waiting for.
+    const refusal =
+      "Upgrading Kubernetes version 1.32.7 to 1.34.0 is not allowed. Available upgrades: [1.33.3]";
+    assert.equal(isBusy({ code: "OperationNotAllowed", message: refusal, statusCode: 400 }), false);
+    assert.equal(
+      isBusy({ code: "OperationNotAllowed", message: refusal }),
+      false,
+      "read back without its status",
+    );
+    assert.equal(isBusy({ code: "OperationNotAllowed", message: "in progress", statusCode: 409 }), true);
     assert.equal(isBusy({ code: "InternalServerError", message: "retry" }), false);
   });
 
