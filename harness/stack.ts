@@ -151,7 +151,11 @@ export async function devToken(
 
 export interface ClusterDoc {
   name: string;
+  subscriptionId: string;
   phase: string;
+  generation: number;
+  observedGeneration: number;
+  operation: "create" | "update" | "delete";
   steps: {
     name: string;
     status: string;

@@ -1,15 +1,14 @@
 // The day-2 update on the whole local stack (real HTTP, real SDKs, real client-node and kubectl,
 // the real durable-functions engine in the local host): the tutorial is created through the API,
-// then `updateCluster` is started through the durable client as the API does for a PUT — 3 nodes,
-// a namespace with a workload, a policy and an expectation, one Kubernetes minor version up — and
-// then again without that namespace (pruned). Run in its own process by update.test.ts
+// then changed with PUT (If-Match the generation read): first the what-if plan (no ARM write) and an
+// immutable field refused, then 3 nodes, a namespace with a workload, a policy and an expectation,
+// one Kubernetes minor version up, and then again without that namespace (pruned). Run in its own process by update.test.ts
 // (NODE_EXTRA_CA_CERTS is read at process start). Usage: node update-scenario.js <stateDir>.
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import type * as df from "durable-functions";
 import type { FunctionsHost } from "../../emulators/functions-host/index.js";
 import { clientsFor } from "../../harness/azure.js";
 import {
@@ -20,18 +19,11 @@ import {
   ROOT,
   startStack,
   waitForPhase,
+  type ClusterDoc,
   type Stack,
 } from "../../harness/stack.js";
 import { provisionInstanceId, updateInstanceId } from "../../shared/azure/names.js";
-import { ORCHESTRATION } from "../../shared/provision/durable.js";
-import type {
-  ProvisionCustomStatus,
-  ProvisionInput,
-  ProvisionOutput,
-  UpdateInput,
-} from "../../shared/provision/types.js";
-import type { ClusterSpec } from "../../shared/spec/schema.js";
-import { validateClusterSpec } from "../../shared/spec/validate.js";
+import type { ProvisionCustomStatus, ProvisionOutput } from "../../shared/provision/types.js";
 
 const NAME = "tipsAndTricksAKSCluster";
 const RG = "akstips";
@@ -67,44 +59,43 @@ const PROD = {
   ],
 };
 
-function normalised(doc: Record<string, unknown>): ClusterSpec {
-  const r = validateClusterSpec(doc);
-  if (!r.ok) throw new Error(`invalid spec: ${JSON.stringify(r.errors)}`);
-  return r.spec;
-}
-
-/** Starts the update as the API does (instance `<base>-g<N>`) and waits for it to end. */
-async function update(
-  client: df.DurableClient,
-  created: ProvisionInput,
-  base: string,
-  generation: number,
-  previousSpec: ClusterSpec,
-  spec: ClusterSpec,
-): Promise<{ output: ProvisionOutput; status: ProvisionCustomStatus }> {
-  const input: UpdateInput = {
-    ...created,
-    spec,
-    specHash: `generation-${generation}`,
-    generation,
-    observedGeneration: generation - 1,
-    previousSpec,
-    ...(created.access ? { previousAccess: created.access } : {}),
-    baseInstanceId: base,
-  };
-  const instanceId = updateInstanceId(base, generation);
-  await client.startNew(ORCHESTRATION.updateCluster.name, { instanceId, input });
+/**
+ * PUT of the whole request, If-Match the generation read before, then the status until the change
+ * has ended (observedGeneration reached, or Failed): what a pipeline's `apply --wait` does.
+ */
+async function put(
+  s: Stack,
+  token: string,
+  body: Record<string, unknown>,
+  ifMatch: string,
+): Promise<{ doc: ClusterDoc; status: ProvisionCustomStatus; output: ProvisionOutput }> {
+  const r = await callApi(s.api, token, `/clusters/${NAME}`, {
+    method: "PUT",
+    body: JSON.stringify(body),
+    headers: { "If-Match": ifMatch },
+  });
+  assert.equal(r.status, 202, await r.clone().text());
+  const accepted = (await r.json()) as ClusterDoc;
+  const generation = accepted.generation;
+  assert.equal(r.headers.get("etag"), `"${generation}"`);
   const deadline = Date.now() + 120_000;
   for (;;) {
-    const s = await client.getStatus(instanceId);
-    if (s.runtimeStatus === "Completed")
-      return { output: s.output as ProvisionOutput, status: s.customStatus as ProvisionCustomStatus };
-    assert.ok(
-      !["Failed", "Terminated"].includes(String(s.runtimeStatus)),
-      `update ${instanceId}: ${JSON.stringify(s.output)}`,
-    );
-    assert.ok(Date.now() < deadline, `update ${instanceId} did not end: ${JSON.stringify(s.customStatus)}`);
-    await new Promise((r) => setTimeout(r, 50));
+    const doc = await waitForPhase(s.api, token, NAME, ["Succeeded", "Failed"], 120_000);
+    if (doc.phase === "Failed" || doc.observedGeneration === generation) {
+      const client = durableClientOf(s.host as FunctionsHost);
+      const base = provisionInstanceId({
+        subscriptionId: doc.subscriptionId,
+        resourceGroup: RG,
+        name: NAME,
+      });
+      const instance = await client.getStatus(updateInstanceId(base, generation));
+      return {
+        doc,
+        status: instance.customStatus as ProvisionCustomStatus,
+        output: instance.output as ProvisionOutput,
+      };
+    }
+    assert.ok(Date.now() < deadline, `generation ${generation} not reached: ${JSON.stringify(doc)}`);
   }
 }
 
@@ -131,27 +122,84 @@ async function scenario(stateDir: string): Promise<void> {
     const doc = await waitForPhase(s.api, token, NAME, ["Succeeded", "Failed"], 120_000);
     assert.equal(doc.phase, "Succeeded", JSON.stringify(doc.error));
 
-    const client = durableClientOf(s.host as FunctionsHost);
-    // The cluster's id names its subscription; the create's instance id derives from its target.
+    assert.equal(doc.generation, 1);
+    assert.equal(doc.observedGeneration, 1);
+    assert.equal(doc.operation, "create");
     const [, , subscriptionId = ""] = (doc.outputs["clusterId"] ?? "").split("/");
     const base = provisionInstanceId({ subscriptionId, resourceGroup: RG, name: NAME });
-    const createStatus = await client.getStatus(base, { showInput: true });
-    const createInput = createStatus.input as ProvisionInput;
-    assert.equal(createInput.target.name, NAME, "the create's instance is the base");
     const aks = clientsFor(s.azure).aks;
     const before = await aks.managedClusters.get(RG, NAME);
     assert.equal(before.kubernetesVersion, "1.33", "created at the region's default");
     const writesBefore = armWrites(s.azure, "PUT")["Microsoft.ContainerService/managedClusters"] ?? 0;
 
     // Generation 2: 3 nodes, a namespace with a workload, a policy and expectations, 1.33 → 1.34.
-    const gen2 = normalised({
+    const gen2 = {
       ...tutorial(),
       nodePool: { count: 3 },
       kubernetesVersion: "1.34",
       namespaces: [...(tutorial()["namespaces"] as unknown[]), PROD],
+    };
+
+    // What-if first: the plan, computed with reads only (no ARM write, no new generation).
+    const requestsBefore = s.azure.recorder.query({}).length;
+    const dry = await callApi(s.api, token, `/clusters/${NAME}?dryRun=true`, {
+      method: "PUT",
+      body: JSON.stringify(gen2),
     });
-    const two = await update(client, createInput, base, 2, createInput.spec, gen2);
-    assert.equal(two.output.phase, "Succeeded", JSON.stringify(two.output.error));
+    assert.equal(dry.status, 200);
+    const { plan } = (await dry.json()) as {
+      plan: {
+        changes: { path: string; action: string; disruptive: boolean }[];
+        kubernetes: { name: string }[];
+      };
+    };
+    const paths = plan.changes.filter((c) => c.action !== "none").map((c) => c.path);
+    assert.ok(paths.includes("kubernetesVersion"), JSON.stringify(paths));
+    assert.ok(
+      paths.some((p) => p.startsWith("nodePool")),
+      JSON.stringify(paths),
+    );
+    assert.ok(
+      paths.some((p) => p.startsWith("namespaces")),
+      JSON.stringify(paths),
+    );
+    assert.ok(
+      plan.changes.find((c) => c.path === "kubernetesVersion")?.disruptive,
+      "an upgrade drains nodes",
+    );
+    const dryWrites = s.azure.recorder
+      .query({})
+      .slice(requestsBefore)
+      .filter((r) => r.method !== "GET" && r.path.includes("/subscriptions/"));
+    assert.deepEqual(
+      dryWrites.map((r) => `${r.method} ${r.path}`),
+      [],
+      "a dry run writes nothing to ARM",
+    );
+
+    // A change of an immutable field is refused at its path, and nothing starts.
+    const immutable = await callApi(s.api, token, `/clusters/${NAME}`, {
+      method: "PUT",
+      body: JSON.stringify({
+        ...gen2,
+        network: { ...(tutorial()["network"] as object), serviceCidr: "10.1.0.0/16" },
+      }),
+    });
+    assert.equal(immutable.status, 409);
+    const refused = (await immutable.json()) as {
+      error: { code: string; details?: { path?: string; code?: string }[] };
+    };
+    assert.equal(refused.error.code, "FieldImmutable");
+    assert.ok(
+      refused.error.details?.some((d) => d.path === "network.serviceCidr"),
+      JSON.stringify(refused.error),
+    );
+
+    const two = await put(s, token, gen2, '"1"');
+    assert.equal(two.doc.phase, "Succeeded", JSON.stringify(two.doc.error));
+    assert.equal(two.doc.generation, 2);
+    assert.equal(two.doc.observedGeneration, 2);
+    assert.equal(two.doc.operation, "update");
     assert.equal(two.output.generation, 2);
     assert.deepEqual(
       two.status.steps.map((x) => [x.name, x.status]),
@@ -203,6 +251,17 @@ async function scenario(stateDir: string): Promise<void> {
     );
     assert.equal(ns.code, 0, ns.stderr);
     assert.equal(ns.stdout, "prod");
+    const nodes = await kubectl(
+      kubeconfig,
+      "get",
+      "nodes",
+      "-l",
+      "kubernetes.azure.com/agentpool=system",
+      "-o",
+      "name",
+    );
+    assert.equal(nodes.code, 0, nodes.stderr);
+    assert.equal(nodes.stdout.trim().split("\n").length, 3, `kubectl sees 3 nodes: ${nodes.stdout}`);
     const policies = await kubectl(kubeconfig, "get", "networkpolicy", "-n", "prod", "-o", "name");
     assert.equal(policies.code, 0, policies.stderr);
     assert.deepEqual(policies.stdout.trim().split("\n").sort(), [
@@ -211,9 +270,10 @@ async function scenario(stateDir: string): Promise<void> {
     ]);
 
     // Generation 3: the namespace is gone from the spec → pruned; the tutorial's stays untouched.
-    const gen3 = normalised({ ...tutorial(), nodePool: { count: 3 }, kubernetesVersion: "1.34" });
-    const three = await update(client, createInput, base, 3, gen2, gen3);
-    assert.equal(three.output.phase, "Succeeded", JSON.stringify(three.output.error));
+    const gen3 = { ...tutorial(), nodePool: { count: 3 }, kubernetesVersion: "1.34" };
+    const three = await put(s, token, gen3, '"2"');
+    assert.equal(three.doc.phase, "Succeeded", JSON.stringify(three.doc.error));
+    assert.equal(three.doc.observedGeneration, 3);
     assert.deepEqual(
       three.status.steps.map((x) => [x.name, x.status]),
       [

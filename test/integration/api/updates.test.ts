@@ -28,11 +28,7 @@ let stack: Stack;
 let stateDir: string;
 let token: string;
 
-interface Doc extends ClusterDoc {
-  generation: number;
-  observedGeneration: number;
-  operation: string;
-}
+type Doc = ClusterDoc;
 interface ArmError {
   error: { code: string; message: string; details: { path: string; code: string; message: string }[] };
 }
