@@ -101,9 +101,11 @@ function diff(path: string, from: Json, to: Json, out: PlanChange[]): void {
 }
 
 /** Is a change one that restarts running pods or cuts traffic? */
-function disruptive(c: PlanChange): boolean {
+function disruptive(c: PlanChange, updating: boolean): boolean {
   const p = c.path;
-  if (p === "kubernetesVersion") return c.action !== "create";
+  // An absent version is the one the cluster runs, so naming one in an update is an upgrade
+  // (nodes drained), unless it is removed again (the cluster keeps what it runs).
+  if (p === "kubernetesVersion") return updating && c.to !== undefined;
   if (/^nodePools\[[^\]]+\]$/.test(p)) return c.action === "delete";
   if (/^namespaces\[[^\]]+\]$/.test(p)) return c.action === "delete";
   if (/^namespaces\[[^\]]+\]\.workloads\[[^\]]+\]$/.test(p)) return c.action === "delete";
@@ -112,9 +114,9 @@ function disruptive(c: PlanChange): boolean {
 }
 
 /** A workload's labels select its pods (the Deployment's selector cannot change): a new Deployment. */
-function refine(c: PlanChange): PlanChange {
+function refine(c: PlanChange, updating: boolean): PlanChange {
   const replace = /^namespaces\[[^\]]+\]\.workloads\[[^\]]+\]\.labels/.test(c.path) && c.action !== "none";
-  return { ...c, action: replace ? "replace" : c.action, disruptive: disruptive(c) };
+  return { ...c, action: replace ? "replace" : c.action, disruptive: disruptive(c, updating) };
 }
 
 /** The spec's fields that are properties of the managedCluster resource itself (a PUT of it). */
@@ -392,7 +394,9 @@ export function planChange(input: PlanInput): Plan {
   } else {
     diff("", before, after, raw);
   }
-  const changes = raw.map(refine).map((c) => (before && !after ? { ...c, disruptive: true } : c));
+  const changes = raw
+    .map((c) => refine(c, before !== undefined && after !== undefined))
+    .map((c) => (before && !after ? { ...c, disruptive: true } : c));
   return {
     changes,
     arm: armPlan(input, changes),

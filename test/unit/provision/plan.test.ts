@@ -42,6 +42,19 @@ describe("what-if plan", () => {
       disruptive: false,
     });
     assert.equal(byPath.get("kubernetesVersion")?.disruptive, true, "an upgrade drains nodes");
+    // A cluster created without a version runs the region's default: naming one is an upgrade too.
+    const fromDefault = planChange({
+      target,
+      before: spec(),
+      after: spec((d) => (d.kubernetesVersion = "1.34")),
+    });
+    assert.deepEqual(
+      fromDefault.changes.find((c) => c.path === "kubernetesVersion"),
+      { path: "kubernetesVersion", to: "1.34", action: "create", disruptive: true },
+    );
+    // A create is not disruptive: nothing runs yet.
+    const create = planChange({ target, after: spec((d) => (d.kubernetesVersion = "1.34")) });
+    assert.equal(create.changes.find((c) => c.path === "kubernetesVersion")?.disruptive, false);
     assert.equal(byPath.get("namespaces[shop]")?.action, "create");
     assert.ok(
       plan.arm.some(
