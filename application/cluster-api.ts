@@ -187,12 +187,13 @@ export class ClusterApi {
   async create(request: ApiRequest, caller: Caller): Promise<ApiResponse> {
     const refused = roleRequired(caller, "write", "create clusters");
     if (refused) return refused;
-    const { defaultLocation, targetResourceGroup } = this.deps.config;
+    const { defaultLocation, targetResourceGroup, tenantId } = this.deps.config;
     const body = await readBodyText(request, LIMITS.documentBytes);
     if (!body.ok) return body.response;
     const validation = validateClusterSpecText(body.text, {
       defaultLocation,
       ...(targetResourceGroup ? { resourceGroup: targetResourceGroup } : {}),
+      ...(tenantId ? { tenantId } : {}),
     });
     if (!validation.ok) return { status: 400, jsonBody: invalidSpecError(validation.errors) };
     // validateClusterSpec also decides the expectations with the NetworkPolicy engine: a request

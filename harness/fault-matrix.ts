@@ -132,9 +132,10 @@ function armTarget(step: MatrixStep, name: string): Partial<FaultRule> | undefin
         path: `${rgPath(name)}/providers/microsoft\\.managedidentity/userassignedidentities/[^/]+$`,
       };
     case "role assignment":
+      // The identity's on the subnet (the step), not the access grants on the cluster after it.
       return {
         method: "PUT",
-        path: `${rgPath(name)}/.*/providers/microsoft\\.authorization/roleassignments/`,
+        path: `${rgPath(name)}/providers/microsoft\\.network/virtualnetworks/[^/]+/subnets/[^/]+/providers/microsoft\\.authorization/roleassignments/`,
       };
     case "cluster submit":
       return { method: "PUT", path: clusterPath(name) };
@@ -336,11 +337,17 @@ export async function inventory(c: Clients, name: string): Promise<Inventory> {
   return { resourceGroup: true, byType };
 }
 
+/**
+ * A provisioned cluster: one of each resource, and three role assignments: the identity's Network
+ * Contributor on the subnet, and on the cluster (Entra ID by default) the app's Cluster Admin and
+ * the team's default grant (AKS RBAC Writer).
+ */
 export const ONE_OF_EACH: Inventory = {
   resourceGroup: true,
-  byType: Object.fromEntries(
-    [...ARM_TYPES, "Microsoft.Authorization/roleAssignments"].map((t) => [t, 1]),
-  ) as Record<string, number>,
+  byType: {
+    ...(Object.fromEntries(ARM_TYPES.map((t) => [t, 1])) as Record<string, number>),
+    "Microsoft.Authorization/roleAssignments": 3,
+  },
 };
 
 const sorted = (i: Inventory): Inventory => ({
