@@ -83,8 +83,8 @@ const FAILED_MESSAGE = "Operation could not be completed as it results in exceed
 export const TIMES = {
   http: 6,
   principalNotFound: 8,
-  // More than the 6 attempts the old code gave a busy cluster; fewer than the scaled cluster
-  // deadline (27 s at time scale 0.01) allows for under the load of every cell at once.
+  // More than the 6 attempts the old code gave a busy cluster; fewer than the cluster deadline
+  // (60 s in the e2e matrix) allows for under the load of every cell at once.
   busySubmit: 8,
   busyDelete: 6,
   kube: 3,
