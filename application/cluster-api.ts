@@ -288,10 +288,11 @@ export class ClusterApi {
 
   /** Validates a request document: 400 with every problem, or the normalised spec and its warnings. */
   private validate(text: string) {
-    const { defaultLocation, targetResourceGroup } = this.deps.config;
+    const { defaultLocation, targetResourceGroup, tenantId } = this.deps.config;
     return validateClusterSpecText(text, {
       defaultLocation,
       ...(targetResourceGroup ? { resourceGroup: targetResourceGroup } : {}),
+      ...(tenantId ? { tenantId } : {}),
     });
   }
 

@@ -83,8 +83,8 @@ const FAILED_MESSAGE = "Operation could not be completed as it results in exceed
 export const TIMES = {
   http: 6,
   principalNotFound: 8,
-  // More than the 6 attempts the old code gave a busy cluster; fewer than the scaled cluster
-  // deadline (27 s at time scale 0.01) allows for under the load of every cell at once.
+  // More than the 6 attempts the old code gave a busy cluster; fewer than the cluster deadline
+  // (60 s in the e2e matrix) allows for under the load of every cell at once.
   busySubmit: 8,
   busyDelete: 6,
   kube: 3,
@@ -132,9 +132,10 @@ function armTarget(step: MatrixStep, name: string): Partial<FaultRule> | undefin
         path: `${rgPath(name)}/providers/microsoft\\.managedidentity/userassignedidentities/[^/]+$`,
       };
     case "role assignment":
+      // The identity's on the subnet (the step), not the access grants on the cluster after it.
       return {
         method: "PUT",
-        path: `${rgPath(name)}/.*/providers/microsoft\\.authorization/roleassignments/`,
+        path: `${rgPath(name)}/providers/microsoft\\.network/virtualnetworks/[^/]+/subnets/[^/]+/providers/microsoft\\.authorization/roleassignments/`,
       };
     case "cluster submit":
       return { method: "PUT", path: clusterPath(name) };
@@ -336,11 +337,17 @@ export async function inventory(c: Clients, name: string): Promise<Inventory> {
   return { resourceGroup: true, byType };
 }
 
+/**
+ * A provisioned cluster: one of each resource, and three role assignments: the identity's Network
+ * Contributor on the subnet, and on the cluster (Entra ID by default) the app's Cluster Admin and
+ * the team's default grant (AKS RBAC Writer).
+ */
 export const ONE_OF_EACH: Inventory = {
   resourceGroup: true,
-  byType: Object.fromEntries(
-    [...ARM_TYPES, "Microsoft.Authorization/roleAssignments"].map((t) => [t, 1]),
-  ) as Record<string, number>,
+  byType: {
+    ...(Object.fromEntries(ARM_TYPES.map((t) => [t, 1])) as Record<string, number>),
+    "Microsoft.Authorization/roleAssignments": 3,
+  },
 };
 
 const sorted = (i: Inventory): Inventory => ({

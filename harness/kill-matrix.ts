@@ -78,10 +78,11 @@ export function killPoints(): KillPoint[] {
           point(put("microsoft\\.managedidentity/userassignedidentities"));
           break;
         case "role assignment":
+          // The identity's on the subnet (the step), not the access grants on the cluster after it.
           point(
             arm({
               method: "PUT",
-              path: `${rg(name)}/.*/providers/microsoft\\.authorization/roleassignments/`,
+              path: `${rg(name)}/providers/microsoft\\.network/virtualnetworks/[^/]+/subnets/[^/]+/providers/microsoft\\.authorization/roleassignments/`,
             }),
           );
           break;

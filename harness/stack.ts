@@ -2,6 +2,7 @@
 // port 0 with a temporary state directory, test-sized SDK retry delays, and optionally the Functions
 // host in its own process (crash tests kill it with SIGKILL).
 import { spawn, type ChildProcess } from "node:child_process";
+import { createWriteStream } from "node:fs";
 import { createInterface } from "node:readline";
 import type { InvocationContext } from "@azure/functions";
 import * as df from "durable-functions";
@@ -20,6 +21,7 @@ import {
 } from "../emulators/stack.js";
 import { ensureLocalCa } from "../emulators/common/tls.js";
 import { devTokenBody, type DevTokenRequest } from "../shared/auth/dev-token.js";
+import { guidFrom } from "../emulators/azure/identity/issuer.js";
 
 export const ROOT = REPO_ROOT;
 
@@ -43,10 +45,14 @@ export interface HostProcess extends StoppableHost {
   kill(): Promise<void>;
 }
 
+/** Where a spawned host's output (the host's and its worker's log lines) is kept, in its state directory. */
+export const HOST_LOG = "host-output.log";
+
 export async function spawnHost(
   stateDir: string,
   env: Record<string, string>,
   reset: boolean,
+  logLevel = "warning",
 ): Promise<HostProcess> {
   const args = [join(ROOT, "dist/emulators/functions-host/main.js"), "--app-dir", ROOT, "--port", "0"];
   args.push(
@@ -55,13 +61,21 @@ export async function spawnHost(
     "--time-scale",
     "1",
     "--log-level",
-    "warning",
+    logLevel,
     ...(reset ? ["--reset"] : []),
   );
   const child = spawn(process.execPath, args, {
     env: { ...process.env, ...env },
-    stdio: ["ignore", "pipe", "inherit"],
+    stdio: ["ignore", "pipe", "pipe"],
   });
+  // Every line is also kept in a file, as an operator's log would be (tests scan it for secrets).
+  const log = createWriteStream(join(stateDir, HOST_LOG), { flags: "a", mode: 0o600 });
+  child.stdout!.on("data", (d: Buffer) => log.write(d));
+  child.stderr!.on("data", (d: Buffer) => {
+    log.write(d);
+    process.stderr.write(d);
+  });
+  child.once("exit", () => log.end());
   const lines = createInterface({ input: child.stdout! });
   const url = await new Promise<string>((resolveUrl, reject) => {
     child.once("exit", (code) => reject(new Error(`host exited with ${code}`)));
@@ -93,8 +107,10 @@ export interface StackOptions {
   keepState?: boolean;
   env?: Record<string, string>;
   faults?: AzureEmulatorOptions["faults"];
-  /** Run the Functions host as a child process (kill -9 tests). */
+  /** Run the Functions host as a child process (kill -9 tests); its output goes to HOST_LOG too. */
   hostProcess?: boolean;
+  /** The spawned host's log level (default warning). */
+  hostLogLevel?: string;
 }
 
 /** SDK retry delays sized for tests: fault scenarios stay fast. */
@@ -120,7 +136,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
   }
   const { azure, kube, caPath } = await startEmulators(common);
   const env = { ...appSettingsFor(azure, caPath, timeScale), ...TEST_APP_SETTINGS, ...o.env };
-  const host = await spawnHost(o.stateDir, env, reset);
+  const host = await spawnHost(o.stateDir, env, reset, o.hostLogLevel);
   return {
     env,
     api: `${host.url}/api`,
@@ -140,12 +156,21 @@ export async function devToken(
   r: Omit<DevTokenRequest, "audience"> = { roles: ["Clusters.Admin"] },
 ): Promise<string> {
   const body = devTokenBody({ audience: LOCAL_API_AUDIENCE, ...r });
+  // As the issuer's POST /_emulator/tokens signs it: an Entra object id (a GUID) derived from the
+  // user, so that the team's default access grant (the caller) is a principal Azure RBAC can hold.
+  const user = String(body["subject"]);
+  const objectId = guidFrom(`user:${user}`);
   return stack.azure.issueToken({
     audience: LOCAL_API_AUDIENCE,
-    subject: String(body["subject"]),
-    objectId: String(body["subject"]),
+    subject: objectId,
+    objectId,
     ...(r.expiresInSeconds !== undefined ? { expiresInSeconds: r.expiresInSeconds } : {}),
-    claims: { roles: body["roles"], ...(body["groups"] ? { groups: body["groups"] } : {}) },
+    claims: {
+      name: user,
+      preferred_username: `${user}@aks-vending.local`,
+      roles: body["roles"],
+      ...(body["groups"] ? { groups: body["groups"] } : {}),
+    },
   });
 }
 

@@ -173,8 +173,9 @@ function* build(ctx: OrchestrationContext, input: ProvisionInput, run: StepRunne
     { outputs: (v) => clusterOutputs(v, ids.cluster(target)) },
   );
 
-  // 4b. Entra ID clusters: the app's identity gets Cluster Admin on this cluster only (it seeds
-  // with it), and the request's grants their AKS RBAC roles, in one step.
+  // 4b. Entra ID (every cluster but those requested while it was opt-in): the app's identity gets
+  // Cluster Admin on this cluster only (it seeds with it), and the request's grants their AKS RBAC
+  // roles, in one step.
   if (spec.aadProfile) {
     const access = {
       subscriptionId: target.subscriptionId,

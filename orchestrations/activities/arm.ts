@@ -28,6 +28,8 @@ import {
   managedClusterModel,
   ownedTags,
   ownerOf,
+  POD_SECURITY_ASSIGNMENT_NAME,
+  POLICY_API_VERSION,
   virtualNetworkModel,
   type Owner,
 } from "../../shared/azure/models.js";
@@ -516,6 +518,13 @@ export async function deleteOwnedResource(
         // OperationNotAllowed until that operation ends, so wait for it (the orchestrator asks again
         // on a durable timer) — a DELETE during the create removes the cluster once it exists.
         if (!isTerminalProvisioningState(mc.provisioningState)) return { status: "running" };
+        // The pod security initiative assigned at the cluster's scope (ours: the cluster is, and the
+        // name is fixed) goes first, by its own DELETE: ARM removes it with its scope, but nothing
+        // of ours is left to depend on that (a kept resource group must hold nothing of ours).
+        // Read first, as for the role assignment: only what is there is deleted.
+        const policy = `${id}/providers/Microsoft.Authorization/policyAssignments/${POD_SECURITY_ASSIGNMENT_NAME}`;
+        if (await getOrUndefined(() => c.resources.resources.getById(policy, POLICY_API_VERSION)))
+          await c.resources.resources.beginDeleteByIdAndWait(policy, POLICY_API_VERSION);
         return started(c.containerService.managedClusters.delete(rg, t.name), "clusterDelete", id);
       }
       case "roleAssignment": {

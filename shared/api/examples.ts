@@ -284,12 +284,11 @@ users:
         provideClusterInfo: false
 `;
 
-/** A cluster with Entra ID whose API a second team may read in one namespace. */
+/** A cluster (Entra ID, as every cluster) whose API a second team may read in one namespace. */
 export const ENTRA_SPEC_EXAMPLE: ClusterSpecInput = {
   name: "team-a-prod",
   team: "team-a",
   location: "westeurope",
-  aadProfile: {},
   access: [
     { team: "team-a", role: "writer", namespaces: ["web"] },
     { group: "5b0c7f8e-3c1a-4d2b-9e6f-1a2b3c4d5e6f", role: "reader", namespaces: ["web"] },

@@ -400,7 +400,7 @@ const getKubeconfig = clusterOperation({
   operationId: "getClusterKubeconfig",
   summary: "A cluster's user kubeconfig",
   description:
-    "Clusters with Entra ID (aadProfile): a kubeconfig without any secret, the same for every caller who may read the cluster; its user is an exec credential plugin (kubelogin, or the aks-vending CLI's kube-token) and the cluster's Azure RBAC decides what the caller's token may do. Clusters with local accounts: the user kubeconfig (listClusterUserCredential), which can change the cluster, so only for Clusters.Write or Clusters.Admin. Not cached (Cache-Control: no-store).",
+    "A kubeconfig without any secret (every cluster has Entra ID), the same for every caller who may read the cluster; its user is an exec credential plugin (kubelogin, or the aks-vending CLI's kube-token) and the cluster's Azure RBAC decides what the caller's token may do. Clusters requested while Entra ID was opt-in (no aadProfile): the user kubeconfig (listClusterUserCredential), which can change the cluster, so only for Clusters.Write or Clusters.Admin. Not cached (Cache-Control: no-store).",
   requestParams: {
     path: nameParam,
     query: z.object({

@@ -126,7 +126,7 @@ export const VerificationReportSchema = z
     results: z.array(ProbeResultSchema),
     access: z.array(AccessCheckResultSchema).optional().meta({
       description:
-        "Clusters with aadProfile: the access grants checked with SubjectAccessReviews, beside the connectivity probes",
+        "The access grants checked with SubjectAccessReviews, beside the connectivity probes (clusters with Entra ID: all but those requested while it was opt-in)",
     }),
   })
   .meta({

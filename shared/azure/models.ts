@@ -100,7 +100,10 @@ export function managedClusterModel(
   };
 }
 
-/** AKS-managed Entra ID with Azure RBAC, and local accounts, as the spec asks (nothing when it asks none). */
+/**
+ * AKS-managed Entra ID with Azure RBAC, local accounts disabled unless the spec keeps them. Nothing
+ * for the spec of a cluster requested while Entra ID was opt-in (its stored input has no aadProfile).
+ */
 function entraModel(spec: ClusterSpec): Pick<ManagedCluster, "aadProfile" | "disableLocalAccounts"> {
   if (!spec.aadProfile) return spec.disableLocalAccounts === false ? { disableLocalAccounts: false } : {};
   return {

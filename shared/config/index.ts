@@ -33,6 +33,11 @@ export interface AppConfig {
   /** When set, every cluster goes into this resource group (the app's rights may be limited to it). */
   targetResourceGroup?: string;
   defaultLocation: string;
+  /**
+   * The Entra tenant of the clusters' users (aadProfile.tenantID of a request that names none):
+   * AKSV_TENANT_ID, else the tenant in AKSV_AUTH_ISSUER's path; absent, AKS takes the subscription's.
+   */
+  tenantId?: string;
   /** Undefined when issuer or audience is missing: the API then refuses every cluster request. */
   auth: AuthConfig | undefined;
   quota: QuotaConfig;
@@ -186,6 +191,21 @@ export function teamQuota(quota: QuotaConfig, team: string): number {
   return quota.perTeam[team] ?? quota.default;
 }
 
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** AKSV_TENANT_ID (a GUID, or the app refuses to start), else the tenant AKSV_AUTH_ISSUER names. */
+function tenantId(env: NodeJS.ProcessEnv): string | undefined {
+  const explicit = env["AKSV_TENANT_ID"]?.trim();
+  if (explicit) {
+    if (!GUID.test(explicit))
+      throw new Error(`AKSV_TENANT_ID must be a tenant id (a GUID), got "${explicit}"`);
+    return explicit;
+  }
+  // Entra ID's issuer is https://login.microsoftonline.com/<tenant>/v2.0 (the local issuer's alike).
+  const issuer = env["AKSV_AUTH_ISSUER"]?.trim() ?? "";
+  return /^https:\/\/[^/]+\/([^/]+)\/v2\.0\/?$/.exec(issuer)?.[1]?.match(GUID)?.[0];
+}
+
 /**
  * `AKSV_TIME_SCALE` (shared with the emulators) shrinks every orchestration wait for the local stack
  * and tests; explicit settings win over the scaled defaults.
@@ -204,6 +224,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     throw new Error(`AKSV_CREDENTIAL must be "managedIdentity" or "default", got "${credential}"`);
   const clientId = env["AKSV_MANAGED_IDENTITY_CLIENT_ID"];
   const resourceGroup = env["AKSV_TARGET_RESOURCE_GROUP"]?.trim();
+  const tenant = tenantId(env);
   // The app's own rows live in the same storage account as the callbacks unless told otherwise.
   const stateTableUrl = (env["AKSV_STATE_TABLE_URL"] || env["AKSV_CALLBACK_TABLE_URL"] || "").replace(
     /\/+$/,
@@ -215,6 +236,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     auth: authConfig(env),
     quota: quotaConfig(env),
     defaultLocation: env["AKSV_DEFAULT_LOCATION"] || "eastus",
+    ...(tenant ? { tenantId: tenant } : {}),
     arm: {
       endpoint: (env["AKSV_ARM_ENDPOINT"] || "https://management.azure.com").replace(/\/+$/, ""),
       audience: env["AKSV_ARM_AUDIENCE"] || "https://management.azure.com",

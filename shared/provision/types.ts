@@ -134,7 +134,7 @@ export interface ProvisionInput {
    */
   clusterUid?: string;
   /**
-   * Who gets Azure RBAC for Kubernetes on the cluster (clusters with aadProfile): the request's
+   * Who gets Azure RBAC for Kubernetes on the cluster (Entra ID, on by default): the request's
    * `access`, or its default, resolved to Entra principals when the API accepted it
    * (shared/spec/access.ts). Object ids and roles only.
    */

@@ -71,7 +71,7 @@ export const AccessEntrySchema = z
 
 export const AccessSchema = z.array(AccessEntrySchema).max(MAX_ACCESS_ENTRIES).optional().meta({
   description:
-    "Who may use the cluster's Kubernetes API (clusters with aadProfile only). Default: the requesting team as writer in the request's namespaces (at the cluster when it has none)",
+    "Who may use the cluster's Kubernetes API (Azure RBAC for Kubernetes, on with Entra ID). Default: the requesting team as writer in the request's namespaces (at the cluster when it has none)",
 });
 
 export type AccessEntry = z.output<typeof AccessEntrySchema>;

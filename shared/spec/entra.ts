@@ -1,9 +1,10 @@
 // The ClusterSpec's identity and access settings: AKS-managed Microsoft Entra ID with Azure RBAC for
 // Kubernetes authorization, and whether the cluster's local accounts (the static admin credential)
-// are disabled. Kept apart from schema.ts so the other cluster settings can grow beside them.
+// are disabled. Both are on by default (README "Security posture"); Entra ID has no opt-out (AKS
+// cannot turn it off on a cluster once on), local accounts have one (`disableLocalAccounts: false`).
+// Kept apart from schema.ts so the other cluster settings can grow beside them.
 import { z } from "zod";
 import { addProblem } from "../validation/problems.js";
-import type { Problem } from "../validation/problems.js";
 
 const GUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 
@@ -25,48 +26,18 @@ export const AadProfileSchema = z
       })
       .optional()
       .meta({
-        description: "The Entra tenant of the cluster's users; the subscription's tenant when absent",
+        description:
+          "The Entra tenant of the cluster's users; the deployment's tenant (AKSV_TENANT_ID) when absent, else the subscription's",
         pattern: GUID.source,
       }),
   })
+  .prefault({})
   .meta({
     description:
-      "Microsoft Entra ID for the cluster's API (AKS's aadProfile): users and groups sign in with Entra ID and Azure role assignments decide what they may do",
+      "Microsoft Entra ID for the cluster's API (AKS's aadProfile), always on: users and groups sign in with Entra ID and Azure role assignments decide what they may do",
   });
 
-export const DisableLocalAccountsSchema = z.boolean().meta({
+export const DisableLocalAccountsSchema = z.boolean().default(true).meta({
   description:
-    "Disable the static admin credential (listClusterAdminCredential): every caller signs in with Entra ID. Default true with aadProfile, and it requires aadProfile",
+    "Disable the static admin credential (listClusterAdminCredential): every caller signs in with Entra ID. false keeps local accounts (a break-glass credential ARM hands to whoever may list it)",
 });
-
-/**
- * AKS's rule: local accounts can only be disabled on a cluster with Entra ID integration. And ours:
- * `access` is Azure RBAC for Kubernetes, which only a cluster with Entra ID has.
- */
-export function checkLocalAccounts(doc: Record<string, unknown>): Problem[] {
-  const entra = doc["aadProfile"] !== undefined && doc["aadProfile"] !== null;
-  const problems: Problem[] = [];
-  if (doc["disableLocalAccounts"] === true && !entra)
-    problems.push({
-      path: "disableLocalAccounts",
-      code: "LocalAccountsRequireEntraId",
-      message:
-        "disableLocalAccounts can only be set on a cluster with Microsoft Entra ID integration: add aadProfile (as AKS requires since Kubernetes 1.25)",
-    });
-  if (doc["access"] !== undefined && !entra)
-    problems.push({
-      path: "access",
-      code: "AccessRequiresEntraId",
-      message:
-        "access grants Azure RBAC for Kubernetes, which needs Microsoft Entra ID integration: add aadProfile",
-    });
-  return problems;
-}
-
-/** disableLocalAccounts after defaulting: on wherever Entra ID is. */
-export function localAccountsDisabled(spec: {
-  aadProfile?: unknown;
-  disableLocalAccounts?: boolean;
-}): boolean {
-  return spec.disableLocalAccounts ?? spec.aadProfile !== undefined;
-}

@@ -232,8 +232,8 @@ export const ClusterSpecSchema = z
     nodePool: NodePoolSchema,
     network: NetworkSchema,
     // Identity and access (shared/spec/entra.ts).
-    aadProfile: AadProfileSchema.optional(),
-    disableLocalAccounts: DisableLocalAccountsSchema.optional(),
+    aadProfile: AadProfileSchema,
+    disableLocalAccounts: DisableLocalAccountsSchema,
     access: AccessSchema,
     // Secure by default (issue 15): node pools, control plane, identity, policy, upgrades, access.
     nodePools: z.array(UserNodePoolSchema).max(LIMITS.userNodePools).default([]).meta({
@@ -288,8 +288,19 @@ export interface NetworkPlan {
 /** A validated, normalised ClusterSpec: what the orchestration consumes. */
 export interface ClusterSpec extends Omit<
   ParsedClusterSpec,
-  "network" | "resourceGroup" | "namespaces" | "nodePool" | "nodePools" | "podSecurityStandard"
+  | "network"
+  | "resourceGroup"
+  | "namespaces"
+  | "nodePool"
+  | "nodePools"
+  | "podSecurityStandard"
+  | "aadProfile"
+  | "disableLocalAccounts"
 > {
+  // Always set by validation now (Entra ID by default); absent in the stored inputs of clusters
+  // requested while Entra ID was opt-in, whose reads and deletes still take the local-accounts path.
+  aadProfile?: ParsedClusterSpec["aadProfile"];
+  disableLocalAccounts?: boolean;
   resourceGroup: string;
   // Secure by default (issue 15): pools with autoscaler bounds and zones decided; the pod security
   // initiative present exactly when the azurepolicy add-on is on.

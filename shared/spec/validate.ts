@@ -1,6 +1,5 @@
 // Validation of a ClusterSpec document: every problem at once (structure, address planning,
 // references), warnings kept apart from errors, and the normalised spec when it is valid.
-import { checkLocalAccounts, localAccountsDisabled } from "./entra.js";
 import { z } from "zod";
 import { defaultNetworkPolicySpec } from "../netpol/policy-schema.js";
 import {
@@ -34,6 +33,8 @@ export interface ValidateOptions {
   defaultLocation?: string;
   /** The only resource group clusters may go into (AKSV_TARGET_RESOURCE_GROUP); also the default. */
   resourceGroup?: string;
+  /** The deployment's Entra tenant (AKSV_TENANT_ID): aadProfile.tenantID when the document has none. */
+  tenantId?: string;
 }
 
 const KNOWN_KEYS = collectKeys(ClusterSpecSchema);
@@ -125,7 +126,6 @@ export function validateClusterSpec(input: unknown, options: ValidateOptions = {
       const ns = NamespaceSchema.safeParse(raw);
       if (ns.success) namespaces.push({ index, ns: ns.data });
     });
-  errors.push(...checkLocalAccounts(doc));
   const nsCheck = checkNamespaces(namespaces);
   errors.push(...nsCheck.errors);
   warnings.push(...nsCheck.warnings);
@@ -142,7 +142,10 @@ export function validateClusterSpec(input: unknown, options: ValidateOptions = {
     location: normaliseRegion(data.location),
     resourceGroup: options.resourceGroup ?? data.resourceGroup ?? `rg-${data.name}`,
     network: planning.plan,
-    ...(data.aadProfile ? { disableLocalAccounts: localAccountsDisabled(data) } : {}),
+    aadProfile: {
+      ...data.aadProfile,
+      ...(!data.aadProfile.tenantID && options.tenantId ? { tenantID: options.tenantId } : {}),
+    },
     namespaces: data.namespaces.map((ns) => ({
       ...ns,
       workloads: ns.workloads.map((w) => ({ ...w, labels: workloadLabels(w) })),

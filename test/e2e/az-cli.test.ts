@@ -1,7 +1,7 @@
 // The Azure CLI, unmodified, against the local emulators: the ARM part of the tutorial as a user types
 // it (recipe in emulators/azure/README.md). Needs `az` on PATH (Debian: apt-get install azure-cli);
 // without it the test reports a skip naming the package.
-import { test } from "node:test";
+import { test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
 import { execFile, execFileSync } from "node:child_process";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
@@ -10,6 +10,9 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { startAzureEmulator } from "../../emulators/azure/index.js";
 import { startEmulators } from "../../emulators/stack.js";
+import { clientsFor, FAST, prepareNetwork } from "../../harness/azure.js";
+import { managedClusterModel } from "../../shared/azure/models.js";
+import { validateClusterSpec } from "../../shared/spec/index.js";
 import { sampleCluster } from "../helpers/spec-conformance.js";
 import { azModelsAvailable, validateAnswers } from "./az-models.js";
 
@@ -27,12 +30,12 @@ function azInstalled(): boolean {
 /** npm start's default time scale: the az part must stay under 2 minutes there. */
 const TIME_SCALE = 0.02;
 
-test("az: cloud register, service-principal login and the tutorial's ARM commands exit 0 in under 2 minutes", async (t) => {
-  if (!azInstalled()) {
-    t.skip("azure-cli not installed: apt-get install azure-cli");
-    return;
-  }
-  const dir = await mkdtemp(join(tmpdir(), "aksv-az-"));
+/**
+ * The emulators on free ports and az pointed at them (its own config directory, the local CA), torn
+ * down after the test. `az` fails the test when az does; `azRaw` answers how az ended.
+ */
+async function azOnEmulators(t: TestContext, prefix: string) {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
   const emulators = await startEmulators({
     stateDir: join(dir, "state"),
     timeScale: TIME_SCALE,
@@ -45,7 +48,6 @@ test("az: cloud register, service-principal login and the tutorial's ARM command
     await rm(dir, { recursive: true, force: true });
   });
   const { azure } = emulators;
-  azure.recorder.keepBodies = true;
   const env = {
     ...process.env,
     AZURE_CONFIG_DIR: join(dir, "azure-config"),
@@ -53,29 +55,43 @@ test("az: cloud register, service-principal login and the tutorial's ARM command
     AZURE_CORE_COLLECT_TELEMETRY: "no",
     AZURE_CORE_NO_COLOR: "1",
   };
+  const azRaw = (...args: string[]) =>
+    run("az", args, { env, timeout: 120_000, maxBuffer: 16 * 1024 * 1024 }).then(
+      ({ stdout }) => ({ ok: true, stdout, stderr: "" }),
+      (e: { stderr?: string; message: string }) => ({ ok: false, stdout: "", stderr: e.stderr ?? e.message }),
+    );
   const az = async (...args: string[]): Promise<string> => {
-    try {
-      const { stdout } = await run("az", args, { env, timeout: 120_000, maxBuffer: 16 * 1024 * 1024 });
-      return stdout;
-    } catch (e) {
-      const err = e as { stderr?: string; message: string };
-      assert.fail(`az ${args.join(" ")} failed: ${err.stderr ?? err.message}`);
-    }
+    const r = await azRaw(...args);
+    if (!r.ok) assert.fail(`az ${args.join(" ")} failed: ${r.stderr}`);
+    return r.stdout;
   };
   const json = async <T>(...args: string[]): Promise<T> => JSON.parse(await az(...args, "-o", "json")) as T;
+  /** Registers the emulator as a cloud and signs in as a service principal: az's accounts. */
+  const signIn = async () => {
+    await az("cloud", "register", "-n", "AksvLocal", "--endpoint-resource-manager", `${azure.url}/`);
+    await az("cloud", "set", "-n", "AksvLocal");
+    return json<{ id: string; tenantId: string }[]>(
+      "login",
+      "--service-principal",
+      "-u",
+      "tutorial-app",
+      "-p",
+      "any-secret",
+      "--tenant",
+      azure.tenantId,
+    );
+  };
+  return { dir, azure, az, azRaw, json, signIn };
+}
 
-  await az("cloud", "register", "-n", "AksvLocal", "--endpoint-resource-manager", `${azure.url}/`);
-  await az("cloud", "set", "-n", "AksvLocal");
-  const accounts = await json<{ id: string; tenantId: string }[]>(
-    "login",
-    "--service-principal",
-    "-u",
-    "tutorial-app",
-    "-p",
-    "any-secret",
-    "--tenant",
-    azure.tenantId,
-  );
+test("az: cloud register, service-principal login and the tutorial's ARM commands exit 0 in under 2 minutes", async (t) => {
+  if (!azInstalled()) {
+    t.skip("azure-cli not installed: apt-get install azure-cli");
+    return;
+  }
+  const { dir, azure, az, json, signIn } = await azOnEmulators(t, "aksv-az-");
+  azure.recorder.keepBodies = true;
+  const accounts = await signIn();
   assert.equal(accounts[0]!.id, azure.subscriptionId);
   assert.equal(accounts[0]!.tenantId, azure.tenantId);
 
@@ -173,6 +189,47 @@ test("az: cloud register, service-principal login and the tutorial's ARM command
     "ResourceListResult",
   ])
     assert.ok(models.has(m), `an answer was validated against ${m}`);
+});
+
+test("az aks get-credentials --admin fails on a cluster as aks-vending creates it by default (Entra ID, no local accounts), as on AKS", async (t) => {
+  if (!azInstalled()) {
+    t.skip("azure-cli not installed: apt-get install azure-cli");
+    return;
+  }
+  const { dir, azure, az, azRaw, signIn } = await azOnEmulators(t, "aksv-az-locked-");
+  // The cluster exactly as the app's ARM model builds it from a request with every default.
+  const c = clientsFor(azure);
+  const setup = await prepareNetwork(c, "rg-locked", {
+    vnetPrefix: "10.224.0.0/12",
+    subnetPrefix: "10.224.0.0/16",
+  });
+  const validated = validateClusterSpec({ name: "locked", team: "platform", nodePool: { count: 1 } });
+  assert.ok(validated.ok);
+  const model = managedClusterModel(validated.spec, setup, {});
+  assert.equal(model.disableLocalAccounts, true, "the default");
+  await c.aks.managedClusters.beginCreateOrUpdateAndWait("rg-locked", "locked", model, FAST);
+
+  await signIn();
+  const kubeconfig = join(dir, "kubeconfig");
+  const admin = await azRaw(
+    "aks",
+    "get-credentials",
+    "-g",
+    "rg-locked",
+    "-n",
+    "locked",
+    "--admin",
+    "-f",
+    kubeconfig,
+  );
+  assert.equal(admin.ok, false, "az aks get-credentials --admin must fail");
+  assert.match(
+    admin.stderr,
+    /static credential is not allowed because this cluster is set to disable local accounts/,
+  );
+  // The user credential is still there, and holds no token: kubelogin signs in with Entra ID.
+  await az("aks", "get-credentials", "-g", "rg-locked", "-n", "locked", "-f", kubeconfig);
+  assert.doesNotMatch(await readFile(kubeconfig, "utf8"), /token: |client-key-data/);
 });
 
 test("azure-cli's models reject what Azure would not answer: unknown properties, wrong types, broken patterns", async (t) => {

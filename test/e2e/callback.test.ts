@@ -164,7 +164,10 @@ describe("Azure DevOps agentless callback (server job)", () => {
     });
     host = s.host as HostProcess;
     devops = await DevOpsStandIn.start(stateDir);
-    auth = { Authorization: `Bearer ${await devToken(s)}` };
+    // An admin who is also in the team: the clusters' default access grant is the caller.
+    auth = {
+      Authorization: `Bearer ${await devToken(s, { roles: ["Clusters.Admin"], teams: ["platform"] })}`,
+    };
   });
 
   after(async () => {

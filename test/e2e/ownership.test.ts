@@ -2,7 +2,8 @@
 // group; team B's cluster lands in it. Team A's DELETE must remove exactly what was created for its
 // own cluster: team B's cluster, VNet and identity stay (and B's status stays Succeeded), and the
 // group, which still holds B's resources, stays too. B's DELETE then removes B's resources and keeps
-// the group, which was not created for B's cluster.
+// the group, which was not created for B's cluster, and nothing of B at its cluster's scope (its pod
+// security assignment deleted explicitly, its access role assignments gone with the cluster).
 import assert from "node:assert/strict";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -78,6 +79,25 @@ async function resourcesOf(team: "a" | "b", doc: ClusterDoc) {
   };
 }
 
+/** What of own-<team> is left at its cluster's scope: its pod security assignment and role assignments. */
+async function clusterScopeOf(team: "a" | "b"): Promise<{ policy: boolean; roleAssignments: number }> {
+  const clusterId = `/subscriptions/${stack.azure.subscriptionId}/resourceGroups/${RG}/providers/Microsoft.ContainerService/managedClusters/own-${team}`;
+  let policy = true;
+  try {
+    await arm.resources.resources.getById(
+      `${clusterId}/providers/Microsoft.Authorization/policyAssignments/aksv-pod-security`,
+      "2023-04-01",
+    );
+  } catch (e) {
+    if ((e as { statusCode?: number }).statusCode !== 404) throw e;
+    policy = false;
+  }
+  let roleAssignments = 0;
+  for await (const a of arm.authorization.roleAssignments.listForResourceGroup(RG))
+    if ((a.scope ?? "").toLowerCase().startsWith(clusterId.toLowerCase())) roleAssignments++;
+  return { policy, roleAssignments };
+}
+
 async function groupContents(): Promise<string[]> {
   const out: string[] = [];
   for await (const r of arm.resources.resources.listByResourceGroup(RG)) out.push(r.name ?? "");
@@ -98,7 +118,11 @@ it("one team's DELETE removes only its own cluster's resources from a shared res
       assert.ok(t?.[TAGS.clusterUid], `${team}'s ${kind} carries its cluster's unique id`);
   assert.notEqual(before.a.cluster?.[TAGS.clusterUid], before.b.cluster?.[TAGS.clusterUid]);
 
+  // On each cluster: its pod security initiative, the app's Cluster Admin and the team's writer.
+  assert.deepEqual(await clusterScopeOf("b"), { policy: true, roleAssignments: 2 });
   const deletedA = await remove("a");
+  assert.deepEqual(await clusterScopeOf("a"), { policy: false, roleAssignments: 0 });
+  assert.deepEqual(await clusterScopeOf("b"), { policy: true, roleAssignments: 2 }, "B's are untouched");
   assert.deepEqual(await resourcesOf("a", a), { cluster: undefined, vnet: undefined, identity: undefined });
   assert.deepEqual(await resourcesOf("b", b), before.b, "B's cluster, VNet and identity are untouched");
   const bNow = await waitForPhase(stack.api, tokens.b, "own-b", ["Succeeded", "Failed", "Deleted"]);
@@ -112,6 +136,19 @@ it("one team's DELETE removes only its own cluster's resources from a shared res
 
   const deletedB = await remove("b");
   assert.deepEqual(await resourcesOf("b", b), { cluster: undefined, vnet: undefined, identity: undefined });
+  // The group stays (it was there before B), so nothing of B may be left at B's cluster scope; the
+  // pod security assignment went by its own DELETE, not only with its scope.
+  assert.deepEqual(await clusterScopeOf("b"), { policy: false, roleAssignments: 0 });
+  assert.deepEqual(
+    stack.azure.recorder
+      .query({
+        method: "DELETE",
+        path: "/managedClusters/own-b/providers/Microsoft.Authorization/policyAssignments/",
+      })
+      .map((q) => q.status),
+    [200],
+    "B's pod security assignment deleted explicitly, once",
+  );
   assert.deepEqual(await groupContents(), [], "nothing left in the group");
   assert.ok(
     deletedB.warnings.some(

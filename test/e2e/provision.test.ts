@@ -12,7 +12,7 @@ const run = (scenario: string): Promise<void> => runScenarioProcess(SCRIPT, [sce
 describe("provisioning end to end", () => {
   it("the tutorial's request reaches Succeeded, verified, with exactly the seeded objects; DELETE leaves nothing", () =>
     run("tutorial"));
-  it("an Entra ID cluster (Azure RBAC, no local accounts) is seeded and verified with the app's identity", () =>
+  it("the tutorial's request is locked down by default: every secure setting, Entra ID with Azure RBAC and no admin credential; kubectl as the team's writer, a reader (403 on delete) and another team (403); no secret in kubeconfigs, status, host log or durable history", () =>
     run("entra"));
   it("a request whose expectations contradict its policies is refused with 400 before any ARM call", () =>
     run("contradiction"));

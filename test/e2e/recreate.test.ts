@@ -24,7 +24,8 @@ let token: string;
 before(async () => {
   stateDir = await mkdtemp(join(tmpdir(), "aksv-recreate-"));
   stack = await startStack({ stateDir });
-  token = await devToken(stack);
+  // An admin who is also in the team: the tutorial's default access grant is the caller.
+  token = await devToken(stack, { roles: ["Clusters.Admin"], teams: ["platform"] });
 });
 
 after(async () => {

@@ -10,7 +10,8 @@ import { join } from "node:path";
 import { CoreV1Api, KubeConfig, NetworkingV1Api } from "@kubernetes/client-node";
 import { decodeJwt } from "jose";
 import { guidFrom } from "../../emulators/azure/identity/issuer.js";
-import { LOCAL_API_AUDIENCE } from "../../emulators/stack.js";
+import { AKS_SERVER_APP_ID } from "../../shared/azure/names.js";
+import { AKS_RBAC_ROLES } from "../../shared/spec/access.js";
 import { clientsFor } from "../../harness/azure.js";
 import {
   armWrites,
@@ -18,6 +19,7 @@ import {
   devToken,
   json,
   ROOT,
+  HOST_LOG,
   spawnHost,
   startStack,
   waitForPhase,
@@ -40,9 +42,15 @@ const ONE_OF_EACH = {
   "Microsoft.ContainerService/managedClusters": 1,
 };
 
+/**
+ * The resources of a provisioned cluster: one of each, and on the cluster (Entra ID by default) two
+ * more role assignments, the app's Cluster Admin and the team's default grant (writer).
+ */
+const PROVISIONED_RESOURCES = { ...ONE_OF_EACH, "Microsoft.Authorization/roleAssignments": 3 };
+
 /** What a provisioning that got past the cluster also writes: its maintenance window and policy. */
 const PROVISIONED_WRITES = {
-  ...ONE_OF_EACH,
+  ...PROVISIONED_RESOURCES,
   "Microsoft.ContainerService/managedClusters/maintenanceConfigurations": 2,
   "Microsoft.Authorization/policyAssignments": 1,
 };
@@ -79,6 +87,18 @@ async function checkSecurePosture(s: Stack, doc: ClusterDoc): Promise<void> {
   assert.match(mc.currentKubernetesVersion ?? "", /^\d+\.\d+\.\d+$/);
   assert.equal(mc.powerState?.code, "Running");
   assert.equal(mc.fqdn, doc.outputs["fqdn"]);
+  // Entra ID with Azure RBAC, the deployment's tenant, and no local accounts: by default.
+  assert.deepEqual(
+    [mc.aadProfile?.managed, mc.aadProfile?.enableAzureRbac, mc.aadProfile?.tenantID],
+    [true, true, s.azure.tenantId],
+  );
+  assert.equal(mc.disableLocalAccounts, true);
+  assert.equal(mc.enableRbac, true);
+  // No static credential exists (what `az aks get-credentials --admin` asks ARM for).
+  await assert.rejects(
+    c.aks.managedClusters.listClusterAdminCredentials("akstips", "tipsAndTricksAKSCluster"),
+    (e: { statusCode?: number; code?: string }) => e.statusCode === 400 && e.code === "BadRequest",
+  );
 
   for (const name of ["aksManagedAutoUpgradeSchedule", "aksManagedNodeOSUpgradeSchedule"]) {
     const m = await c.aks.maintenanceConfigurations.get("akstips", "tipsAndTricksAKSCluster", name);
@@ -122,14 +142,22 @@ function post(api: string, body: unknown, headers: Record<string, string> = {}):
   return callApi(api, token, "/clusters", { method: "POST", body: JSON.stringify(body), headers });
 }
 
-/** Namespaced objects of the cluster, read with the user kubeconfig the API hands out. */
-async function clusterObjects(api: string, name: string) {
+/**
+ * Namespaced objects of the cluster, read with the kubeconfig the API hands out (no secret: its
+ * user is an exec plugin) and the Entra token that plugin would get for the caller, the team's
+ * writer (its default grant), from the local issuer.
+ */
+async function clusterObjects(s: Pick<Stack, "azure">, api: string, name: string) {
   const r = await callApi(api, token, `/clusters/${name}/kubeconfig`);
   assert.equal(r.status, 200, "kubeconfig of a Succeeded cluster");
   const yaml = await r.text();
-  assert.doesNotMatch(yaml, /client-key-data|adminToken/i, "no admin credentials in the user kubeconfig");
+  assert.doesNotMatch(yaml, /token:|client-key-data|adminToken/i, "no credential in the kubeconfig");
   const kc = new KubeConfig();
   kc.loadFromString(yaml);
+  assert.ok(kc.getCurrentUser()?.exec, "the user is an exec credential plugin");
+  const oid = String(decodeJwt(token)["oid"]);
+  const entra = await s.azure.issueToken({ audience: AKS_SERVER_APP_ID, subject: oid, objectId: oid });
+  kc.users = kc.users.map((u) => ({ name: u.name, token: entra }));
   const core = kc.makeApiClient(CoreV1Api);
   const net = kc.makeApiClient(NetworkingV1Api);
   const names = (l: { items: { metadata?: { name?: string } }[] }) =>
@@ -240,7 +268,11 @@ const OPERATION_STATUS = "/providers/Microsoft.ContainerService/locations/[^/]+/
  * Durable history is stored readable: every byte the task hub wrote (inputs, outputs, custom status,
  * history, in the database and its WAL) must be free of tokens, kubeconfigs and the identity secret.
  */
-function assertNoSecretsInTaskHub(stateDir: string, env: Record<string, string>): void {
+function assertNoSecretsInTaskHub(
+  stateDir: string,
+  env: Record<string, string>,
+  adminTokens: string[] = [],
+): void {
   const dir = join(stateDir, "functions-host");
   const files = readdirSync(dir).filter((f) => statSync(join(dir, f)).isFile() && !f.endsWith(".keys.json"));
   assert.ok(files.length > 0, "the task hub wrote files");
@@ -253,6 +285,39 @@ function assertNoSecretsInTaskHub(stateDir: string, env: Record<string, string>)
     "no kubeconfig in the task hub",
   );
   assert.ok(!text.includes(env["IDENTITY_HEADER"]!), "no managed-identity secret in the task hub");
+  for (const t of adminTokens) assert.ok(!text.includes(t), "no cluster admin token in the task hub");
+}
+
+/**
+ * Issue 15's secret scan: no kubeconfig the API handed out, no status document or list page, no
+ * line of the host's (and its worker's) log and no byte of the durable history holds a bearer
+ * token, the cluster's admin token, a client secret or a kubeconfig's `token:`.
+ */
+function assertNoSecrets(
+  stateDir: string,
+  env: Record<string, string>,
+  handedOut: string[],
+  adminTokens: string[],
+): void {
+  const log = readFileSync(join(stateDir, HOST_LOG), "utf8");
+  assert.match(
+    log,
+    /Executed 'Functions\.grantClusterAccess' \(Succeeded/,
+    "the scan reads the host's log of the run",
+  );
+  const texts = [...handedOut.map((t, i) => [`handed out #${i}`, t] as const), ["host log", log] as const];
+  for (const [what, text] of texts) {
+    assert.doesNotMatch(text, /eyJ[\w-]{10,}\.eyJ[\w-]{10,}\./, `${what}: no JWT`);
+    assert.doesNotMatch(
+      text,
+      /\btoken:\s*\S|client-key-data|client-certificate-data/,
+      `${what}: no credential`,
+    );
+    assert.doesNotMatch(text, /client_secret=|"clientSecret"\s*:\s*"[^"]/i, `${what}: no client secret`);
+    for (const t of adminTokens) assert.ok(!text.includes(t), `${what}: no cluster admin token`);
+    assert.ok(!text.includes(env["IDENTITY_HEADER"]!), `${what}: no managed-identity secret`);
+  }
+  assertNoSecretsInTaskHub(stateDir, env, adminTokens);
 }
 
 /** The object id the local issuer gives a dev user (its token routes derive it so). */
@@ -262,9 +327,9 @@ const userOid = (user: string) => guidFrom(`user:${user}`);
  * The machine's kubectl with the API's kubeconfig (exec plugin: this project's CLI, signed in per
  * person with AKSV_CONFIG_DIR): the team's writer creates a pod in its namespace, the reader gets
  * but may not delete it (403), another team's user is refused everywhere; the kubeconfig, as any
- * reader of the cluster gets it, holds no secret.
+ * reader of the cluster gets it, holds no secret. Returns the kubeconfig it was handed.
  */
-async function kubectlAsTeams(s: Stack, stateDir: string): Promise<void> {
+async function kubectlAsTeams(s: Stack, stateDir: string): Promise<string[]> {
   const bin = join(stateDir, "bin");
   await mkdir(bin, { recursive: true });
   const cliPath = join(ROOT, "dist/cli/main.js");
@@ -339,86 +404,62 @@ async function kubectlAsTeams(s: Stack, stateDir: string): Promise<void> {
     assert.notEqual(other.code, 0, `another team: ${args.join(" ")}`);
     assert.match(other.stderr, /forbidden/, `another team: ${args.join(" ")}`);
   }
+  return [got.stdout];
 }
 
 const scenarios: Record<string, (stateDir: string) => Promise<void>> = {
   /**
-   * The tutorial with AKS-managed Entra ID: the cluster has Azure RBAC and no local accounts, the
-   * app grants its own identity Cluster Admin on it and seeds and verifies with an Entra token.
+   * Locked down by default (issue 15's "done when"): the tutorial's request, unchanged, gives a
+   * cluster with Entra ID, Azure RBAC and no local accounts beside every other secure setting; the
+   * app seeds and verifies with its own identity's Entra token; the team's writer (the caller)
+   * creates a pod with kubectl and the API's kubeconfig, a reader granted in Azure gets it but may
+   * not delete it, another team is refused everywhere; and no kubeconfig, status document, host
+   * log or durable history holds a secret.
    */
   async entra(stateDir) {
-    const s = await startStack({ stateDir });
-    // The caller as the local issuer's token route signs it in (an Entra object id, a GUID): the
-    // team's default grant goes to it, and its CLI's kube-token carries the same oid.
-    token = await s.azure.issueToken({
-      audience: LOCAL_API_AUDIENCE,
-      subject: userOid("pipeline"),
-      objectId: userOid("pipeline"),
-      claims: {
-        roles: ["Clusters.Write", "Team.platform"],
-        preferred_username: "pipeline@aks-vending.local",
-      },
-    });
+    const s = await startStack({ stateDir, hostProcess: true, hostLogLevel: "information" });
+    await signIn(s); // pipeline, member of platform: an Entra object id (a GUID)
+    const NAME = "tipsAndTricksAKSCluster";
+    let stopped = false;
     try {
-      const r = await post(s.api, {
-        ...tutorial(),
-        aadProfile: {},
-        access: [
-          { team: "platform", role: "writer", namespaces: ["test"] },
-          { principal: userOid("rita"), role: "reader", namespaces: ["test"] },
-        ],
-      });
+      const r = await post(s.api, tutorial());
       assert.equal(r.status, 202);
-      const doc = await waitForPhase(s.api, token, "tipsAndTricksAKSCluster", ["Succeeded", "Failed"]);
+      const doc = await waitForPhase(s.api, token, NAME, ["Succeeded", "Failed"]);
       assert.equal(doc.phase, "Succeeded", JSON.stringify(doc.error ?? doc.verification));
       assert.equal(doc.verification?.passed, true);
       assert.equal(doc.steps.find((x) => x.name === "clusterAccess")?.status, "Succeeded");
       // Verification asked the API server (SubjectAccessReviews, as the app's Cluster Admin) what
-      // each grant allows in its namespace, the next action up and the same outside it.
+      // the team's default grant allows in its namespace, the next action up and the same outside.
       assert.deepEqual(
-        doc.verification?.access?.map((a) => [a.subject.split(" ")[0], a.action, a.namespace, a.observed]),
+        doc.verification?.access?.map((a) => [a.subject, a.action, a.namespace, a.observed]),
         [
-          ["team", "create pods", "test", "allowed"],
-          ["team", "create rolebindings.rbac.authorization.k8s.io", "test", "denied"],
-          ["team", "create pods", "kube-system", "denied"],
-          ["principal", "get pods", "test", "allowed"],
-          ["principal", "delete pods", "test", "denied"],
-          ["principal", "get pods", "kube-system", "denied"],
+          ["team platform", "create pods", "test", "allowed"],
+          ["team platform", "create rolebindings.rbac.authorization.k8s.io", "test", "denied"],
+          ["team platform", "create pods", "kube-system", "denied"],
         ],
       );
-      const path =
-        "/resourcegroups/akstips/providers/Microsoft.ContainerService/managedClusters/tipsAndTricksAKSCluster";
-      const mc = await json<{
-        id: string;
-        properties: {
-          aadProfile: { managed: boolean; enableAzureRBAC: boolean };
-          disableLocalAccounts: boolean;
-        };
-      }>(await armGet(s, `${path}?api-version=2025-04-01`));
-      assert.deepEqual(
-        [
-          mc.properties.aadProfile.managed,
-          mc.properties.aadProfile.enableAzureRBAC,
-          mc.properties.disableLocalAccounts,
-        ],
-        [true, true, true],
-      );
-      // No static credential exists: the app seeded with its identity's Entra token.
-      const admin = await armGet(s, `${path}/listClusterAdminCredential?api-version=2025-04-01`, "POST");
-      assert.equal(admin.status, 400);
-      assert.equal((await json<{ error: { code: string } }>(admin)).error.code, "BadRequest");
+      await checkSecurePosture(s, doc);
+
+      const c = clientsFor(s.azure);
+      const mc = await c.aks.managedClusters.get("akstips", NAME);
+      const caller = String(decodeJwt(token)["oid"]);
+      // A reader, granted by the platform team in Azure beside what the request asked for.
+      await c.authorization.roleAssignments.create(`${mc.id}/namespaces/test`, guidFrom(`rita:${mc.id}`), {
+        roleDefinitionId: `/subscriptions/${s.azure.subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${AKS_RBAC_ROLES.reader}`,
+        principalId: userOid("rita"),
+        principalType: "User",
+      });
       const access = await json<{
         assignments: { roleDefinitionId: string; scope: string; principalId: string }[];
-      }>(await fetch(`${s.azure.url}/_emulator/access?scope=${encodeURIComponent(mc.id)}`));
-      const caller = String(decodeJwt(token)["oid"]);
+      }>(await fetch(`${s.azure.url}/_emulator/access?scope=${encodeURIComponent(mc.id!)}`));
       assert.deepEqual(
         access.assignments
           .map((a) => [a.roleDefinitionId.split("/").pop(), a.scope.toLowerCase(), a.principalId === caller])
           .sort(),
         [
-          ["7f6c6a51-bcf8-42ba-9220-52d62157d7db", `${mc.id}/namespaces/test`.toLowerCase(), false],
-          ["a7ffa36f-339b-4b5c-8bdf-e2c188b2c0eb", `${mc.id}/namespaces/test`.toLowerCase(), true],
-          ["b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b", mc.id.toLowerCase(), false],
+          [AKS_RBAC_ROLES.reader, `${mc.id}/namespaces/test`.toLowerCase(), false],
+          [AKS_RBAC_ROLES.writer, `${mc.id}/namespaces/test`.toLowerCase(), true],
+          [AKS_RBAC_ROLES.clusterAdmin, mc.id!.toLowerCase(), false],
         ],
         "the app's Cluster Admin on this cluster only; the caller's team (no group: the caller) writer in its namespace; rita reader there",
       );
@@ -426,10 +467,27 @@ const scenarios: Record<string, (stateDir: string) => Promise<void>> = {
         ...PROVISIONED_WRITES,
         "Microsoft.Authorization/roleAssignments": 4,
       });
-      await kubectlAsTeams(s, stateDir);
-      await deleteAndCheckGone(s, "tipsAndTricksAKSCluster");
+      // The cluster's static admin token exists in ARM's state only (listClusterAdminCredential
+      // refuses it): the scan below must not find it anywhere.
+      const adminTokens = [
+        ...readFileSync(join(stateDir, "azure", "state.json"), "utf8").matchAll(/"adminToken":"([^"]+)"/g),
+      ].map((m) => m[1]!);
+      assert.ok(adminTokens.length > 0, "the cluster's admin token is known to the scan");
+      const kubeconfigs = await kubectlAsTeams(s, stateDir);
+      // What the API hands out and shows: the kubeconfigs (both plugins), the status and the list.
+      const handedOut = [
+        ...kubeconfigs,
+        await (await callApi(s.api, token, `/clusters/${NAME}/kubeconfig`)).text(),
+        await (await callApi(s.api, token, `/clusters/${NAME}`)).text(),
+        await (await callApi(s.api, token, "/clusters?all=true")).text(),
+      ];
+      await deleteAndCheckGone(s, NAME);
+      handedOut.push(await (await callApi(s.api, token, `/clusters/${NAME}`)).text());
+      await s.stop(); // the host's log and the task hub flushed
+      stopped = true;
+      assertNoSecrets(stateDir, s.env, handedOut, adminTokens);
     } finally {
-      await s.stop();
+      if (!stopped) await s.stop();
     }
   },
   /** The tutorial's request: Succeeded, verified, exactly the seeded objects, idempotent, deletable. */
@@ -469,7 +527,7 @@ const scenarios: Record<string, (stateDir: string) => Promise<void>> = {
       assert.ok((doc.steps.find((x) => x.name === "cluster")?.polls ?? 0) >= 1, "the create was polled");
       await checkSecurePosture(s, doc);
 
-      const objects = await clusterObjects(s.api, "tipsAndTricksAKSCluster");
+      const objects = await clusterObjects(s, s.api, "tipsAndTricksAKSCluster");
       assert.deepEqual(objects.policies, ["backend-policy", "default-deny-ingress"]);
       assert.deepEqual(objects.services, ["backend"]);
       assert.equal(
@@ -673,7 +731,11 @@ const scenarios: Record<string, (stateDir: string) => Promise<void>> = {
           c.rules.map((r) => r.times),
           `${c.name}: every fault was served`,
         );
-        assert.deepEqual(await resourcesIn(s, `rg-${c.name}`), ONE_OF_EACH, `${c.name}: exactly one of each`);
+        assert.deepEqual(
+          await resourcesIn(s, `rg-${c.name}`),
+          PROVISIONED_RESOURCES,
+          `${c.name}: exactly one of each`,
+        );
         assert.equal(
           s.azure.recorder.query({ method: "DELETE", path: `/resourcegroups/rg-${c.name}` }).length,
           0,
@@ -734,7 +796,7 @@ const scenarios: Record<string, (stateDir: string) => Promise<void>> = {
       const faulted = s.azure.recorder.query({ method: "GET" }).filter((q) => q.fault).length;
       assert.ok(faulted >= 10, `read faults were served (${faulted})`);
       s.azure.faults.configure({}); // the check's own reads
-      assert.deepEqual(await resourcesIn(s, "akstips"), ONE_OF_EACH);
+      assert.deepEqual(await resourcesIn(s, "akstips"), PROVISIONED_RESOURCES);
     } finally {
       await s.stop();
     }
@@ -783,7 +845,7 @@ const scenarios: Record<string, (stateDir: string) => Promise<void>> = {
       assert.equal(s.azure.faults.describe().fired[0]?.fired, busy, "every busy answer was served");
       // Each busy answer was followed by one more PUT: that many attempts, and the one that went through.
       assert.equal(doc.steps.find((x) => x.name === "cluster")?.attempts, busy + 1);
-      assert.deepEqual(await resourcesIn(s, "rg-busy"), ONE_OF_EACH);
+      assert.deepEqual(await resourcesIn(s, "rg-busy"), PROVISIONED_RESOURCES);
       assert.equal(doc.steps.find((x) => x.name === "cluster")?.waitingFor, undefined);
     } finally {
       await s.stop();
@@ -910,7 +972,7 @@ const scenarios: Record<string, (stateDir: string) => Promise<void>> = {
         PROVISIONED_WRITES,
         "no duplicate resources after two crashes",
       );
-      const objects = await clusterObjects(api(), "tipsAndTricksAKSCluster");
+      const objects = await clusterObjects(s, api(), "tipsAndTricksAKSCluster");
       assert.equal(objects.pods.length, 1, `no leftover probe pods: ${JSON.stringify(objects.pods)}`);
     } finally {
       await host.stop();

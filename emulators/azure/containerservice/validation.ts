@@ -107,7 +107,8 @@ export function validateAad(
       managed: true,
       enableAzureRBAC: aad.enableAzureRBAC === true,
       tenantID: aad.tenantID ?? tenantId,
-      adminGroupObjectIDs: aad.adminGroupObjectIDs ?? null,
+      // Left out when none are given: the REST spec's model is an array, never null.
+      ...(aad.adminGroupObjectIDs ? { adminGroupObjectIDs: aad.adminGroupObjectIDs } : {}),
     },
     disableLocalAccounts,
   };

@@ -17,6 +17,7 @@ import {
   type CryptoKey,
   type JWK,
 } from "jose";
+import { guidFrom } from "../../../emulators/azure/identity/issuer.js";
 import { LOCAL_API_AUDIENCE } from "../../../emulators/stack.js";
 import { TAGS } from "../../../shared/azure/models.js";
 import { callApi, devToken, json, startStack, waitForPhase, type Stack } from "../../../harness/stack.js";
@@ -25,6 +26,11 @@ import { assertBackstageResource } from "../../helpers/backstage.js";
 const QUOTA = 2;
 /** An Entra group object id that AKSV_TEAM_MAP maps to team alpha. */
 const ALPHA_GROUP = "5f0c2a1e-0000-4000-8000-00000000a1fa";
+/**
+ * Team beta's group: an admin (no member of beta) creating beta's cluster grants the team through
+ * it (a team known by app role only would have no principal but the caller: 400 TeamHasNoGroup).
+ */
+const BETA_GROUP = "5f0c2a1e-0000-4000-8000-0000000000be";
 let stack: Stack;
 let stateDir: string;
 const tokens: Record<string, string> = {};
@@ -85,7 +91,10 @@ before(async () => {
   stateDir = await mkdtemp(join(tmpdir(), "aksv-auth-"));
   stack = await startStack({
     stateDir,
-    env: { AKSV_TEAM_QUOTA: String(QUOTA), AKSV_TEAM_MAP: JSON.stringify({ [ALPHA_GROUP]: "alpha" }) },
+    env: {
+      AKSV_TEAM_QUOTA: String(QUOTA),
+      AKSV_TEAM_MAP: JSON.stringify({ [ALPHA_GROUP]: "alpha", [BETA_GROUP]: "beta" }),
+    },
   });
   tokens["admin"] = await devToken(stack);
   tokens["alpha"] = await devToken(stack, { teams: ["alpha"], user: "alice" });
@@ -202,7 +211,8 @@ describe("authorization", () => {
     const full = await json<{ requestedBy: { id: string; name: string } }>(
       await callApi(stack.api, tokens["alpha"]!, "/clusters/alpha-one"),
     );
-    assert.deepEqual(full.requestedBy, { id: "alice", name: "alice" });
+    // The token's Entra object id (the team's default access grant) and its user name.
+    assert.deepEqual(full.requestedBy, { id: guidFrom("user:alice"), name: "alice@aks-vending.local" });
     const arm = await armGet(
       "/resourceGroups/rg-alpha-one/providers/Microsoft.ContainerService/managedClusters/alpha-one?api-version=2025-07-01",
     );
@@ -265,7 +275,7 @@ describe("authorization", () => {
     assert.equal(doc.phase, "Succeeded");
   });
 
-  it("lets a read-only caller read its team's clusters but not create or delete them, nor get a kubeconfig (403 naming the role)", async () => {
+  it("lets a read-only caller read its team's clusters and their secret-free kubeconfig, but not create or delete them (403 naming the role)", async () => {
     const reader = tokens["alphaReader"]!;
     assert.equal((await callApi(stack.api, reader, "/clusters/alpha-one")).status, 200);
     assert.deepEqual(await listNames(reader), ["alpha-one"]);
@@ -278,16 +288,16 @@ describe("authorization", () => {
       assert.match(e.error.message, /Clusters\.Write/);
     }
     assert.deepEqual(await listNames(tokens["alphaByGroup"]!), ["alpha-one"], "team from the groups claim");
-    // The kubeconfig ARM lists can write (local accounts, no Entra ID): a reader gets none.
+    // The cluster has Entra ID (the default): its kubeconfig holds no secret, so a reader gets it,
+    // the same as a writer's; what either may do in the cluster is its Azure RBAC's to decide.
     const kubeconfig = await callApi(stack.api, reader, "/clusters/alpha-one/kubeconfig");
-    assert.equal(kubeconfig.status, 403);
-    const refusal = await json<ArmError>(kubeconfig);
-    assert.equal(refusal.error.code, "AuthorizationFailed");
-    assert.match(refusal.error.message, /Clusters\.Write or Clusters\.Admin/);
-    assert.doesNotMatch(JSON.stringify(refusal), /apiVersion|token|certificate/i);
+    assert.equal(kubeconfig.status, 200);
+    const yaml = await kubeconfig.text();
+    assert.match(yaml, /apiVersion: client\.authentication\.k8s\.io\/v1/);
+    assert.doesNotMatch(yaml, /token:|client-key-data|client-certificate-data|password/);
     const writer = await callApi(stack.api, tokens["alpha"]!, "/clusters/alpha-one/kubeconfig");
-    assert.equal(writer.status, 200, "a team member with Clusters.Write still gets it");
-    assert.match(await writer.text(), /apiVersion: v1/);
+    assert.equal(writer.status, 200);
+    assert.equal(await writer.text(), yaml, "the same kubeconfig for every reader of the cluster");
     const noRole = tokens["alphaNoRole"]!;
     for (const path of ["/clusters", "/clusters/alpha-one", "/clusters/alpha-one/kubeconfig"])
       assert.equal((await callApi(stack.api, noRole, path)).status, 403, `no role: GET ${path}`);

@@ -34,7 +34,8 @@ let table: ClusterStateTable;
 let api: ClusterApi;
 let tableRequests = 0;
 const caller: Caller = {
-  id: "legacy-owner",
+  // An Entra object id: the team's default access grant (no group in AKSV_TEAM_MAP) is the caller.
+  id: "0a0a0a0a-0000-4000-8000-0000000b0f11",
   displayName: "legacy-owner",
   roles: new Set(["Clusters.Write"]),
   teams: new Set(["legacy"]),

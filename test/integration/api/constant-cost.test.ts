@@ -56,7 +56,8 @@ let api: ClusterApi;
 let client: df.DurableClient;
 let table: ClusterStateTable;
 const caller: Caller = {
-  id: "probe",
+  // An Entra object id: the team's default access grant (no group in AKSV_TEAM_MAP) is the caller.
+  id: "0a0a0a0a-0000-4000-8000-0000000c0575",
   displayName: "probe",
   roles: new Set(["Clusters.Write"]),
   teams: new Set(["probe", "listed"]),

@@ -52,7 +52,7 @@ describe("aks-vending CLI against the local stack", () => {
   let stack: StackInfo;
   let front: ApiFront;
   let api: string;
-  /** An admin's token from `aks-vending dev-token`: every cluster command sends it as AKSV_TOKEN. */
+  /** An admin's (and platform member's) token from `aks-vending dev-token`: every cluster command sends it as AKSV_TOKEN. */
   let adminToken: string;
   /** Arguments every cluster command gets: the stack's API and quick polling. */
   const at = () => ["--api", api];
@@ -67,7 +67,9 @@ describe("aks-vending CLI against the local stack", () => {
     local = await startCliStack(FAILING);
     ({ stateDir, stack, front, api } = local);
     defaults = { NODE_EXTRA_CA_CERTS: local.ca };
-    const t = await cli([...at(), "dev-token", "--role", "Clusters.Admin"]);
+    // A member of platform too: the tutorial's default access grant (writer in its namespace) is
+    // the caller when the team has no Entra group.
+    const t = await cli([...at(), "dev-token", "--role", "Clusters.Admin", "--team", "platform"]);
     assert.equal(t.code, 0, show(t));
     adminToken = t.stdout.trim();
     defaults = { NODE_EXTRA_CA_CERTS: local.ca, AKSV_TOKEN: adminToken };
@@ -98,7 +100,7 @@ describe("aks-vending CLI against the local stack", () => {
     assert.deepEqual(claims["roles"], ["Clusters.Read", "Team.platform", "Team.data"]);
     assert.equal(claims["preferred_username"], "dev-platform@aks-vending.local");
     // The admin token every other test sends is accepted by the API.
-    assert.deepEqual(decodeJwt(adminToken)["roles"], ["Clusters.Admin"]);
+    assert.deepEqual(decodeJwt(adminToken)["roles"], ["Clusters.Admin", "Team.platform"]);
     const list = await cli([...at(), "list"]);
     assert.equal(list.code, 0, show(list));
     const last = front.seen.at(-1)!;
@@ -139,7 +141,8 @@ describe("aks-vending CLI against the local stack", () => {
     );
     assert.match(r.stdout, /^ {2}fqdn: +\S+\.\S+$/m);
     assert.match(r.stdout, /^ {2}resourceGroup: +akstips$/m);
-    assert.match(r.stdout, /^verification: passed \((\d+)\/\1 probes as expected\)$/m);
+    // The team's writer grant checked beside the probes (allowed in its namespace, not above, not outside).
+    assert.match(r.stdout, /^verification: passed \((\d+)\/\1 probes as expected, 3\/3 access reviews\)$/m);
     // Not a TTY: one plain line per change, no escape sequences, no pipeline commands.
     assert.ok(!(r.stderr + r.stdout).includes("\u001b["), "no escape sequences");
     assert.ok(!r.stdout.includes("##vso"), "no pipeline commands outside a pipeline");

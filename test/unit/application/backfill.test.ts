@@ -9,19 +9,10 @@ import { deprovisionInstanceId } from "../../../shared/azure/names.js";
 import { ORCHESTRATION } from "../../../shared/provision/durable.js";
 import type { IndexEntry } from "../../../shared/state/cluster-table.js";
 import { memoryState } from "../../helpers/cluster-state.js";
-import { instanceIdOf, provisionInput, spec } from "../provision/fixtures.js";
+import { provisionInput, spec, succeededInstance } from "../provision/fixtures.js";
 
 function run(name: string, team: string, resourceGroup: string, createdTime: string): Instance {
-  const input = provisionInput(spec({ name, team, resourceGroup }));
-  return {
-    instanceId: instanceIdOf(input),
-    name: ORCHESTRATION.provisionCluster.name,
-    input,
-    runtimeStatus: "Completed",
-    output: { phase: "Succeeded", outputs: {} },
-    customStatus: null,
-    createdTime,
-  };
+  return succeededInstance(provisionInput(spec({ name, team, resourceGroup })), createdTime);
 }
 
 function deleted(provision: Instance): Instance {

@@ -12,17 +12,24 @@ import { loadConfig } from "../../../shared/config/index.js";
 import { ORCHESTRATION } from "../../../shared/provision/durable.js";
 import type { ArmErrorBody } from "../../../shared/validation/problems.js";
 import { memoryState } from "../../helpers/cluster-state.js";
-import { instanceIdOf, provisionInput, spec, tutorialDocument } from "../provision/fixtures.js";
+import {
+  instanceIdOf,
+  provisionInput,
+  spec,
+  succeededInstance,
+  tutorialDocument,
+} from "../provision/fixtures.js";
 
 // @azure/functions is a CommonJS bundle whose HttpRequest Node cannot see as a named export.
 const { HttpRequest } = functions;
 
 describe("HTTP API request validation (before any orchestration or ARM call)", () => {
+  // A member of the team (an Entra object id): the team's default access grant is this caller.
   const admin: Caller = {
-    id: "admin",
+    id: "0a0a0a0a-0000-4000-8000-00000000ad01",
     displayName: "admin",
     roles: new Set(["Clusters.Admin"]),
-    teams: new Set(),
+    teams: new Set(["platform"]),
   };
   const untouchable: Orchestrations = {
     start: () => Promise.reject(new Error("must not start")),
@@ -173,21 +180,13 @@ describe("GET /api/clusters/{name}/kubeconfig", () => {
     "",
   ].join("\n");
   const state = memoryState();
-  const instances: Instance[] = [spec({ name: "locked", aadProfile: {} }), spec({ name: "legacy" })].map(
-    (s) => {
-      const input = provisionInput(s);
-      void state.put({ name: s.name, team: s.team, instanceId: instanceIdOf(input) });
-      return {
-        instanceId: instanceIdOf(input),
-        name: ORCHESTRATION.provisionCluster.name,
-        input,
-        runtimeStatus: "Completed",
-        output: { phase: "Succeeded", outputs: {} },
-        customStatus: null,
-        createdTime: "2026-01-01T00:00:00Z",
-      };
-    },
-  );
+  // "legacy": a cluster requested while Entra ID was opt-in (its stored spec has no aadProfile).
+  const { aadProfile: _, disableLocalAccounts: __, ...legacy } = spec({ name: "legacy" });
+  const instances: Instance[] = [spec({ name: "locked" }), legacy].map((s) => {
+    const input = provisionInput(s);
+    void state.put({ name: s.name, team: s.team, instanceId: instanceIdOf(input) });
+    return succeededInstance(input);
+  });
   const api = new ClusterApi({
     config: loadConfig({ AKSV_TARGET_SUBSCRIPTION_ID: "00000000-0000-0000-0000-000000000001" }),
     orchestrations: {

@@ -128,3 +128,35 @@ describe("target resource group", () => {
     );
   });
 });
+
+describe("the clusters' Entra tenant (aadProfile.tenantID of a request that names none)", () => {
+  const T = "72f988bf-86f1-41af-91ab-2d7cd011db47";
+  it("is AKSV_TENANT_ID, else the tenant in AKSV_AUTH_ISSUER's path, else absent (AKS takes the subscription's)", () => {
+    assert.equal(loadConfig({ AKSV_TENANT_ID: T }).tenantId, T);
+    assert.equal(
+      loadConfig({ AKSV_AUTH_ISSUER: `https://login.microsoftonline.com/${T}/v2.0` }).tenantId,
+      T,
+      "Entra ID's issuer names the tenant",
+    );
+    assert.equal(
+      loadConfig({
+        AKSV_TENANT_ID: T,
+        AKSV_AUTH_ISSUER: "https://127.0.0.1:7443/0d5e2a7c-1b3f-4c6d-8e9f-a0b1c2d3e4f5/v2.0",
+      }).tenantId,
+      T,
+      "the explicit setting wins",
+    );
+    assert.equal(
+      loadConfig({ AKSV_AUTH_ISSUER: "https://login.microsoftonline.com/common/v2.0" }).tenantId,
+      undefined,
+    );
+    assert.equal(loadConfig({}).tenantId, undefined);
+  });
+
+  it("refuses an AKSV_TENANT_ID that is not a GUID, naming the setting", () => {
+    assert.throws(
+      () => loadConfig({ AKSV_TENANT_ID: "contoso.onmicrosoft.com" }),
+      /AKSV_TENANT_ID must be a tenant id/,
+    );
+  });
+});

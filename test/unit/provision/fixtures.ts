@@ -1,6 +1,8 @@
 import { readFileSync } from "node:fs";
+import type { Instance } from "../../../application/ports.js";
 import { loadConfig } from "../../../shared/config/index.js";
 import { provisionInstanceId } from "../../../shared/azure/names.js";
+import { ORCHESTRATION } from "../../../shared/provision/durable.js";
 import type { ProvisionInput } from "../../../shared/provision/types.js";
 import type { ClusterSpec } from "../../../shared/spec/schema.js";
 import { validateClusterSpec } from "../../../shared/spec/validate.js";
@@ -35,4 +37,17 @@ export function provisionInput(s: ClusterSpec = spec()): ProvisionInput {
 
 export function instanceIdOf(input: ProvisionInput): string {
   return provisionInstanceId(input.target);
+}
+
+/** A provisioning instance that ended Succeeded, as the task hub lists it. */
+export function succeededInstance(input: ProvisionInput, createdTime = "2026-01-01T00:00:00Z"): Instance {
+  return {
+    instanceId: instanceIdOf(input),
+    name: ORCHESTRATION.provisionCluster.name,
+    input,
+    runtimeStatus: "Completed",
+    output: { phase: "Succeeded", outputs: {} },
+    customStatus: null,
+    createdTime,
+  };
 }

@@ -37,6 +37,11 @@ function answers(overrides: Answers = {}): (s: Scheduled) => Answer {
         ? { status: "running", poller: { kind, state: `aks-state-${n}` }, retryAfterSeconds: 20 }
         : { status: "succeeded", value: { id: CLUSTER_ID, fqdn: "tips.hcp.eastus.azmk8s.io" } };
     },
+    // Every cluster has Entra ID: the app's own Cluster Admin (and the request's grants) first.
+    grantClusterAccess: () => ({
+      ok: true,
+      value: { principalId: "app", roleAssignmentIds: ["/ra-app"], created: 1 },
+    }),
     ensureMaintenanceConfigurations: () => ({
       ok: true,
       value: { names: ["aksManagedAutoUpgradeSchedule", "aksManagedNodeOSUpgradeSchedule"] },
@@ -82,7 +87,8 @@ describe("provisionCluster orchestrator", () => {
       "pollArmOperation",
       "pollArmOperation",
       "pollArmOperation",
-      // Both after the cluster, at once.
+      "grantClusterAccess",
+      // Both after the cluster's access, at once.
       "ensureMaintenanceConfigurations",
       "assignPodSecurityPolicy",
       "sub:seedNamespace",
@@ -102,6 +108,7 @@ describe("provisionCluster orchestrator", () => {
         ["identity", "Succeeded"],
         ["roleAssignment", "Succeeded"],
         ["cluster", "Succeeded"],
+        ["clusterAccess", "Succeeded"],
         ["maintenanceConfiguration", "Succeeded"],
         ["policyAssignment", "Succeeded"],
         ["seed:test", "Succeeded"],
@@ -416,15 +423,11 @@ describe("provisionCluster orchestrator", () => {
       namespaces: ["test"],
       subject: "team t",
     };
-    const input = { ...provisionInput(spec({ onFailure: "keep", aadProfile: {} })), access: [grant] };
+    const input = { ...provisionInput(spec({ onFailure: "keep" })), access: [grant] };
     const run = drive(
       provisionCluster,
       input,
       answers({
-        grantClusterAccess: () => ({
-          ok: true,
-          value: { principalId: "app", roleAssignmentIds: [], created: 0 },
-        }),
         "sub:verifyConnectivity": (c) => {
           assert.deepEqual(inputOf<{ access: unknown }>(c).access, [grant]);
           return {

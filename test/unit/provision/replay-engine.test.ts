@@ -36,6 +36,10 @@ function activities(overrides: Record<string, (input: never, attempt: number) =>
       i.kind === "clusterCreate" && ++clusterPolls < 3
         ? { status: "running", poller: { kind: i.kind, state: "c" }, retryAfterSeconds: 5 }
         : { status: "succeeded", value: { id: "/cluster", fqdn: "x.hcp" } },
+    grantClusterAccess: () => ({
+      ok: true,
+      value: { principalId: "app", roleAssignmentIds: ["/ra-app"], created: 1 },
+    }),
     ensureMaintenanceConfigurations: () => ({
       ok: true,
       value: { names: ["aksManagedAutoUpgradeSchedule"] },

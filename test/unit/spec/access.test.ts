@@ -7,7 +7,7 @@ import { callerFromClaims } from "../../../shared/auth/caller.js";
 import { accessAssignments, AKS_RBAC_ROLES, resolveAccess } from "../../../shared/spec/access.js";
 import { validateClusterSpec, type ValidationResult } from "../../../shared/spec/index.js";
 
-const base = { name: "c1", team: "platform", aadProfile: {} };
+const base = { name: "c1", team: "platform" };
 const G1 = "11111111-1111-4111-8111-111111111111";
 const G2 = "22222222-2222-4222-8222-222222222222";
 const P = "33333333-3333-4333-8333-333333333333";
@@ -23,7 +23,7 @@ const caller: Caller = {
   principalType: "User",
 };
 
-test("access entries: exactly one of team, group or principal; GUIDs; roles; Entra ID required", () => {
+test("access entries: exactly one of team, group or principal; GUIDs; roles", () => {
   const spec = validateClusterSpec({
     ...base,
     access: [
@@ -52,10 +52,6 @@ test("access entries: exactly one of team, group or principal; GUIDs; roles; Ent
     validateClusterSpec({ ...base, access: [{ team: "x", role: "reader", namespaces: ["Bad_NS"] }] }).ok,
     false,
   );
-  const { aadProfile: _, ...legacy } = base;
-  assert.deepEqual(codes(validateClusterSpec({ ...legacy, access: [{ team: "x", role: "reader" }] })), [
-    ["access", "AccessRequiresEntraId"],
-  ]);
 });
 
 test("default: the caller's team as writer in the request's namespaces; a team without a group is the caller", () => {

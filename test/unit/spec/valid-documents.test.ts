@@ -117,6 +117,8 @@ describe("valid ClusterSpec documents", () => {
         maxCount: 5,
         availabilityZones: ["1", "2", "3"],
       },
+      aadProfile: { managed: true, enableAzureRBAC: true },
+      disableLocalAccounts: true,
       nodePools: [],
       sku: { tier: "Standard" },
       oidcIssuerProfile: { enabled: true },
