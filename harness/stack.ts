@@ -6,6 +6,8 @@ import { createWriteStream } from "node:fs";
 import { createInterface } from "node:readline";
 import type { InvocationContext } from "@azure/functions";
 import * as df from "durable-functions";
+import { KubeConfig } from "@kubernetes/client-node";
+import { decodeJwt } from "jose";
 import { join } from "node:path";
 import type { AzureEmulator, AzureEmulatorOptions } from "../emulators/azure/index.js";
 export type { FaultRule } from "../emulators/azure/index.js";
@@ -22,6 +24,7 @@ import {
 import { ensureLocalCa } from "../emulators/common/tls.js";
 import { devTokenBody, type DevTokenRequest } from "../shared/auth/dev-token.js";
 import { guidFrom } from "../emulators/azure/identity/issuer.js";
+import { AKS_SERVER_APP_ID } from "../shared/azure/names.js";
 
 export const ROOT = REPO_ROOT;
 
@@ -172,6 +175,29 @@ export async function devToken(
       ...(body["groups"] ? { groups: body["groups"] } : {}),
     },
   });
+}
+
+/**
+ * The cluster's kubeconfig as the API hands it out to the caller of `apiToken` (no secret: its user
+ * is an exec credential plugin), with that user replaced by the Entra token the plugin would get
+ * for the caller from the local issuer: what kubectl needs where kubelogin is not installed. YAML,
+ * to be written with mode 0600.
+ */
+export async function kubeconfigFor(
+  stack: Pick<Stack, "azure" | "api">,
+  apiToken: string,
+  name: string,
+  /** Whose Entra token the kubeconfig holds: the caller's by default. */
+  objectId?: string,
+): Promise<string> {
+  const r = await callApi(stack.api, apiToken, `/clusters/${encodeURIComponent(name)}/kubeconfig`);
+  if (r.status !== 200) throw new Error(`kubeconfig of ${name}: ${r.status} ${await r.text()}`);
+  const kc = new KubeConfig();
+  kc.loadFromString(await r.text());
+  const oid = objectId ?? String(decodeJwt(apiToken)["oid"]);
+  const entra = await stack.azure.issueToken({ audience: AKS_SERVER_APP_ID, subject: oid, objectId: oid });
+  kc.users = kc.users.map((u) => ({ name: u.name, token: entra }));
+  return kc.exportConfig();
 }
 
 export interface ClusterDoc {

@@ -18,6 +18,7 @@ import { clientsFor, FAST } from "../../harness/azure.js";
 import {
   callApi,
   devToken,
+  kubeconfigFor,
   durableClientOf,
   startStack,
   waitForPhase,
@@ -43,7 +44,8 @@ let kubeconfig: string;
 before(async () => {
   stateDir = await mkdtemp(join(tmpdir(), "aksv-drift-"));
   stack = await startStack({ stateDir });
-  token = await devToken(stack);
+  // A platform member too: the tutorial's default access grant (writer) goes to the caller.
+  token = await devToken(stack, { roles: ["Clusters.Admin"], teams: ["platform"] });
   client = durableClientOf(stack.host as FunctionsHost);
   orchestrations = orchestrationsOf(client);
 });
@@ -118,10 +120,9 @@ it("reports a deleted NetworkPolicy and a changed node count within one period, 
   const doc = await waitForPhase(stack.api, token, name, ["Succeeded", "Failed"], 120_000);
   assert.equal(doc.phase, "Succeeded", JSON.stringify(doc.error));
 
-  const r = await callApi(stack.api, token, `/clusters/${name}/kubeconfig`);
-  assert.equal(r.status, 200);
+  // The caller is the team's writer in its namespaces (the default grant): kubectl as that user.
   kubeconfig = join(stateDir, "kubeconfig.yaml");
-  await writeFile(kubeconfig, await r.text(), { mode: 0o600 });
+  await writeFile(kubeconfig, await kubeconfigFor(stack, token, name), { mode: 0o600 });
 
   // The monitor, as the API starts it at the create: generation 1, the create's own input.
   const target = { subscriptionId: stack.azure.subscriptionId, resourceGroup: "akstips", name };

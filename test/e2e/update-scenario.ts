@@ -14,13 +14,15 @@ import {
   armWrites,
   callApi,
   devToken,
+  kubeconfigFor,
   ROOT,
   startStack,
   waitForPhase,
   type ClusterDoc,
   type Stack,
 } from "../../harness/stack.js";
-import { provisionInstanceId } from "../../shared/azure/names.js";
+import { guidFrom } from "../../emulators/azure/identity/issuer.js";
+import { provisionInstanceId, ROLE_DEFINITIONS } from "../../shared/azure/names.js";
 
 const NAME = "tipsAndTricksAKSCluster";
 const RG = "akstips";
@@ -195,6 +197,7 @@ async function scenario(stateDir: string): Promise<void> {
         ["upgrade:plan", "Succeeded"],
         ["upgrade:controlPlane:1.34", "Succeeded"],
         ["upgrade:pool:system", "Succeeded"],
+        ["clusterAccess", "Succeeded"],
         ["seed:prod", "Succeeded"],
         ["verification", "Succeeded"],
       ],
@@ -224,10 +227,20 @@ async function scenario(stateDir: string): Promise<void> {
       JSON.stringify(writes),
     );
 
-    const kc = await callApi(s.api, token, `/clusters/${NAME}/kubeconfig`);
-    assert.equal(kc.status, 200);
+    // kubectl as an operator the platform team made Cluster Admin in Azure (the caller is only the
+    // team's writer in its namespaces: nodes and namespaces are cluster-scoped).
+    const operator = guidFrom("user:operator");
+    await clientsFor(s.azure).authorization.roleAssignments.create(
+      after.id!,
+      guidFrom(`operator:${after.id}`),
+      {
+        roleDefinitionId: `/subscriptions/${subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${ROLE_DEFINITIONS.aksRbacClusterAdmin}`,
+        principalId: operator,
+        principalType: "User",
+      },
+    );
     const kubeconfig = join(stateDir, "kubeconfig.yaml");
-    await writeFile(kubeconfig, await kc.text(), { mode: 0o600 });
+    await writeFile(kubeconfig, await kubeconfigFor(s, token, NAME, operator), { mode: 0o600 });
     const ns = await kubectl(
       kubeconfig,
       "get",
@@ -264,6 +277,9 @@ async function scenario(stateDir: string): Promise<void> {
     assert.deepEqual(
       three.steps.map((x) => [x.name, x.status]),
       [
+        // The team's writer grant follows its namespaces: the one on prod is revoked.
+        ["clusterAccess", "Succeeded"],
+        ["clusterAccess:revoke", "Succeeded"],
         ["prune", "Succeeded"],
         ["verification", "Succeeded"],
       ],

@@ -44,7 +44,8 @@ interface PlanBody {
 before(async () => {
   stateDir = await mkdtemp(join(tmpdir(), "aksv-updates-"));
   stack = await startStack({ stateDir });
-  token = await devToken(stack);
+  // A platform member too: the tutorial's default access grant (writer) goes to the caller.
+  token = await devToken(stack, { roles: ["Clusters.Admin"], teams: ["platform"] });
 });
 
 after(async () => {

@@ -98,7 +98,7 @@ describe("aks-vending apply, diff and upgrade against the local stack", () => {
     dir = await mkdtemp(join(local.stateDir, "specs-"));
     tutorial = JSON.parse(await readFile(TUTORIAL, "utf8")) as Spec;
     env = { NODE_EXTRA_CA_CERTS: local.ca };
-    const t = await cli(["dev-token", "--role", "Clusters.Admin"]);
+    const t = await cli(["dev-token", "--role", "Clusters.Admin", "--team", "platform"]);
     assert.equal(t.code, 0, show(t));
     env = { NODE_EXTRA_CA_CERTS: local.ca, AKSV_TOKEN: t.stdout.trim() };
   });
@@ -152,7 +152,7 @@ describe("aks-vending apply, diff and upgrade against the local stack", () => {
     const r = await cli(["apply", "-f", await file("v2.json", v2()), "--wait", ...fast]);
     assert.equal(r.code, 0, show(r));
     assert.match(r.stdout, new RegExp(`^cluster ${NAME} Succeeded in \\d+:\\d\\d \\(generation 2\\)$`, "m"));
-    assert.match(r.stdout, /^verification: passed \((\d+)\/\1 probes as expected\)$/m);
+    assert.match(r.stdout, /^verification: passed \((\d+)\/\1 probes as expected, (\d+)\/\2 access reviews\)$/m);
     assert.match(r.stderr, new RegExp(`^\\[\\d+:\\d\\d\\] ${NAME}: \\w+ \\(update to generation 2\\)$`, "m"));
     const doc = await status();
     assert.deepEqual(

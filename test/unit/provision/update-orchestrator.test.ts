@@ -308,6 +308,7 @@ describe("updateCluster orchestrator", () => {
       "pollArmOperation",
       "ensureMaintenanceConfigurations",
       "assignPodSecurityPolicy",
+      "grantClusterAccess",
       "sub:seedNamespace",
       "pruneKubernetesObjects",
       "sub:verifyConnectivity",
