@@ -49,6 +49,7 @@ async function main(stateDir: string): Promise<Record<string, unknown>> {
     concurrent: Number(arg("scale-concurrent", "500")),
     fill: Number(arg("scale-fill", "2000")),
     teams: Number(arg("scale-teams", "10")),
+    httpWorker: arg("scale-http-worker", "separate") === "shared" ? "shared" : "separate",
   });
   return { ...figures, scale };
 }

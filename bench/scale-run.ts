@@ -2,11 +2,11 @@
 // once over several teams, with ARM's token buckets on, while GETs and lists are timed. Used by
 // `bench/scale.ts` (`npm run bench:scale`) and by `bench/provision.ts --scale` (the `scale` key).
 import { loadavg } from "node:os";
-import type * as df from "durable-functions";
+import * as df from "durable-functions";
 import type { FunctionsHost } from "../emulators/functions-host/index.js";
 import { callApi, devToken, durableClientOf, json, startStack, type ClusterDoc } from "../harness/stack.js";
 import { ORCHESTRATION } from "../shared/provision/durable.js";
-import { peakRssMiB, workerPid } from "./proc.js";
+import { peakRssMiB, workerPids } from "./proc.js";
 
 export interface ScaleOptions {
   timeScale: number;
@@ -15,6 +15,8 @@ export interface ScaleOptions {
   /** Instances put in the hub before the run. */
   fill: number;
   teams: number;
+  /** HTTP triggers in a language worker of their own (Flex Consumption's HTTP group), or one for all. */
+  httpWorker: "separate" | "shared";
 }
 
 /** ARM's documented buckets (emulators/azure README), per emulated second. */
@@ -37,6 +39,8 @@ async function timed<T>(out: number[], work: () => Promise<T>): Promise<T> {
 
 export async function runScale(stateDir: string, o: ScaleOptions): Promise<Record<string, unknown>> {
   const perTeam = Math.ceil(o.concurrent / o.teams);
+  // Read by the Functions host, which runs in this process (emulators/functions-host README).
+  process.env["AKSV_FUNCTIONS_HTTP_WORKER"] = o.httpWorker;
   const s = await startStack({
     stateDir,
     timeScale: o.timeScale,
@@ -62,6 +66,10 @@ export async function runScale(stateDir: string, o: ScaleOptions): Promise<Recor
           }),
         ),
       );
+    // Present means started: their first episodes run before the burst, not during it.
+    const pending = { runtimeStatus: [df.OrchestrationRuntimeStatus.Pending], showInput: false };
+    while ((await client.getStatusBy(pending as df.OrchestrationFilter)).length > 0)
+      await new Promise((r) => setTimeout(r, 200));
     const fillSeconds = (Date.now() - f0) / 1000;
     const instancesInHub = (await client.getStatusBy({ showInput: false } as df.OrchestrationFilter)).length;
 
@@ -133,7 +141,7 @@ export async function runScale(stateDir: string, o: ScaleOptions): Promise<Recor
     );
     const throttleBoundClustersPerMinute = (perEmulatedSecond * 60) / o.timeScale;
     const clustersPerMinute = (succeeded / wallSeconds) * 60;
-    const worker = workerPid();
+    const workers = workerPids().map((pid) => peakRssMiB(pid) ?? 0);
     return {
       timeScale: o.timeScale,
       teams: o.teams,
@@ -152,7 +160,10 @@ export async function runScale(stateDir: string, o: ScaleOptions): Promise<Recor
       listP99Ms: percentile(lists, 99),
       samples: { gets: gets.length, lists: lists.length },
       readErrors: errors,
-      workerPeakRssMiB: worker ? peakRssMiB(worker) : undefined,
+      httpWorker: o.httpWorker,
+      // The larger of the language workers' peaks (one per process: with HTTP apart, two).
+      workerPeakRssMiB: Math.max(...workers),
+      workerPeakRssMiBEach: workers,
       // This process: the Functions host and the emulators (Azure, Kubernetes) together.
       hostPeakRssMiB: peakRssMiB(process.pid),
       clustersPerMinute,
@@ -182,5 +193,6 @@ export function scaleOptionsFrom(
     concurrent: Number(arg("concurrent", "500")),
     fill: Number(arg("fill", "2000")),
     teams: Number(arg("teams", "10")),
+    httpWorker: arg("http-worker", "separate") === "shared" ? "shared" : "separate",
   };
 }
