@@ -5,6 +5,7 @@ import { loadavg } from "node:os";
 import * as df from "durable-functions";
 import type { FunctionsHost } from "../emulators/functions-host/index.js";
 import { callApi, devToken, durableClientOf, json, startStack, type ClusterDoc } from "../harness/stack.js";
+import { DEFAULT_LATENCY } from "../emulators/azure/core/latency.js";
 import { ORCHESTRATION } from "../shared/provision/durable.js";
 import { peakRssMiB, workerPids } from "./proc.js";
 
@@ -21,6 +22,80 @@ export interface ScaleOptions {
 
 /** ARM's documented buckets (emulators/azure README), per emulated second. */
 const BUCKETS = { reads: { burst: 250, perSecond: 25 }, writes: { burst: 200, perSecond: 10 } };
+
+interface Served {
+  method: string;
+  path: string;
+  resourceType?: string;
+}
+
+/** A cluster's ARM requests: the ones under its resource group, in the order served. */
+function byCluster(served: Served[], names: string[]): Map<string, Served[]> {
+  const out = new Map<string, Served[]>(names.map((n) => [`/resourcegroups/rg-${n}/`, []]));
+  for (const q of served) {
+    const m = /\/resourcegroups\/rg-[^/]+\//i.exec(q.path + "/");
+    out.get(m?.[0]?.toLowerCase() ?? "")?.push(q);
+  }
+  return out;
+}
+
+/**
+ * The shortest time (emulated seconds) in which the buckets let all the clusters finish, from what
+ * they spent. A bucket holding `burst` tokens and refilled at `perSecond` has given at most
+ * burst + perSecond × t tokens by time t, so the tokens of n requests cannot all be spent before
+ * (n − burst) / perSecond. The last cluster PUT is served only once every cluster's earlier
+ * requests of that class were, and its cluster then still takes the whole AKS create; the whole
+ * run needs every request. One cluster alone takes its critical path. The bound is the largest of
+ * these, so no run, however fast the app, could finish sooner: clusters per minute ≤ n / bound.
+ */
+export function throttleBoundSeconds(
+  perCluster: Served[][],
+  criticalPathSeconds: number,
+  clusterCreateSeconds: number,
+): { seconds: number; binding: string } {
+  const isWrite = (q: Served) => q.method !== "GET" && q.method !== "DELETE";
+  const isRead = (q: Served) => q.method === "GET";
+  const refill = (n: number, b: { burst: number; perSecond: number }) =>
+    Math.max(0, (n - b.burst) / b.perSecond);
+  const upToClusterPut = (qs: Served[], cls: (q: Served) => boolean) => {
+    const put = qs.findIndex((q) => q.method === "PUT" && /managedclusters$/i.test(q.resourceType ?? ""));
+    return (put < 0 ? qs : qs.slice(0, put + 1)).filter(cls).length;
+  };
+  const sum = (f: (qs: Served[]) => number) => perCluster.reduce((a, qs) => a + f(qs), 0);
+  const candidates: [string, number][] = [
+    ["one cluster's critical path", criticalPathSeconds],
+    [
+      "writes",
+      refill(
+        sum((qs) => qs.filter(isWrite).length),
+        BUCKETS.writes,
+      ),
+    ],
+    [
+      "reads",
+      refill(
+        sum((qs) => qs.filter(isRead).length),
+        BUCKETS.reads,
+      ),
+    ],
+    [
+      "writes up to the last cluster PUT, then its AKS create",
+      refill(
+        sum((qs) => upToClusterPut(qs, isWrite)),
+        BUCKETS.writes,
+      ) + clusterCreateSeconds,
+    ],
+    [
+      "reads up to the last cluster PUT, then its AKS create",
+      refill(
+        sum((qs) => upToClusterPut(qs, isRead)),
+        BUCKETS.reads,
+      ) + clusterCreateSeconds,
+    ],
+  ];
+  const [binding, seconds] = candidates.reduce((a, b) => (b[1] > a[1] ? b : a));
+  return { seconds, binding };
+}
 
 function percentile(values: number[], p: number): number {
   if (values.length === 0) return 0;
@@ -130,16 +205,31 @@ export async function runScale(stateDir: string, o: ScaleOptions): Promise<Recor
     }
     const requests = s.azure.recorder.query({}).slice(before);
     const served = requests.filter((q) => q.status !== 429 && q.path.startsWith("/subscriptions/"));
+    const writeKinds: Record<string, number> = {};
+    for (const q of served.filter((q) => q.method !== "GET"))
+      writeKinds[`${q.method} ${q.resourceType ?? "operation"}`] =
+        (writeKinds[`${q.method} ${q.resourceType ?? "operation"}`] ?? 0) + 1;
+    const L = DEFAULT_LATENCY;
+    const armCriticalPath =
+      L.resourceGroupWrite +
+      Math.max(L.virtualNetworkCreate, L.identityCreate) +
+      L.roleAssignmentCreate +
+      L.clusterCreate;
+    const bound = throttleBoundSeconds(
+      [...byCluster(served, names).values()],
+      armCriticalPath,
+      L.clusterCreate,
+    );
     const writesPerCluster =
       served.filter((q) => q.method !== "GET" && q.method !== "DELETE").length / o.concurrent;
     const readsPerCluster = served.filter((q) => q.method === "GET").length / o.concurrent;
-    // Steady state: the tighter of the two buckets' refill rates over what a cluster spends from it,
-    // per wall minute (the rates are per emulated second).
-    const perEmulatedSecond = Math.min(
-      BUCKETS.writes.perSecond / writesPerCluster,
-      BUCKETS.reads.perSecond / readsPerCluster,
-    );
-    const throttleBoundClustersPerMinute = (perEmulatedSecond * 60) / o.timeScale;
+    // The most clusters per wall minute the buckets allow this run (throttleBoundSeconds); the
+    // steady state (refill rate over what a cluster spends) is what a run that never ends reaches.
+    const throttleBoundClustersPerMinute = (o.concurrent / (bound.seconds * o.timeScale)) * 60;
+    const steadyStateClustersPerMinute =
+      (Math.min(BUCKETS.writes.perSecond / writesPerCluster, BUCKETS.reads.perSecond / readsPerCluster) *
+        60) /
+      o.timeScale;
     const clustersPerMinute = (succeeded / wallSeconds) * 60;
     const workers = workerPids().map((pid) => peakRssMiB(pid) ?? 0);
     return {
@@ -168,9 +258,13 @@ export async function runScale(stateDir: string, o: ScaleOptions): Promise<Recor
       hostPeakRssMiB: peakRssMiB(process.pid),
       clustersPerMinute,
       throttleBoundClustersPerMinute,
+      throttleBoundSeconds: bound.seconds * o.timeScale,
+      throttleBoundBy: bound.binding,
+      steadyStateClustersPerMinute,
       ofThrottleBound: clustersPerMinute / throttleBoundClustersPerMinute,
       armWritesPerCluster: writesPerCluster,
       armReadsPerCluster: readsPerCluster,
+      armWriteKinds: writeKinds,
       throttled429: requests.filter((q) => q.status === 429).length,
       loadAverage: loadavg().map((l) => Math.round(l * 100) / 100),
     };
