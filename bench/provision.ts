@@ -102,6 +102,12 @@ async function provisionFigures(stateDir: string): Promise<Record<string, unknow
       ...armReadFigures(requests),
       throttled429: requests.filter((q) => q.status === 429).length,
       clusterPolls: doc.steps.find((x) => x.name === "cluster")?.attempts,
+      // Where the wall time goes: each step's start and duration, seconds from the POST.
+      stepTimeline: (doc.steps as { name: string; startedAt?: string; finishedAt?: string }[]).map((x) => ({
+        name: x.name,
+        start: x.startedAt ? (Date.parse(x.startedAt) - t0) / 1000 : null,
+        seconds: seconds(x.startedAt, x.finishedAt),
+      })),
     };
 
     const names = Array.from({ length: concurrent }, (_, i) => `bench${String(i).padStart(3, "0")}`);
