@@ -4,6 +4,13 @@
 // claim costs one read and one write whatever the number of clusters in the task hub: the statuses
 // of the team's own holders are read only when the row is full, to free the slots of deleted
 // clusters. Nothing polls: a lost write is retried at once (after a short jitter), never waited for.
+//
+// Within one process the changes to a team's row are committed in groups: the claims and releases
+// that arrive while a write of that row is in flight wait for it, then all of them are decided one
+// after the other on one read and written with one conditional write. Without that, n requests of a
+// team at once cost O(n²) reads and writes (each lost write reads and tries again: 50 at once made
+// 1,275 attempts); with it, a burst costs a few round trips, and the decisions are the same as if
+// the requests had come one by one. Other processes' writes are still excluded by the ETag.
 import { teamQuota, type QuotaConfig } from "../shared/config/index.js";
 import type { Phase } from "../shared/provision/types.js";
 import type { QuotaHolder } from "../shared/state/cluster-table.js";
@@ -54,6 +61,15 @@ function jitter(attempt: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
+/** A change to a team's holders: the new holders (undefined: none) and what the caller is told. */
+type Change<T> = (holders: QuotaHolder[]) => Promise<{ holders: QuotaHolder[] | undefined; result: T }>;
+
+interface Queued {
+  change: Change<unknown>;
+  resolve(value: unknown): void;
+  reject(error: unknown): void;
+}
+
 export class TeamQuota {
   constructor(private readonly deps: TeamQuotaDeps) {}
 
@@ -73,19 +89,74 @@ export class TeamQuota {
     return holders.filter((h, i) => !this.stale(team, h, now[i]));
   }
 
-  /** Changes the team's row with `change` until a conditional write succeeds. */
-  private async update<T>(
-    team: string,
-    change: (holders: QuotaHolder[]) => Promise<{ holders: QuotaHolder[] | undefined; result: T }>,
-  ): Promise<T> {
-    const max = this.deps.maxAttempts ?? 50;
-    for (let attempt = 0; attempt < max; attempt++) {
-      const row = await this.deps.store.quota(team);
-      const { holders, result } = await change(row.holders);
-      if (!holders || (await this.deps.store.writeQuota(team, holders, row.etag))) return result;
-      await jitter(attempt);
+  /** Per team: the changes waiting for the write in flight to end (present while one is in flight). */
+  private readonly queued = new Map<string, Queued[]>();
+
+  /** Changes the team's row with `change`, in the next group of changes to that row. */
+  private update<T>(team: string, change: Change<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const waiting = this.queued.get(team);
+      const entry: Queued = { change, resolve: resolve as (v: unknown) => void, reject };
+      if (waiting) {
+        waiting.push(entry);
+        return;
+      }
+      this.queued.set(team, []);
+      void this.commitGroups(team, [entry]);
+    });
+  }
+
+  /** Commits `group`, then whatever queued meanwhile, until nothing waits. */
+  private async commitGroups(team: string, group: Queued[]): Promise<void> {
+    for (;;) {
+      await this.commit(team, group);
+      const next = this.queued.get(team) ?? [];
+      if (next.length === 0) {
+        this.queued.delete(team);
+        return;
+      }
+      this.queued.set(team, []);
+      group = next;
     }
-    throw new QuotaContentionError(team, max);
+  }
+
+  /**
+   * Decides every change of `group` in turn on one read of the row (each sees the ones before it)
+   * and writes the result once, conditionally; a lost write (another process changed the row)
+   * reads and decides all of them again.
+   */
+  private async commit(team: string, group: Queued[]): Promise<void> {
+    const max = this.deps.maxAttempts ?? 50;
+    try {
+      for (let attempt = 0; attempt < max; attempt++) {
+        const row = await this.deps.store.quota(team);
+        let holders = row.holders;
+        let changed = false;
+        const outcomes: { ok: boolean; value: unknown }[] = [];
+        for (const q of group) {
+          try {
+            const r = await q.change(holders);
+            if (r.holders) {
+              holders = r.holders;
+              changed = true;
+            }
+            outcomes.push({ ok: true, value: r.result });
+          } catch (e) {
+            outcomes.push({ ok: false, value: e });
+          }
+        }
+        if (!changed || (await this.deps.store.writeQuota(team, holders, row.etag))) {
+          group.forEach((q, i) => (outcomes[i]!.ok ? q.resolve : q.reject)(outcomes[i]!.value));
+          return;
+        }
+        await jitter(attempt);
+      }
+      const busy = new QuotaContentionError(team, max);
+      group.forEach((q) => q.reject(busy));
+    } catch (e) {
+      // The row could not be read or written: every change of the group fails with that error.
+      group.forEach((q) => q.reject(e));
+    }
   }
 
   /** Counts `input.holder` against its team's quota, or says which clusters fill it. */

@@ -17,18 +17,25 @@ export const peakRssMiB = (pid: number) => status(pid, "VmHWM");
 /** Resident memory of `pid` now (VmRSS), MiB. */
 export const rssMiB = (pid: number) => status(pid, "VmRSS");
 
-/** The Functions host's language worker: this process's child running language-worker.js. */
-export function workerPid(): number | undefined {
+/** The Functions host's language workers: this process's children running language-worker.js. */
+export function workerPids(): number[] {
+  const pids: number[] = [];
   for (const entry of readdirSync("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
       const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
       if (ppid !== process.pid) continue;
-      if (readFileSync(`/proc/${entry}/cmdline`, "utf8").includes("language-worker")) return Number(entry);
+      if (readFileSync(`/proc/${entry}/cmdline`, "utf8").includes("language-worker"))
+        pids.push(Number(entry));
     } catch {
       // the process ended while we looked
     }
   }
-  return undefined;
+  return pids.sort((a, b) => a - b);
+}
+
+/** The Functions host's (first) language worker: the one that runs orchestrations and activities. */
+export function workerPid(): number | undefined {
+  return workerPids()[0];
 }

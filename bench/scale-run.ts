@@ -2,11 +2,12 @@
 // once over several teams, with ARM's token buckets on, while GETs and lists are timed. Used by
 // `bench/scale.ts` (`npm run bench:scale`) and by `bench/provision.ts --scale` (the `scale` key).
 import { loadavg } from "node:os";
-import type * as df from "durable-functions";
+import * as df from "durable-functions";
 import type { FunctionsHost } from "../emulators/functions-host/index.js";
 import { callApi, devToken, durableClientOf, json, startStack, type ClusterDoc } from "../harness/stack.js";
+import { DEFAULT_LATENCY } from "../emulators/azure/core/latency.js";
 import { ORCHESTRATION } from "../shared/provision/durable.js";
-import { peakRssMiB, workerPid } from "./proc.js";
+import { peakRssMiB, workerPids } from "./proc.js";
 
 export interface ScaleOptions {
   timeScale: number;
@@ -15,10 +16,86 @@ export interface ScaleOptions {
   /** Instances put in the hub before the run. */
   fill: number;
   teams: number;
+  /** HTTP triggers in a language worker of their own (Flex Consumption's HTTP group), or one for all. */
+  httpWorker: "separate" | "shared";
 }
 
 /** ARM's documented buckets (emulators/azure README), per emulated second. */
 const BUCKETS = { reads: { burst: 250, perSecond: 25 }, writes: { burst: 200, perSecond: 10 } };
+
+interface Served {
+  method: string;
+  path: string;
+  resourceType?: string;
+}
+
+/** A cluster's ARM requests: the ones under its resource group, in the order served. */
+function byCluster(served: Served[], names: string[]): Map<string, Served[]> {
+  const out = new Map<string, Served[]>(names.map((n) => [`/resourcegroups/rg-${n}/`, []]));
+  for (const q of served) {
+    const m = /\/resourcegroups\/rg-[^/]+\//i.exec(q.path + "/");
+    out.get(m?.[0]?.toLowerCase() ?? "")?.push(q);
+  }
+  return out;
+}
+
+/**
+ * The shortest time (emulated seconds) in which the buckets let all the clusters finish, from what
+ * they spent. A bucket holding `burst` tokens and refilled at `perSecond` has given at most
+ * burst + perSecond × t tokens by time t, so the tokens of n requests cannot all be spent before
+ * (n − burst) / perSecond. The last cluster PUT is served only once every cluster's earlier
+ * requests of that class were, and its cluster then still takes the whole AKS create; the whole
+ * run needs every request. One cluster alone takes its critical path. The bound is the largest of
+ * these, so no run, however fast the app, could finish sooner: clusters per minute ≤ n / bound.
+ */
+export function throttleBoundSeconds(
+  perCluster: Served[][],
+  criticalPathSeconds: number,
+  clusterCreateSeconds: number,
+): { seconds: number; binding: string } {
+  const isWrite = (q: Served) => q.method !== "GET" && q.method !== "DELETE";
+  const isRead = (q: Served) => q.method === "GET";
+  const refill = (n: number, b: { burst: number; perSecond: number }) =>
+    Math.max(0, (n - b.burst) / b.perSecond);
+  const upToClusterPut = (qs: Served[], cls: (q: Served) => boolean) => {
+    const put = qs.findIndex((q) => q.method === "PUT" && /managedclusters$/i.test(q.resourceType ?? ""));
+    return (put < 0 ? qs : qs.slice(0, put + 1)).filter(cls).length;
+  };
+  const sum = (f: (qs: Served[]) => number) => perCluster.reduce((a, qs) => a + f(qs), 0);
+  const candidates: [string, number][] = [
+    ["one cluster's critical path", criticalPathSeconds],
+    [
+      "writes",
+      refill(
+        sum((qs) => qs.filter(isWrite).length),
+        BUCKETS.writes,
+      ),
+    ],
+    [
+      "reads",
+      refill(
+        sum((qs) => qs.filter(isRead).length),
+        BUCKETS.reads,
+      ),
+    ],
+    [
+      "writes up to the last cluster PUT, then its AKS create",
+      refill(
+        sum((qs) => upToClusterPut(qs, isWrite)),
+        BUCKETS.writes,
+      ) + clusterCreateSeconds,
+    ],
+    [
+      "reads up to the last cluster PUT, then its AKS create",
+      refill(
+        sum((qs) => upToClusterPut(qs, isRead)),
+        BUCKETS.reads,
+      ) + clusterCreateSeconds,
+    ],
+  ];
+  const [binding, seconds] = candidates.reduce((a, b) => (b[1] > a[1] ? b : a));
+  return { seconds, binding };
+}
 
 function percentile(values: number[], p: number): number {
   if (values.length === 0) return 0;
@@ -37,6 +114,8 @@ async function timed<T>(out: number[], work: () => Promise<T>): Promise<T> {
 
 export async function runScale(stateDir: string, o: ScaleOptions): Promise<Record<string, unknown>> {
   const perTeam = Math.ceil(o.concurrent / o.teams);
+  // Read by the Functions host, which runs in this process (emulators/functions-host README).
+  process.env["AKSV_FUNCTIONS_HTTP_WORKER"] = o.httpWorker;
   const s = await startStack({
     stateDir,
     timeScale: o.timeScale,
@@ -62,6 +141,10 @@ export async function runScale(stateDir: string, o: ScaleOptions): Promise<Recor
           }),
         ),
       );
+    // Present means started: their first episodes run before the burst, not during it.
+    const pending = { runtimeStatus: [df.OrchestrationRuntimeStatus.Pending], showInput: false };
+    while ((await client.getStatusBy(pending as df.OrchestrationFilter)).length > 0)
+      await new Promise((r) => setTimeout(r, 200));
     const fillSeconds = (Date.now() - f0) / 1000;
     const instancesInHub = (await client.getStatusBy({ showInput: false } as df.OrchestrationFilter)).length;
 
@@ -122,18 +205,33 @@ export async function runScale(stateDir: string, o: ScaleOptions): Promise<Recor
     }
     const requests = s.azure.recorder.query({}).slice(before);
     const served = requests.filter((q) => q.status !== 429 && q.path.startsWith("/subscriptions/"));
+    const writeKinds: Record<string, number> = {};
+    for (const q of served.filter((q) => q.method !== "GET"))
+      writeKinds[`${q.method} ${q.resourceType ?? "operation"}`] =
+        (writeKinds[`${q.method} ${q.resourceType ?? "operation"}`] ?? 0) + 1;
+    const L = DEFAULT_LATENCY;
+    const armCriticalPath =
+      L.resourceGroupWrite +
+      Math.max(L.virtualNetworkCreate, L.identityCreate) +
+      L.roleAssignmentCreate +
+      L.clusterCreate;
+    const bound = throttleBoundSeconds(
+      [...byCluster(served, names).values()],
+      armCriticalPath,
+      L.clusterCreate,
+    );
     const writesPerCluster =
       served.filter((q) => q.method !== "GET" && q.method !== "DELETE").length / o.concurrent;
     const readsPerCluster = served.filter((q) => q.method === "GET").length / o.concurrent;
-    // Steady state: the tighter of the two buckets' refill rates over what a cluster spends from it,
-    // per wall minute (the rates are per emulated second).
-    const perEmulatedSecond = Math.min(
-      BUCKETS.writes.perSecond / writesPerCluster,
-      BUCKETS.reads.perSecond / readsPerCluster,
-    );
-    const throttleBoundClustersPerMinute = (perEmulatedSecond * 60) / o.timeScale;
+    // The most clusters per wall minute the buckets allow this run (throttleBoundSeconds); the
+    // steady state (refill rate over what a cluster spends) is what a run that never ends reaches.
+    const throttleBoundClustersPerMinute = (o.concurrent / (bound.seconds * o.timeScale)) * 60;
+    const steadyStateClustersPerMinute =
+      (Math.min(BUCKETS.writes.perSecond / writesPerCluster, BUCKETS.reads.perSecond / readsPerCluster) *
+        60) /
+      o.timeScale;
     const clustersPerMinute = (succeeded / wallSeconds) * 60;
-    const worker = workerPid();
+    const workers = workerPids().map((pid) => peakRssMiB(pid) ?? 0);
     return {
       timeScale: o.timeScale,
       teams: o.teams,
@@ -152,14 +250,21 @@ export async function runScale(stateDir: string, o: ScaleOptions): Promise<Recor
       listP99Ms: percentile(lists, 99),
       samples: { gets: gets.length, lists: lists.length },
       readErrors: errors,
-      workerPeakRssMiB: worker ? peakRssMiB(worker) : undefined,
+      httpWorker: o.httpWorker,
+      // The larger of the language workers' peaks (one per process: with HTTP apart, two).
+      workerPeakRssMiB: Math.max(...workers),
+      workerPeakRssMiBEach: workers,
       // This process: the Functions host and the emulators (Azure, Kubernetes) together.
       hostPeakRssMiB: peakRssMiB(process.pid),
       clustersPerMinute,
       throttleBoundClustersPerMinute,
+      throttleBoundSeconds: bound.seconds * o.timeScale,
+      throttleBoundBy: bound.binding,
+      steadyStateClustersPerMinute,
       ofThrottleBound: clustersPerMinute / throttleBoundClustersPerMinute,
       armWritesPerCluster: writesPerCluster,
       armReadsPerCluster: readsPerCluster,
+      armWriteKinds: writeKinds,
       throttled429: requests.filter((q) => q.status === 429).length,
       loadAverage: loadavg().map((l) => Math.round(l * 100) / 100),
     };
@@ -182,5 +287,6 @@ export function scaleOptionsFrom(
     concurrent: Number(arg("concurrent", "500")),
     fill: Number(arg("fill", "2000")),
     teams: Number(arg("teams", "10")),
+    httpWorker: arg("http-worker", "separate") === "shared" ? "shared" : "separate",
   };
 }

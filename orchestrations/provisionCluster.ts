@@ -110,6 +110,10 @@ function* build(ctx: OrchestrationContext, input: ProvisionInput, run: StepRunne
     ...monitor,
     first: vnetFirst,
     deadline: addSeconds(now(), timing.armOperationDeadlineSeconds),
+    // Polled when it should be done rather than at the poll interval (15 s for about 8).
+    ...(timing.virtualNetworkFirstPollSeconds !== undefined
+      ? { firstWaitSeconds: timing.virtualNetworkFirstPollSeconds }
+      : {}),
     maxResubmits: timing.activityRetry.maxAttempts,
     submit: ensureVnet,
     again: ensureVnet,

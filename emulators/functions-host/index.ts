@@ -55,7 +55,18 @@ export interface FunctionsHostOptions {
   shutdownGraceMs?: number;
   /** Pause before a language worker that exited is started again (default 200 ms). */
   workerRestartDelayMs?: number;
+  /**
+   * HTTP triggers in a language worker of their own, apart from the orchestrations and activities
+   * (default: env AKSV_FUNCTIONS_HTTP_WORKER=separate, else one worker for all). Flex Consumption
+   * scales HTTP triggers on instances of their own ("per-function scaling": the HTTP group, the
+   * Durable group), so in Azure a burst of orchestration work never queues an API request behind it;
+   * locally, one worker process runs everything in one event loop and it does.
+   */
+  separateHttpWorker?: boolean;
 }
+
+/** Which language worker runs a function: its own for HTTP triggers when they are kept apart. */
+type WorkerGroup = "http" | "durable";
 
 export interface FunctionsHost {
   /** e.g. http://127.0.0.1:7071 */
@@ -117,7 +128,10 @@ async function serve(
   const clock = options.clock ?? persistentClock(store, options.timeScale ?? timeScaleFromEnv());
 
   let functions: FunctionIndex | undefined;
-  let worker: LanguageWorker | undefined;
+  const separateHttp = options.separateHttpWorker ?? process.env["AKSV_FUNCTIONS_HTTP_WORKER"] === "separate";
+  const groups: WorkerGroup[] = separateHttp ? ["durable", "http"] : ["durable"];
+  const workers = new Map<WorkerGroup, LanguageWorker>();
+  const groupOf = (kind: string): WorkerGroup => (separateHttp && kind === "http" ? "http" : "durable");
   // Filled in once the app is loaded; the front door answers 503 until then.
   const live: { router?: HttpRouter; dispatcher?: Dispatcher; durableApi?: DurableHttpApi } = {};
   let origin = "";
@@ -126,7 +140,7 @@ async function serve(
   const started = Date.now();
   const clientData = (): object =>
     durableClientBindingData(origin, settings.hubName, keys.systemKeys[DURABLE_SYSTEM_KEY]!);
-  const invoker = new Invoker(() => worker, logger, clientData);
+  const invoker = new Invoker((fn) => workers.get(groupOf(fn.kind)), logger, clientData);
 
   const front = await listen(
     {
@@ -143,7 +157,7 @@ async function serve(
       invokeHttp: (route, req, params) => invokeHttpFunction(route.fn, req, params, invoker, logger),
       hostStatus: () => ({
         id: settings.hubName,
-        state: stopping ? "Stopping" : worker?.alive ? "Running" : "Error",
+        state: stopping ? "Stopping" : groups.every((g) => workers.get(g)?.alive) ? "Running" : "Error",
         version: HOST_VERSION,
         processUptime: Date.now() - started,
         workerStarts,
@@ -170,19 +184,22 @@ async function serve(
     AzureWebJobsScriptRoot: appDir,
   });
 
-  const startWorker = async (): Promise<void> => {
+  const startWorker = async (group: WorkerGroup): Promise<void> => {
     const started = await LanguageWorker.start({ appDir, env, logger });
     workerStarts++;
-    worker = started.worker;
+    const worker = started.worker;
+    workers.set(group, worker);
     functions = new FunctionIndex(started.functions);
     worker.onUnexpectedExit = (reason) => {
       if (stopping) return;
       logger.log("error", `${reason} Restarting it; interrupted invocations run again.`);
-      live.dispatcher?.pause();
+      // Orchestration work waits for its worker; HTTP triggers answer 503 meanwhile (http-trigger.ts).
+      const durable = group === "durable";
+      if (durable) live.dispatcher?.pause();
       setTimeout(() => {
         if (stopping) return;
-        startWorker().then(
-          () => live.dispatcher?.resume(),
+        startWorker(group).then(
+          () => (durable ? live.dispatcher?.resume() : undefined),
           (err: unknown) =>
             logger.log("error", `The language worker could not be restarted: ${(err as Error).message}`),
         );
@@ -191,10 +208,10 @@ async function serve(
   };
 
   try {
-    await startWorker();
+    for (const group of groups) await startWorker(group);
   } catch (err) {
     stopping = true;
-    await worker?.terminate(0);
+    await Promise.all([...workers.values()].map((w) => w.terminate(0)));
     await new Promise((r) => server.close(r));
     store.close();
     throw err;
@@ -246,7 +263,7 @@ async function serve(
         const closed = new Promise((r) => server.close(r));
         server.closeIdleConnections();
         await dispatcher.stop(options.shutdownGraceMs ?? 5000);
-        await worker?.terminate();
+        await Promise.all([...workers.values()].map((w) => w.terminate()));
         server.closeAllConnections();
         await closed;
         store.close();

@@ -10,7 +10,8 @@ export type Invocation = InvocationResult & { invocationId: string; durationMs: 
 
 export class Invoker {
   constructor(
-    private readonly worker: () => LanguageWorker | undefined,
+    /** The language worker that runs `fn` (HTTP triggers may have one of their own). */
+    private readonly worker: (fn: HostedFunction) => LanguageWorker | undefined,
     private readonly logger: Logger,
     /** The durableClient binding payload, given to every function that declares such an input. */
     private readonly durableClientData: () => object,
@@ -30,7 +31,7 @@ export class Invoker {
       ];
     }
     const started = performance.now();
-    const worker = this.worker();
+    const worker = this.worker(fn);
     const result: InvocationResult = worker
       ? await worker.invoke({
           functionId: fn.name,

@@ -88,6 +88,12 @@ export interface ProvisionTiming {
    */
   clusterCreateFirstPollSeconds: number;
   clusterDeleteFirstPollSeconds: number;
+  /**
+   * The expected duration of a virtual network create: its first poll waits this long. Optional:
+   * instances started before it existed carry timing without it and poll as they did (at
+   * pollIntervalSeconds, 15 s for an operation of about 8).
+   */
+  virtualNetworkFirstPollSeconds?: number;
   /** Give up on any other long-running ARM operation after this long. */
   armOperationDeadlineSeconds: number;
   /** Give up waiting for seeded workloads (or probe pods) to become ready after this long. */
@@ -110,6 +116,8 @@ export const DEFAULT_TIMING: ProvisionTiming = {
   // About what AKS takes for a one-node-pool cluster (the Azure emulator's latency profile too).
   clusterCreateFirstPollSeconds: 360,
   clusterDeleteFirstPollSeconds: 240,
+  // What ARM takes for a virtual network with one subnet (the Azure emulator's latency profile too).
+  virtualNetworkFirstPollSeconds: 8,
   armOperationDeadlineSeconds: 15 * 60,
   readyDeadlineSeconds: 10 * 60,
   activityRetry: { firstRetryMs: 5_000, maxAttempts: 6, backoff: 2, maxRetryMs: 60_000 },
@@ -262,6 +270,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
         s(DEFAULT_TIMING.clusterCreateFirstPollSeconds),
       ),
       clusterDeleteFirstPollSeconds: s(DEFAULT_TIMING.clusterDeleteFirstPollSeconds),
+      virtualNetworkFirstPollSeconds: s(DEFAULT_TIMING.virtualNetworkFirstPollSeconds!),
       armOperationDeadlineSeconds: s(DEFAULT_TIMING.armOperationDeadlineSeconds),
       readyDeadlineSeconds: num(env, "AKSV_READY_DEADLINE_SECONDS", s(DEFAULT_TIMING.readyDeadlineSeconds)),
       activityRetry: retry(DEFAULT_TIMING.activityRetry),

@@ -3,6 +3,14 @@
 // (https://127.0.0.1:<port>/devstoreaccount1) and OAuth "basic", so that the app reaches it as it
 // reaches Azure Storage: @azure/data-tables with a bearer token for https://storage.azure.com.
 // What Azurite's basic OAuth checks, and what it does not, is listed in emulators/azure/README.md.
+//
+// Azurite runs in a child process of its own (table-process.ts), as Table storage is a service of its
+// own in Azure: in the emulator's process its request handling (Express, OAuth checks, LokiJS) took
+// half of that process's CPU during a burst of 500 cluster requests, and the Functions host, ARM and
+// Kubernetes emulators that share it waited behind it. The child ends with its parent (IPC
+// disconnect), and stop() waits for it to save its database and exit.
+import { fork } from "node:child_process";
+import { fileURLToPath } from "node:url";
 import { rm } from "node:fs/promises";
 import { ensurePrivateDir, writePrivateFile } from "../../common/state-dir.js";
 import { createRequire, Module } from "node:module";
@@ -76,7 +84,43 @@ export interface TableService {
   stop(): Promise<void>;
 }
 
+/** Messages between the emulator and its table process (table-process.ts). */
+export type ToTableProcess = { kind: "start"; options: TableServiceOptions } | { kind: "stop" };
+export type FromTableProcess = { kind: "started"; url: string } | { kind: "failed"; message: string };
+
+/** Starts Azurite's Table service in a child process (the TLS key goes over IPC, not the command line). */
 export async function startTableService(o: TableServiceOptions): Promise<TableService> {
+  const child = fork(fileURLToPath(new URL("./table-process.js", import.meta.url)), [], {
+    execArgv: [],
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+  });
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  const url = await new Promise<string>((resolve, reject) => {
+    child.once("error", reject);
+    child.once("exit", (code, signal) =>
+      reject(new Error(`The Table service process exited (${signal ?? `code ${code}`}) before it started`)),
+    );
+    child.on("message", (m: FromTableProcess) =>
+      m.kind === "started"
+        ? resolve(m.url)
+        : reject(new Error(`The Table service failed to start: ${m.message}`)),
+    );
+    child.send({ kind: "start", options: o } satisfies ToTableProcess);
+  });
+  let stopped: Promise<void> | undefined;
+  return {
+    url,
+    stop: () =>
+      (stopped ??= (async () => {
+        if (child.connected) child.send({ kind: "stop" } satisfies ToTableProcess);
+        else child.kill("SIGTERM");
+        await exited;
+      })()),
+  };
+}
+
+/** Azurite's Table service in this process (what the table process runs). */
+export async function serveTableService(o: TableServiceOptions): Promise<TableService> {
   const { TableServer, TableConfiguration } = loadAzurite();
   const database = join(o.dir, "azurite-table.json");
   // Private like the rest of the state (Azurite's own database file follows the process umask, which

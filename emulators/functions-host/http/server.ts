@@ -126,7 +126,11 @@ export async function listen(
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     void serve(h, req, res);
   });
-  server.keepAliveTimeout = 5000;
+  // Longer than any client keeps an idle connection (Node's agents drop theirs after 5 s), so the
+  // client always closes first. With 5 s on both sides a client could send on a connection the
+  // host was closing at that moment: "socket hang up" for a durable client call (which does not
+  // retry), seen as 500s under load (a scale run's worker lagging seconds behind its timers).
+  server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(port, host, () => {

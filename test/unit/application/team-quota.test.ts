@@ -81,6 +81,40 @@ describe("team quota row", () => {
     assert.equal(state.rows.get("gamma")?.holders.length, 5);
   });
 
+  it("commits a burst of one team's claims in groups: 50 at once cost a few reads and writes of the row, not one per lost race", async () => {
+    const { claim, state } = setup({}, "100");
+    let reads = 0;
+    let writes = 0;
+    const { quota, writeQuota } = state;
+    state.quota = (team) => (reads++, quota(team));
+    state.writeQuota = (team, holders, etag) => (writes++, writeQuota(team, holders, etag));
+    const answers = await Promise.all(Array.from({ length: 50 }, (_, i) => claim(`aksv-c${i}`)));
+    assert.ok(answers.every((a) => a.ok));
+    assert.equal(state.rows.get("gamma")?.holders.length, 50, "every claim is in the row");
+    // The first claim alone, then the 49 that queued behind its write.
+    assert.equal(writes, 2);
+    assert.equal(reads, 2);
+  });
+
+  it("stays exact when two processes' groups race on the same row: 2 × 20 claims for a quota of 5 admit 5", async () => {
+    const holdings: Record<string, Holding> = {};
+    for (let i = 0; i < 40; i++) holdings[`aksv-c${i}`] = { name: `c${i}`, team: "gamma", phase: "Accepted" };
+    const { claim, state } = setup(holdings, "5");
+    const other = new TeamQuota({
+      store: state,
+      quota: loadConfig({ AKSV_TEAM_QUOTA: "5" }).quota,
+      holding: async (h) => holdings[h],
+      now: () => T0,
+    });
+    const answers = await Promise.all(
+      Array.from({ length: 40 }, (_, i) =>
+        i % 2 ? claim(`aksv-c${i}`) : other.claim({ team: "gamma", holder: `aksv-c${i}`, cluster: `c${i}` }),
+      ),
+    );
+    assert.equal(answers.filter((a) => a.ok).length, 5);
+    assert.equal(state.rows.get("gamma")?.holders.length, 5);
+  });
+
   it("reads no cluster status while the row has room, and only the team's own holders when it is full", async () => {
     const holdings: Record<string, Holding> = {};
     for (const c of ["a", "b", "c"]) holdings[`aksv-${c}`] = { name: c, team: "gamma", phase: "Succeeded" };

@@ -130,9 +130,14 @@ describe("provisionCluster orchestrator", () => {
     const run = drive(provisionCluster, provisionInput(), answers());
     const timers = run.log.filter((s) => s.kind === "timer");
     const delays = timers.map((t) => (t.kind === "timer" ? (t.fireAt.getTime() - t.at.getTime()) / 1000 : 0));
-    // vnet: no Retry-After → poll interval; cluster: its expected duration first (longer than the
-    // 30 s ARM asked for: an earlier poll would only learn "running"), then 20 s as ARM asked.
-    assert.deepEqual(delays, [timing.pollIntervalSeconds, timing.clusterCreateFirstPollSeconds, 20, 20]);
+    // vnet and cluster: their expected durations first (the cluster's longer than the 30 s ARM
+    // asked for: an earlier poll would only learn "running"), then 20 s as ARM asked.
+    assert.deepEqual(delays, [
+      timing.virtualNetworkFirstPollSeconds,
+      timing.clusterCreateFirstPollSeconds,
+      20,
+      20,
+    ]);
     assert.equal(activities(run.log).filter((a) => a === "submitClusterCreate").length, 1);
     const polls = run.log.filter((s) => s.kind === "activity" && s.name === "pollArmOperation");
     assert.deepEqual(
@@ -152,8 +157,21 @@ describe("provisionCluster orchestrator", () => {
     const delays = run.log
       .filter((s) => s.kind === "timer")
       .map((t) => (t.kind === "timer" ? (t.fireAt.getTime() - t.at.getTime()) / 1000 : 0));
-    // vnet: interval; cluster: the expected create time first, then ARM's Retry-After (20 s) twice.
-    assert.deepEqual(delays, [timing.pollIntervalSeconds, timing.clusterCreateFirstPollSeconds, 20, 20]);
+    // vnet and cluster: the expected create times first, then ARM's Retry-After (20 s) twice.
+    assert.deepEqual(delays, [
+      timing.virtualNetworkFirstPollSeconds,
+      timing.clusterCreateFirstPollSeconds,
+      20,
+      20,
+    ]);
+    // An instance started before the VNet had an expected duration polls it at the interval.
+    const { virtualNetworkFirstPollSeconds: _dropped, ...older } = provisionInput().timing;
+    const before = drive(provisionCluster, { ...provisionInput(), timing: older }, answers());
+    const first = before.log.find((x) => x.kind === "timer");
+    assert.equal(
+      first?.kind === "timer" ? (first.fireAt.getTime() - first.at.getTime()) / 1000 : undefined,
+      timing.pollIntervalSeconds,
+    );
     assert.equal(nextPollSeconds(undefined, 1, 360, timing), 15, "late: the poll interval at most");
     assert.equal(nextPollSeconds(undefined, 1, 100, timing), 5, "late: 5 % of the expected duration");
     assert.equal(nextPollSeconds(30, 1, 100, timing), 30, "never sooner than Retry-After");
