@@ -152,7 +152,10 @@ describe("aks-vending apply, diff and upgrade against the local stack", () => {
     const r = await cli(["apply", "-f", await file("v2.json", v2()), "--wait", ...fast]);
     assert.equal(r.code, 0, show(r));
     assert.match(r.stdout, new RegExp(`^cluster ${NAME} Succeeded in \\d+:\\d\\d \\(generation 2\\)$`, "m"));
-    assert.match(r.stdout, /^verification: passed \((\d+)\/\1 probes as expected, (\d+)\/\2 access reviews\)$/m);
+    assert.match(
+      r.stdout,
+      /^verification: passed \((\d+)\/\1 probes as expected, (\d+)\/\2 access reviews\)$/m,
+    );
     assert.match(r.stderr, new RegExp(`^\\[\\d+:\\d\\d\\] ${NAME}: \\w+ \\(update to generation 2\\)$`, "m"));
     const doc = await status();
     assert.deepEqual(
