@@ -294,7 +294,7 @@ function kubePlan(before: ClusterSpec | undefined, after: ClusterSpec | undefine
     else if (!same(old.body, o.body))
       out.push({ action: "update", kind: o.kind, namespace: o.namespace, name: o.name });
   }
-  // Pruned: only objects the project created (they carry its managed-by label).
+  // Pruned: only objects the project created (they carry its managed-by annotation).
   for (const [k, o] of was)
     if (!will.has(k)) out.push({ action: "delete", kind: o.kind, namespace: o.namespace, name: o.name });
   return out;
