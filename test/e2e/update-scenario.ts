@@ -22,6 +22,7 @@ import {
   type Stack,
 } from "../../harness/stack.js";
 import { guidFrom } from "../../emulators/azure/identity/issuer.js";
+import { apiNamespace } from "../helpers/examples.js";
 import { provisionInstanceId, ROLE_DEFINITIONS } from "../../shared/azure/names.js";
 
 const NAME = "tipsAndTricksAKSCluster";
@@ -29,34 +30,6 @@ const RG = "akstips";
 
 const tutorial = (): Record<string, unknown> =>
   JSON.parse(readFileSync(join(ROOT, "examples/seed-tutorial.json"), "utf8")) as Record<string, unknown>;
-
-const PROD = {
-  name: "prod",
-  labels: { purpose: "prod" },
-  defaultDeny: ["Ingress"],
-  workloads: [
-    {
-      name: "api",
-      image: "nginx",
-      labels: { app: "api" },
-      ports: [{ name: "http", port: 80 }],
-      expose: true,
-    },
-  ],
-  networkPolicies: [
-    {
-      name: "allow-web",
-      spec: {
-        podSelector: { matchLabels: { app: "api" } },
-        ingress: [{ from: [{ podSelector: { matchLabels: { app: "web" } } }] }],
-      },
-    },
-  ],
-  expectations: [
-    { from: { labels: { app: "web" } }, to: { service: "api", port: 80 }, allowed: true },
-    { from: { labels: { app: "other" } }, to: { service: "api", port: 80 }, allowed: false },
-  ],
-};
 
 /**
  * PUT of the whole request, If-Match the generation read before, then the status until the change
@@ -123,7 +96,7 @@ async function scenario(stateDir: string): Promise<void> {
       ...tutorial(),
       nodePool: { count: 3 },
       kubernetesVersion: "1.34",
-      namespaces: [...(tutorial()["namespaces"] as unknown[]), PROD],
+      namespaces: [...(tutorial()["namespaces"] as unknown[]), apiNamespace("prod", "web")],
     };
 
     // What-if first: the plan, computed with reads only (no ARM write, no new generation).

@@ -51,3 +51,38 @@ export function tutorialSpec(change: (doc: Record<string, any>) => void = () => 
   if (!v.ok) throw new Error(JSON.stringify(v.errors));
   return v.spec;
 }
+
+/**
+ * A namespace a day-2 change adds: an `api` workload exposed on port 80, ingress denied by default
+ * except from pods labelled `app: <client>` (policy `allow-<client>`), and the two expectations
+ * that prove it (`<name>{app=<client>}` allowed, `<name>{app=other}` denied).
+ */
+export function apiNamespace(name: string, client: string) {
+  return {
+    name,
+    labels: { purpose: name },
+    defaultDeny: ["Ingress"],
+    workloads: [
+      {
+        name: "api",
+        image: "nginx",
+        labels: { app: "api" },
+        ports: [{ name: "http", port: 80 }],
+        expose: true,
+      },
+    ],
+    networkPolicies: [
+      {
+        name: `allow-${client}`,
+        spec: {
+          podSelector: { matchLabels: { app: "api" } },
+          ingress: [{ from: [{ podSelector: { matchLabels: { app: client } } }] }],
+        },
+      },
+    ],
+    expectations: [
+      { from: { labels: { app: client } }, to: { service: "api", port: 80 }, allowed: true },
+      { from: { labels: { app: "other" } }, to: { service: "api", port: 80 }, allowed: false },
+    ],
+  };
+}

@@ -13,6 +13,7 @@ import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { ROOT } from "../../../harness/stack.js";
+import { apiNamespace } from "../../helpers/examples.js";
 import { runCli, show, startCliStack, type CliStack, type Env, type Run } from "./cli-process.js";
 
 const TUTORIAL = join(ROOT, "examples/seed-tutorial.json");
@@ -32,39 +33,6 @@ interface StatusJson {
   operation: string;
   verification?: { passed: boolean };
 }
-
-/** The tutorial's second namespace: a workload, a policy and an expectation of its own. */
-const WEB_NAMESPACE = {
-  name: "web",
-  labels: { purpose: "web" },
-  defaultDeny: ["Ingress"],
-  workloads: [
-    {
-      name: "api",
-      image: "nginx",
-      labels: { app: "api" },
-      ports: [{ name: "http", port: 80 }],
-      expose: true,
-    },
-  ],
-  networkPolicies: [
-    {
-      name: "api-policy",
-      spec: {
-        podSelector: { matchLabels: { app: "api" } },
-        ingress: [{ from: [{ podSelector: { matchLabels: { app: "client" } } }] }],
-      },
-    },
-  ],
-  expectations: [
-    {
-      from: { namespace: "web", labels: { app: "client" } },
-      to: { service: "api", port: 80 },
-      allowed: true,
-    },
-    { from: { namespace: "web", labels: {} }, to: { service: "api", port: 80 }, allowed: false },
-  ],
-};
 
 describe("aks-vending apply, diff and upgrade against the local stack", () => {
   let local: CliStack | undefined;
@@ -90,7 +58,7 @@ describe("aks-vending apply, diff and upgrade against the local stack", () => {
     ...tutorial,
     kubernetesVersion: "1.32",
     nodePool: { ...tutorial.nodePool, count: 3 },
-    namespaces: [...tutorial.namespaces, WEB_NAMESPACE],
+    namespaces: [...tutorial.namespaces, apiNamespace("web", "client")],
   });
 
   before(async () => {
