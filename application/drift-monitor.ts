@@ -31,10 +31,15 @@ export async function ensureDriftMonitor(
   input: DriftMonitorInput,
 ): Promise<void> {
   const instanceId = driftInstanceId(input.baseInstanceId);
-  const current = await orchestrations.getStatus(instanceId);
-  if (current && isRunning(current)) {
-    await orchestrations.raiseEvent(instanceId, DRIFT_DESIRED_EVENT, input);
-    return;
+  // A create's monitor (generation 1) is new, or stopped with the cluster's previous life: start it
+  // without a read first (one task hub request on the POST's path). Later generations find it
+  // running and hand it the new state.
+  if (input.generation > 1) {
+    const current = await orchestrations.getStatus(instanceId);
+    if (current && isRunning(current)) {
+      await orchestrations.raiseEvent(instanceId, DRIFT_DESIRED_EVENT, input);
+      return;
+    }
   }
   try {
     await orchestrations.start(ORCHESTRATION.driftMonitor, { instanceId, input });

@@ -64,6 +64,10 @@ describe("drift monitor (API side)", () => {
     await ensureDriftMonitor(h, first);
     await ensureDriftMonitor(h, driftMonitorInput(config, base, 2, input));
     assert.deepEqual(h.log, [`start driftMonitor ${monitor}`, `raise desired ${monitor} generation 2`]);
+    // A create's start is tried without a read first; a monitor already running (a POST sent again)
+    // gets the state as an event instead.
+    await ensureDriftMonitor(h, first);
+    assert.equal(h.log.at(-1), `raise desired ${monitor} generation 1`);
     assert.deepEqual(h.instances.get(monitor)?.input, first);
   });
 
