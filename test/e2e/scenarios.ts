@@ -29,6 +29,7 @@ import {
   type Stack,
 } from "../../harness/stack.js";
 import { SdkModels } from "../helpers/sdk-models.js";
+import { scenarioMain } from "../helpers/scenario-process.js";
 import { validateAgainst } from "../helpers/spec-conformance.js";
 
 const tutorial = (): Record<string, unknown> =>
@@ -1054,15 +1055,8 @@ const scenarios: Record<string, (stateDir: string) => Promise<void>> = {
 };
 
 const [name, stateDir] = process.argv.slice(2);
-const scenario = name ? scenarios[name] : undefined;
-if (!scenario || !stateDir) {
-  console.error(`usage: scenarios.js <${Object.keys(scenarios).join("|")}> <stateDir>`);
-  process.exit(2);
-}
-try {
-  await scenario(stateDir);
-  process.exit(0);
-} catch (e) {
-  console.error(e instanceof Error ? (e.stack ?? e.message) : String(e));
-  process.exit(1);
-}
+await scenarioMain(
+  name ? scenarios[name] : undefined,
+  stateDir,
+  `scenarios.js <${Object.keys(scenarios).join("|")}> <stateDir>`,
+);

@@ -23,6 +23,7 @@ import {
 } from "../../harness/stack.js";
 import { guidFrom } from "../../emulators/azure/identity/issuer.js";
 import { apiNamespace } from "../helpers/examples.js";
+import { scenarioMain } from "../helpers/scenario-process.js";
 import { provisionInstanceId, ROLE_DEFINITIONS } from "../../shared/azure/names.js";
 
 const NAME = "tipsAndTricksAKSCluster";
@@ -271,15 +272,4 @@ async function scenario(stateDir: string): Promise<void> {
   }
 }
 
-const [stateDir] = process.argv.slice(2);
-if (!stateDir) {
-  console.error("usage: update-scenario.js <stateDir>");
-  process.exit(2);
-}
-try {
-  await scenario(stateDir);
-  process.exit(0);
-} catch (e) {
-  console.error(e instanceof Error ? (e.stack ?? e.message) : String(e));
-  process.exit(1);
-}
+await scenarioMain(scenario, process.argv[2], "update-scenario.js <stateDir>");

@@ -32,3 +32,25 @@ export async function runScenarioProcess(script: string, args: string[], label: 
     await rm(stateDir, { recursive: true, force: true });
   }
 }
+
+/**
+ * The other side: a scenario script's main. Runs `scenario` with the state directory (exit 0), or
+ * prints the failure (exit 1); wrong arguments print `usage` (exit 2).
+ */
+export async function scenarioMain(
+  scenario: ((stateDir: string) => Promise<void>) | undefined,
+  stateDir: string | undefined,
+  usage: string,
+): Promise<never> {
+  if (!scenario || !stateDir) {
+    console.error(`usage: ${usage}`);
+    process.exit(2);
+  }
+  try {
+    await scenario(stateDir);
+    process.exit(0);
+  } catch (e) {
+    console.error(e instanceof Error ? (e.stack ?? e.message) : String(e));
+    process.exit(1);
+  }
+}
