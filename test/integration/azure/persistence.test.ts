@@ -1,6 +1,6 @@
 // State survives a restart (same state directory and port): resources, the signing key (tokens stay
 // valid) and running operations, which a restored poller then finishes. --reset starts clean.
-import { test } from "node:test";
+import { test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
 import { rm } from "node:fs/promises";
 import { ContainerServiceClient, restorePoller } from "@azure/arm-containerservice";
@@ -15,26 +15,40 @@ import {
 } from "../../../harness/azure.js";
 import { eventually, tempStateDir } from "./helpers.js";
 
-test("a restart keeps resources and in-flight cluster creates; restorePoller finishes the create; reset starts clean", async (t) => {
+type Latency = NonNullable<Parameters<typeof startAzureEmulator>[0]>["latency"];
+
+/**
+ * A first emulator over a fresh state directory, with the network a cluster needs, and a way to
+ * start it again (`again`: same directory; a port, or 0) — every start stopped after the test.
+ */
+async function restartable(t: TestContext, latency: Latency) {
   const stateDir = await tempStateDir();
   const running: { stop(): Promise<void> }[] = [];
   t.after(async () => {
     for (const e of running) await e.stop();
     await rm(stateDir, { recursive: true, force: true });
   });
-  const options = { stateDir, timeScale: 0.002, latency: { clusterCreate: 1500 } };
-  const first = await startAzureEmulator({ ...options, port: 0 });
-  running.push(first);
+  const options = { stateDir, timeScale: 0.002, latency };
+  const again = async (port: number, reset = false) => {
+    const emulator = await startAzureEmulator({ ...options, port, ...(reset ? { reset } : {}) });
+    running.push(emulator);
+    return emulator;
+  };
+  const first = await again(0);
   const credential = credentialFor(first);
   const c1 = clientsFor(first, credential);
   const setup = await prepareNetwork(c1, "rg");
+  return { first, credential, c1, setup, again };
+}
+
+test("a restart keeps resources and in-flight cluster creates; restorePoller finishes the create; reset starts clean", async (t) => {
+  const { first, credential, c1, setup, again } = await restartable(t, { clusterCreate: 1500 });
   const poller = c1.aks.managedClusters.createOrUpdate("rg", "aks", clusterBody(setup), FAST);
   await poller.submitted();
   const state = await poller.serialize();
   await first.stop();
 
-  const second = await startAzureEmulator({ ...options, port: first.port });
-  running.push(second);
+  const second = await again(first.port);
   assert.equal(second.url, first.url);
   const c2 = clientsFor(second, credential);
   assert.equal((await c2.network.virtualNetworks.get("rg", "myVnet")).subnets?.[0]?.id, setup.subnetId);
@@ -57,8 +71,7 @@ test("a restart keeps resources and in-flight cluster creates; restorePoller fin
   assert.equal((await resumed).provisioningState, "Succeeded");
   await second.stop();
 
-  const third = await startAzureEmulator({ ...options, port: 0, reset: true });
-  running.push(third);
+  const third = await again(0, true);
   const c3 = clientsFor(third);
   await assert.rejects(c3.resources.resourceGroups.get("rg"), {
     statusCode: 404,
@@ -67,18 +80,7 @@ test("a restart keeps resources and in-flight cluster creates; restorePoller fin
 });
 
 test("an upgrade in flight survives a restart: the restarted emulator completes it and moves currentKubernetesVersion then", async (t) => {
-  const stateDir = await tempStateDir();
-  const running: { stop(): Promise<void> }[] = [];
-  t.after(async () => {
-    for (const e of running) await e.stop();
-    await rm(stateDir, { recursive: true, force: true });
-  });
-  const options = { stateDir, timeScale: 0.002, latency: { controlPlaneUpgrade: 1500 } };
-  const first = await startAzureEmulator({ ...options, port: 0 });
-  running.push(first);
-  const credential = credentialFor(first);
-  const c1 = clientsFor(first, credential);
-  const setup = await prepareNetwork(c1, "rg");
+  const { first, credential, c1, setup, again } = await restartable(t, { controlPlaneUpgrade: 1500 });
   const body = { ...clusterBody(setup), kubernetesVersion: "1.32" };
   await c1.aks.managedClusters.createOrUpdate("rg", "aks", body, FAST);
   const poller = c1.aks.managedClusters.createOrUpdate(
@@ -91,8 +93,7 @@ test("an upgrade in flight survives a restart: the restarted emulator completes 
   const state = await poller.serialize();
   await first.stop();
 
-  const second = await startAzureEmulator({ ...options, port: first.port });
-  running.push(second);
+  const second = await again(first.port);
   const during = await clientsFor(second, credential).aks.managedClusters.get("rg", "aks");
   assert.deepEqual(
     [during.provisioningState, during.kubernetesVersion, during.currentKubernetesVersion],
