@@ -211,9 +211,8 @@ function armPlan(input: PlanInput, changes: PlanChange[]): PlanArmRequest[] {
           resourceId: `${cluster}/agentPools/${pool.name}`,
           reason: `node pool ${pool.name} upgraded to ${after.kubernetesVersion} after the control plane`,
         });
-    if (changes.some((c) => top(c.path) === "tags"))
-      for (const id of [ids.resourceGroup(target), ids.vnet(target, after.network.vnetName), identity])
-        add({ method: "PATCH", resourceId: id, reason: "tags" });
+    // Tags change on the cluster only (its PUT above): an update does not retag the resource group,
+    // the VNet or the identity, which keep the tags of the create.
   }
   // Maintenance schedules and the pod security assignment: what each side has.
   const schedules = (s: ClusterSpec | undefined) => (s ? maintenanceConfigurationModels(s) : []);

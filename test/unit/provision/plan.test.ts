@@ -52,6 +52,12 @@ describe("what-if plan", () => {
       fromDefault.changes.find((c) => c.path === "kubernetesVersion"),
       { path: "kubernetesVersion", to: "1.34", action: "create", disruptive: true },
     );
+    // Tags: the cluster's PUT only (what the update does), no write of the other resources.
+    const tagged = planChange({ target, before: spec(), after: spec((d) => (d.tags = { env: "dev" })) });
+    assert.deepEqual(
+      tagged.arm.map((r) => [r.method, r.resourceId]),
+      [["PUT", cluster]],
+    );
     // A create is not disruptive: nothing runs yet.
     const create = planChange({ target, after: spec((d) => (d.kubernetesVersion = "1.34")) });
     assert.equal(create.changes.find((c) => c.path === "kubernetesVersion")?.disruptive, false);
