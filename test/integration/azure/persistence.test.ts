@@ -41,6 +41,26 @@ async function restartable(t: TestContext, latency: Latency) {
   return { first, credential, c1, setup, again };
 }
 
+/** A cluster operation's poller serialized before a restart, resumed by a fresh client and polled to its end: its result. */
+async function finishRestored(
+  credential: ReturnType<typeof credentialFor>,
+  emulator: Awaited<ReturnType<typeof startAzureEmulator>>,
+  state: string,
+  what: string,
+) {
+  const fresh = new ContainerServiceClient(credential, emulator.subscriptionId, sdkOptions(emulator));
+  const resumed = restorePoller(fresh, state, fresh.managedClusters.createOrUpdate, FAST);
+  await eventually(
+    async () => {
+      await resumed.poll();
+      return resumed.isDone;
+    },
+    what,
+    10_000,
+  );
+  return await resumed;
+}
+
 test("a restart keeps resources and in-flight cluster creates; restorePoller finishes the create; reset starts clean", async (t) => {
   const { first, credential, c1, setup, again } = await restartable(t, { clusterCreate: 1500 });
   const poller = c1.aks.managedClusters.createOrUpdate("rg", "aks", clusterBody(setup), FAST);
@@ -58,17 +78,8 @@ test("a restart keeps resources and in-flight cluster creates; restorePoller fin
   );
   assert.equal((await c2.aks.managedClusters.get("rg", "aks")).provisioningState, "Creating");
 
-  const fresh = new ContainerServiceClient(credential, second.subscriptionId, sdkOptions(second));
-  const resumed = restorePoller(fresh, state, fresh.managedClusters.createOrUpdate, FAST);
-  await eventually(
-    async () => {
-      await resumed.poll();
-      return resumed.isDone;
-    },
-    "the resumed create to finish",
-    10_000,
-  );
-  assert.equal((await resumed).provisioningState, "Succeeded");
+  const created = await finishRestored(credential, second, state, "the resumed create to finish");
+  assert.equal(created.provisioningState, "Succeeded");
   await second.stop();
 
   const third = await again(0, true);
@@ -99,16 +110,6 @@ test("an upgrade in flight survives a restart: the restarted emulator completes 
     [during.provisioningState, during.kubernetesVersion, during.currentKubernetesVersion],
     ["Updating", "1.33", "1.32.7"],
   );
-  const fresh = new ContainerServiceClient(credential, second.subscriptionId, sdkOptions(second));
-  const resumed = restorePoller(fresh, state, fresh.managedClusters.createOrUpdate, FAST);
-  await eventually(
-    async () => {
-      await resumed.poll();
-      return resumed.isDone;
-    },
-    "the resumed upgrade to finish",
-    10_000,
-  );
-  const done = await resumed;
+  const done = await finishRestored(credential, second, state, "the resumed upgrade to finish");
   assert.deepEqual([done.provisioningState, done.currentKubernetesVersion], ["Succeeded", "1.33.3"]);
 });
