@@ -40,8 +40,8 @@ export interface KillPoint {
   step: KillStep;
   victim: Victim;
   name: string;
-  /** Holds the step's requests until the kill: an ARM request, or one to the cluster's API server. */
-  hold: { arm: FaultRule } | { kube: KubeFaultRule };
+  /** Holds the step's requests until the kill: ARM requests, or ones to the cluster's API server. */
+  hold: { arm: FaultRule[] } | { kube: KubeFaultRule };
   seeded: boolean;
   /** The kill is during the DELETE that follows a Succeeded provisioning. */
   onDelete: boolean;
@@ -57,8 +57,8 @@ export function killPoints(): KillPoint[] {
     for (const step of KILL_STEPS) {
       const name = `k${victim[0]}-${STEP_SHORT[step]}`;
       const clusterId = `/providers/microsoft\\.containerservice/managedclusters/${esc(name)}$`;
-      const arm = (r: Partial<FaultRule>) => ({
-        arm: { kind: "hold", untilReleased: true, ...r } as FaultRule,
+      const arm = (...rules: Partial<FaultRule>[]) => ({
+        arm: rules.map((r) => ({ kind: "hold", untilReleased: true, ...r }) as FaultRule),
       });
       // Seeding and verification: requests of that step only, to this cluster's API server.
       const kube = (r: Omit<KubeFaultRule, "kind" | "cluster">) => ({
@@ -90,8 +90,16 @@ export function killPoints(): KillPoint[] {
           point(arm({ method: "PUT", path: `${rg(name)}${clusterId}` }));
           break;
         case "cluster polling":
-          // The create's operation status polls (ARM names no resource in their URLs: `operationOf`).
-          point(arm({ method: "GET", operationOf: clusterId }));
+          // The create's operation status polls (ARM names no resource in their URLs: `operationOf`),
+          // or, when another point's kill restarted the submit while the cluster was Creating (the
+          // submit's outcome, the poller, lost with it), the cluster's GET re-reads that wait instead:
+          // any GET of it after the submit's own read-first GET.
+          point(
+            arm(
+              { method: "GET", operationOf: clusterId },
+              { method: "GET", path: `${rg(name)}${clusterId}`, skip: 1 },
+            ),
+          );
           break;
         case "final GET":
           // The GETs after the submit's own read-first GET: the poller's final GET.
@@ -123,8 +131,11 @@ export interface Hold {
 
 function addHold(stack: Pick<Stack, "azure" | "kube">, hold: KillPoint["hold"]): Hold {
   const faults = "arm" in hold ? stack.azure.faults : stack.kube.faults;
-  const [i] = "arm" in hold ? stack.azure.faults.add([hold.arm]) : stack.kube.faults.add([hold.kube]);
-  return { holding: () => faults.holding(i!), release: () => faults.release(i!) };
+  const rules = "arm" in hold ? stack.azure.faults.add(hold.arm) : stack.kube.faults.add([hold.kube]);
+  return {
+    holding: () => rules.flatMap((i) => faults.holding(i)),
+    release: () => rules.forEach((i) => faults.release(i)),
+  };
 }
 
 const run = promisify(execFile);
