@@ -92,7 +92,8 @@ async function main(stateDir: string): Promise<Record<string, unknown>> {
     },
   });
   try {
-    const token = await devToken(s);
+    // A member of the team: its clusters' default access grant is the caller (Entra ID on).
+    const token = await devToken(s, { roles: ["Clusters.Admin"], teams: ["mem"] });
     await callApi(s.api, token, "/clusters?team=mem");
     const pid = workerPid();
     if (!pid) throw new Error("no language worker found");

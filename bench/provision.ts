@@ -1,8 +1,9 @@
 // Provisioning benchmark on the whole local stack (not a test): the tutorial's request end to end,
 // then N clusters at once. Prints JSON on stdout.
-//   node dist/bench/provision.js [--time-scale 0.1] [--concurrent 50] [--scale]
-// With --scale it also runs bench/scale-run.ts on a second stack and adds its figures as `scale`
-// (options --scale-time-scale 0.05 --scale-concurrent 500 --scale-fill 2000 --scale-teams 10).
+//   node dist/bench/provision.js [--time-scale 0.1] [--concurrent 50] [--no-scale]
+// Then it runs bench/scale-run.ts on a second stack and adds its figures as `scale` (options
+// --scale-time-scale 0.05 --scale-concurrent 500 --scale-fill 2000 --scale-teams 10); --no-scale
+// leaves that out.
 // The critical path is the chain of ARM operations the flow must wait for, from the Azure
 // emulator's latency profile (resource group → max(VNet, identity) → role assignment → cluster),
 // scaled, plus the Kubernetes part as measured; overheadRatio = wall time / that lower bound.
@@ -42,7 +43,7 @@ function armReadFigures(requests: { method: string; path: string }[]): Record<st
 
 async function main(stateDir: string): Promise<Record<string, unknown>> {
   const figures = await provisionFigures(stateDir);
-  if (!process.argv.includes("--scale")) return figures;
+  if (process.argv.includes("--no-scale")) return figures;
   // The same state directory (its CA is the one this process trusts), reset by the new stack.
   const scale = await runScale(stateDir, {
     timeScale: parseTimeScale(arg("scale-time-scale", "0.05"), "--scale-time-scale"),
@@ -58,14 +59,15 @@ async function provisionFigures(stateDir: string): Promise<Record<string, unknow
   // Every cluster of the benchmark is one team's: the quota must not be what is measured.
   const s = await startStack({ stateDir, timeScale, env: { AKSV_TEAM_QUOTA: String(concurrent + 1) } });
   try {
-    const token = await devToken(s);
+    // An admin of the example's team and the bench's: a team's default access grant is its caller.
+    const token = await devToken(s, { roles: ["Clusters.Admin"], teams: ["platform", "bench"] });
     const body = readFileSync(join(ROOT, "examples/seed-tutorial.json"), "utf8");
     // The app's first request does its one-time work (the issuer's metadata and keys, the index
     // backfill's marker): done before the clock starts, since the critical path has none of it.
     await (await callApi(s.api, token, "/clusters?team=bench")).arrayBuffer();
     const t0 = Date.now();
     const r = await callApi(s.api, token, "/clusters", { method: "POST", body });
-    if (r.status !== 202) throw new Error(`POST answered ${r.status}`);
+    if (r.status !== 202) throw new Error(`POST answered ${r.status}: ${await r.text()}`);
     const doc: ClusterDoc = await waitForPhase(
       s.api,
       token,

@@ -123,7 +123,9 @@ export async function runScale(stateDir: string, o: ScaleOptions): Promise<Recor
     faults: { throttling: { enabled: true } },
   });
   try {
-    const token = await devToken(s);
+    // A member of every team: each team's clusters' default access grant is the caller (Entra ID on).
+    const teams = Array.from({ length: o.teams }, (_, t) => `team${t}`);
+    const token = await devToken(s, { roles: ["Clusters.Admin"], teams });
     // First request: the app's one-time index backfill runs on the empty hub (the bench measures
     // the steady state, not the upgrade).
     await callApi(s.api, token, "/clusters?team=team0");
@@ -231,6 +233,18 @@ export async function runScale(stateDir: string, o: ScaleOptions): Promise<Recor
         60) /
       o.timeScale;
     const clustersPerMinute = (succeeded / wallSeconds) * 60;
+    // How well the app kept the write bucket busy until the last cluster PUT: the writes served by
+    // then over what the bucket could have given in that time (burst + refill), 1 when none was lost.
+    const isClusterPut = (q: (typeof served)[number]) =>
+      q.method === "PUT" && /managedclusters$/i.test(q.resourceType ?? "");
+    const lastPut = Math.max(...served.filter(isClusterPut).map((q) => Date.parse(q.time)));
+    const lastClusterPutSeconds = (lastPut - c0) / 1000;
+    const writesByLastPut = served.filter(
+      (q) => q.method !== "GET" && q.method !== "DELETE" && Date.parse(q.time) <= lastPut,
+    ).length;
+    const writeBucketUse =
+      writesByLastPut /
+      (BUCKETS.writes.burst + (BUCKETS.writes.perSecond * lastClusterPutSeconds) / o.timeScale);
     const workers = workerPids().map((pid) => peakRssMiB(pid) ?? 0);
     return {
       timeScale: o.timeScale,
@@ -262,6 +276,8 @@ export async function runScale(stateDir: string, o: ScaleOptions): Promise<Recor
       throttleBoundBy: bound.binding,
       steadyStateClustersPerMinute,
       ofThrottleBound: clustersPerMinute / throttleBoundClustersPerMinute,
+      lastClusterPutSeconds,
+      writeBucketUse,
       armWritesPerCluster: writesPerCluster,
       armReadsPerCluster: readsPerCluster,
       armWriteKinds: writeKinds,
