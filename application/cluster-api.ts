@@ -56,6 +56,7 @@ import { applyMergePatch, isMergePatch, MERGE_PATCH_TYPE } from "./merge-patch.j
 import { checkPreconditions, etagOf, hasIfMatch } from "./preconditions.js";
 import { armError, type ApiRequest, type ApiResponse } from "./responses.js";
 import { QuotaContentionError, TeamQuota, type Holding } from "./team-quota.js";
+import { eachLimited } from "../shared/runtime/each-limited.js";
 
 export const BASE_PATH = "/api/clusters";
 
@@ -876,14 +877,6 @@ export class ClusterApi {
 
 /** Status reads a list makes at once (one partition's clusters; bounded so a big team cannot flood the hub). */
 const LIST_READS_AT_ONCE = 16;
-
-async function eachLimited<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) await work(items[next++]!);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-}
 
 /** 400 when the document's name is not the URL's. */
 function nameMismatch(urlName: string, specName: string): ApiResponse | undefined {
