@@ -6,6 +6,7 @@ import * as df from "durable-functions";
 import type { OrchestrationContext, Task } from "durable-functions";
 import type { ProvisionTiming } from "../shared/config/index.js";
 import { stepErrorFromTaskFailure } from "../shared/azure/errors.js";
+import { ARM_PRIORITY } from "../shared/azure/throttle-gate.js";
 import type { Activity, Orchestration, TaskFailure } from "../shared/provision/durable.js";
 
 export type Flow<T> = Generator<Task, T, unknown>;
@@ -42,14 +43,25 @@ export interface Pending<O> {
   readonly output?: O;
 }
 
-/** Schedules an activity with its retry policy (host-side retries of its transient failures). */
+/**
+ * Schedules an activity with its retry policy (host-side retries of its transient failures). An
+ * object input carries the orchestration's acceptance time as `armPriority` (when its input has a
+ * `requestedAt`): behind a throttled ARM bucket the older request's calls go first
+ * (shared/azure/throttle-gate.ts), so clusters progress one after another, not all in lockstep.
+ */
 export function activityTask<I, O>(
   ctx: OrchestrationContext,
   activity: Activity<I, O>,
   input: NoInfer<I>,
   retry: df.RetryOptions,
 ): Pending<O> {
-  return { task: ctx.df.callActivityWithRetry(activity.name, retry, input), failure: activity.failure };
+  const at = (ctx.df.getInput() as { requestedAt?: unknown } | undefined)?.requestedAt;
+  const priority = typeof at === "string" ? Date.parse(at) : NaN;
+  const sent =
+    input && typeof input === "object" && !Array.isArray(input) && !Number.isNaN(priority)
+      ? { ...input, [ARM_PRIORITY]: priority }
+      : input;
+  return { task: ctx.df.callActivityWithRetry(activity.name, retry, sent), failure: activity.failure };
 }
 
 /** Schedules a sub-orchestration. */

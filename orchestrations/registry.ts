@@ -3,6 +3,7 @@
 // does not compile, so what is registered is exactly what is declared.
 import type { ActivityOptions, OrchestrationHandler } from "durable-functions";
 import { grantClusterAccess } from "./activities/access.js";
+import { withArmPriorityOf } from "../shared/azure/throttle-gate.js";
 import { ACTIVITY, ORCHESTRATION, type InputOf, type OutputOf } from "../shared/provision/durable.js";
 import {
   assignSubnetRole,
@@ -113,6 +114,6 @@ export function register(app: Registrar): void {
     app.orchestration(orchestration.name, ORCHESTRATORS[key as keyof Orchestrations]);
   for (const [key, activity] of Object.entries(ACTIVITY)) {
     const run = ACTIVITIES[key as keyof Activities] as (input: unknown) => Promise<unknown>;
-    app.activity(activity.name, { handler: (input: unknown) => run(input) });
+    app.activity(activity.name, { handler: (input: unknown) => withArmPriorityOf(input, () => run(input)) });
   }
 }

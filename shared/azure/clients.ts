@@ -9,6 +9,7 @@ import { NetworkManagementClient } from "@azure/arm-network";
 import { ResourceManagementClient } from "@azure/arm-resources";
 import { DefaultAzureCredential, ManagedIdentityCredential, type TokenCredential } from "@azure/identity";
 import type { AppConfig } from "../config/index.js";
+import { processThrottleGate } from "./throttle-gate.js";
 
 export interface ArmClients {
   subscriptionId: string;
@@ -68,14 +69,18 @@ export function createArmClients(
       credentialScopes: scopes,
     }),
   };
-  if (observe) {
-    for (const c of [
-      clients.resources,
-      clients.network,
-      clients.containerService,
-      clients.msi,
-      clients.authorization,
-    ])
+  const all = [
+    clients.resources,
+    clients.network,
+    clients.containerService,
+    clients.msi,
+    clients.authorization,
+  ];
+  // Inside the SDK's retries: each attempt, a retry after a 429 too, waits its turn at the gate.
+  if (config.arm.throttleGate)
+    for (const c of all) c.pipeline.addPolicy(processThrottleGate.policy(), { afterPhase: "Retry" });
+  if (observe)
+    for (const c of all)
       c.pipeline.addPolicy({
         name: "aksvResponseObserver",
         sendRequest: async (request, next) => {
@@ -84,7 +89,6 @@ export function createArmClients(
           return response;
         },
       });
-  }
   return clients;
 }
 

@@ -50,6 +50,8 @@ export interface AppConfig {
     managedIdentityClientId?: string;
     /** The SDK's own retry for 429/5xx/connection errors inside one activity attempt. */
     retry: { maxRetries: number; retryDelayInMs: number; maxRetryDelayInMs: number };
+    /** Queue this process's requests behind a throttled bucket (shared/azure/throttle-gate.ts). */
+    throttleGate: boolean;
   };
   /** Timings the orchestration runs with (copied into its input, so replay never reads the environment). */
   timing: ProvisionTiming;
@@ -255,6 +257,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
         retryDelayInMs: num(env, "AKSV_ARM_RETRY_DELAY_MS", ms(1000)),
         maxRetryDelayInMs: num(env, "AKSV_ARM_MAX_RETRY_DELAY_MS", ms(30_000)),
       },
+      throttleGate: env["AKSV_ARM_THROTTLE_GATE"] !== "off",
     },
     timing: {
       pollIntervalSeconds: num(env, "AKSV_POLL_INTERVAL_SECONDS", s(DEFAULT_TIMING.pollIntervalSeconds)),

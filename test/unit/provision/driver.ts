@@ -8,7 +8,10 @@ export type Scheduled =
   | {
       kind: "activity";
       name: string;
+      /** The activity's input, without the ARM priority its call carries (`armPriority`). */
       input: unknown;
+      /** The `armPriority` the call carried (orchestrations/durable.ts), if any. */
+      armPriority?: number;
       retry: { firstRetryIntervalInMilliseconds: number; maxNumberOfAttempts: number };
     }
   | { kind: "sub"; name: string; input: unknown }
@@ -72,7 +75,17 @@ export function drive<T>(
       name: string,
       retry: { firstRetryIntervalInMilliseconds: number; maxNumberOfAttempts: number },
       i: unknown,
-    ) => task("activity", { kind: "activity", name, input: structuredClone(i), retry }),
+    ) => {
+      const { armPriority, ...rest } = structuredClone(i) as { armPriority?: number };
+      const input = typeof i === "object" && i !== null && !Array.isArray(i) ? rest : structuredClone(i);
+      return task("activity", {
+        kind: "activity",
+        name,
+        input,
+        ...(armPriority !== undefined ? { armPriority } : {}),
+        retry,
+      });
+    },
     callActivity: (name: string, i: unknown) =>
       task("activity", {
         kind: "activity",

@@ -98,6 +98,11 @@ describe("provisionCluster orchestrator", () => {
     // The pipelines waiting on it hear the outcome last, by instance id only (their tokens stay in
     // Table storage, out of durable history).
     assert.deepEqual(inputOf(run.log.at(-1)!), { instanceId: "aksv-test-0000", result: "succeeded" });
+    // Every activity call carries the request's acceptance time: its ARM calls' turn behind a
+    // throttled bucket (shared/azure/throttle-gate.ts), oldest request first.
+    const requestedAt = Date.parse(provisionInput().requestedAt);
+    for (const call of run.log.filter((c) => c.kind === "activity"))
+      assert.equal(call.armPriority, requestedAt, `${call.name}'s armPriority`);
     const status = lastStatus(run);
     assert.equal(status.phase, "Succeeded");
     assert.deepEqual(

@@ -1,0 +1,104 @@
+// The process's throttle gate (shared/azure/throttle-gate.ts) in front of ARM's write bucket, seen
+// through the real SDK against the emulator's buckets: twenty writes at once into a bucket of two,
+// refilled one token per ~100 ms, with the app's SDK retries (4). Without the gate the herd spends
+// its retries on 429s and most writes fail; behind it they queue and all are served, with fewer 429s.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { ResourceManagementClient } from "@azure/arm-resources";
+import type { RestError } from "@azure/core-rest-pipeline";
+import { LOCATION, sdkOptions } from "../../../harness/azure.js";
+import { bucketOf, ThrottleGate, withArmPriorityOf } from "../../../shared/azure/throttle-gate.js";
+import { eventually, startForTest } from "./helpers.js";
+
+const WRITES = 20;
+
+async function burst(
+  c: Awaited<ReturnType<typeof startForTest>>,
+  gate: ThrottleGate | undefined,
+  tag: string,
+) {
+  const client = new ResourceManagementClient(c.credential, c.sub, {
+    ...sdkOptions(c.emulator, 4),
+    ...(gate ? { additionalPolicies: [{ position: "perRetry" as const, policy: gate.policy() }] } : {}),
+  });
+  const before = c.emulator.recorder.query({ method: "PUT", path: `/rg-${tag}-` }).length;
+  const outcomes = await Promise.allSettled(
+    Array.from({ length: WRITES }, (_, i) =>
+      client.resourceGroups.createOrUpdate(`rg-${tag}-${i}`, { location: LOCATION }),
+    ),
+  );
+  const attempts = c.emulator.recorder.query({ method: "PUT", path: `/rg-${tag}-` }).slice(before);
+  return {
+    served: outcomes.filter((o) => o.status === "fulfilled").length,
+    refused: outcomes
+      .filter((o): o is PromiseRejectedResult => o.status === "rejected")
+      .map((o) => (o.reason as RestError).statusCode),
+    throttled: attempts.filter((a) => a.status === 429).length,
+  };
+}
+
+test("behind a 429 the gate queues the process's writes: all served, where the herd without it spends its retries", async (t) => {
+  // Time scale 0.002: 0.02 tokens per emulated second is one every 100 wall ms.
+  const c = await startForTest(t, {
+    faults: { throttling: { enabled: true, writes: { burst: 2, perSecond: 0.02 } } },
+  });
+
+  const herd = await burst(c, undefined, "herd");
+  assert.ok(herd.refused.length > WRITES / 2, `without the gate ${herd.refused.length} of ${WRITES} refused`);
+  assert.ok(herd.refused.every((s) => s === 429));
+
+  const gate = new ThrottleGate();
+  const gated = await burst(c, gate, "gated");
+  assert.deepEqual(gated.refused, []);
+  assert.equal(gated.served, WRITES);
+  // Fewer requests spent on 429s than the herd's, although all of them were served.
+  assert.ok(
+    gated.throttled < herd.throttled,
+    `429s: ${gated.throttled} behind the gate, ${herd.throttled} without`,
+  );
+  // Drained: nothing queued, and the bucket opens again once a refill interval has passed.
+  const key = bucketOf("PUT", `${c.emulator.url}/subscriptions/${c.sub}/resourcegroups/x`)!;
+  assert.equal(gate.state(key)!.queued, 0);
+  await eventually(() => gate.state(key)!.throttled === false, "the bucket opens again");
+});
+
+test("behind a 429 the oldest request's calls go first: the queue is ordered by the activities' armPriority", async (t) => {
+  const c = await startForTest(t, {
+    faults: { throttling: { enabled: true, writes: { burst: 1, perSecond: 0.02 } } },
+  });
+  const gate = new ThrottleGate();
+  const client = new ResourceManagementClient(c.credential, c.sub, {
+    ...sdkOptions(c.emulator, 4),
+    additionalPolicies: [{ position: "perRetry", policy: gate.policy() }],
+  });
+  // Sent newest first, as an activity of each of six orchestrations accepted at times 1..6 would.
+  const priorities = [6, 5, 4, 3, 2, 1];
+  await Promise.all(
+    priorities.map((p) =>
+      withArmPriorityOf({ armPriority: p }, () =>
+        client.resourceGroups.createOrUpdate(`rg-prio-${p}`, { location: LOCATION }),
+      ),
+    ),
+  );
+  const served = c.emulator.recorder
+    .query({ method: "PUT", path: "/rg-prio-" })
+    .filter((r) => r.status < 300)
+    .map((r) => Number(/rg-prio-(\d)/.exec(r.path)![1]));
+  // The first took the bucket's one token before any 429; the others were served oldest first.
+  assert.equal(served.length, 6);
+  assert.deepEqual(
+    served.slice(1),
+    [...served.slice(1)].sort((a, b) => a - b),
+  );
+  assert.deepEqual(new Set(served), new Set(priorities));
+});
+
+test("a bucket is a subscription's reads, writes or deletes; requests outside a subscription pass by", () => {
+  const u = "https://management.azure.com/subscriptions/SUB-1/resourceGroups/rg?api-version=1";
+  assert.equal(bucketOf("GET", u), "sub-1/reads");
+  assert.equal(bucketOf("PUT", u), "sub-1/writes");
+  assert.equal(bucketOf("PATCH", u), "sub-1/writes");
+  assert.equal(bucketOf("POST", u), "sub-1/writes");
+  assert.equal(bucketOf("DELETE", u), "sub-1/deletes");
+  assert.equal(bucketOf("GET", "https://login.microsoftonline.com/tenant/oauth2/v2.0/token"), undefined);
+});
