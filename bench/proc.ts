@@ -17,8 +17,8 @@ export const peakRssMiB = (pid: number) => status(pid, "VmHWM");
 /** Resident memory of `pid` now (VmRSS), MiB. */
 export const rssMiB = (pid: number) => status(pid, "VmRSS");
 
-/** The Functions host's language workers: this process's children running language-worker.js. */
-export function workerPids(): number[] {
+/** This process's children whose command line includes `what`. */
+export function childPids(what: string): number[] {
   const pids: number[] = [];
   for (const entry of readdirSync("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
@@ -26,13 +26,27 @@ export function workerPids(): number[] {
       const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
       const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
       if (ppid !== process.pid) continue;
-      if (readFileSync(`/proc/${entry}/cmdline`, "utf8").includes("language-worker"))
-        pids.push(Number(entry));
+      if (readFileSync(`/proc/${entry}/cmdline`, "utf8").includes(what)) pids.push(Number(entry));
     } catch {
       // the process ended while we looked
     }
   }
   return pids.sort((a, b) => a - b);
+}
+
+/** The Functions host's language workers: this process's children running language-worker.js. */
+export const workerPids = () => childPids("language-worker");
+
+/** CPU seconds `pid` has used so far (user + system), from /proc/<pid>/stat. */
+export function cpuSeconds(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    // utime and stime are fields 14 and 15 of stat(5), in clock ticks (100 per second on Linux).
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return NaN;
+  }
 }
 
 /** The Functions host's (first) language worker: the one that runs orchestrations and activities. */

@@ -14,7 +14,7 @@ import { DEFAULT_LATENCY } from "../emulators/azure/core/latency.js";
 import { parseTimeScale } from "../shared/config/time-scale.js";
 import { callApi, devToken, ROOT, startStack, waitForPhase, type ClusterDoc } from "../harness/stack.js";
 import { runInStackChild } from "./child.js";
-import { runScale } from "./scale-run.js";
+import { runScale, scaleOptionsFrom } from "./scale-run.js";
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -45,13 +45,7 @@ async function main(stateDir: string): Promise<Record<string, unknown>> {
   const figures = await provisionFigures(stateDir);
   if (process.argv.includes("--no-scale")) return figures;
   // The same state directory (its CA is the one this process trusts), reset by the new stack.
-  const scale = await runScale(stateDir, {
-    timeScale: parseTimeScale(arg("scale-time-scale", "0.05"), "--scale-time-scale"),
-    concurrent: Number(arg("scale-concurrent", "500")),
-    fill: Number(arg("scale-fill", "2000")),
-    teams: Number(arg("scale-teams", "10")),
-    httpWorker: arg("scale-http-worker", "separate") === "shared" ? "shared" : "separate",
-  });
+  const scale = await runScale(stateDir, scaleOptionsFrom(process.argv, parseTimeScale, "scale-"));
   return { ...figures, scale };
 }
 

@@ -6,8 +6,9 @@ import * as df from "durable-functions";
 import type { FunctionsHost } from "../emulators/functions-host/index.js";
 import { callApi, devToken, durableClientOf, json, startStack, type ClusterDoc } from "../harness/stack.js";
 import { DEFAULT_LATENCY } from "../emulators/azure/core/latency.js";
+import { eachLimited } from "../shared/runtime/each-limited.js";
 import { ORCHESTRATION } from "../shared/provision/durable.js";
-import { peakRssMiB, workerPids } from "./proc.js";
+import { childPids, cpuSeconds, peakRssMiB, workerPids } from "./proc.js";
 
 export interface ScaleOptions {
   timeScale: number;
@@ -18,6 +19,8 @@ export interface ScaleOptions {
   teams: number;
   /** HTTP triggers in a language worker of their own (Flex Consumption's HTTP group), or one for all. */
   httpWorker: "separate" | "shared";
+  /** How often a round of reads (each team's list, a GET) starts while the clusters are provisioned. */
+  sampleIntervalMs: number;
 }
 
 /** ARM's documented buckets (emulators/azure README), per emulated second. */
@@ -156,6 +159,19 @@ export async function runScale(stateDir: string, o: ScaleOptions): Promise<Recor
     const posts: number[] = [];
     const gets: number[] = [];
     const lists: number[] = [];
+    // CPU seconds of each process: this one (the Functions host, the Azure and Kubernetes emulators),
+    // the language workers, the storage emulator (Azurite: the task hub and the app's tables).
+    const cpu = () => ({
+      hostAndEmulators: cpuSeconds(process.pid),
+      workers: workerPids().map(cpuSeconds),
+      storage: childPids("table-process").map(cpuSeconds),
+    });
+    const since = (a: ReturnType<typeof cpu>, b: ReturnType<typeof cpu>) => ({
+      hostAndEmulators: b.hostAndEmulators - a.hostAndEmulators,
+      workers: b.workers.map((x, i) => x - (a.workers[i] ?? 0)),
+      storage: b.storage.map((x, i) => x - (a.storage[i] ?? 0)),
+    });
+    const cpu0 = cpu();
     const c0 = Date.now();
     const accepted = await Promise.all(
       names.map((name, i) =>
@@ -167,16 +183,21 @@ export async function runScale(stateDir: string, o: ScaleOptions): Promise<Recor
         ),
       ),
     );
+    const postsSeconds = (Date.now() - c0) / 1000;
+    const cpuPosts = since(cpu0, cpu());
     const refused = accepted.filter((r) => r.status !== 202).map((r) => r.status);
     await Promise.all(accepted.map((r) => r.arrayBuffer()));
 
-    // Until every cluster has ended: each team's list (which also tells the phases) and a GET of a
-    // random cluster, one after the other, timed.
+    // Until every cluster has ended, a round every `sampleIntervalMs`: each team's list (which also
+    // tells the phases) and a GET of a random cluster, one after the other, timed. Paced as portals
+    // poll: back to back, the bench's own reads kept the HTTP worker busy (80 % of a core) and took
+    // the CPU the provisions it measures needed.
     const phases = new Map<string, string>();
     const errors: Record<string, number> = {};
     const deadline = Date.now() + 3_600_000;
     let round = 0;
     while (Date.now() < deadline) {
+      const roundStarted = Date.now();
       for (let t = 0; t < o.teams; t++) {
         const r = await timed(lists, () => callApi(s.api, token, `/clusters?team=team${t}&top=1000`));
         // An answer other than 200 is counted (and its time kept), not fatal to the run.
@@ -193,18 +214,40 @@ export async function runScale(stateDir: string, o: ScaleOptions): Promise<Recor
       round++;
       const done = names.filter((n) => ["Succeeded", "Failed"].includes(phases.get(n) ?? "")).length;
       if (done === names.length) break;
+      await new Promise((r) => setTimeout(r, Math.max(0, roundStarted + o.sampleIntervalMs - Date.now())));
     }
     const wallSeconds = (Date.now() - c0) / 1000;
+    const cpuRun = since(cpu0, cpu());
     const succeeded = names.filter((n) => phases.get(n) === "Succeeded").length;
 
-    // Why the others ended Failed: their error codes and steps, counted.
+    // Why the others ended Failed (their error codes and steps, counted), and where each cluster's
+    // time went: seconds from the burst to its cluster step's start and end, and to its last step's.
     const failures: Record<string, number> = {};
-    for (const name of names.filter((n) => phases.get(n) !== "Succeeded")) {
+    const at = (iso: string | undefined) => (iso ? (Date.parse(iso) - c0) / 1000 : NaN);
+    const timeline = { clusterStart: [] as number[], clusterEnd: [] as number[], end: [] as number[] };
+    const stepTimes = new Map<string, { start: number[]; seconds: number[] }>();
+    await eachLimited(names, 20, async (name) => {
       const doc = await json<ClusterDoc>(await callApi(s.api, token, `/clusters/${name}`));
+      const steps = doc.steps as { name: string; startedAt?: string; finishedAt?: string }[];
+      const cluster = steps.find((x) => x.name === "cluster");
+      for (const x of steps) {
+        const t = stepTimes.get(x.name) ?? { start: [], seconds: [] };
+        stepTimes.set(x.name, t);
+        t.start.push(at(x.startedAt));
+        t.seconds.push(at(x.finishedAt) - at(x.startedAt));
+      }
+      timeline.clusterStart.push(at(cluster?.startedAt));
+      timeline.clusterEnd.push(at(cluster?.finishedAt));
+      timeline.end.push(Math.max(...steps.map((x) => at(x.finishedAt)).filter((x) => !Number.isNaN(x))));
+      if (phases.get(name) === "Succeeded") return;
       const e = (doc as { error?: { code?: string; step?: string } }).error;
       const key = `${e?.step ?? "?"}: ${e?.code ?? phases.get(name) ?? "unknown"}`;
       failures[key] = (failures[key] ?? 0) + 1;
-    }
+    });
+    const spread = (xs: number[]) => {
+      const ok = xs.filter((x) => !Number.isNaN(x));
+      return { p50: percentile(ok, 50), p99: percentile(ok, 99), max: Math.max(...ok) };
+    };
     const requests = s.azure.recorder.query({}).slice(before);
     const served = requests.filter((q) => q.status !== 429 && q.path.startsWith("/subscriptions/"));
     const writeKinds: Record<string, number> = {};
@@ -253,6 +296,10 @@ export async function runScale(stateDir: string, o: ScaleOptions): Promise<Recor
       instancesInHub,
       concurrentClusters: o.concurrent,
       refusedPosts: refused,
+      // The burst of POSTs: until the last answer, and the CPU seconds each process spent meanwhile.
+      postsSeconds,
+      cpuSecondsDuringPosts: cpuPosts,
+      cpuSecondsDuringRun: cpuRun,
       succeeded,
       failures,
       wallSeconds,
@@ -265,6 +312,7 @@ export async function runScale(stateDir: string, o: ScaleOptions): Promise<Recor
       samples: { gets: gets.length, lists: lists.length },
       readErrors: errors,
       httpWorker: o.httpWorker,
+      sampleIntervalMs: o.sampleIntervalMs,
       // The larger of the language workers' peaks (one per process: with HTTP apart, two).
       workerPeakRssMiB: Math.max(...workers),
       workerPeakRssMiBEach: workers,
@@ -278,10 +326,29 @@ export async function runScale(stateDir: string, o: ScaleOptions): Promise<Recor
       ofThrottleBound: clustersPerMinute / throttleBoundClustersPerMinute,
       lastClusterPutSeconds,
       writeBucketUse,
+      // Seconds from the burst: cluster steps' starts and ends, and the clusters' last steps' ends.
+      timeline: {
+        clusterStart: spread(timeline.clusterStart),
+        clusterEnd: spread(timeline.clusterEnd),
+        lastStepEnd: spread(timeline.end),
+      },
+      // Each step: when it started (seconds from the burst) and how long it took, p50 and p99.
+      steps: Object.fromEntries(
+        [...stepTimes].map(([name, t]) => [
+          name,
+          {
+            startP50: spread(t.start).p50,
+            startP99: spread(t.start).p99,
+            secondsP50: spread(t.seconds).p50,
+            secondsP99: spread(t.seconds).p99,
+          },
+        ]),
+      ),
       armWritesPerCluster: writesPerCluster,
       armReadsPerCluster: readsPerCluster,
       armWriteKinds: writeKinds,
       throttled429: requests.filter((q) => q.status === 429).length,
+      throttled429Reads: requests.filter((q) => q.status === 429 && q.method === "GET").length,
       loadAverage: loadavg().map((l) => Math.round(l * 100) / 100),
     };
   } finally {
@@ -293,16 +360,18 @@ export async function runScale(stateDir: string, o: ScaleOptions): Promise<Recor
 export function scaleOptionsFrom(
   argv: string[],
   parseTimeScale: (value: string, what: string) => number,
+  prefix: "" | "scale-" = "",
 ): ScaleOptions {
   const arg = (name: string, fallback: string) => {
-    const i = argv.indexOf(`--${name}`);
+    const i = argv.indexOf(`--${prefix}${name}`);
     return i >= 0 ? (argv[i + 1] ?? fallback) : fallback;
   };
   return {
-    timeScale: parseTimeScale(arg("scale-time-scale", arg("time-scale", "0.05")), "--time-scale"),
+    timeScale: parseTimeScale(arg("time-scale", "0.05"), `--${prefix}time-scale`),
     concurrent: Number(arg("concurrent", "500")),
     fill: Number(arg("fill", "2000")),
     teams: Number(arg("teams", "10")),
     httpWorker: arg("http-worker", "separate") === "shared" ? "shared" : "separate",
+    sampleIntervalMs: Number(arg("sample-interval-ms", "1000")),
   };
 }
