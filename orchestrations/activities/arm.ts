@@ -9,12 +9,8 @@ import {
 import { restorePoller as restoreNetworkPoller } from "@azure/arm-network";
 import { restorePoller as restoreResourcesPoller } from "@azure/arm-resources";
 import { appConfig, type AppConfig } from "../../shared/config/index.js";
-import {
-  armClients,
-  createArmClients,
-  retryAfterSeconds,
-  type ArmClients,
-} from "../../shared/azure/clients.js";
+import { armClients, createArmClients, type ArmClients } from "../../shared/azure/clients.js";
+import { retryAfterSeconds } from "../../shared/azure/retry-after.js";
 import {
   classifyArmError,
   isBusy,

@@ -103,12 +103,3 @@ export function armClients(config: AppConfig, subscriptionId: string): ArmClient
   }
   return clients;
 }
-
-/** Retry-After of an ARM response in seconds (delta-seconds or HTTP date), if any. */
-export function retryAfterSeconds(value: string | undefined, now: number = Date.now()): number | undefined {
-  if (value === undefined || value.trim() === "") return undefined;
-  const n = Number(value);
-  if (Number.isFinite(n)) return Math.max(0, n);
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, (date - now) / 1000);
-}

@@ -18,6 +18,7 @@
 // scaled-out app has one per instance.
 import { AsyncLocalStorage } from "node:async_hooks";
 import type { PipelinePolicy, PipelineResponse } from "@azure/core-rest-pipeline";
+import { retryAfterMsOf } from "./retry-after.js";
 
 /** ARM's subscription-level throttling answers (a resource provider's own 429s are left to the SDK). */
 const BUCKET_CODES = /"code"\s*:\s*"(SubscriptionRequestsThrottled|TenantRequestsThrottled)"/;
@@ -51,20 +52,6 @@ function remainingOf(headers: { get(name: string): string | undefined }, key: st
   const value = headers.get(`x-ms-ratelimit-remaining-subscription-${key.slice(key.indexOf("/") + 1)}`);
   const n = Number(value);
   return value !== undefined && Number.isFinite(n) ? n : undefined;
-}
-
-/** Milliseconds to wait that a 429 asks for (retry-after-ms, x-ms-retry-after-ms, Retry-After). */
-export function retryAfterMsOf(headers: { get(name: string): string | undefined }, now = Date.now()): number {
-  for (const name of ["retry-after-ms", "x-ms-retry-after-ms"]) {
-    const ms = Number(headers.get(name));
-    if (headers.get(name) !== undefined && Number.isFinite(ms) && ms >= 0) return ms;
-  }
-  const value = headers.get("retry-after");
-  if (value === undefined) return 1000;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? 1000 : Math.max(0, date - now);
 }
 
 class Bucket {

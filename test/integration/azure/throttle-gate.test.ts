@@ -7,6 +7,7 @@ import { test } from "node:test";
 import { ResourceManagementClient } from "@azure/arm-resources";
 import type { RestError } from "@azure/core-rest-pipeline";
 import { LOCATION, sdkOptions } from "../../../harness/azure.js";
+import { retryAfterMsOf } from "../../../shared/azure/retry-after.js";
 import { bucketOf, ThrottleGate, withArmPriorityOf } from "../../../shared/azure/throttle-gate.js";
 import { eventually, startForTest } from "./helpers.js";
 
@@ -101,4 +102,14 @@ test("a bucket is a subscription's reads, writes or deletes; requests outside a 
   assert.equal(bucketOf("POST", u), "sub-1/writes");
   assert.equal(bucketOf("DELETE", u), "sub-1/deletes");
   assert.equal(bucketOf("GET", "https://login.microsoftonline.com/tenant/oauth2/v2.0/token"), undefined);
+});
+
+test("a 429's wait: the millisecond headers first, then Retry-After's seconds or date, else 1 s", () => {
+  const h = (o: Record<string, string>) => ({ get: (n: string) => o[n] });
+  assert.equal(retryAfterMsOf(h({ "retry-after-ms": "50", "retry-after": "1" })), 50);
+  assert.equal(retryAfterMsOf(h({ "x-ms-retry-after-ms": "75" })), 75);
+  assert.equal(retryAfterMsOf(h({ "retry-after": "3" })), 3000);
+  assert.equal(retryAfterMsOf(h({ "retry-after": new Date(10_000).toUTCString() }), 8_000), 2000);
+  assert.equal(retryAfterMsOf(h({ "retry-after-ms": "" })), 1000);
+  assert.equal(retryAfterMsOf(h({})), 1000);
 });

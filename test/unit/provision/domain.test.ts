@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { RestError } from "@azure/core-rest-pipeline";
-import { retryAfterSeconds } from "../../../shared/azure/clients.js";
+import { retryAfterSeconds } from "../../../shared/azure/retry-after.js";
 import {
   classify,
   classifyArmError,
