@@ -221,24 +221,22 @@ export async function runScale(stateDir: string, o: ScaleOptions): Promise<Recor
     const succeeded = names.filter((n) => phases.get(n) === "Succeeded").length;
 
     // Why the others ended Failed (their error codes and steps, counted), and where each cluster's
-    // time went: seconds from the burst to its cluster step's start and end, and to its last step's.
+    // time went: seconds from the burst to each step's start, each step's duration, and the burst to
+    // its last step's end.
     const failures: Record<string, number> = {};
     const at = (iso: string | undefined) => (iso ? (Date.parse(iso) - c0) / 1000 : NaN);
-    const timeline = { clusterStart: [] as number[], clusterEnd: [] as number[], end: [] as number[] };
+    const lastStepEnds: number[] = [];
     const stepTimes = new Map<string, { start: number[]; seconds: number[] }>();
     await eachLimited(names, 20, async (name) => {
       const doc = await json<ClusterDoc>(await callApi(s.api, token, `/clusters/${name}`));
       const steps = doc.steps as { name: string; startedAt?: string; finishedAt?: string }[];
-      const cluster = steps.find((x) => x.name === "cluster");
       for (const x of steps) {
         const t = stepTimes.get(x.name) ?? { start: [], seconds: [] };
         stepTimes.set(x.name, t);
         t.start.push(at(x.startedAt));
         t.seconds.push(at(x.finishedAt) - at(x.startedAt));
       }
-      timeline.clusterStart.push(at(cluster?.startedAt));
-      timeline.clusterEnd.push(at(cluster?.finishedAt));
-      timeline.end.push(Math.max(...steps.map((x) => at(x.finishedAt)).filter((x) => !Number.isNaN(x))));
+      lastStepEnds.push(Math.max(...steps.map((x) => at(x.finishedAt)).filter((x) => !Number.isNaN(x))));
       if (phases.get(name) === "Succeeded") return;
       const e = (doc as { error?: { code?: string; step?: string } }).error;
       const key = `${e?.step ?? "?"}: ${e?.code ?? phases.get(name) ?? "unknown"}`;
@@ -326,23 +324,11 @@ export async function runScale(stateDir: string, o: ScaleOptions): Promise<Recor
       ofThrottleBound: clustersPerMinute / throttleBoundClustersPerMinute,
       lastClusterPutSeconds,
       writeBucketUse,
-      // Seconds from the burst: cluster steps' starts and ends, and the clusters' last steps' ends.
-      timeline: {
-        clusterStart: spread(timeline.clusterStart),
-        clusterEnd: spread(timeline.clusterEnd),
-        lastStepEnd: spread(timeline.end),
-      },
-      // Each step: when it started (seconds from the burst) and how long it took, p50 and p99.
+      // Seconds from the burst to the clusters' last steps' ends.
+      lastStepEnd: spread(lastStepEnds),
+      // Each step: when it started (seconds from the burst) and how long it took.
       steps: Object.fromEntries(
-        [...stepTimes].map(([name, t]) => [
-          name,
-          {
-            startP50: spread(t.start).p50,
-            startP99: spread(t.start).p99,
-            secondsP50: spread(t.seconds).p50,
-            secondsP99: spread(t.seconds).p99,
-          },
-        ]),
+        [...stepTimes].map(([name, t]) => [name, { start: spread(t.start), seconds: spread(t.seconds) }]),
       ),
       armWritesPerCluster: writesPerCluster,
       armReadsPerCluster: readsPerCluster,
