@@ -37,13 +37,16 @@ export function scopeCovers(scope: string, resourceId: string): boolean {
  * effect at `now` at the cluster, above it or at its namespaces, with the role definitions they name.
  */
 export function clusterAccess(store: Store, clusterId: string, now: number) {
-  const assignments = roleAssignments(store)
-    .filter((a) => {
-      const effectiveAt = a.internal["effectiveAt"];
-      if (typeof effectiveAt === "number" && effectiveAt > now) return false;
-      const p = assignmentProperties(a);
-      return scopeCovers(p.scope, clusterId) || scopeCovers(`${clusterId}/namespaces`, p.scope);
-    })
+  const v = view(store);
+  const id = clusterId.toLowerCase();
+  // The scopes that cover the cluster: the root, each parent and the cluster itself.
+  const above = [...id.matchAll(/\//g)].map((m) => id.slice(0, m.index)).concat(id);
+  const atCluster = [
+    ...above.flatMap((scope) => v.byScope.get(scope) ?? []),
+    ...(v.byNamespacesOf.get(id) ?? []),
+  ];
+  const assignments = atCluster
+    .filter((a) => inEffect(a, now))
     .map((a) => {
       const p = assignmentProperties(a);
       return { principalId: p.principalId, roleDefinitionId: p.roleDefinitionId, scope: p.scope };
@@ -59,7 +62,62 @@ export function clusterAccess(store: Store, clusterId: string, now: number) {
 }
 
 export function roleAssignments(store: Store): StoredResource[] {
-  return Object.values(store.state.resources).filter((r) => r.type === ROLE_ASSIGNMENT_TYPE);
+  return store.ofType(ROLE_ASSIGNMENT_TYPE);
+}
+
+/**
+ * The role assignments grouped as the checks read them, rebuilt only after an assignment changed:
+ * every ARM request and every Kubernetes request of a cluster with Azure RBAC is checked, and a scan
+ * of every assignment per check made the emulator's cost grow with the number of clusters.
+ */
+interface AssignmentView {
+  version: number;
+  /** By principal id (lower case). */
+  byPrincipal: Map<string, StoredResource[]>;
+  /** By scope (lower case, no trailing slash). */
+  byScope: Map<string, StoredResource[]>;
+  /** The assignments at `<id>/namespaces` or below it, by that `<id>` (lower case). */
+  byNamespacesOf: Map<string, StoredResource[]>;
+}
+
+const views = new WeakMap<Store, AssignmentView>();
+
+function view(store: Store): AssignmentView {
+  const version = store.typeVersion(ROLE_ASSIGNMENT_TYPE);
+  const current = views.get(store);
+  if (current?.version === version) return current;
+  const built: AssignmentView = {
+    version,
+    byPrincipal: new Map(),
+    byScope: new Map(),
+    byNamespacesOf: new Map(),
+  };
+  const add = (m: Map<string, StoredResource[]>, key: string, a: StoredResource) => {
+    const list = m.get(key);
+    if (list) list.push(a);
+    else m.set(key, [a]);
+  };
+  for (const a of roleAssignments(store)) {
+    const p = assignmentProperties(a);
+    const scope = p.scope.toLowerCase();
+    add(built.byPrincipal, p.principalId.toLowerCase(), a);
+    add(built.byScope, scope.replace(/\/+$/, ""), a);
+    for (const m of scope.matchAll(/\/namespaces(?=\/|$)/g))
+      add(built.byNamespacesOf, scope.slice(0, m.index), a);
+  }
+  views.set(store, built);
+  return built;
+}
+
+/** The role assignments of one principal. */
+function assignmentsOf(store: Store, principalId: string): StoredResource[] {
+  return view(store).byPrincipal.get(principalId.toLowerCase()) ?? [];
+}
+
+/** Is the assignment in effect at `now` (role propagation, see the latency profile)? */
+function inEffect(a: StoredResource, now: number): boolean {
+  const effectiveAt = a.internal["effectiveAt"];
+  return !(typeof effectiveAt === "number" && effectiveAt > now);
 }
 
 /**
@@ -73,12 +131,10 @@ export function hasPermission(
   resourceId: string,
   now: number = Number.POSITIVE_INFINITY,
 ): boolean {
-  return roleAssignments(store).some((a) => {
-    const effectiveAt = a.internal["effectiveAt"];
-    if (typeof effectiveAt === "number" && effectiveAt > now) return false;
+  return assignmentsOf(store, principalId).some((a) => {
+    if (!inEffect(a, now)) return false;
     const p = assignmentProperties(a);
-    if (p.principalId.toLowerCase() !== principalId.toLowerCase() || !scopeCovers(p.scope, resourceId))
-      return false;
+    if (!scopeCovers(p.scope, resourceId)) return false;
     const def = findRole(p.roleDefinitionId);
     return def !== undefined && grants(def, action);
   });
@@ -146,7 +202,7 @@ export class RoleAssignments {
       if (!same(existing)) throw AuthorizationErrors.RoleAssignmentUpdateNotPermitted();
       return { assignment: existing, created: false };
     }
-    const duplicate = roleAssignments(store).find(same);
+    const duplicate = assignmentsOf(store, principalId).find(same);
     if (duplicate) throw AuthorizationErrors.RoleAssignmentExists(duplicate.body["name"] as string);
     if (principalType === undefined && clock.now() < this.visibleAt(principalId))
       throw AuthorizationErrors.PrincipalNotFound(principalId, this.ctx.tenantId);

@@ -93,6 +93,26 @@ export class Store {
     )
       throw new StateDamagedError(this.file, "not a version 1 emulator state", loses);
     this.state = loaded ?? emptyState();
+    for (const r of Object.values(this.state.resources)) this.index(r);
+  }
+
+  /** Resources by type (lower case), then id (lower case): what `ofType` answers from. */
+  private readonly byType = new Map<string, Map<string, StoredResource>>();
+  /** Per type (lower case): changed on every put and remove of that type, for views built on `ofType`. */
+  private readonly versions = new Map<string, number>();
+
+  private index(r: StoredResource): void {
+    const t = r.type.toLowerCase();
+    let m = this.byType.get(t);
+    if (!m) this.byType.set(t, (m = new Map()));
+    m.set(r.id.toLowerCase(), r);
+    this.versions.set(t, (this.versions.get(t) ?? 0) + 1);
+  }
+
+  private unindex(r: StoredResource): void {
+    const t = r.type.toLowerCase();
+    this.byType.get(t)?.delete(r.id.toLowerCase());
+    this.versions.set(t, (this.versions.get(t) ?? 0) + 1);
   }
 
   /**
@@ -125,13 +145,30 @@ export class Store {
   }
 
   put(resource: StoredResource): void {
-    this.state.resources[resource.id.toLowerCase()] = resource;
+    const key = resource.id.toLowerCase();
+    const before = this.state.resources[key];
+    if (before) this.unindex(before);
+    this.state.resources[key] = resource;
+    this.index(resource);
     this.save();
   }
 
   remove(id: string): void {
-    delete this.state.resources[id.toLowerCase()];
+    const key = id.toLowerCase();
+    const before = this.state.resources[key];
+    if (before) this.unindex(before);
+    delete this.state.resources[key];
     this.save();
+  }
+
+  /** Every resource of one type (case-insensitive), wherever it is: no scan of the others. */
+  ofType(type: string): StoredResource[] {
+    return [...(this.byType.get(type.toLowerCase())?.values() ?? [])];
+  }
+
+  /** Changes whenever a resource of `type` is put or removed (keys views derived from `ofType`). */
+  typeVersion(type: string): number {
+    return this.versions.get(type.toLowerCase()) ?? 0;
   }
 
   /** Resources whose id lies strictly under `prefix` (a parent id). */

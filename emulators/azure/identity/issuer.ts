@@ -179,12 +179,13 @@ export class TokenIssuer {
 
   /** The principal a managed-identity token request stands for: a user-assigned identity or an app. */
   principalForIdentity(clientIdOrResourceId: string): { id: string; appId?: string } {
-    const identity = Object.values(this.store.state.resources).find(
-      (r) =>
-        r.type.toLowerCase() === "microsoft.managedidentity/userassignedidentities" &&
-        ((r.body["properties"] as { clientId?: string } | undefined)?.clientId === clientIdOrResourceId ||
-          r.id.toLowerCase() === clientIdOrResourceId.toLowerCase()),
-    );
+    const identity = this.store
+      .ofType("Microsoft.ManagedIdentity/userAssignedIdentities")
+      .find(
+        (r) =>
+          (r.body["properties"] as { clientId?: string } | undefined)?.clientId === clientIdOrResourceId ||
+          r.id.toLowerCase() === clientIdOrResourceId.toLowerCase(),
+      );
     const props = identity?.body["properties"] as { clientId: string; principalId: string } | undefined;
     return props
       ? { id: props.principalId, appId: props.clientId }

@@ -75,13 +75,13 @@ export function checkSubnets(vnetId: string, space: Cidr[], subnets: { id: strin
 /** The managed clusters whose node pools use a subnet. */
 export function subnetUsers(store: Store, subnetId: string): StoredResource[] {
   const id = subnetId.toLowerCase();
-  return Object.values(store.state.resources).filter(
-    (r) =>
-      r.type.toLowerCase() === CLUSTER_TYPE.toLowerCase() &&
+  return store
+    .ofType(CLUSTER_TYPE)
+    .filter((r) =>
       (
         (r.body["properties"] as { agentPoolProfiles?: { vnetSubnetID?: string }[] }).agentPoolProfiles ?? []
       ).some((a) => a.vnetSubnetID?.toLowerCase() === id),
-  );
+    );
 }
 
 export function assertSubnetUnused(store: Store, subnetId: string): void {

@@ -146,8 +146,7 @@ export class PolicyAssignments {
   /** Assignments that apply at `scope`: at it and above it (and, unless atScope, below it). */
   list(scope: string, atScope: boolean): StoredResource[] {
     this.scopes.requireScope(scope);
-    return Object.values(this.ctx.store.state.resources).filter((r) => {
-      if (r.type !== POLICY_ASSIGNMENT_TYPE) return false;
+    return this.ctx.store.ofType(POLICY_ASSIGNMENT_TYPE).filter((r) => {
       const at = String(obj(r.body["properties"])["scope"]);
       return scopeCovers(at, scope) || (!atScope && scopeCovers(scope, at));
     });
