@@ -243,7 +243,7 @@ async function serve(options: AzureEmulatorOptions, lock: StateLock): Promise<Az
         server.closeAllConnections();
       });
       await tables.stop();
-      store.flush();
+      await store.close();
       lock.release();
     },
   };

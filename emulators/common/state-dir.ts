@@ -17,6 +17,7 @@ import {
   unlinkSync,
   writeFileSync,
 } from "node:fs";
+import { rename, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 
 export const PRIVATE_DIR_MODE = 0o700;
@@ -36,6 +37,17 @@ export function writePrivateFile(file: string, data: string | Uint8Array): void 
   const tmp = `${file}.${process.pid}.tmp`;
   writeFileSync(tmp, data, { mode: PRIVATE_FILE_MODE });
   renameSync(tmp, file);
+}
+
+/**
+ * writePrivateFile off the event loop (the write and the rename run in libuv's thread pool: a rename
+ * over a file of megabytes waits for its data on ext4). Its temporary file is its own, so a
+ * synchronous write of the same file meanwhile does not collide with it; order the two yourself.
+ */
+export async function writePrivateFileAsync(file: string, data: string | Uint8Array): Promise<void> {
+  const tmp = `${file}.${process.pid}.async.tmp`;
+  await writeFile(tmp, data, { mode: PRIVATE_FILE_MODE });
+  await rename(tmp, file);
 }
 
 /** How to get past damaged state, for every entry point (npm start passes flags after `--`). */

@@ -5,7 +5,9 @@
 // resources), it needs no queries, and a person can read it. Writes are coalesced: many changes in one
 // tick give one write, and the next write waits at least WRITE_SPACING × the last one's duration, so
 // that a state of thousands of resources (a scale run: 500 clusters, megabytes of JSON) costs at most
-// a tenth of the process's time instead of all of it (one multi-megabyte write per tick).
+// a tenth of the process's time instead of all of it (one multi-megabyte write per tick). Such a
+// state is also serialized in slices of a few milliseconds and written off the event loop, so that
+// the requests the emulator serves meanwhile are not held up by it.
 import { rmSync } from "node:fs";
 import { join } from "node:path";
 import type { JWK } from "jose";
@@ -14,6 +16,7 @@ import {
   readStateJson,
   StateDamagedError,
   writePrivateFile,
+  writePrivateFileAsync,
 } from "../../common/state-dir.js";
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -73,6 +76,39 @@ const emptyState = (): State => ({ version: 1, resources: {}, operations: {}, pr
 /** A write is followed by at least this many times its own duration without one (≤ 10 % of the time). */
 const WRITE_SPACING = 9;
 
+/** How long one slice of a large state's serialization may keep the event loop (ms). */
+const SLICE_MS = 4;
+
+/** The maps of the state that grow with the number of clusters, serialized an entry at a time. */
+const LARGE: ReadonlySet<string> = new Set(["resources", "operations", "principals"]);
+
+/**
+ * JSON.stringify(state), a slice at a time: yields whenever a slice has taken `sliceMs`, returns the
+ * text. Each resource, operation or principal is serialized whole, as it is when its turn comes.
+ */
+export function* serializeState(state: State, sliceMs: number): Generator<void, string> {
+  let sliceStarted = performance.now();
+  const top: string[] = [];
+  for (const [key, value] of Object.entries(state)) {
+    if (value === undefined) continue;
+    if (!LARGE.has(key)) {
+      top.push(`${JSON.stringify(key)}:${JSON.stringify(value)}`);
+      continue;
+    }
+    const entries: string[] = [];
+    for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+      const text = JSON.stringify(v);
+      if (text !== undefined) entries.push(`${JSON.stringify(k)}:${text}`);
+      if (performance.now() - sliceStarted >= sliceMs) {
+        yield;
+        sliceStarted = performance.now();
+      }
+    }
+    top.push(`${JSON.stringify(key)}:{${entries.join(",")}}`);
+  }
+  return `{${top.join(",")}}`;
+}
+
 export class Store {
   readonly state: State;
   private readonly file: string;
@@ -80,6 +116,8 @@ export class Store {
   /** performance.now() before which the next write waits (the last write's duration × WRITE_SPACING). */
   private quietUntil = 0;
   private deferred: NodeJS.Timeout | undefined;
+  /** A large state's write in progress (serialized in slices, written off the event loop). */
+  private writing: Promise<void> | undefined;
 
   constructor(dir: string, reset: boolean) {
     ensurePrivateDir(dir);
@@ -124,20 +162,82 @@ export class Store {
   save(): void {
     if (this.pending) return;
     this.pending = true;
-    const wait = this.quietUntil - performance.now();
-    if (wait <= 0) queueMicrotask(() => this.flush());
-    else this.deferred = setTimeout(() => this.flush(), wait);
+    // A write in progress schedules the next one when it ends.
+    if (!this.writing) this.schedule();
   }
 
-  /** Writes the state now (also on stop: a write still waiting for its turn is done at once). */
-  flush(): void {
+  private schedule(): void {
+    const wait = this.quietUntil - performance.now();
+    if (wait <= 0) queueMicrotask(() => this.write());
+    else this.deferred = setTimeout(() => this.write(), wait);
+  }
+
+  /**
+   * Writes the state. One that serializes within a slice (a few ms: tens of resources, or hundreds)
+   * is written at once, as a whole. A larger one (a scale run: thousands of resources, megabytes) is
+   * serialized a slice at a time with the event loop's other work between slices, then written and
+   * renamed off the event loop; one write of it took up to 240 ms in which no request was answered.
+   * A resource changed meanwhile may be in it as it was or as it became; its change scheduled the
+   * next write, which has it as it is.
+   */
+  private write(): void {
+    this.deferred = undefined;
+    if (!this.pending || this.writing) return;
+    this.pending = false;
+    const started = performance.now();
+    const text = serializeState(this.state, SLICE_MS);
+    let step = text.next();
+    if (step.done) {
+      writePrivateFile(this.file, step.value);
+      this.wrote(performance.now() - started);
+      return;
+    }
+    let busy = performance.now() - started;
+    this.writing = (async () => {
+      while (!step.done) {
+        await new Promise((r) => setImmediate(r));
+        const t = performance.now();
+        step = text.next();
+        busy += performance.now() - t;
+      }
+      await writePrivateFileAsync(this.file, step.value);
+    })()
+      // As a failed synchronous write: the emulator stops rather than run on with state it cannot keep.
+      .catch((e: unknown) =>
+        queueMicrotask(() => {
+          throw e;
+        }),
+      )
+      .finally(() => {
+        this.writing = undefined;
+        this.wrote(busy);
+        if (this.pending) this.schedule();
+      });
+  }
+
+  /** After a write that kept the event loop `busyMs`: the next waits WRITE_SPACING × that. */
+  private wrote(busyMs: number): void {
+    this.quietUntil = performance.now() + busyMs * WRITE_SPACING;
+  }
+
+  /** Resolves once nothing waits to be written and no write is in progress. */
+  async written(): Promise<void> {
+    while (this.writing || this.pending) {
+      if (this.writing) await this.writing;
+      else if (this.pending) {
+        clearTimeout(this.deferred);
+        this.write();
+      }
+    }
+  }
+
+  /** On stop: lets a write in progress end, then writes what still waits at once. */
+  async close(): Promise<void> {
+    while (this.writing) await this.writing;
     clearTimeout(this.deferred);
     this.deferred = undefined;
     this.pending = false;
-    const started = performance.now();
     writePrivateFile(this.file, JSON.stringify(this.state));
-    const ended = performance.now();
-    this.quietUntil = ended + (ended - started) * WRITE_SPACING;
   }
 
   get(id: string): StoredResource | undefined {
