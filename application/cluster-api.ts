@@ -140,6 +140,16 @@ function roleRequired(caller: Caller, action: Action, what: string): ApiResponse
   );
 }
 
+/** A cluster's reads besides its latest operation, started together (ClusterApi.reads). */
+interface ClusterReads {
+  /** The create's and the latest operation's instance ids they were made for. */
+  base: string;
+  latestId: string;
+  deprovision: Promise<Instance | undefined>;
+  baseView: Promise<Instance | undefined>;
+  drift: Promise<Instance | undefined>;
+}
+
 export class ClusterApi {
   private readonly quota: TeamQuota;
 
@@ -188,17 +198,17 @@ export class ClusterApi {
     row: IndexRow | undefined,
     withDrift: boolean,
     starting = false,
+    prefetched?: ClusterReads,
   ): Promise<Found | undefined> {
     const input = asProvisionInput(latest.input);
     if (!input) return undefined;
     const update = asUpdateInput(latest.input);
     const base = update?.baseInstanceId ?? latest.instanceId;
-    const hub = this.deps.orchestrations;
-    const [deprovision, baseView, drift] = await Promise.all([
-      hub.getStatus(deprovisionInstanceId(base)),
-      update ? hub.getStatus(base) : undefined,
-      withDrift ? hub.getStatus(driftInstanceId(base)) : undefined,
-    ]);
+    const r =
+      prefetched?.base === base && prefetched.latestId === latest.instanceId
+        ? prefetched
+        : this.reads(base, latest.instanceId, withDrift);
+    const [deprovision, baseView, drift] = await Promise.all([r.deprovision, r.baseView, r.drift]);
     const current = currentDeprovision(baseView ?? latest, deprovision);
     return {
       provision: latest,
@@ -216,6 +226,9 @@ export class ClusterApi {
   /** The cluster an index entry leads to, if its instance is still an operation of that name. */
   private async entry(e: IndexEntry, withDrift: boolean, row?: IndexRow): Promise<Found | undefined> {
     const hub = this.deps.orchestrations;
+    // The entry names the create, so its other reads go out with the latest operation's instead of
+    // after it (one round trip to the task hub, not two); assemble uses them if the latest agrees.
+    const prefetched = this.reads(e.baseInstanceId ?? e.instanceId, e.instanceId, withDrift);
     let latest = await hub.getStatus(e.instanceId);
     let starting = false;
     if (!latest && e.previousInstanceId) {
@@ -224,8 +237,29 @@ export class ClusterApi {
       starting = Date.now() - timeOf(row?.updatedAt) < START_GRACE_MS;
     }
     if (!latest || !ClusterApi.isOperation(latest)) return undefined;
-    const f = await this.assemble(latest, row, withDrift, starting);
+    const f = await this.assemble(latest, row, withDrift, starting, prefetched);
     return f && f.input.spec.name.toLowerCase() === e.name.toLowerCase() ? f : undefined;
+  }
+
+  /**
+   * The reads a cluster's state needs besides its latest operation, all at once: its deletion, its
+   * create (when the latest operation `latestId` is an update) and, when asked, its drift monitor.
+   * A read that fails rejects only where it is awaited.
+   */
+  private reads(base: string, latestId: string, withDrift: boolean): ClusterReads {
+    const hub = this.deps.orchestrations;
+    const read = (id: string) => {
+      const p = hub.getStatus(id);
+      p.catch(() => undefined);
+      return p;
+    };
+    return {
+      base,
+      latestId,
+      deprovision: read(deprovisionInstanceId(base)),
+      baseView: base !== latestId ? read(base) : Promise.resolve(undefined),
+      drift: withDrift ? read(driftInstanceId(base)) : Promise.resolve(undefined),
+    };
   }
 
   /**
