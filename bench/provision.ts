@@ -2,7 +2,7 @@
 // then N clusters at once. Prints JSON on stdout.
 //   node dist/bench/provision.js [--time-scale 0.1] [--concurrent 50] [--no-scale]
 // Then it runs bench/scale-run.ts on a second stack and adds its figures as `scale` (options
-// --scale-time-scale 0.05 --scale-concurrent 500 --scale-fill 2000 --scale-teams 10); --no-scale
+// --scale-time-scale 0.1 --scale-concurrent 500 --scale-post-rate 25 --scale-fill 2000 --scale-teams 10); --no-scale
 // leaves that out.
 // The critical path is the chain of ARM operations the flow must wait for, from the Azure
 // emulator's latency profile (resource group → max(VNet, identity) → role assignment → cluster),

@@ -1,7 +1,9 @@
-// The scale run (issue 19): a task hub already holding thousands of instances, then N provisions at
-// once over several teams, with ARM's token buckets on, while GETs and lists are timed. Used by
+// The scale run (issue 19): a task hub already holding thousands of instances, then N provisions
+// over several teams, POSTed at a steady rate until all N run at once (peakRunningProvisions), with
+// ARM's token buckets on, while GETs and lists are timed. Used by
 // `bench/scale.ts` (`npm run bench:scale`) and by `bench/provision.ts --scale` (the `scale` key).
 import { loadavg } from "node:os";
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import * as df from "durable-functions";
 import type { FunctionsHost } from "../emulators/functions-host/index.js";
 import { callApi, devToken, durableClientOf, json, startStack, type ClusterDoc } from "../harness/stack.js";
@@ -12,7 +14,7 @@ import { childPids, cpuSeconds, peakRssMiB, workerPids } from "./proc.js";
 
 export interface ScaleOptions {
   timeScale: number;
-  /** Provisions started at once. */
+  /** Provisions in the run (all running at once when POSTed faster than one takes). */
   concurrent: number;
   /** Instances put in the hub before the run. */
   fill: number;
@@ -21,6 +23,11 @@ export interface ScaleOptions {
   httpWorker: "separate" | "shared";
   /** How often a round of reads (each team's list, a GET) starts while the clusters are provisioned. */
   sampleIntervalMs: number;
+  /**
+   * POSTs sent per second, open loop (each at its time, whether or not earlier ones were answered);
+   * 0 sends all of them at once.
+   */
+  postRate: number;
 }
 
 /** ARM's documented buckets (emulators/azure README), per emulated second. */
@@ -50,11 +57,14 @@ function byCluster(served: Served[], names: string[]): Map<string, Served[]> {
  * requests of that class were, and its cluster then still takes the whole AKS create; the whole
  * run needs every request. One cluster alone takes its critical path. The bound is the largest of
  * these, so no run, however fast the app, could finish sooner: clusters per minute ≤ n / bound.
+ * With paced POSTs, the last cluster cannot finish before its POST and its critical path either.
  */
 export function throttleBoundSeconds(
   perCluster: Served[][],
   criticalPathSeconds: number,
   clusterCreateSeconds: number,
+  /** When the last POST was sent (emulated seconds after the first): paced POSTs, not all at once. */
+  lastPostSeconds = 0,
 ): { seconds: number; binding: string } {
   const isWrite = (q: Served) => q.method !== "GET" && q.method !== "DELETE";
   const isRead = (q: Served) => q.method === "GET";
@@ -67,6 +77,7 @@ export function throttleBoundSeconds(
   const sum = (f: (qs: Served[]) => number) => perCluster.reduce((a, qs) => a + f(qs), 0);
   const candidates: [string, number][] = [
     ["one cluster's critical path", criticalPathSeconds],
+    ["the last POST, then one cluster's critical path", lastPostSeconds + criticalPathSeconds],
     [
       "writes",
       refill(
@@ -104,6 +115,22 @@ function percentile(values: number[], p: number): number {
   if (values.length === 0) return 0;
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+const sleepUntil = (at: number) => new Promise((r) => setTimeout(r, Math.max(0, at - Date.now())));
+
+/** The most intervals [start, end] that contain one instant. */
+export function peakOverlap(intervals: [number, number][]): number {
+  const edges = intervals.flatMap(([a, b]): [number, number][] => [
+    [a, 1],
+    [b, -1],
+  ]);
+  // At equal times, ends before starts: touching intervals do not overlap.
+  edges.sort((x, y) => x[0] - y[0] || x[1] - y[1]);
+  let now = 0;
+  let peak = 0;
+  for (const [, d] of edges) peak = Math.max(peak, (now += d));
+  return peak;
 }
 
 async function timed<T>(out: number[], work: () => Promise<T>): Promise<T> {
@@ -173,15 +200,22 @@ export async function runScale(stateDir: string, o: ScaleOptions): Promise<Recor
     });
     const cpu0 = cpu();
     const c0 = Date.now();
+    // When each cluster's POST was answered (ms from the burst): it runs from then to its last step.
+    const answeredAt = new Map<string, number>();
+    let lastPostSent = 0;
     const accepted = await Promise.all(
-      names.map((name, i) =>
-        timed(posts, () =>
+      names.map(async (name, i) => {
+        if (o.postRate > 0) await sleepUntil(c0 + (i * 1000) / o.postRate);
+        lastPostSent = Math.max(lastPostSent, Date.now() - c0);
+        const r = await timed(posts, () =>
           callApi(s.api, token, "/clusters", {
             method: "POST",
             body: JSON.stringify({ name, team: teamOf(i), nodePool: { count: 1 } }),
           }),
-        ),
-      ),
+        );
+        answeredAt.set(name, Date.now() - c0);
+        return r;
+      }),
     );
     const postsSeconds = (Date.now() - c0) / 1000;
     const cpuPosts = since(cpu0, cpu());
@@ -193,6 +227,8 @@ export async function runScale(stateDir: string, o: ScaleOptions): Promise<Recor
     // poll: back to back, the bench's own reads kept the HTTP worker busy (80 % of a core) and took
     // the CPU the provisions it measures needed.
     const phases = new Map<string, string>();
+    const eld = monitorEventLoopDelay({ resolution: 10 });
+    eld.enable();
     const errors: Record<string, number> = {};
     const deadline = Date.now() + 3_600_000;
     let round = 0;
@@ -214,9 +250,11 @@ export async function runScale(stateDir: string, o: ScaleOptions): Promise<Recor
       round++;
       const done = names.filter((n) => ["Succeeded", "Failed"].includes(phases.get(n) ?? "")).length;
       if (done === names.length) break;
-      await new Promise((r) => setTimeout(r, Math.max(0, roundStarted + o.sampleIntervalMs - Date.now())));
+      await sleepUntil(roundStarted + o.sampleIntervalMs);
     }
-    const wallSeconds = (Date.now() - c0) / 1000;
+    // Until the reads saw every cluster ended (up to a round late: the time is taken below).
+    const observedSeconds = (Date.now() - c0) / 1000;
+    eld.disable();
     const cpuRun = since(cpu0, cpu());
     const succeeded = names.filter((n) => phases.get(n) === "Succeeded").length;
 
@@ -226,6 +264,9 @@ export async function runScale(stateDir: string, o: ScaleOptions): Promise<Recor
     const failures: Record<string, number> = {};
     const at = (iso: string | undefined) => (iso ? (Date.parse(iso) - c0) / 1000 : NaN);
     const lastStepEnds: number[] = [];
+    const running: [number, number][] = [];
+    // When each Succeeded cluster's create ended (seconds from the first POST).
+    const endedAt: number[] = [];
     const stepTimes = new Map<string, { start: number[]; seconds: number[] }>();
     await eachLimited(names, 20, async (name) => {
       const doc = await json<ClusterDoc>(await callApi(s.api, token, `/clusters/${name}`));
@@ -236,12 +277,17 @@ export async function runScale(stateDir: string, o: ScaleOptions): Promise<Recor
         t.start.push(at(x.startedAt));
         t.seconds.push(at(x.finishedAt) - at(x.startedAt));
       }
-      lastStepEnds.push(Math.max(...steps.map((x) => at(x.finishedAt)).filter((x) => !Number.isNaN(x))));
+      const end = Math.max(...steps.map((x) => at(x.finishedAt)).filter((x) => !Number.isNaN(x)));
+      lastStepEnds.push(end);
+      if (phases.get(name) === "Succeeded") endedAt.push(at(doc.lastUpdatedAt));
+      running.push([answeredAt.get(name)! / 1000, end]);
       if (phases.get(name) === "Succeeded") return;
       const e = (doc as { error?: { code?: string; step?: string } }).error;
       const key = `${e?.step ?? "?"}: ${e?.code ?? phases.get(name) ?? "unknown"}`;
       failures[key] = (failures[key] ?? 0) + 1;
     });
+    // From the first POST to the last cluster's end, as the task hub recorded it.
+    const wallSeconds = Math.max(0, ...endedAt.filter((x) => !Number.isNaN(x)));
     const spread = (xs: number[]) => {
       const ok = xs.filter((x) => !Number.isNaN(x));
       return { p50: percentile(ok, 50), p99: percentile(ok, 99), max: Math.max(...ok) };
@@ -262,6 +308,7 @@ export async function runScale(stateDir: string, o: ScaleOptions): Promise<Recor
       [...byCluster(served, names).values()],
       armCriticalPath,
       L.clusterCreate,
+      lastPostSent / 1000 / o.timeScale,
     );
     const writesPerCluster =
       served.filter((q) => q.method !== "GET" && q.method !== "DELETE").length / o.concurrent;
@@ -293,6 +340,9 @@ export async function runScale(stateDir: string, o: ScaleOptions): Promise<Recor
       fillSeconds,
       instancesInHub,
       concurrentClusters: o.concurrent,
+      postRate: o.postRate,
+      // The most provisions running at one time (accepted, last step not ended).
+      peakRunningProvisions: peakOverlap(running),
       refusedPosts: refused,
       // The burst of POSTs: until the last answer, and the CPU seconds each process spent meanwhile.
       postsSeconds,
@@ -301,6 +351,8 @@ export async function runScale(stateDir: string, o: ScaleOptions): Promise<Recor
       succeeded,
       failures,
       wallSeconds,
+      observedSeconds,
+      lastPostSentSeconds: lastPostSent / 1000,
       postP50Ms: percentile(posts, 50),
       postP99Ms: percentile(posts, 99),
       getP50Ms: percentile(gets, 50),
@@ -308,6 +360,12 @@ export async function runScale(stateDir: string, o: ScaleOptions): Promise<Recor
       listP50Ms: percentile(lists, 50),
       listP99Ms: percentile(lists, 99),
       samples: { gets: gets.length, lists: lists.length },
+      // This process (the Functions host and the emulators): how late its event loop ran, ms.
+      hostEventLoopDelayMs: {
+        p50: eld.percentile(50) / 1e6,
+        p99: eld.percentile(99) / 1e6,
+        max: eld.max / 1e6,
+      },
       readErrors: errors,
       httpWorker: o.httpWorker,
       sampleIntervalMs: o.sampleIntervalMs,
@@ -342,7 +400,10 @@ export async function runScale(stateDir: string, o: ScaleOptions): Promise<Recor
   }
 }
 
-/** The scale run's options from the command line (defaults: 500 at once, 2,000 in the hub, 10 teams). */
+/**
+ * The scale run's options from the command line (defaults: 500 provisions POSTed 25 a second, so
+ * that all 500 run at once, 2,000 instances in the hub, 10 teams, time scale 0.1).
+ */
 export function scaleOptionsFrom(
   argv: string[],
   parseTimeScale: (value: string, what: string) => number,
@@ -353,11 +414,12 @@ export function scaleOptionsFrom(
     return i >= 0 ? (argv[i + 1] ?? fallback) : fallback;
   };
   return {
-    timeScale: parseTimeScale(arg("time-scale", "0.05"), `--${prefix}time-scale`),
+    timeScale: parseTimeScale(arg("time-scale", "0.1"), `--${prefix}time-scale`),
     concurrent: Number(arg("concurrent", "500")),
     fill: Number(arg("fill", "2000")),
     teams: Number(arg("teams", "10")),
     httpWorker: arg("http-worker", "separate") === "shared" ? "shared" : "separate",
     sampleIntervalMs: Number(arg("sample-interval-ms", "1000")),
+    postRate: Number(arg("post-rate", "25")),
   };
 }

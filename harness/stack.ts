@@ -204,6 +204,8 @@ export interface ClusterDoc {
   name: string;
   subscriptionId: string;
   phase: string;
+  /** When the latest operation last changed (the task hub's lastUpdatedTime). */
+  lastUpdatedAt?: string;
   generation: number;
   observedGeneration: number;
   operation: "create" | "update" | "delete";

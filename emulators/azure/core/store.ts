@@ -210,14 +210,15 @@ export class Store {
       )
       .finally(() => {
         this.writing = undefined;
-        this.wrote(busy);
+        // Its time in the thread pool counts once more: writes of megabytes never run back to back.
+        this.wrote(busy, performance.now() - started);
         if (this.pending) this.schedule();
       });
   }
 
-  /** After a write that kept the event loop `busyMs`: the next waits WRITE_SPACING × that. */
-  private wrote(busyMs: number): void {
-    this.quietUntil = performance.now() + busyMs * WRITE_SPACING;
+  /** After a write that kept the event loop `busyMs`: the next waits WRITE_SPACING × that (+ `extraMs`). */
+  private wrote(busyMs: number, extraMs = 0): void {
+    this.quietUntil = performance.now() + busyMs * WRITE_SPACING + extraMs;
   }
 
   /** Resolves once nothing waits to be written and no write is in progress. */
