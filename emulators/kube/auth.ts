@@ -2,7 +2,8 @@
 // local accounts are disabled, or a JWT from the Azure emulator's issuer for the AKS server
 // application (audience 6dae42f8-…, as Entra ID issues for kubelogin); else 401. A token's `oid` is
 // the user and its `groups` claim the user's groups, as AKS's Entra ID authentication reads them.
-import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from "jose";
+import { createLocalJWKSet, jwtVerify, type JSONWebKeySet, type JWTPayload } from "jose";
+import { VerifiedTokens } from "../common/verified-tokens.js";
 
 /** What authentication reads of a cluster's registration (narrow, so this module needs no cluster.ts). */
 export interface TokenValidated {
@@ -11,6 +12,9 @@ export interface TokenValidated {
 }
 
 export type Caller = { kind: "admin" } | { kind: "user"; subject: string; groups?: string[] };
+
+/** Per cluster registration's token validation (its issuer, audience and keys): the tokens it verified. */
+const VERIFIED = new WeakMap<object, VerifiedTokens<JWTPayload>>();
 
 export async function authenticate(
   authorization: string | undefined,
@@ -25,11 +29,17 @@ export async function authenticate(
   const validation = registration.tokenValidation;
   if (!validation || token.split(".").length !== 3) return undefined;
   try {
-    const jwks = createLocalJWKSet(validation.jwks as JSONWebKeySet);
-    const { payload } = await jwtVerify(token, jwks, {
-      issuer: validation.issuer,
-      audience: validation.audience,
-    });
+    let verified = VERIFIED.get(validation);
+    if (!verified) VERIFIED.set(validation, (verified = new VerifiedTokens(1000)));
+    let payload = verified.get(token);
+    if (!payload) {
+      const jwks = createLocalJWKSet(validation.jwks as JSONWebKeySet);
+      ({ payload } = await jwtVerify(token, jwks, {
+        issuer: validation.issuer,
+        audience: validation.audience,
+      }));
+      verified.set(token, payload, payload.exp);
+    }
     const groups = Array.isArray(payload["groups"])
       ? (payload["groups"] as unknown[]).filter((g): g is string => typeof g === "string")
       : [];

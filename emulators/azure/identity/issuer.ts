@@ -16,6 +16,7 @@ import {
   type CryptoKey,
 } from "jose";
 import { IdentityErrors } from "./errors.js";
+import { VerifiedTokens } from "../../common/verified-tokens.js";
 import type { Principal, Store } from "../core/store.js";
 import { DEFAULT_TEAM_ROLE_PREFIX } from "../../../shared/auth/dev-token.js";
 import { AuthorizationCodes, type SignedInUser } from "./authorize.js";
@@ -65,6 +66,8 @@ export class TokenIssuer {
   identityHeader!: string;
   /** Interactive sign-ins of browser apps (authorization code + PKCE). */
   readonly codes = new AuthorizationCodes();
+  /** ARM bearer tokens already verified (their payloads), until they expire. */
+  private readonly verified = new VerifiedTokens<JWTPayload>();
 
   constructor(
     private readonly store: Store,
@@ -148,9 +151,12 @@ export class TokenIssuer {
     };
     const m = authorization ? /^Bearer\s+(\S+)$/i.exec(authorization) : null;
     if (!m) throw IdentityErrors.AuthenticationFailed(challenge);
-    let payload: JWTPayload;
+    let payload: JWTPayload | undefined = this.verified.get(m[1]!);
     try {
-      ({ payload } = await jwtVerify(m[1]!, this.publicKey, { issuer: this.issuer, clockTolerance: 0 }));
+      if (!payload) {
+        ({ payload } = await jwtVerify(m[1]!, this.publicKey, { issuer: this.issuer, clockTolerance: 0 }));
+        this.verified.set(m[1]!, payload, payload.exp);
+      }
     } catch (e) {
       if (e instanceof joseErrors.JWTExpired) {
         const exp = (e.payload.exp ?? 0) * 1000;
