@@ -66,12 +66,11 @@ export function roleAssignments(store: Store): StoredResource[] {
 }
 
 /**
- * The role assignments grouped as the checks read them, rebuilt only after an assignment changed:
- * every ARM request and every Kubernetes request of a cluster with Azure RBAC is checked, and a scan
- * of every assignment per check made the emulator's cost grow with the number of clusters.
+ * The role assignments grouped as the checks read them, kept up to date as assignments are put and
+ * removed: every ARM request and every Kubernetes request of a cluster with Azure RBAC is checked,
+ * and a scan of every assignment per check made the emulator's cost grow with the number of clusters.
  */
 interface AssignmentView {
-  version: number;
   /** By principal id (lower case). */
   byPrincipal: Map<string, StoredResource[]>;
   /** By scope (lower case, no trailing slash). */
@@ -83,28 +82,29 @@ interface AssignmentView {
 const views = new WeakMap<Store, AssignmentView>();
 
 function view(store: Store): AssignmentView {
-  const version = store.typeVersion(ROLE_ASSIGNMENT_TYPE);
   const current = views.get(store);
-  if (current?.version === version) return current;
-  const built: AssignmentView = {
-    version,
-    byPrincipal: new Map(),
-    byScope: new Map(),
-    byNamespacesOf: new Map(),
-  };
-  const add = (m: Map<string, StoredResource[]>, key: string, a: StoredResource) => {
-    const list = m.get(key);
-    if (list) list.push(a);
-    else m.set(key, [a]);
-  };
-  for (const a of roleAssignments(store)) {
+  if (current) return current;
+  const built: AssignmentView = { byPrincipal: new Map(), byScope: new Map(), byNamespacesOf: new Map() };
+  const change = (a: StoredResource, present: boolean) => {
     const p = assignmentProperties(a);
     const scope = p.scope.toLowerCase();
-    add(built.byPrincipal, p.principalId.toLowerCase(), a);
-    add(built.byScope, scope.replace(/\/+$/, ""), a);
-    for (const m of scope.matchAll(/\/namespaces(?=\/|$)/g))
-      add(built.byNamespacesOf, scope.slice(0, m.index), a);
-  }
+    const keys: [Map<string, StoredResource[]>, string][] = [
+      [built.byPrincipal, p.principalId.toLowerCase()],
+      [built.byScope, scope.replace(/\/+$/, "")],
+      ...[...scope.matchAll(/\/namespaces(?=\/|$)/g)].map((m): [Map<string, StoredResource[]>, string] => [
+        built.byNamespacesOf,
+        scope.slice(0, m.index),
+      ]),
+    ];
+    for (const [map, key] of keys) {
+      const others = (map.get(key) ?? []).filter((x) => x !== a);
+      if (present) others.push(a);
+      if (others.length > 0) map.set(key, others);
+      else map.delete(key);
+    }
+  };
+  for (const a of roleAssignments(store)) change(a, true);
+  store.watch(ROLE_ASSIGNMENT_TYPE, change);
   views.set(store, built);
   return built;
 }

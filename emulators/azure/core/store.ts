@@ -136,21 +136,27 @@ export class Store {
 
   /** Resources by type (lower case), then id (lower case): what `ofType` answers from. */
   private readonly byType = new Map<string, Map<string, StoredResource>>();
-  /** Per type (lower case): changed on every put and remove of that type, for views built on `ofType`. */
-  private readonly versions = new Map<string, number>();
+  /** Per type (lower case): told of every put and remove of that type (views built on `ofType`). */
+  private readonly watchers = new Map<string, ((r: StoredResource, present: boolean) => void)[]>();
 
   private index(r: StoredResource): void {
     const t = r.type.toLowerCase();
     let m = this.byType.get(t);
     if (!m) this.byType.set(t, (m = new Map()));
     m.set(r.id.toLowerCase(), r);
-    this.versions.set(t, (this.versions.get(t) ?? 0) + 1);
+    for (const w of this.watchers.get(t) ?? []) w(r, true);
   }
 
   private unindex(r: StoredResource): void {
     const t = r.type.toLowerCase();
     this.byType.get(t)?.delete(r.id.toLowerCase());
-    this.versions.set(t, (this.versions.get(t) ?? 0) + 1);
+    for (const w of this.watchers.get(t) ?? []) w(r, false);
+  }
+
+  /** Calls `watcher` with each resource of `type` put (present) or removed (not), from now on. */
+  watch(type: string, watcher: (r: StoredResource, present: boolean) => void): void {
+    const t = type.toLowerCase();
+    this.watchers.set(t, [...(this.watchers.get(t) ?? []), watcher]);
   }
 
   /**
@@ -265,11 +271,6 @@ export class Store {
   /** Every resource of one type (case-insensitive), wherever it is: no scan of the others. */
   ofType(type: string): StoredResource[] {
     return [...(this.byType.get(type.toLowerCase())?.values() ?? [])];
-  }
-
-  /** Changes whenever a resource of `type` is put or removed (keys views derived from `ofType`). */
-  typeVersion(type: string): number {
-    return this.versions.get(type.toLowerCase()) ?? 0;
   }
 
   /** Resources whose id lies strictly under `prefix` (a parent id). */

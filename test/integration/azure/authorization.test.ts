@@ -88,6 +88,9 @@ test("the same (scope, principal, role) under another name is 409 RoleAssignment
   assert.equal((await c.authorization.roleAssignments.get(scope, name)).principalId, id.principalId);
   await c.authorization.roleAssignments.delete(scope, name);
   await assert.rejects(c.authorization.roleAssignments.get(scope, name), { statusCode: 404 });
+  // Deleted, it is no longer a duplicate: the same assignment under another name is created.
+  const other = randomUUID();
+  assert.equal((await c.authorization.roleAssignments.create(scope, other, body)).name, other);
 });
 
 test("role assignments reject unknown roles, non-GUID names and missing scopes", async (t) => {
