@@ -1,6 +1,7 @@
 // Kubernetes clients (client-node) for one cluster, built from a kubeconfig that the calling
 // activity fetched itself from ARM. The kubeconfig lives in memory only: never in orchestration
 // state, never in a log.
+import { createHash } from "node:crypto";
 import {
   AppsV1Api,
   CoreV1Api,
@@ -9,6 +10,7 @@ import {
   NetworkingV1Api,
   PatchStrategy,
   type KubernetesObject,
+  type RequestContext,
 } from "@kubernetes/client-node";
 import { FIELD_MANAGER } from "./manifests.js";
 
@@ -19,8 +21,61 @@ export interface KubeClients {
   objects: KubernetesObjectApi;
 }
 
+type Dispatcher = NonNullable<ReturnType<RequestContext["getDispatcher"]>>;
+
+/** Connection pools by API server and client credential (see ReusingKubeConfig). */
+const pools = new Map<string, Dispatcher>();
+/** Clusters whose pools are kept at once; the oldest is closed (after its requests) beyond that. */
+const MAX_POOLS = 256;
+
+/**
+ * client-node (2.0) builds a new connection pool (an undici Agent) for every request, so every
+ * request to a cluster's API server opened a connection and did a TLS handshake, on the API
+ * server's side too: 2,014 handshakes for 2,505 requests in a 500-cluster scale run. This
+ * KubeConfig hands every request for one API server and client credential the same pool, kept for
+ * the process (activities of one cluster reuse its connections), as kubectl does. The bearer token
+ * is a header of each request, not part of the pool.
+ */
+class ReusingKubeConfig extends KubeConfig {
+  override async applySecurityAuthentication(context: RequestContext): Promise<void> {
+    await super.applySecurityAuthentication(context);
+    const fresh = context.getDispatcher();
+    if (!fresh) return;
+    const cluster = this.getCurrentCluster();
+    const user = this.getCurrentUser();
+    const key = createHash("sha256")
+      .update(
+        JSON.stringify([
+          cluster?.server,
+          cluster?.caData,
+          cluster?.caFile,
+          cluster?.skipTLSVerify,
+          cluster?.tlsServerName,
+          cluster?.proxyUrl,
+          user?.certData,
+          user?.certFile,
+          user?.keyData,
+          user?.keyFile,
+        ]),
+      )
+      .digest("hex");
+    const kept = pools.get(key);
+    if (kept) {
+      context.setDispatcher(kept);
+      void fresh.close();
+      return;
+    }
+    if (pools.size >= MAX_POOLS) {
+      const [oldest, pool] = pools.entries().next().value!;
+      pools.delete(oldest);
+      void pool.close();
+    }
+    pools.set(key, fresh);
+  }
+}
+
 export function kubeClientsFromKubeconfig(kubeconfigYaml: string): KubeClients {
-  const kc = new KubeConfig();
+  const kc = new ReusingKubeConfig();
   kc.loadFromString(kubeconfigYaml);
   return {
     core: kc.makeApiClient(CoreV1Api),
