@@ -4,13 +4,23 @@
 // `bench/scale.ts` (`npm run bench:scale`) and by `bench/provision.ts --scale` (the `scale` key).
 import { loadavg } from "node:os";
 import { monitorEventLoopDelay } from "node:perf_hooks";
+import { Worker } from "node:worker_threads";
 import * as df from "durable-functions";
 import type { FunctionsHost } from "../emulators/functions-host/index.js";
-import { callApi, devToken, durableClientOf, json, startStack, type ClusterDoc } from "../harness/stack.js";
+import {
+  callApi,
+  devToken,
+  durableClientOf,
+  json,
+  startStack,
+  waitForPhase,
+  type ClusterDoc,
+} from "../harness/stack.js";
 import { DEFAULT_LATENCY } from "../emulators/azure/core/latency.js";
 import { eachLimited } from "../shared/runtime/each-limited.js";
 import { ORCHESTRATION } from "../shared/provision/durable.js";
 import { childPids, cpuSeconds, peakRssMiB, workerPids } from "./proc.js";
+import type { ClientInput, PostsDone, ReadsDone } from "./scale-client.js";
 
 export interface ScaleOptions {
   timeScale: number;
@@ -58,6 +68,8 @@ function byCluster(served: Served[], names: string[]): Map<string, Served[]> {
  * run needs every request. One cluster alone takes its critical path. The bound is the largest of
  * these, so no run, however fast the app, could finish sooner: clusters per minute ≤ n / bound.
  * With paced POSTs, the last cluster cannot finish before its POST and its critical path either.
+ * After its AKS create, a cluster still has steps that need it (the Entra ID grants, the cluster's
+ * settings, seeding and verification): they are counted as long as one cluster alone takes them.
  */
 export function throttleBoundSeconds(
   perCluster: Served[][],
@@ -65,6 +77,8 @@ export function throttleBoundSeconds(
   clusterCreateSeconds: number,
   /** When the last POST was sent (emulated seconds after the first): paced POSTs, not all at once. */
   lastPostSeconds = 0,
+  /** A cluster's steps after its AKS create, as one cluster alone takes them (emulated seconds). */
+  afterCreateSeconds = 0,
 ): { seconds: number; binding: string } {
   const isWrite = (q: Served) => q.method !== "GET" && q.method !== "DELETE";
   const isRead = (q: Served) => q.method === "GET";
@@ -76,8 +90,11 @@ export function throttleBoundSeconds(
   };
   const sum = (f: (qs: Served[]) => number) => perCluster.reduce((a, qs) => a + f(qs), 0);
   const candidates: [string, number][] = [
-    ["one cluster's critical path", criticalPathSeconds],
-    ["the last POST, then one cluster's critical path", lastPostSeconds + criticalPathSeconds],
+    ["one cluster's critical path", criticalPathSeconds + afterCreateSeconds],
+    [
+      "the last POST, then one cluster's critical path",
+      lastPostSeconds + criticalPathSeconds + afterCreateSeconds,
+    ],
     [
       "writes",
       refill(
@@ -93,18 +110,22 @@ export function throttleBoundSeconds(
       ),
     ],
     [
-      "writes up to the last cluster PUT, then its AKS create",
+      "writes up to the last cluster PUT, then its AKS create and the steps after it",
       refill(
         sum((qs) => upToClusterPut(qs, isWrite)),
         BUCKETS.writes,
-      ) + clusterCreateSeconds,
+      ) +
+        clusterCreateSeconds +
+        afterCreateSeconds,
     ],
     [
-      "reads up to the last cluster PUT, then its AKS create",
+      "reads up to the last cluster PUT, then its AKS create and the steps after it",
       refill(
         sum((qs) => upToClusterPut(qs, isRead)),
         BUCKETS.reads,
-      ) + clusterCreateSeconds,
+      ) +
+        clusterCreateSeconds +
+        afterCreateSeconds,
     ],
   ];
   const [binding, seconds] = candidates.reduce((a, b) => (b[1] > a[1] ? b : a));
@@ -116,8 +137,6 @@ function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
-
-const sleepUntil = (at: number) => new Promise((r) => setTimeout(r, Math.max(0, at - Date.now())));
 
 /** The most intervals [start, end] that contain one instant. */
 export function peakOverlap(intervals: [number, number][]): number {
@@ -131,15 +150,6 @@ export function peakOverlap(intervals: [number, number][]): number {
   let peak = 0;
   for (const [, d] of edges) peak = Math.max(peak, (now += d));
   return peak;
-}
-
-async function timed<T>(out: number[], work: () => Promise<T>): Promise<T> {
-  const t = performance.now();
-  try {
-    return await work();
-  } finally {
-    out.push(performance.now() - t);
-  }
 }
 
 export async function runScale(stateDir: string, o: ScaleOptions): Promise<Record<string, unknown>> {
@@ -180,14 +190,26 @@ export async function runScale(stateDir: string, o: ScaleOptions): Promise<Recor
     const fillSeconds = (Date.now() - f0) / 1000;
     const instancesInHub = (await client.getStatusBy({ showInput: false } as df.OrchestrationFilter)).length;
 
+    // One cluster alone first: how long its steps after the AKS create take with nothing else
+    // running. The last cluster of the run cannot end sooner after its own create.
+    const soloPost = await callApi(s.api, token, "/clusters", {
+      method: "POST",
+      body: JSON.stringify({ name: "solo", team: "team0", nodePool: { count: 1 } }),
+    });
+    if (soloPost.status !== 202) throw new Error(`the solo cluster's POST answered ${soloPost.status}`);
+    const solo = await waitForPhase(s.api, token, "solo", ["Succeeded", "Failed"], 3_600_000);
+    if (solo.phase !== "Succeeded") throw new Error(`the solo cluster ended ${solo.phase}`);
+    const soloSteps = solo.steps as { name: string; finishedAt?: string }[];
+    const soloCreateEnd = Date.parse(soloSteps.find((x) => x.name === "cluster")?.finishedAt ?? "");
+    const soloEnd = Math.max(
+      ...soloSteps.map((x) => Date.parse(x.finishedAt ?? "")).filter((x) => !Number.isNaN(x)),
+    );
+    const afterCreateSecondsAlone = (soloEnd - soloCreateEnd) / 1000;
+
     const before = s.azure.recorder.query({}).length;
     const names = Array.from({ length: o.concurrent }, (_, i) => `sc${String(i).padStart(4, "0")}`);
-    const teamOf = (i: number) => `team${i % o.teams}`;
-    const posts: number[] = [];
-    const gets: number[] = [];
-    const lists: number[] = [];
-    // CPU seconds of each process: this one (the Functions host, the Azure and Kubernetes emulators),
-    // the language workers, the storage emulator (Azurite: the task hub and the app's tables).
+    // CPU seconds of each process: this one (the Functions host, the Azure and Kubernetes emulators,
+    // and the callers' thread), the language workers, the storage emulator (Azurite: the app's tables).
     const cpu = () => ({
       hostAndEmulators: cpuSeconds(process.pid),
       workers: workerPids().map(cpuSeconds),
@@ -198,60 +220,41 @@ export async function runScale(stateDir: string, o: ScaleOptions): Promise<Recor
       workers: b.workers.map((x, i) => x - (a.workers[i] ?? 0)),
       storage: b.storage.map((x, i) => x - (a.storage[i] ?? 0)),
     });
+    const eld = monitorEventLoopDelay({ resolution: 10 });
     const cpu0 = cpu();
-    const c0 = Date.now();
-    // When each cluster's POST was answered (ms from the burst): it runs from then to its last step.
-    const answeredAt = new Map<string, number>();
-    let lastPostSent = 0;
-    const accepted = await Promise.all(
-      names.map(async (name, i) => {
-        if (o.postRate > 0) await sleepUntil(c0 + (i * 1000) / o.postRate);
-        lastPostSent = Math.max(lastPostSent, Date.now() - c0);
-        const r = await timed(posts, () =>
-          callApi(s.api, token, "/clusters", {
-            method: "POST",
-            body: JSON.stringify({ name, team: teamOf(i), nodePool: { count: 1 } }),
-          }),
-        );
-        answeredAt.set(name, Date.now() - c0);
-        return r;
-      }),
-    );
+    const input: ClientInput = {
+      api: s.api,
+      token,
+      names,
+      teams: o.teams,
+      postRate: o.postRate,
+      sampleIntervalMs: o.sampleIntervalMs,
+    };
+    const callers = new Worker(new URL("./scale-client.js", import.meta.url), { workerData: input });
+    const message = <T extends PostsDone | ReadsDone>(kind: T["kind"]) =>
+      new Promise<T>((resolve, reject) => {
+        const onMessage = (m: PostsDone | ReadsDone) => {
+          if (m.kind !== kind) return;
+          callers.off("message", onMessage);
+          resolve(m as T);
+        };
+        callers.on("message", onMessage);
+        callers.once("error", reject);
+        callers.once("exit", (code) => reject(new Error(`the callers' thread exited (${code}) early`)));
+      });
+    const posted = await message<PostsDone>("posted");
+    const { c0, posts } = posted;
     const postsSeconds = (Date.now() - c0) / 1000;
     const cpuPosts = since(cpu0, cpu());
-    const refused = accepted.filter((r) => r.status !== 202).map((r) => r.status);
-    await Promise.all(accepted.map((r) => r.arrayBuffer()));
-
-    // Until every cluster has ended, a round every `sampleIntervalMs`: each team's list (which also
-    // tells the phases) and a GET of a random cluster, one after the other, timed. Paced as portals
-    // poll: back to back, the bench's own reads kept the HTTP worker busy (80 % of a core) and took
-    // the CPU the provisions it measures needed.
-    const phases = new Map<string, string>();
-    const eld = monitorEventLoopDelay({ resolution: 10 });
     eld.enable();
-    const errors: Record<string, number> = {};
-    const deadline = Date.now() + 3_600_000;
-    let round = 0;
-    while (Date.now() < deadline) {
-      const roundStarted = Date.now();
-      for (let t = 0; t < o.teams; t++) {
-        const r = await timed(lists, () => callApi(s.api, token, `/clusters?team=team${t}&top=1000`));
-        // An answer other than 200 is counted (and its time kept), not fatal to the run.
-        if (r.status === 200)
-          for (const c of (await json<{ value: { name: string; phase: string }[] }>(r)).value)
-            phases.set(c.name, c.phase);
-        else errors[`list ${r.status}`] = (errors[`list ${r.status}`] ?? 0) + 1;
-        const name = names[(round * 7919 + t * 104_729) % names.length]!;
-        const g = await timed(gets, () => callApi(s.api, token, `/clusters/${name}`));
-        if (g.status !== 200 && g.status !== 202)
-          errors[`get ${g.status}`] = (errors[`get ${g.status}`] ?? 0) + 1;
-        await g.arrayBuffer();
-      }
-      round++;
-      const done = names.filter((n) => ["Succeeded", "Failed"].includes(phases.get(n) ?? "")).length;
-      if (done === names.length) break;
-      await sleepUntil(roundStarted + o.sampleIntervalMs);
-    }
+    const refused = posted.answers.filter((r) => r.status !== 202).map((r) => r.status);
+    // When each cluster's POST was answered (ms from the first POST): it runs from then to its end.
+    const answeredAt = new Map(posted.answers.map((a) => [a.name, a.atMs]));
+    const lastPostSent = posted.lastPostSentMs;
+    const read = await message<ReadsDone>("read");
+    await callers.terminate();
+    const { gets, lists, errors } = read;
+    const phases = new Map(read.phases);
     // Until the reads saw every cluster ended (up to a round late: the time is taken below).
     const observedSeconds = (Date.now() - c0) / 1000;
     eld.disable();
@@ -309,6 +312,7 @@ export async function runScale(stateDir: string, o: ScaleOptions): Promise<Recor
       armCriticalPath,
       L.clusterCreate,
       lastPostSent / 1000 / o.timeScale,
+      afterCreateSecondsAlone / o.timeScale,
     );
     const writesPerCluster =
       served.filter((q) => q.method !== "GET" && q.method !== "DELETE").length / o.concurrent;
@@ -378,6 +382,8 @@ export async function runScale(stateDir: string, o: ScaleOptions): Promise<Recor
       throttleBoundClustersPerMinute,
       throttleBoundSeconds: bound.seconds * o.timeScale,
       throttleBoundBy: bound.binding,
+      // Seconds one cluster alone took from its AKS create's end to its last step's (in the bound).
+      afterCreateSecondsAlone,
       steadyStateClustersPerMinute,
       ofThrottleBound: clustersPerMinute / throttleBoundClustersPerMinute,
       lastClusterPutSeconds,

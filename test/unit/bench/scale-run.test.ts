@@ -37,11 +37,16 @@ test("throttle bound: the buckets, or the last paced POST and one cluster's crit
   const buckets = throttleBoundSeconds(clusters, 50, 100);
   assert.deepEqual(buckets, {
     seconds: 110,
-    binding: "writes up to the last cluster PUT, then its AKS create",
+    binding: "writes up to the last cluster PUT, then its AKS create and the steps after it",
   });
   // Sent over 100 s, the last cluster's POST and critical path come later than the buckets allow.
   assert.deepEqual(throttleBoundSeconds(clusters, 50, 100, 100), {
     seconds: 150,
     binding: "the last POST, then one cluster's critical path",
+  });
+  // The steps after the AKS create, as one cluster alone takes them, come after the last create too.
+  assert.deepEqual(throttleBoundSeconds(clusters, 50, 100, 0, 7), {
+    seconds: 117,
+    binding: "writes up to the last cluster PUT, then its AKS create and the steps after it",
   });
 });
