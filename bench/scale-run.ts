@@ -138,6 +138,13 @@ function percentile(values: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
 
+type Step = { name: string; startedAt?: string; finishedAt?: string };
+
+/** When the last of a cluster's steps ended (epoch ms; -Infinity when none has). */
+function lastStepEnd(steps: Step[]): number {
+  return Math.max(...steps.map((x) => Date.parse(x.finishedAt ?? "")).filter((x) => !Number.isNaN(x)));
+}
+
 /** The most intervals [start, end] that contain one instant. */
 export function peakOverlap(intervals: [number, number][]): number {
   const edges = intervals.flatMap(([a, b]): [number, number][] => [
@@ -199,12 +206,9 @@ export async function runScale(stateDir: string, o: ScaleOptions): Promise<Recor
     if (soloPost.status !== 202) throw new Error(`the solo cluster's POST answered ${soloPost.status}`);
     const solo = await waitForPhase(s.api, token, "solo", ["Succeeded", "Failed"], 3_600_000);
     if (solo.phase !== "Succeeded") throw new Error(`the solo cluster ended ${solo.phase}`);
-    const soloSteps = solo.steps as { name: string; finishedAt?: string }[];
+    const soloSteps = solo.steps as Step[];
     const soloCreateEnd = Date.parse(soloSteps.find((x) => x.name === "cluster")?.finishedAt ?? "");
-    const soloEnd = Math.max(
-      ...soloSteps.map((x) => Date.parse(x.finishedAt ?? "")).filter((x) => !Number.isNaN(x)),
-    );
-    const afterCreateSecondsAlone = (soloEnd - soloCreateEnd) / 1000;
+    const afterCreateSecondsAlone = (lastStepEnd(soloSteps) - soloCreateEnd) / 1000;
 
     const before = s.azure.recorder.query({}).length;
     const names = Array.from({ length: o.concurrent }, (_, i) => `sc${String(i).padStart(4, "0")}`);
@@ -273,18 +277,20 @@ export async function runScale(stateDir: string, o: ScaleOptions): Promise<Recor
     const stepTimes = new Map<string, { start: number[]; seconds: number[] }>();
     await eachLimited(names, 20, async (name) => {
       const doc = await json<ClusterDoc>(await callApi(s.api, token, `/clusters/${name}`));
-      const steps = doc.steps as { name: string; startedAt?: string; finishedAt?: string }[];
+      const steps = doc.steps as Step[];
       for (const x of steps) {
         const t = stepTimes.get(x.name) ?? { start: [], seconds: [] };
         stepTimes.set(x.name, t);
         t.start.push(at(x.startedAt));
         t.seconds.push(at(x.finishedAt) - at(x.startedAt));
       }
-      const end = Math.max(...steps.map((x) => at(x.finishedAt)).filter((x) => !Number.isNaN(x)));
+      const end = (lastStepEnd(steps) - c0) / 1000;
       lastStepEnds.push(end);
-      if (phases.get(name) === "Succeeded") endedAt.push(at(doc.lastUpdatedAt));
       running.push([answeredAt.get(name)! / 1000, end]);
-      if (phases.get(name) === "Succeeded") return;
+      if (phases.get(name) === "Succeeded") {
+        endedAt.push(at(doc.lastUpdatedAt));
+        return;
+      }
       const e = (doc as { error?: { code?: string; step?: string } }).error;
       const key = `${e?.step ?? "?"}: ${e?.code ?? phases.get(name) ?? "unknown"}`;
       failures[key] = (failures[key] ?? 0) + 1;
@@ -364,7 +370,8 @@ export async function runScale(stateDir: string, o: ScaleOptions): Promise<Recor
       listP50Ms: percentile(lists, 50),
       listP99Ms: percentile(lists, 99),
       samples: { gets: gets.length, lists: lists.length },
-      // This process (the Functions host and the emulators): how late its event loop ran, ms.
+      // This process (the Functions host and the emulators): how late its event loop ran, ms,
+      // from the last POST's answer until the reads saw every cluster ended.
       hostEventLoopDelayMs: {
         p50: eld.percentile(50) / 1e6,
         p99: eld.percentile(99) / 1e6,
