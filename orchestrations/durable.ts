@@ -6,7 +6,7 @@ import * as df from "durable-functions";
 import type { OrchestrationContext, Task } from "durable-functions";
 import type { ProvisionTiming } from "../shared/config/index.js";
 import { stepErrorFromTaskFailure } from "../shared/azure/errors.js";
-import { ARM_PRIORITY } from "../shared/azure/throttle-gate.js";
+import { ARM_PRIORITY, ARM_SLACK } from "../shared/azure/throttle-gate.js";
 import type { Activity, Orchestration, TaskFailure } from "../shared/provision/durable.js";
 
 export type Flow<T> = Generator<Task, T, unknown>;
@@ -48,18 +48,25 @@ export interface Pending<O> {
  * object input carries the orchestration's acceptance time as `armPriority` (when its input has a
  * `requestedAt`): behind a throttled ARM bucket the older request's calls go first
  * (shared/azure/throttle-gate.ts), so clusters progress one after another, not all in lockstep.
+ * A call with `slack` (done in the wait of a long operation, needed only once it ends) never
+ * waits behind a throttled bucket: it fails at once with ArmRequestDeferred, to be tried again.
  */
 export function activityTask<I, O>(
   ctx: OrchestrationContext,
   activity: Activity<I, O>,
   input: NoInfer<I>,
   retry: df.RetryOptions,
+  slack = false,
 ): Pending<O> {
   const at = (ctx.df.getInput() as { requestedAt?: unknown } | undefined)?.requestedAt;
   const priority = typeof at === "string" ? Date.parse(at) : NaN;
   const sent =
-    input && typeof input === "object" && !Array.isArray(input) && !Number.isNaN(priority)
-      ? { ...input, [ARM_PRIORITY]: priority }
+    input && typeof input === "object" && !Array.isArray(input) && (slack || !Number.isNaN(priority))
+      ? {
+          ...input,
+          ...(Number.isNaN(priority) ? {} : { [ARM_PRIORITY]: priority }),
+          ...(slack ? { [ARM_SLACK]: true } : {}),
+        }
       : input;
   return { task: ctx.df.callActivityWithRetry(activity.name, retry, sent), failure: activity.failure };
 }

@@ -58,6 +58,11 @@ export interface MonitorOptions<T> {
    * this long, later ones a share of it (nextPollSeconds). Absent: Retry-After or the poll interval.
    */
   firstWaitSeconds?: number;
+  /**
+   * When the operation was submitted, if the flow did other work since (steps run in the wait): the
+   * first poll's wait counts from then. Absent: from the first call.
+   */
+  submittedAt?: Date | undefined;
   /** Told what the step waits for (a transient read error, a busy resource; undefined: nothing). */
   onWait?: (reason: StepError | undefined) => void;
 }
@@ -76,10 +81,12 @@ export function* untilDone<T>(
   while (step.status === "running") {
     const now = ctx.df.currentUtcDateTime;
     if (now.getTime() >= o.deadline.getTime()) return { status: "failed", error: timedOut(o.deadline) };
+    const from = polls === 0 && o.submittedAt ? o.submittedAt : now;
     const wait = nextPollSeconds(step.retryAfterSeconds, polls++, o.firstWaitSeconds, o.timing);
-    const fireAt = new Date(Math.min(addSeconds(now, wait).getTime(), o.deadline.getTime()));
+    const fireAt = new Date(Math.min(addSeconds(from, wait).getTime(), o.deadline.getTime()));
     o.onWait?.(step.waitingFor);
-    yield ctx.df.createTimer(fireAt);
+    // No timer when the work done in the wait already took longer: poll now.
+    if (fireAt.getTime() > now.getTime()) yield ctx.df.createTimer(fireAt);
     o.onPoll?.();
     const poller = step.poller;
     step = poller ? yield* poll(ctx, o, poller) : yield* o.again();
@@ -136,8 +143,9 @@ export function* untilSucceeded<T>(
   let step: LroStep<T> = o.first ?? (yield* o.submit());
   let waits = 0;
   let failures = 0;
-  for (;;) {
-    const end = yield* untilDone(ctx, step, o);
+  // Only the first operation was submitted before the caller's work in the wait.
+  for (let submittedAt = o.submittedAt; ; submittedAt = undefined) {
+    const end = yield* untilDone(ctx, step, { ...o, submittedAt });
     if (end.status !== "failed" || classify(end.error) === "permanent") return end;
     if (!isBusy(end.error) && ++failures > o.maxResubmits) return end;
     const now = ctx.df.currentUtcDateTime;

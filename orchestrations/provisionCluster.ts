@@ -6,6 +6,7 @@ import type { OrchestrationContext } from "durable-functions";
 import { maintenanceConfigurationModels, ownedTags } from "../shared/azure/models.js";
 import { identityName, ids, ROLE_DEFINITIONS } from "../shared/azure/names.js";
 import type {
+  ClusterAccessOutput,
   ClusterInfo,
   MaintenanceOutput,
   PolicyAssignmentOutput,
@@ -13,8 +14,9 @@ import type {
 } from "../shared/provision/activity-io.js";
 import { ACTIVITY, ORCHESTRATION } from "../shared/provision/durable.js";
 import { STEP } from "../shared/provision/steps.js";
-import type { StepError } from "../shared/azure/errors.js";
+import { classify, type StepError } from "../shared/azure/errors.js";
 import type {
+  ActivityResult,
   ClusterOutputs,
   DeprovisionOutput,
   ProvisionInput,
@@ -28,12 +30,19 @@ import {
   subOrchestration,
   subOrchestrationTask,
   type Flow,
+  type Pending,
 } from "./durable.js";
 import { addSeconds, untilDone, untilSucceeded } from "./monitor.js";
 import { reportCompletion } from "./notifyPipelines.js";
 import type { StepFailed } from "./step-runner.js";
 import { failureOf, StepRunner } from "./step-runner.js";
 import { verify } from "./verification.js";
+
+/** How many times at most the steps of the create's wait are tried in it. */
+const WAIT_ROUNDS = 4;
+
+/** What a step after the create answers. */
+type CallOutput = ClusterAccessOutput | MaintenanceOutput | PolicyAssignmentOutput;
 
 export function provisionSteps(input: ProvisionInput): string[] {
   return [
@@ -42,8 +51,7 @@ export function provisionSteps(input: ProvisionInput): string[] {
     STEP.identity,
     STEP.roleAssignment,
     STEP.cluster,
-    ...(input.spec.aadProfile ? [STEP.clusterAccess] : []),
-    ...clusterSettingSteps(input),
+    ...afterCreateSteps(input),
     ...input.spec.namespaces.map((ns) => STEP.seed(ns.name)),
     STEP.verification,
   ];
@@ -154,60 +162,127 @@ function* build(ctx: OrchestrationContext, input: ProvisionInput, run: StepRunne
     identityId: ident.identityId,
     subnetId,
   };
+  const submit = () => activity(ctx, ACTIVITY.submitClusterCreate, create, retry);
   // A busy cluster (OperationNotAllowed) and transient failures, of the submit, the polls or the
   // operation itself, are waited for up to the deadline and the create submitted again; the
   // submit reads the cluster first, so one that succeeded meanwhile is never written again.
-  yield* run.step(
-    STEP.cluster,
-    () =>
-      untilSucceeded(ctx, {
-        ...monitor,
-        deadline: addSeconds(now(), timing.clusterDeadlineSeconds),
-        firstWaitSeconds: timing.clusterCreateFirstPollSeconds,
-        maxResubmits: timing.activityRetry.maxAttempts,
-        submit: () => activity(ctx, ACTIVITY.submitClusterCreate, create, retry),
-        // Without a poller (someone else's operation, or a lost answer), read the state by GET only:
-        // never a second PUT while the cluster is busy.
-        again: () => activity(ctx, ACTIVITY.getClusterState, { target }, retry),
-        // The create takes minutes: each poll shows in the status (as a poll, not an attempt).
-        onPoll: () => run.poll(STEP.cluster, { publish: true }),
-        onResubmit: () => run.retried(STEP.cluster),
-        onWait: (reason) => run.waiting(STEP.cluster, reason),
-      }),
-    { outputs: (v) => clusterOutputs(v, ids.cluster(target)) },
-  );
+  const clusterMonitor = {
+    ...monitor,
+    deadline: addSeconds(now(), timing.clusterDeadlineSeconds),
+    firstWaitSeconds: timing.clusterCreateFirstPollSeconds,
+    maxResubmits: timing.activityRetry.maxAttempts,
+    submit,
+    // Without a poller (someone else's operation, or a lost answer), read the state by GET only:
+    // never a second PUT while the cluster is busy.
+    again: () => activity(ctx, ACTIVITY.getClusterState, { target }, retry),
+    // The create takes minutes: each poll shows in the status (as a poll, not an attempt).
+    onPoll: () => run.poll(STEP.cluster, { publish: true }),
+    onResubmit: () => run.retried(STEP.cluster),
+    onWait: (reason: StepError | undefined) => run.waiting(STEP.cluster, reason),
+  };
+  const access = {
+    subscriptionId: target.subscriptionId,
+    clusterId: ids.cluster(target),
+    ...(input.access ? { grants: input.access } : {}),
+  };
+  const settingsInput = { target, spec };
+  const once = retryOptions({ ...timing.activityRetry, maxAttempts: 1 });
+  // The steps after the create, each one call. 4b, Entra ID (every cluster but those requested
+  // while it was opt-in): the app's identity gets Cluster Admin on this cluster only (it seeds with
+  // it), and the request's grants their AKS RBAC roles. 4c, what AKS takes by calls of its own: the
+  // maintenance window of the upgrade channels and the pod security initiative at the cluster's scope.
+  const call = (step: string, slack = false): Pending<ActivityResult<CallOutput>> =>
+    step === STEP.clusterAccess
+      ? activityTask(
+          ctx,
+          ACTIVITY.grantClusterAccess,
+          access,
+          slack ? once : retryOptions(timing.principalRetry),
+          slack,
+        )
+      : step === STEP.maintenance
+        ? activityTask(ctx, ACTIVITY.ensureMaintenanceConfigurations, settingsInput, retry)
+        : activityTask(ctx, ACTIVITY.assignPodSecurityPolicy, settingsInput, slack ? once : retry, slack);
+  const outputs = (v: CallOutput) =>
+    "policyAssignmentId" in v ? { policyAssignmentId: v.policyAssignmentId } : {};
 
-  // 4b. Entra ID (every cluster but those requested while it was opt-in): the app's identity gets
-  // Cluster Admin on this cluster only (it seeds with it), and the request's grants their AKS RBAC
-  // roles, in one step.
-  if (spec.aadProfile) {
-    const access = {
-      subscriptionId: target.subscriptionId,
-      clusterId: ids.cluster(target),
-      ...(input.access ? { grants: input.access } : {}),
-    };
-    yield* run.step(STEP.clusterAccess, () =>
-      activity(ctx, ACTIVITY.grantClusterAccess, access, retryOptions(timing.principalRetry)),
-    );
+  /**
+   * The steps of the create's wait, at once, as calls with slack (never waiting behind a throttled
+   * ARM bucket, one attempt each): those deferred by the bucket or failed transiently are tried
+   * again on a durable timer every quarter of the create's expected duration (each round adds to
+   * the history every later replay reads: a few rounds, not a poll), and those still not done at
+   * its expected end are left for after it. Answers the steps that succeeded (settled at once) and
+   * those that failed for good.
+   */
+  function* duringCreate(
+    steps: string[],
+    until: Date,
+  ): Flow<{ done: string[]; failed: [string, ActivityResult<CallOutput>][] }> {
+    const done: string[] = [];
+    const failed: [string, ActivityResult<CallOutput>][] = [];
+    let pending = steps;
+    for (let n = 0; pending.length > 0; n++) {
+      if (n > 0) for (const step of pending) run.retried(step);
+      const results = yield* run.together(
+        pending,
+        pending.map((step) => call(step, true)),
+      );
+      const again: string[] = [];
+      results.forEach((r, i) => {
+        const step = pending[i]!;
+        if (r.ok) {
+          run.settle(step, r, { outputs });
+          done.push(step);
+        } else if (classify(r.error) === "transient") {
+          run.waiting(step, r.error);
+          again.push(step);
+        } else failed.push([step, r]);
+      });
+      pending = again;
+      const at = addSeconds(now(), timing.clusterCreateFirstPollSeconds / WAIT_ROUNDS);
+      if (pending.length === 0 || at.getTime() >= until.getTime()) break;
+      yield ctx.df.createTimer(at);
+    }
+    return { done, failed };
   }
 
-  // 4c. What AKS takes by calls of its own, both at once: the maintenance window of the upgrade
-  // channels and the pod security initiative at the cluster's scope.
-  const settings = clusterSettingSteps(input);
-  if (settings.length > 0) {
-    const settingsInput = { target, spec };
-    const calls = settings.map((step) =>
-      step === STEP.maintenance
-        ? activityTask(ctx, ACTIVITY.ensureMaintenanceConfigurations, settingsInput, retry)
-        : activityTask(ctx, ACTIVITY.assignPodSecurityPolicy, settingsInput, retry),
+  run.start(STEP.cluster);
+  const submittedAt = now();
+  const first = yield* run.counting(STEP.cluster, submit());
+  // The steps that need only the cluster's ARM resource, not a running cluster (role and policy
+  // assignments at its scope), run in the create's wait once ARM holds the resource: they no longer
+  // add to the cluster's time, and ARM's write bucket, busy with other clusters' creates at first,
+  // takes them once it is free rather than in a wave as the creates end.
+  const inWait = first.status === "failed" ? [] : inTheWaitSteps(input);
+  const wait = yield* duringCreate(inWait, addSeconds(submittedAt, timing.clusterCreateFirstPollSeconds));
+  // A step that failed for good in the wait ends the flow once the create has ended (nothing of
+  // this run still writing), without submitting it again.
+  const cluster = yield* run.counting(
+    STEP.cluster,
+    wait.failed.length === 0
+      ? untilSucceeded(ctx, { ...clusterMonitor, first, submittedAt })
+      : untilDone(ctx, first, { ...clusterMonitor, submittedAt }),
+  );
+  run.settleAll(
+    [STEP.cluster, ...wait.failed.map(([step]) => step)],
+    [cluster, ...wait.failed.map(([, result]) => result)],
+    [{ outputs: (v) => clusterOutputs(v, ids.cluster(target)) }],
+  );
+
+  // The rest once the cluster runs, at once, with those the wait did not end (the submit failed
+  // first, or ARM's write bucket stayed throttled until the create's expected end).
+  const after = afterCreateSteps(input).filter((s) => !wait.done.includes(s));
+  if (after.length > 0) {
+    // One more attempt at those tried in the wait.
+    for (const step of after.filter((s) => inWait.includes(s))) run.retried(step);
+    const done = yield* run.together(
+      after,
+      after.map((s) => call(s)),
     );
-    const done = yield* run.together(settings, calls);
-    const outputs = (v: MaintenanceOutput | PolicyAssignmentOutput) =>
-      "policyAssignmentId" in v ? { policyAssignmentId: v.policyAssignmentId } : {};
     run.settleAll(
-      settings,
+      after,
       done,
-      settings.map(() => ({ outputs })),
+      after.map(() => ({ outputs })),
     );
   }
 
@@ -230,12 +305,18 @@ function* build(ctx: OrchestrationContext, input: ProvisionInput, run: StepRunne
   yield* verify(ctx, input, run);
 }
 
-/** The setting steps this request needs (none when the channels are off and the add-on is). */
-function clusterSettingSteps(input: ProvisionInput): string[] {
+/** The steps after the cluster's create this request needs, in the order listed. */
+function afterCreateSteps(input: ProvisionInput): string[] {
   return [
+    ...(input.spec.aadProfile ? [STEP.clusterAccess] : []),
     ...(maintenanceConfigurationModels(input.spec).length > 0 ? [STEP.maintenance] : []),
     ...(input.spec.podSecurityStandard ? [STEP.policyAssignment] : []),
   ];
+}
+
+/** Of those, the ones that need only the cluster's ARM resource: they run in the create's wait. */
+function inTheWaitSteps(input: ProvisionInput): string[] {
+  return afterCreateSteps(input).filter((s) => s !== STEP.maintenance);
 }
 
 /**

@@ -228,7 +228,7 @@ export class StepRunner {
     return this.publish();
   }
 
-  /** After a failure: every step still pending is Skipped. */
+  /** After a failure: every step not ended (pending, or left running) is Skipped. */
   skipRemaining(): this {
     this.t.skipRemaining();
     return this.publish();

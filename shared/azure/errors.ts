@@ -25,6 +25,7 @@ const TRANSIENT_CODES = new Set([
   "Throttled",
   "TooManyRequests",
   "SubscriptionRequestsThrottled",
+  "ArmRequestDeferred", // a call with slack not sent while ARM's bucket is throttled (throttle-gate.ts)
   "ResourceGroupBeingDeleted",
   "InternalServerError",
   "ServiceUnavailable",

@@ -14,8 +14,12 @@
 // ordered by priority: an activity's ARM calls carry its orchestration's acceptance time
 // (`armPriority`, set by orchestrations/durable.ts), so the oldest request's calls go first and
 // clusters progress one after another rather than all in lockstep (each stage of every cluster
-// before the next stage of any); calls without one queue by arrival. One gate per process: a
-// scaled-out app has one per instance.
+// before the next stage of any); calls without one queue by arrival. A call with slack (`armSlack`:
+// work done in the wait of a long operation, needed only once it ends) spends only tokens nobody
+// else needs: while the bucket is throttled, or when ARM said less than half the most tokens it has
+// been seen to hold were left (within the last second), or when the bucket refuses it, it fails at
+// once with ArmRequestDeferred (transient), unsent or unqueued, holding no activity slot, and its
+// orchestration tries again later. One gate per process: a scaled-out app has one per instance.
 import { AsyncLocalStorage } from "node:async_hooks";
 import type { PipelinePolicy, PipelineResponse } from "@azure/core-rest-pipeline";
 import { retryAfterMsOf } from "./retry-after.js";
@@ -24,16 +28,41 @@ import { retryAfterMsOf } from "./retry-after.js";
 const BUCKET_CODES = /"code"\s*:\s*"(SubscriptionRequestsThrottled|TenantRequestsThrottled)"/;
 /** How long one request may wait at the gate, its turns at the bucket included. */
 const MAX_WAIT_MS = 60_000;
+/** How long ARM's word on a bucket's tokens left is taken as current (it refills meanwhile). */
+const REMAINING_FRESH_MS = 1_000;
 
 /** The activity input field carrying its orchestration's acceptance time (ms since the epoch). */
 export const ARM_PRIORITY = "armPriority";
 
-const priorities = new AsyncLocalStorage<number>();
+/** The activity input field saying its ARM calls have slack: they never wait at the gate. */
+export const ARM_SLACK = "armSlack";
 
-/** Runs an activity with its input's `armPriority` as the priority of the ARM calls it makes. */
+const priorities = new AsyncLocalStorage<{ priority?: number; slack: boolean }>();
+
+/**
+ * Runs an activity with its input's `armPriority` as the priority of the ARM calls it makes, and
+ * its `armSlack` as whether they may wait at the gate.
+ */
 export function withArmPriorityOf<T>(input: unknown, run: () => T): T {
-  const p = (input as Record<string, unknown> | null | undefined)?.[ARM_PRIORITY];
-  return typeof p === "number" && Number.isFinite(p) ? priorities.run(p, run) : run();
+  const fields = input as Record<string, unknown> | null | undefined;
+  const p = fields?.[ARM_PRIORITY];
+  const slack = fields?.[ARM_SLACK] === true;
+  const priority = typeof p === "number" && Number.isFinite(p) ? p : undefined;
+  return priority !== undefined || slack
+    ? priorities.run({ ...(priority !== undefined ? { priority } : {}), slack }, run)
+    : run();
+}
+
+/** A call with slack met a throttled bucket: not sent; its orchestration tries again later. */
+export class ArmRequestDeferred extends Error {
+  readonly code = "ArmRequestDeferred";
+
+  constructor(bucket: string) {
+    super(
+      `ARM's ${bucket.slice(bucket.indexOf("/") + 1)} bucket for this subscription is throttled or ` +
+        "running low; a call that can wait was not sent and will be tried again",
+    );
+  }
 }
 
 export type BucketClass = "reads" | "writes" | "deletes";
@@ -65,6 +94,10 @@ class Bucket {
    * next token, less), 10 ms to 1 s.
    */
   paceMs = 0;
+  /** The tokens ARM last said the bucket had left, the most it has said, and when it last said. */
+  private remaining: number | undefined;
+  private peak = 0;
+  private toldAt = 0;
   /** Waiting sends, lowest priority value (oldest) first. */
   private readonly queue: { priority: number; go: () => void }[] = [];
   private timer: NodeJS.Timeout | undefined;
@@ -98,8 +131,23 @@ class Bucket {
     this.pump();
   }
 
+  /** Whether a call with slack must not be sent now: others wait, or ARM's tokens run low. */
+  get spokenFor(): boolean {
+    return (
+      this.throttled ||
+      (this.remaining !== undefined &&
+        this.now() - this.toldAt < REMAINING_FRESH_MS &&
+        this.remaining < this.peak / 2)
+    );
+  }
+
   /** The bucket served a send and says it has `remaining` tokens left: that many more go now. */
   served(remaining: number | undefined): void {
+    if (remaining !== undefined) {
+      this.remaining = remaining;
+      this.peak = Math.max(this.peak, remaining);
+      this.toldAt = this.now();
+    }
     for (let n = remaining ?? 0; n > 0 && this.queue.length > 0; n--) this.queue.shift()!.go();
     this.pump();
   }
@@ -140,13 +188,16 @@ export class ThrottleGate {
     let bucket = this.buckets.get(key);
     if (!bucket) this.buckets.set(key, (bucket = new Bucket(this.now)));
     const deadline = this.now() + this.maxWaitMs;
-    const priority = priorities.getStore() ?? this.now();
+    const call = priorities.getStore();
+    const priority = call?.priority ?? this.now();
     for (let again = false; ; again = true) {
+      if (call?.slack && bucket.spokenFor) throw new ArmRequestDeferred(key);
       await bucket.acquire(priority, again);
       const response = await send();
       if (response.status === 429 && BUCKET_CODES.test(response.bodyAsText ?? "")) {
         const wait = retryAfterMsOf(response.headers);
         bucket.refused(wait);
+        if (call?.slack) throw new ArmRequestDeferred(key);
         if (this.now() + wait <= deadline) continue;
       } else bucket.served(remainingOf(response.headers, key));
       return response;

@@ -163,9 +163,16 @@ export class StepTracker {
     return this;
   }
 
-  /** Marks every step still pending as skipped (after a failure). */
+  /**
+   * After a failure: every step that has not ended is Skipped, those pending and those left running
+   * (a step of the create's wait still to be tried again when the create failed).
+   */
   skipRemaining(): this {
-    for (const s of this.status.steps) if (s.status === "Pending") s.status = "Skipped";
+    for (const s of this.status.steps)
+      if (s.status === "Pending" || s.status === "Running") {
+        s.status = "Skipped";
+        delete s.waitingFor;
+      }
     return this;
   }
 

@@ -94,6 +94,81 @@ test("behind a 429 the oldest request's calls go first: the queue is ordered by 
   assert.deepEqual(new Set(served), new Set(priorities));
 });
 
+test("a call with slack never waits at a throttled bucket: it is deferred at once, unsent, and the queue keeps its turn", async (t) => {
+  const c = await startForTest(t, {
+    faults: { throttling: { enabled: true, writes: { burst: 1, perSecond: 0.02 } } },
+  });
+  const gate = new ThrottleGate();
+  const client = new ResourceManagementClient(c.credential, c.sub, {
+    ...sdkOptions(c.emulator, 4),
+    additionalPolicies: [{ position: "perRetry", policy: gate.policy() }],
+  });
+  const put = (name: string, slack: boolean) =>
+    withArmPriorityOf({ armPriority: 1, ...(slack ? { armSlack: true } : {}) }, () =>
+      client.resourceGroups.createOrUpdate(name, { location: LOCATION }),
+    );
+  const sent = (name: string) => c.emulator.recorder.query({ method: "PUT", path: `/${name}` }).length;
+  // The bucket's one token goes to the first write; the slack one that meets the empty bucket is
+  // refused once by ARM and deferred, not queued.
+  await put("rg-slack-first", false);
+  await assert.rejects(put("rg-slack-refused", true), (e: Error & { code?: string }) => {
+    assert.equal(e.code, "ArmRequestDeferred");
+    assert.match(e.message, /writes bucket for this subscription is throttled or running low/);
+    return true;
+  });
+  assert.equal(sent("rg-slack-refused"), 1, "sent once, not retried");
+  // Now the bucket is throttled: writes without slack queue and are all served...
+  const queued = Promise.all([put("rg-slack-q1", false), put("rg-slack-q2", false)]);
+  // ...while one with slack is deferred before it is sent.
+  await assert.rejects(put("rg-slack-deferred", true), { code: "ArmRequestDeferred" });
+  assert.equal(sent("rg-slack-deferred"), 0, "never sent");
+  await queued;
+  const key = bucketOf("PUT", `${c.emulator.url}/subscriptions/${c.sub}/resourcegroups/x`)!;
+  assert.equal(gate.state(key)!.queued, 0);
+  // Once the bucket is open again, a call with slack goes as any other.
+  await eventually(() => gate.state(key)!.throttled === false, "the bucket opens again");
+  await eventually(async () => {
+    try {
+      await put("rg-slack-later", true);
+      return true;
+    } catch {
+      return false;
+    }
+  }, "a slack write is served once the bucket has a token");
+});
+
+test("a call with slack leaves the last half of the bucket's tokens to the others", async (t) => {
+  const c = await startForTest(t, {
+    // One token every two wall seconds: the bucket barely refills while the test writes.
+    faults: { throttling: { enabled: true, writes: { burst: 10, perSecond: 0.001 } } },
+  });
+  const gate = new ThrottleGate();
+  const client = new ResourceManagementClient(c.credential, c.sub, {
+    ...sdkOptions(c.emulator, 4),
+    additionalPolicies: [{ position: "perRetry", policy: gate.policy() }],
+  });
+  const put = (name: string, slack: boolean) =>
+    withArmPriorityOf(slack ? { armSlack: true } : {}, () =>
+      client.resourceGroups.createOrUpdate(name, { location: LOCATION }),
+    );
+  const sent = (name: string) => c.emulator.recorder.query({ method: "PUT", path: `/${name}` }).length;
+  // ARM says 9 left after the first write: a slack one goes while at least half of that is left.
+  await put("rg-low-0", false);
+  await put("rg-low-slack-1", true);
+  for (let i = 1; i <= 4; i++) await put(`rg-low-${i}`, false);
+  // 4 left of the 9 seen: below half. Not sent, although the bucket would have served it.
+  await assert.rejects(put("rg-low-slack-2", true), { code: "ArmRequestDeferred" });
+  assert.equal(sent("rg-low-slack-2"), 0);
+  await put("rg-low-5", false);
+  assert.deepEqual(
+    c.emulator.recorder
+      .query({ method: "PUT", path: "/rg-low-" })
+      .map((r) => r.status >= 200 && r.status < 300),
+    Array(7).fill(true),
+    "every write sent was served: none was throttled",
+  );
+});
+
 test("a bucket is a subscription's reads, writes or deletes; requests outside a subscription pass by", () => {
   const u = "https://management.azure.com/subscriptions/SUB-1/resourceGroups/rg?api-version=1";
   assert.equal(bucketOf("GET", u), "sub-1/reads");

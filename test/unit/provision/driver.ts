@@ -12,6 +12,8 @@ export type Scheduled =
       input: unknown;
       /** The `armPriority` the call carried (orchestrations/durable.ts), if any. */
       armPriority?: number;
+      /** Whether the call carried `armSlack` (it never waits behind a throttled bucket). */
+      armSlack?: boolean;
       retry: { firstRetryIntervalInMilliseconds: number; maxNumberOfAttempts: number };
     }
   | { kind: "sub"; name: string; input: unknown }
@@ -52,7 +54,13 @@ export function drive<T>(
   orchestrator: (ctx: OrchestrationContext) => Generator<unknown, T, unknown>,
   input: unknown,
   answer: (s: Scheduled) => Answer,
-  options: { instanceId?: string; start?: Date; maxSteps?: number } = {},
+  options: {
+    instanceId?: string;
+    start?: Date;
+    maxSteps?: number;
+    /** Seconds a call takes: the clock moves on by that much when it ends (none: at once). */
+    takes?: (s: Call) => number;
+  } = {},
 ): Run<T> {
   let now = options.start ?? new Date("2026-01-01T00:00:00Z");
   const log: Scheduled[] = [];
@@ -76,13 +84,17 @@ export function drive<T>(
       retry: { firstRetryIntervalInMilliseconds: number; maxNumberOfAttempts: number },
       i: unknown,
     ) => {
-      const { armPriority, ...rest } = structuredClone(i) as { armPriority?: number };
+      const { armPriority, armSlack, ...rest } = structuredClone(i) as {
+        armPriority?: number;
+        armSlack?: boolean;
+      };
       const input = typeof i === "object" && i !== null && !Array.isArray(i) ? rest : structuredClone(i);
       return task("activity", {
         kind: "activity",
         name,
         input,
         ...(armPriority !== undefined ? { armPriority } : {}),
+        ...(armSlack !== undefined ? { armSlack } : {}),
         retry,
       });
     },
@@ -124,6 +136,7 @@ export function drive<T>(
       return { value: undefined };
     }
     const a = answer(s);
+    now = new Date(now.getTime() + (options.takes?.(s) ?? 0) * 1000);
     if (isThrow(a)) {
       t.isFaulted = true;
       return { error: new Error(a.throw) };

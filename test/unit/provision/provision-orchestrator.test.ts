@@ -84,13 +84,14 @@ describe("provisionCluster orchestrator", () => {
       "pollArmOperation",
       "assignSubnetRole",
       "submitClusterCreate",
-      "pollArmOperation",
-      "pollArmOperation",
-      "pollArmOperation",
+      // In the create's wait, at once: they need only the cluster's ARM resource.
       "grantClusterAccess",
-      // Both after the cluster's access, at once.
-      "ensureMaintenanceConfigurations",
       "assignPodSecurityPolicy",
+      "pollArmOperation",
+      "pollArmOperation",
+      "pollArmOperation",
+      // A cluster's child resource: once the create has ended.
+      "ensureMaintenanceConfigurations",
       "sub:seedNamespace",
       "sub:verifyConnectivity",
       "reportToPipelines",
@@ -99,10 +100,15 @@ describe("provisionCluster orchestrator", () => {
     // Table storage, out of durable history).
     assert.deepEqual(inputOf(run.log.at(-1)!), { instanceId: "aksv-test-0000", result: "succeeded" });
     // Every activity call carries the request's acceptance time: its ARM calls' turn behind a
-    // throttled bucket (shared/azure/throttle-gate.ts), oldest request first.
+    // throttled bucket (shared/azure/throttle-gate.ts), oldest request first. Those in the create's
+    // wait have slack (one attempt each; they never wait behind a throttled bucket), no others.
     const requestedAt = Date.parse(provisionInput().requestedAt);
-    for (const call of run.log.filter((c) => c.kind === "activity"))
+    const inWait = ["grantClusterAccess", "assignPodSecurityPolicy"];
+    for (const call of run.log.filter((c) => c.kind === "activity")) {
       assert.equal(call.armPriority, requestedAt, `${call.name}'s armPriority`);
+      assert.equal(call.armSlack, inWait.includes(call.name) ? true : undefined, `${call.name}'s armSlack`);
+      if (inWait.includes(call.name)) assert.equal(call.retry.maxNumberOfAttempts, 1);
+    }
     const status = lastStatus(run);
     assert.equal(status.phase, "Succeeded");
     assert.deepEqual(
@@ -185,6 +191,205 @@ describe("provisionCluster orchestrator", () => {
       timing.pollIntervalSeconds / 4,
       "no expectation: as before",
     );
+  });
+
+  it("counts the create's expected duration from its submit, whatever the steps in its wait took", () => {
+    const delaysWhen = (grantSeconds: number) => {
+      const run = drive(
+        provisionCluster,
+        provisionInput(),
+        answers({
+          submitClusterCreate: () => ({ status: "running", poller: { kind: "clusterCreate", state: "c" } }),
+        }),
+        { takes: (c) => (c.name === "grantClusterAccess" ? grantSeconds : 0) },
+      );
+      assert.equal((run.output as ProvisionOutput).phase, "Succeeded");
+      const submit = run.log.findIndex((c) => c.kind === "activity" && c.name === "submitClusterCreate");
+      const polls = run.log
+        .slice(submit)
+        .filter((c) => c.kind === "activity" && c.name === "pollArmOperation");
+      const timers = run.log.slice(submit).filter((c) => c.kind === "timer");
+      return {
+        polls: polls.length,
+        delays: timers.map((t) => (t.kind === "timer" ? (t.fireAt.getTime() - t.at.getTime()) / 1000 : 0)),
+      };
+    };
+    // The grants took 100 s of the create's 360: its first poll waits the other 260.
+    assert.deepEqual(delaysWhen(100), {
+      polls: 3,
+      delays: [timing.clusterCreateFirstPollSeconds - 100, 20, 20],
+    });
+    // They took longer than the create should: it is polled at once, without a timer.
+    assert.deepEqual(delaysWhen(timing.clusterCreateFirstPollSeconds + 1), { polls: 3, delays: [20, 20] });
+  });
+
+  it("a step that failed in the create's wait ends the flow once the create has ended, never resubmitting it", () => {
+    const run = drive(
+      provisionCluster,
+      provisionInput(spec({ onFailure: "rollback" })),
+      answers({
+        grantClusterAccess: () => ({
+          ok: false,
+          error: { code: "AuthorizationFailed", message: "no rights on the cluster", statusCode: 403 },
+        }),
+      }),
+    );
+    const out = run.output as ProvisionOutput;
+    assert.deepEqual(out.error, {
+      code: "AuthorizationFailed",
+      message: "no rights on the cluster",
+      statusCode: 403,
+      step: "clusterAccess",
+    });
+    const names = activities(run.log);
+    const submit = names.indexOf("submitClusterCreate");
+    // The create ran to its end (three polls), then the rollback: nothing of this run still writing.
+    assert.deepEqual(names.slice(submit), [
+      "submitClusterCreate",
+      "grantClusterAccess",
+      "assignPodSecurityPolicy",
+      "pollArmOperation",
+      "pollArmOperation",
+      "pollArmOperation",
+      "sub:deprovisionCluster",
+      "reportToPipelines",
+    ]);
+    const rollback = run.log.find((s) => s.kind === "sub" && s.name === "deprovisionCluster");
+    assert.equal(inputOf<{ keepSucceededCluster: boolean }>(rollback).keepSucceededCluster, false);
+    const status = lastStatus(run);
+    assert.deepEqual(
+      status.steps.slice(4, 8).map((s) => [s.name, s.status]),
+      [
+        ["cluster", "Succeeded"],
+        ["clusterAccess", "Failed"],
+        ["maintenanceConfiguration", "Skipped"],
+        ["policyAssignment", "Succeeded"],
+      ],
+    );
+    assert.equal(status.error?.step, "clusterAccess");
+  });
+
+  it("tries the steps of the wait again while ARM's write bucket defers them, until the create's expected end", () => {
+    const deferred = {
+      ok: false,
+      error: {
+        code: "ArmRequestDeferred",
+        message: "ARM's writes bucket for this subscription is throttled",
+      },
+    };
+    const run = drive(
+      provisionCluster,
+      provisionInput(),
+      answers({
+        submitClusterCreate: () => ({ status: "running", poller: { kind: "clusterCreate", state: "c" } }),
+        // The bucket frees up for the grants at their third try; the policy's stays throttled.
+        grantClusterAccess: (_s, n) =>
+          n < 3
+            ? deferred
+            : { ok: true, value: { principalId: "app", roleAssignmentIds: ["/ra-app"], created: 1 } },
+        assignPodSecurityPolicy: (s) =>
+          s.kind === "activity" && s.armSlack
+            ? deferred
+            : { ok: true, value: { policyAssignmentId: `${CLUSTER_ID}/pa` } },
+      }),
+    );
+    assert.equal((run.output as ProvisionOutput).phase, "Succeeded");
+    const names = activities(run.log);
+    const submit = names.indexOf("submitClusterCreate");
+    const firstPoll = names.indexOf("pollArmOperation", submit);
+    const wait = names.slice(submit + 1, firstPoll);
+    assert.deepEqual(wait.filter((n) => n === "grantClusterAccess").length, 3);
+    // Tried again on a durable timer every quarter of the create's expected duration: four tries.
+    const tries = wait.filter((n) => n === "assignPodSecurityPolicy").length;
+    assert.equal(tries, 4);
+    const timers = run.log.slice(submit).filter((c) => c.kind === "timer");
+    const delays = timers.map((t) => (t.kind === "timer" ? (t.fireAt.getTime() - t.at.getTime()) / 1000 : 0));
+    const quarter = timing.clusterCreateFirstPollSeconds / 4;
+    assert.deepEqual(delays.slice(0, tries - 1), [quarter, quarter, quarter]);
+    // The first poll still comes at the create's expected end, counted from its submit.
+    assert.equal(
+      delays.slice(0, tries).reduce((a, b) => a + b, 0),
+      timing.clusterCreateFirstPollSeconds,
+    );
+    // The policy, still deferred, runs once the create has ended, as a step with its retries.
+    const afterCreate = names.slice(
+      names.lastIndexOf("pollArmOperation") + 1,
+      names.indexOf("sub:seedNamespace"),
+    );
+    assert.deepEqual(afterCreate, ["ensureMaintenanceConfigurations", "assignPodSecurityPolicy"]);
+    const status = lastStatus(run);
+    const step = (name: string) => status.steps.find((s) => s.name === name)!;
+    assert.equal(step("clusterAccess").attempts, 3);
+    assert.equal(step("policyAssignment").attempts, tries + 1);
+    assert.ok(status.steps.every((s) => s.status === "Succeeded" && !s.waitingFor));
+    // While deferred, the step said why.
+    const waiting = run.statuses
+      .map(
+        (x) =>
+          (x as ProvisionCustomStatus).steps.find((s) => s.name === "policyAssignment")?.waitingFor?.code,
+      )
+      .filter(Boolean);
+    assert.ok(waiting.includes("ArmRequestDeferred"));
+  });
+
+  it("a cluster that failed is the flow's error, not the steps done in its wait", () => {
+    const run = drive(
+      provisionCluster,
+      provisionInput(spec({ onFailure: "keep" })),
+      answers({
+        grantClusterAccess: () => ({ ok: false, error: { code: "AuthorizationFailed", message: "no" } }),
+        assignPodSecurityPolicy: () => ({
+          ok: false,
+          error: { code: "ArmRequestDeferred", message: "later" },
+        }),
+        pollArmOperation: (s) =>
+          inputOf<{ kind: string }>(s).kind === "virtualNetworkCreate"
+            ? { status: "succeeded", value: {} }
+            : { status: "failed", error: { code: "QuotaExceeded", message: "cores quota exceeded" } },
+      }),
+    );
+    assert.deepEqual((run.output as ProvisionOutput).error, {
+      code: "QuotaExceeded",
+      message: "cores quota exceeded",
+      step: "cluster",
+    });
+    const status = lastStatus(run);
+    assert.deepEqual(
+      status.steps
+        .filter((s) => ["cluster", "clusterAccess", "policyAssignment"].includes(s.name))
+        .map((s) => s.status),
+      // The policy, deferred to after the create, was never assigned.
+      ["Failed", "Failed", "Skipped"],
+    );
+    assert.ok(
+      status.steps.every((s) => s.status !== "Running"),
+      "no step left running",
+    );
+  });
+
+  it("runs the steps of the wait after the create when its first submit failed (no ARM resource yet)", () => {
+    const run = drive(
+      provisionCluster,
+      provisionInput(),
+      answers({
+        submitClusterCreate: (_s, n) =>
+          n === 1
+            ? { status: "failed", error: { code: "InternalServerError", message: "try again" } }
+            : { status: "running", poller: { kind: "clusterCreate", state: "c" } },
+      }),
+    );
+    assert.equal((run.output as ProvisionOutput).phase, "Succeeded");
+    const names = activities(run.log);
+    const after = names.slice(names.lastIndexOf("pollArmOperation") + 1, names.indexOf("sub:seedNamespace"));
+    assert.deepEqual(names.filter((n) => n === "submitClusterCreate").length, 2);
+    assert.deepEqual(after, [
+      "grantClusterAccess",
+      "ensureMaintenanceConfigurations",
+      "assignPodSecurityPolicy",
+    ]);
+    // Not in a wait any more: their calls wait their turn at a throttled bucket, with retries.
+    for (const c of run.log.filter((x) => x.kind === "activity" && after.includes(x.name)))
+      assert.ok(c.kind === "activity" && c.armSlack === undefined && c.retry.maxNumberOfAttempts > 1);
   });
 
   it("asks the GET-only activity, never a second PUT, when it holds no poller for the cluster", () => {
