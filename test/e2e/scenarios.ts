@@ -882,12 +882,31 @@ const scenarios: Record<string, (stateDir: string) => Promise<void>> = {
       assert.equal(doc.error?.code, "QuotaExceeded");
       assert.equal(doc.error?.step, "cluster");
       assert.equal(doc.steps.find((x) => x.name === "rollback")?.status, "Succeeded");
-      assert.deepEqual(armWrites(s.azure, "PUT"), ONE_OF_EACH);
+      // One of each, and what the create's wait assigned at the cluster's scope (its grants and
+      // the pod security policy): the policy assignment deleted by the rollback, the grants gone
+      // with the cluster.
+      const created = { ...PROVISIONED_RESOURCES, "Microsoft.Authorization/policyAssignments": 1 };
+      assert.deepEqual(armWrites(s.azure, "PUT"), created);
       assert.deepEqual(
         armWrites(s.azure, "DELETE"),
-        Object.fromEntries(Object.keys(ONE_OF_EACH).map((k) => [k, 1])),
+        Object.fromEntries(Object.keys(created).map((k) => [k, 1])),
         "rollback deleted each created resource once",
       );
+      const c = clientsFor(s.azure);
+      const atCluster: string[] = [];
+      for await (const ra of c.authorization.roleAssignments.listForSubscription())
+        if (/\/managedClusters\//i.test(ra.scope ?? "")) atCluster.push(ra.id!);
+      assert.deepEqual(atCluster, [], "no role assignment left at the deleted cluster's scope");
+      const policy = await c.resources.resources
+        .getById(
+          `/subscriptions/${s.azure.subscriptionId}/resourceGroups/akstips/providers/Microsoft.ContainerService/managedClusters/tipsAndTricksAKSCluster/providers/Microsoft.Authorization/policyAssignments/aksv-pod-security`,
+          "2023-04-01",
+        )
+        .then(
+          () => 200,
+          (e: { statusCode?: number }) => e.statusCode,
+        );
+      assert.equal(policy, 404, "the policy assignment went with the cluster");
       // A DELETE after the failed create: the deletion's view, without the create's failure.
       const del = await callApi(s.api, token, "/clusters/tipsAndTricksAKSCluster", { method: "DELETE" });
       assert.equal(del.status, 202);
