@@ -1,5 +1,5 @@
-// What benchmarks read of processes from /proc (Linux): the Functions host's language worker (a
-// child of the benchmark's process, which hosts the host and the emulators) and resident memory.
+// What benchmarks read of processes from /proc (Linux): the Functions host's language workers
+// (children of the host's process: the benchmark's own, or the host it spawned) and resident memory.
 import { readdirSync, readFileSync } from "node:fs";
 
 function status(pid: number, field: "VmHWM" | "VmRSS"): number | undefined {
@@ -17,15 +17,15 @@ export const peakRssMiB = (pid: number) => status(pid, "VmHWM");
 /** Resident memory of `pid` now (VmRSS), MiB. */
 export const rssMiB = (pid: number) => status(pid, "VmRSS");
 
-/** This process's children whose command line includes `what`. */
-export function childPids(what: string): number[] {
+/** The children of `parent` (default: this process) whose command line includes `what`. */
+export function childPids(what: string, parent = process.pid): number[] {
   const pids: number[] = [];
   for (const entry of readdirSync("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
       const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-      if (ppid !== process.pid) continue;
+      if (ppid !== parent) continue;
       if (readFileSync(`/proc/${entry}/cmdline`, "utf8").includes(what)) pids.push(Number(entry));
     } catch {
       // the process ended while we looked
@@ -34,8 +34,8 @@ export function childPids(what: string): number[] {
   return pids.sort((a, b) => a - b);
 }
 
-/** The Functions host's language workers: this process's children running language-worker.js. */
-export const workerPids = () => childPids("language-worker");
+/** The Functions host's language workers: its children running language-worker.js. */
+export const workerPids = (host = process.pid) => childPids("language-worker", host);
 
 /** CPU seconds `pid` has used so far (user + system), from /proc/<pid>/stat. */
 export function cpuSeconds(pid: number): number {

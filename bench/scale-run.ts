@@ -6,7 +6,6 @@ import { loadavg } from "node:os";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { Worker } from "node:worker_threads";
 import * as df from "durable-functions";
-import type { FunctionsHost } from "../emulators/functions-host/index.js";
 import {
   callApi,
   devToken,
@@ -15,6 +14,7 @@ import {
   startStack,
   waitForPhase,
   type ClusterDoc,
+  type HostProcess,
 } from "../harness/stack.js";
 import { DEFAULT_LATENCY } from "../emulators/azure/core/latency.js";
 import { eachLimited } from "../shared/runtime/each-limited.js";
@@ -161,14 +161,20 @@ export function peakOverlap(intervals: [number, number][]): number {
 
 export async function runScale(stateDir: string, o: ScaleOptions): Promise<Record<string, unknown>> {
   const perTeam = Math.ceil(o.concurrent / o.teams);
-  // Read by the Functions host, which runs in this process (emulators/functions-host README).
+  // Read by the Functions host (emulators/functions-host README), which inherits this environment.
   process.env["AKSV_FUNCTIONS_HTTP_WORKER"] = o.httpWorker;
+  // The Functions host runs in a process of its own, the emulators in this one: ARM and AKS are
+  // other machines' work in Azure, and on one event loop with the host every emulator request, state
+  // write or controller round delayed the API's answers as no Azure service could.
   const s = await startStack({
     stateDir,
     timeScale: o.timeScale,
     env: { AKSV_TEAM_QUOTA: String(perTeam + 1) },
     faults: { throttling: { enabled: true } },
+    hostProcess: true,
+    hostLogLevel: process.env["AKSV_LOG_LEVEL"] ?? "warning",
   });
+  const hostPid = (s.host as HostProcess).process.pid!;
   try {
     // A member of every team: each team's clusters' default access grant is the caller (Entra ID on).
     const teams = Array.from({ length: o.teams }, (_, t) => `team${t}`);
@@ -179,7 +185,7 @@ export async function runScale(stateDir: string, o: ScaleOptions): Promise<Recor
 
     // The hub is filled through the durable client, not by provisions: orchestrations that wait
     // for an event (one episode each), as in test/integration/api/constant-cost.test.ts.
-    const client = durableClientOf(s.host as FunctionsHost);
+    const client = durableClientOf(s.host);
     const f0 = Date.now();
     for (let i = 0; i < o.fill; i += 100)
       await Promise.all(
@@ -212,15 +218,17 @@ export async function runScale(stateDir: string, o: ScaleOptions): Promise<Recor
 
     const before = s.azure.recorder.query({}).length;
     const names = Array.from({ length: o.concurrent }, (_, i) => `sc${String(i).padStart(4, "0")}`);
-    // CPU seconds of each process: this one (the Functions host, the Azure and Kubernetes emulators,
-    // and the callers' thread), the language workers, the storage emulator (Azurite: the app's tables).
+    // CPU seconds of each process: the Functions host, its language workers, this one (the Azure and
+    // Kubernetes emulators, and the callers' thread), the storage emulator (Azurite: the app's tables).
     const cpu = () => ({
-      hostAndEmulators: cpuSeconds(process.pid),
-      workers: workerPids().map(cpuSeconds),
+      host: cpuSeconds(hostPid),
+      emulators: cpuSeconds(process.pid),
+      workers: workerPids(hostPid).map(cpuSeconds),
       storage: childPids("table-process").map(cpuSeconds),
     });
     const since = (a: ReturnType<typeof cpu>, b: ReturnType<typeof cpu>) => ({
-      hostAndEmulators: b.hostAndEmulators - a.hostAndEmulators,
+      host: b.host - a.host,
+      emulators: b.emulators - a.emulators,
       workers: b.workers.map((x, i) => x - (a.workers[i] ?? 0)),
       storage: b.storage.map((x, i) => x - (a.storage[i] ?? 0)),
     });
@@ -343,7 +351,7 @@ export async function runScale(stateDir: string, o: ScaleOptions): Promise<Recor
     const writeBucketUse =
       writesByLastPut /
       (BUCKETS.writes.burst + (BUCKETS.writes.perSecond * lastClusterPutSeconds) / o.timeScale);
-    const workers = workerPids().map((pid) => peakRssMiB(pid) ?? 0);
+    const workers = workerPids(hostPid).map((pid) => peakRssMiB(pid) ?? 0);
     return {
       timeScale: o.timeScale,
       teams: o.teams,
@@ -370,9 +378,9 @@ export async function runScale(stateDir: string, o: ScaleOptions): Promise<Recor
       listP50Ms: percentile(lists, 50),
       listP99Ms: percentile(lists, 99),
       samples: { gets: gets.length, lists: lists.length },
-      // This process (the Functions host and the emulators): how late its event loop ran, ms,
-      // from the last POST's answer until the reads saw every cluster ended.
-      hostEventLoopDelayMs: {
+      // This process (the emulators): how late its event loop ran, ms, from the last POST's answer
+      // until the reads saw every cluster ended.
+      emulatorsEventLoopDelayMs: {
         p50: eld.percentile(50) / 1e6,
         p99: eld.percentile(99) / 1e6,
         max: eld.max / 1e6,
@@ -383,8 +391,10 @@ export async function runScale(stateDir: string, o: ScaleOptions): Promise<Recor
       // The larger of the language workers' peaks (one per process: with HTTP apart, two).
       workerPeakRssMiB: Math.max(...workers),
       workerPeakRssMiBEach: workers,
-      // This process: the Functions host and the emulators (Azure, Kubernetes) together.
-      hostPeakRssMiB: peakRssMiB(process.pid),
+      // The Functions host's process (its task hub, the API's front door).
+      hostPeakRssMiB: peakRssMiB(hostPid),
+      // This process: the emulators (Azure, Kubernetes) and the callers' thread.
+      emulatorsPeakRssMiB: peakRssMiB(process.pid),
       clustersPerMinute,
       throttleBoundClustersPerMinute,
       throttleBoundSeconds: bound.seconds * o.timeScale,

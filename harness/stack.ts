@@ -22,13 +22,16 @@ import {
   type LocalStack,
 } from "../emulators/stack.js";
 import { ensureLocalCa } from "../emulators/common/tls.js";
+import { readHostJson } from "../emulators/functions-host/config.js";
+import { durableClientBindingData } from "../emulators/functions-host/durable/client-binding.js";
+import { DURABLE_SYSTEM_KEY, loadOrCreateKeys } from "../emulators/functions-host/keys.js";
 import { devTokenBody, type DevTokenRequest } from "../shared/auth/dev-token.js";
 import { guidFrom } from "../emulators/azure/identity/issuer.js";
 import { AKS_SERVER_APP_ID } from "../shared/azure/names.js";
 
 export const ROOT = REPO_ROOT;
 
-type StoppableHost = Pick<FunctionsHost, "url" | "stop">;
+type StoppableHost = Pick<FunctionsHost, "url" | "stop" | "durableClientData">;
 
 /** The local stack as tests use it: the host may run in its own process (see spawnHost). */
 export type Stack = Pick<LocalStack, "api" | "azure" | "kube" | "stop"> & {
@@ -88,8 +91,14 @@ export async function spawnHost(
     });
   });
   const exited = new Promise<void>((r) => child.once("exit", () => r()));
+  // The durable client binding's data, as the host hands it to its worker: its URLs, task hub and
+  // system key (the host wrote its keys file before it listened).
+  const keys = await loadOrCreateKeys(join(stateDir, "functions-host", "host.keys.json"));
+  const { hubName } = await readHostJson(ROOT);
+  const clientData = durableClientBindingData(url, hubName, keys.systemKeys[DURABLE_SYSTEM_KEY]!);
   return {
     url,
+    durableClientData: () => clientData,
     process: child,
     kill: async () => {
       child.kill("SIGKILL");
@@ -278,7 +287,10 @@ export function armWrites(azure: AzureEmulator, method: "PUT" | "DELETE"): Recor
  * and benchmarks fill the hub with it). `via`: an origin standing in front of the host (a counting
  * proxy), to which the binding's URLs are rewritten.
  */
-export function durableClientOf(host: FunctionsHost, via?: string): df.DurableClient {
+export function durableClientOf(
+  host: Pick<FunctionsHost, "url" | "durableClientData">,
+  via?: string,
+): df.DurableClient {
   const raw = JSON.stringify(host.durableClientData());
   const data = JSON.parse(via ? raw.replaceAll(host.url, via) : raw) as object;
   // df.getClient reads the binding from an invocation's extra inputs, and points its URLs at
