@@ -68,12 +68,17 @@ export async function spawnHost(
     "1",
     "--log-level",
     logLevel,
+    // Its standard input is a pipe from this process: when this process ends, however it ends, the
+    // host stops too instead of running on unowned.
+    "--exit-with-stdin",
     ...(reset ? ["--reset"] : []),
   );
   const child = spawn(process.execPath, args, {
     env: { ...process.env, ...env },
-    stdio: ["ignore", "pipe", "pipe"],
+    stdio: ["pipe", "pipe", "pipe"],
   });
+  // The pipe alone must not keep this process running.
+  (child.stdin as unknown as { unref(): void }).unref();
   // Every line is also kept in a file, as an operator's log would be (tests scan it for secrets).
   const log = createWriteStream(join(stateDir, HOST_LOG), { flags: "a", mode: 0o600 });
   child.stdout!.on("data", (d: Buffer) => log.write(d));

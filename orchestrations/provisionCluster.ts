@@ -247,8 +247,10 @@ function* build(ctx: OrchestrationContext, input: ProvisionInput, run: StepRunne
   }
 
   run.start(STEP.cluster);
-  const submittedAt = now();
   const first = yield* run.counting(STEP.cluster, submit());
+  // The create's clock starts when ARM accepted it: the first poll waits its expected duration from
+  // then, whatever the steps in its wait take.
+  const submittedAt = now();
   // The steps that need only the cluster's ARM resource, not a running cluster (role and policy
   // assignments at its scope), run in the create's wait once ARM holds the resource: they no longer
   // add to the cluster's time, and ARM's write bucket, busy with other clusters' creates at first,

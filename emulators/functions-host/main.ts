@@ -19,7 +19,12 @@ const program = new Command()
   )
   .option("--cors <origins>", "allowed CORS origins, comma-separated or * (as func start --cors)")
   .option("--cors-credentials", "allow credentials on CORS requests", false)
-  .option("--reset", "delete the task hub and keys before starting", false);
+  .option("--reset", "delete the task hub and keys before starting", false)
+  .option(
+    "--exit-with-stdin",
+    "stop when standard input ends (a launcher that dies, even by kill -9, takes the host with it)",
+    false,
+  );
 
 const opts = program.parse().opts<{
   appDir: string;
@@ -30,6 +35,7 @@ const opts = program.parse().opts<{
   reset: boolean;
   cors?: string;
   corsCredentials: boolean;
+  exitWithStdin: boolean;
 }>();
 
 // State files are private (the host's keys); see emulators/common/state-dir.ts.
@@ -52,13 +58,13 @@ const host = await startFunctionsHost({
 // Machine-readable first line for launchers and tests: where the host listens.
 process.stdout.write(JSON.stringify({ listening: host.url }) + "\n");
 
-let signals = 0;
-for (const signal of ["SIGINT", "SIGTERM"] as const) {
-  process.on(signal, () => {
-    if (++signals > 1) process.exit(130);
-    host.stop().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
-  });
-}
+let stops = 0;
+const stop = () => {
+  if (++stops > 1) process.exit(130);
+  host.stop().then(
+    () => process.exit(0),
+    () => process.exit(1),
+  );
+};
+for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, stop);
+if (opts.exitWithStdin) process.stdin.once("end", stop).once("error", stop).resume();
