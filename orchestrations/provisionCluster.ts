@@ -316,7 +316,11 @@ function afterCreateSteps(input: ProvisionInput): string[] {
   ];
 }
 
-/** Of those, the ones that need only the cluster's ARM resource: they run in the create's wait. */
+/**
+ * Of those, the ones that need only the cluster's ARM resource (assignments at its scope, which ARM
+ * serves): they run in the create's wait. The maintenance configurations are child resources the
+ * AKS resource provider serves itself, with the cluster's own operations: after the create.
+ */
 function inTheWaitSteps(input: ProvisionInput): string[] {
   return afterCreateSteps(input).filter((s) => s !== STEP.maintenance);
 }

@@ -38,6 +38,27 @@ async function burst(
   };
 }
 
+/**
+ * An emulator with a write bucket of `writes`, and resource group PUTs through one gate, each run
+ * as an activity whose input has `fields` (armPriority, armSlack); `sent` counts a name's PUTs.
+ */
+async function gatedWrites(
+  t: Parameters<typeof startForTest>[0],
+  writes: { burst: number; perSecond: number },
+) {
+  const c = await startForTest(t, { faults: { throttling: { enabled: true, writes } } });
+  const gate = new ThrottleGate();
+  const client = new ResourceManagementClient(c.credential, c.sub, {
+    ...sdkOptions(c.emulator, 4),
+    additionalPolicies: [{ position: "perRetry", policy: gate.policy() }],
+  });
+  const put = (name: string, fields: Record<string, unknown> = {}) =>
+    withArmPriorityOf(fields, () => client.resourceGroups.createOrUpdate(name, { location: LOCATION }));
+  const sent = (name: string) => c.emulator.recorder.query({ method: "PUT", path: `/${name}` }).length;
+  const key = bucketOf("PUT", `${c.emulator.url}/subscriptions/${c.sub}/resourcegroups/x`)!;
+  return { c, gate, put, sent, key };
+}
+
 test("behind a 429 the gate queues the process's writes: all served, where the herd without it spends its retries", async (t) => {
   // Time scale 0.002: 0.02 tokens per emulated second is one every 100 wall ms.
   const c = await startForTest(t, {
@@ -64,23 +85,10 @@ test("behind a 429 the gate queues the process's writes: all served, where the h
 });
 
 test("behind a 429 the oldest request's calls go first: the queue is ordered by the activities' armPriority", async (t) => {
-  const c = await startForTest(t, {
-    faults: { throttling: { enabled: true, writes: { burst: 1, perSecond: 0.02 } } },
-  });
-  const gate = new ThrottleGate();
-  const client = new ResourceManagementClient(c.credential, c.sub, {
-    ...sdkOptions(c.emulator, 4),
-    additionalPolicies: [{ position: "perRetry", policy: gate.policy() }],
-  });
+  const { c, put } = await gatedWrites(t, { burst: 1, perSecond: 0.02 });
   // Sent newest first, as an activity of each of six orchestrations accepted at times 1..6 would.
   const priorities = [6, 5, 4, 3, 2, 1];
-  await Promise.all(
-    priorities.map((p) =>
-      withArmPriorityOf({ armPriority: p }, () =>
-        client.resourceGroups.createOrUpdate(`rg-prio-${p}`, { location: LOCATION }),
-      ),
-    ),
-  );
+  await Promise.all(priorities.map((p) => put(`rg-prio-${p}`, { armPriority: p })));
   const served = c.emulator.recorder
     .query({ method: "PUT", path: "/rg-prio-" })
     .filter((r) => r.status < 300)
@@ -95,19 +103,9 @@ test("behind a 429 the oldest request's calls go first: the queue is ordered by 
 });
 
 test("a call with slack never waits at a throttled bucket: it is deferred at once, unsent, and the queue keeps its turn", async (t) => {
-  const c = await startForTest(t, {
-    faults: { throttling: { enabled: true, writes: { burst: 1, perSecond: 0.02 } } },
-  });
-  const gate = new ThrottleGate();
-  const client = new ResourceManagementClient(c.credential, c.sub, {
-    ...sdkOptions(c.emulator, 4),
-    additionalPolicies: [{ position: "perRetry", policy: gate.policy() }],
-  });
+  const { gate, put: write, sent, key } = await gatedWrites(t, { burst: 1, perSecond: 0.02 });
   const put = (name: string, slack: boolean) =>
-    withArmPriorityOf({ armPriority: 1, ...(slack ? { armSlack: true } : {}) }, () =>
-      client.resourceGroups.createOrUpdate(name, { location: LOCATION }),
-    );
-  const sent = (name: string) => c.emulator.recorder.query({ method: "PUT", path: `/${name}` }).length;
+    write(name, { armPriority: 1, ...(slack ? { armSlack: true } : {}) });
   // The bucket's one token goes to the first write; the slack one that meets the empty bucket is
   // refused once by ARM and deferred, not queued.
   await put("rg-slack-first", false);
@@ -123,7 +121,6 @@ test("a call with slack never waits at a throttled bucket: it is deferred at onc
   await assert.rejects(put("rg-slack-deferred", true), { code: "ArmRequestDeferred" });
   assert.equal(sent("rg-slack-deferred"), 0, "never sent");
   await queued;
-  const key = bucketOf("PUT", `${c.emulator.url}/subscriptions/${c.sub}/resourcegroups/x`)!;
   assert.equal(gate.state(key)!.queued, 0);
   // Once the bucket is open again, a call with slack goes as any other.
   await eventually(() => gate.state(key)!.throttled === false, "the bucket opens again");
@@ -138,20 +135,9 @@ test("a call with slack never waits at a throttled bucket: it is deferred at onc
 });
 
 test("a call with slack leaves the last half of the bucket's tokens to the others", async (t) => {
-  const c = await startForTest(t, {
-    // One token every two wall seconds: the bucket barely refills while the test writes.
-    faults: { throttling: { enabled: true, writes: { burst: 10, perSecond: 0.001 } } },
-  });
-  const gate = new ThrottleGate();
-  const client = new ResourceManagementClient(c.credential, c.sub, {
-    ...sdkOptions(c.emulator, 4),
-    additionalPolicies: [{ position: "perRetry", policy: gate.policy() }],
-  });
-  const put = (name: string, slack: boolean) =>
-    withArmPriorityOf(slack ? { armSlack: true } : {}, () =>
-      client.resourceGroups.createOrUpdate(name, { location: LOCATION }),
-    );
-  const sent = (name: string) => c.emulator.recorder.query({ method: "PUT", path: `/${name}` }).length;
+  // One token every two wall seconds: the bucket barely refills while the test writes.
+  const { c, put: write, sent } = await gatedWrites(t, { burst: 10, perSecond: 0.001 });
+  const put = (name: string, slack: boolean) => write(name, slack ? { armSlack: true } : {});
   // ARM says 9 left after the first write: a slack one goes while at least half of that is left.
   await put("rg-low-0", false);
   await put("rg-low-slack-1", true);
