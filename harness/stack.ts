@@ -288,6 +288,21 @@ export function armWrites(azure: AzureEmulator, method: "PUT" | "DELETE"): Recor
 }
 
 /**
+ * The resources ARM accepted a PUT of, by resource type: each counted once however often it was
+ * written (an idempotent PUT sent again, by an activity that ran again after a crash, is no new
+ * resource; one under another name is).
+ */
+export function armResources(azure: AzureEmulator): Record<string, number> {
+  const ids = new Map<string, Set<string>>();
+  for (const r of azure.recorder.query({ method: "PUT" }))
+    if (r.status >= 200 && r.status < 300 && r.resourceType) {
+      const seen = ids.get(r.resourceType) ?? new Set<string>();
+      ids.set(r.resourceType, seen.add(r.path.toLowerCase()));
+    }
+  return Object.fromEntries([...ids].map(([type, seen]) => [type, seen.size]));
+}
+
+/**
  * A durable client of the local host's task hub, as an invocation's binding would give it (tests
  * and benchmarks fill the hub with it). `via`: an origin standing in front of the host (a counting
  * proxy), to which the binding's URLs are rewritten.
