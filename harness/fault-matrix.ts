@@ -28,6 +28,8 @@ export const MATRIX_STEPS = [
   "identity",
   "role assignment",
   "cluster submit",
+  "access grants",
+  "policy assignment",
   "cluster polling",
   "final GET",
   "seeding",
@@ -106,6 +108,8 @@ export const STEP_SHORT: Record<MatrixStep, string> = {
   identity: "id",
   "role assignment": "ra",
   "cluster submit": "submit",
+  "access grants": "grant",
+  "policy assignment": "policy",
   "cluster polling": "poll",
   "final GET": "get",
   seeding: "seed",
@@ -118,6 +122,9 @@ const sub = "^/subscriptions/[^/]+";
 const rgPath = (name: string) => `${sub}/resourcegroups/rg-${esc(name)}`;
 const clusterPath = (name: string) =>
   `${rgPath(name)}/providers/microsoft\\.containerservice/managedclusters/${esc(name)}$`;
+/** An assignment at the cluster's scope (made in the create's wait): `kind` roleassignments or policyassignments. */
+export const atClusterScope = (name: string, kind: string) =>
+  `${clusterPath(name).slice(0, -1)}/providers/microsoft\\.authorization/${kind}/[^/]+$`;
 
 /** Where a step's ARM request goes: the write of the step's resource (or the cluster's reads). */
 function armTarget(step: MatrixStep, name: string): Partial<FaultRule> | undefined {
@@ -139,6 +146,11 @@ function armTarget(step: MatrixStep, name: string): Partial<FaultRule> | undefin
       };
     case "cluster submit":
       return { method: "PUT", path: clusterPath(name) };
+    case "access grants":
+      // The Entra ID grants at the cluster's scope, made in the create's wait.
+      return { method: "PUT", path: atClusterScope(name, "roleassignments") };
+    case "policy assignment":
+      return { method: "PUT", path: atClusterScope(name, "policyassignments") };
     case "cluster polling":
       // The create's Azure-AsyncOperation status polls (their URL names no resource).
       return { method: "GET", operationOf: `/managedclusters/${esc(name)}$` };
@@ -176,7 +188,9 @@ const NA = {
 function notApplicable(fault: FaultKind, step: MatrixStep): string | undefined {
   const kube = step === "seeding" || step === "verification";
   if (fault === "PrincipalNotFound")
-    return step === "role assignment" ? undefined : NA.principalOnlyRoleAssignment;
+    return step === "role assignment" || step === "access grants"
+      ? undefined
+      : NA.principalOnlyRoleAssignment;
   if (fault === "OperationNotAllowed")
     return step === "cluster submit" || step === "delete"
       ? undefined

@@ -14,6 +14,7 @@ import type { Clients } from "./azure.js";
 import {
   bystanderProblems,
   clusterRequest,
+  atClusterScope,
   MATRIX_STEPS,
   orphanProblems,
   STEP_SHORT,
@@ -88,6 +89,12 @@ export function killPoints(): KillPoint[] {
           break;
         case "cluster submit":
           point(arm({ method: "PUT", path: `${rg(name)}${clusterId}` }));
+          break;
+        case "access grants":
+          point(arm({ method: "PUT", path: atClusterScope(name, "roleassignments") }));
+          break;
+        case "policy assignment":
+          point(arm({ method: "PUT", path: atClusterScope(name, "policyassignments") }));
           break;
         case "cluster polling":
           // The create's operation status polls (ARM names no resource in their URLs: `operationOf`),

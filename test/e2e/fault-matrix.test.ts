@@ -77,6 +77,6 @@ describe("fault × step", { concurrency: true }, () => {
       assert.ok("reason" in c && c.reason.length > 20, label(c));
       t.diagnostic(`not applicable: ${label(c)}: ${"reason" in c ? c.reason : ""}`);
     }
-    assert.equal(skipped.length + cells.filter(isApplicable).length, 70, "10 steps × 7 fault kinds");
+    assert.equal(skipped.length + cells.filter(isApplicable).length, 84, "12 steps × 7 fault kinds");
   });
 });
