@@ -1,8 +1,9 @@
 // The scale run's callers (bench/scale-run.ts), in a worker thread of their own: the POSTs, then
-// rounds of lists and GETs until every cluster has ended, each timed. The thread that runs the
-// Functions host and the emulators is busy for the whole run; a caller sharing its event loop waited
-// for it too, and counted that wait in every answer it timed (a third of a slow GET's time), which no
-// caller of the deployed app, on a machine of its own, does.
+// rounds of lists and GETs until every cluster has ended, each timed. The bench's main thread runs
+// the emulators (and ran the Functions host too, before it got a process of its own) and is busy for
+// the whole run; a caller sharing its event loop waited for it too, and counted that wait in every
+// answer it timed (a third of a slow GET's time), which no caller of the deployed app, on a machine
+// of its own, does.
 import { parentPort, workerData } from "node:worker_threads";
 import { callApi, json } from "../harness/stack.js";
 

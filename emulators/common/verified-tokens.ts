@@ -4,7 +4,7 @@
 // scale run. A token served from here is one verified before and not yet expired: what the checks
 // after the signature (issuer, audience, groups) read is the payload that verification returned.
 
-export class VerifiedTokens<T> {
+export class VerifiedTokens<T extends { exp?: number | undefined }> {
   private readonly entries = new Map<string, { value: T; expiresAt: number }>();
 
   constructor(private readonly max = 10_000) {}
@@ -18,11 +18,20 @@ export class VerifiedTokens<T> {
     return undefined;
   }
 
-  /** Keeps a verified token until `exp` (seconds since the epoch); one without exp is not kept. */
-  set(token: string, value: T, exp: number | undefined): void {
-    if (exp === undefined) return;
+  /** Keeps a verified token until its payload's `exp` (seconds since the epoch); one without is not kept. */
+  set(token: string, value: T): void {
+    if (value.exp === undefined) return;
     // The oldest goes first: a bound on memory, whatever number of callers.
     if (this.entries.size >= this.max) this.entries.delete(this.entries.keys().next().value!);
-    this.entries.set(token, { value, expiresAt: exp * 1000 });
+    this.entries.set(token, { value, expiresAt: value.exp * 1000 });
+  }
+
+  /** The payload of `token`: kept from an earlier verification, else what `verify` answers (then kept). */
+  async verify(token: string, verify: () => Promise<T>): Promise<T> {
+    const kept = this.get(token);
+    if (kept) return kept;
+    const value = await verify();
+    this.set(token, value);
+    return value;
   }
 }

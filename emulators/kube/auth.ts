@@ -31,15 +31,11 @@ export async function authenticate(
   try {
     let verified = VERIFIED.get(validation);
     if (!verified) VERIFIED.set(validation, (verified = new VerifiedTokens(1000)));
-    let payload = verified.get(token);
-    if (!payload) {
+    const payload = await verified.verify(token, async () => {
       const jwks = createLocalJWKSet(validation.jwks as JSONWebKeySet);
-      ({ payload } = await jwtVerify(token, jwks, {
-        issuer: validation.issuer,
-        audience: validation.audience,
-      }));
-      verified.set(token, payload, payload.exp);
-    }
+      const r = await jwtVerify(token, jwks, { issuer: validation.issuer, audience: validation.audience });
+      return r.payload;
+    });
     const groups = Array.isArray(payload["groups"])
       ? (payload["groups"] as unknown[]).filter((g): g is string => typeof g === "string")
       : [];

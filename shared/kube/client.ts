@@ -37,13 +37,32 @@ const MAX_POOLS = 256;
  * is a header of each request, not part of the pool.
  */
 class ReusingKubeConfig extends KubeConfig {
+  /** The pool's key: this kubeconfig's API server and client credential (loaded once, never changed). */
+  #poolKey: string | undefined;
+
   override async applySecurityAuthentication(context: RequestContext): Promise<void> {
     await super.applySecurityAuthentication(context);
     const fresh = context.getDispatcher();
     if (!fresh) return;
+    const key = (this.#poolKey ??= this.#credentialKey());
+    const kept = pools.get(key);
+    if (kept) {
+      context.setDispatcher(kept);
+      void fresh.close();
+      return;
+    }
+    if (pools.size >= MAX_POOLS) {
+      const [oldest, pool] = pools.entries().next().value!;
+      pools.delete(oldest);
+      void pool.close();
+    }
+    pools.set(key, fresh);
+  }
+
+  #credentialKey(): string {
     const cluster = this.getCurrentCluster();
     const user = this.getCurrentUser();
-    const key = createHash("sha256")
+    return createHash("sha256")
       .update(
         JSON.stringify([
           cluster?.server,
@@ -59,18 +78,6 @@ class ReusingKubeConfig extends KubeConfig {
         ]),
       )
       .digest("hex");
-    const kept = pools.get(key);
-    if (kept) {
-      context.setDispatcher(kept);
-      void fresh.close();
-      return;
-    }
-    if (pools.size >= MAX_POOLS) {
-      const [oldest, pool] = pools.entries().next().value!;
-      pools.delete(oldest);
-      void pool.close();
-    }
-    pools.set(key, fresh);
   }
 }
 

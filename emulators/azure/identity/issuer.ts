@@ -151,12 +151,12 @@ export class TokenIssuer {
     };
     const m = authorization ? /^Bearer\s+(\S+)$/i.exec(authorization) : null;
     if (!m) throw IdentityErrors.AuthenticationFailed(challenge);
-    let payload: JWTPayload | undefined = this.verified.get(m[1]!);
+    let payload: JWTPayload;
     try {
-      if (!payload) {
-        ({ payload } = await jwtVerify(m[1]!, this.publicKey, { issuer: this.issuer, clockTolerance: 0 }));
-        this.verified.set(m[1]!, payload, payload.exp);
-      }
+      payload = await this.verified.verify(m[1]!, async () => {
+        const verified = await jwtVerify(m[1]!, this.publicKey, { issuer: this.issuer, clockTolerance: 0 });
+        return verified.payload;
+      });
     } catch (e) {
       if (e instanceof joseErrors.JWTExpired) {
         const exp = (e.payload.exp ?? 0) * 1000;
